@@ -1,0 +1,262 @@
+#include "journal.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace dvr {
+
+namespace {
+
+constexpr char kMagic[] = "dvr-journal 1";
+
+// Splits "a b c" into at most max_fields words; false if there are more.
+bool split_words(const char* text, size_t size, std::vector<std::string>* words, size_t max_fields) {
+  words->clear();
+  size_t i = 0;
+  while (i < size) {
+    if (text[i] == ' ') return false;  // double or leading space: not ours
+    size_t j = i;
+    while (j < size && text[j] != ' ') j++;
+    if (words->size() == max_fields) return false;
+    words->emplace_back(text + i, j - i);
+    i = j + (j < size ? 1 : 0);
+    if (j < size && i == size) return false;  // trailing space
+  }
+  return true;
+}
+
+bool parse_u64(const std::string& s, uint64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    if (v > (UINT64_MAX - 9) / 10) return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+bool parse_i64(const std::string& s, int64_t* out) {
+  bool negative = !s.empty() && s[0] == '-';
+  uint64_t v = 0;
+  if (!parse_u64(negative ? s.substr(1) : s, &v) || v > static_cast<uint64_t>(INT64_MAX)) return false;
+  *out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return true;
+}
+
+std::string with_crc(const std::string& payload) {
+  char tail[16];
+  std::snprintf(tail, sizeof tail, " *%08x\n", crc32(payload.data(), payload.size()));
+  return payload + tail;
+}
+
+}  // namespace
+
+uint32_t crc32(const char* data, size_t size) {
+  static uint32_t table[256];
+  static bool ready = [] {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      table[i] = c;
+    }
+    return true;
+  }();
+  (void)ready;
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < size; i++)
+    crc = table[(crc ^ static_cast<uint8_t>(data[i])) & 0xFF] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
+
+std::string journal_magic_line() { return std::string(kMagic) + "\n"; }
+
+std::string journal_header_record(uint64_t next_sequence, uint64_t discontinuity_sequence) {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "H %" PRIu64 " %" PRIu64, next_sequence, discontinuity_sequence);
+  return with_crc(buf);
+}
+
+std::string journal_segment_record(const Segment& s) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "S %" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu64 " %d ", s.sequence,
+                s.start_us, s.duration_us, s.bytes, s.discontinuity ? 1 : 0);
+  return with_crc(buf + s.filename);
+}
+
+std::string journal_expired_record(uint64_t sequence, int64_t due_us) {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "X %" PRIu64 " %" PRId64, sequence, due_us);
+  return with_crc(buf);
+}
+
+std::string journal_deleted_record(uint64_t sequence) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "D %" PRIu64, sequence);
+  return with_crc(buf);
+}
+
+std::string journal_ended_record() { return with_crc("E"); }
+
+std::string journal_snapshot(const JournalState& state) {
+  std::string out = journal_magic_line();
+  // Pending deletions come first, as segments that already left in order.
+  uint64_t first = state.next_sequence;
+  if (!state.pending.empty()) first = state.pending.front().sequence;
+  else if (!state.listed.empty()) first = state.listed.front().sequence;
+  out += journal_header_record(first, state.discontinuity_sequence);
+  for (const PendingDeletion& p : state.pending) {
+    Segment s;
+    s.sequence = p.sequence;
+    s.filename = p.filename;
+    s.bytes = p.bytes;
+    out += journal_segment_record(s);
+    out += journal_expired_record(p.sequence, p.due_us);
+  }
+  for (const Segment& s : state.listed) out += journal_segment_record(s);
+  if (state.ended) out += journal_ended_record();
+  return out;
+}
+
+void JournalParser::feed(const char* data, size_t size) {
+  size_t start = 0;
+  for (size_t i = 0; i < size; i++) {
+    if (data[i] != '\n') continue;
+    if (overlong_ || partial_.size() + (i - start) > kMaxLine) {
+      state_.rejected++;
+    } else if (partial_.empty()) {
+      line(data + start, i - start);
+    } else {
+      partial_.append(data + start, i - start);
+      line(partial_.data(), partial_.size());
+    }
+    partial_.clear();
+    overlong_ = false;
+    start = i + 1;
+  }
+  if (start < size && !overlong_) {
+    if (partial_.size() + (size - start) > kMaxLine) {
+      overlong_ = true;
+      partial_.clear();
+    } else {
+      partial_.append(data + start, size - start);
+    }
+  }
+}
+
+JournalState JournalParser::finish() {
+  if (!overlong_ && !partial_.empty()) line(partial_.data(), partial_.size());
+  else if (overlong_) state_.rejected++;
+  partial_.clear();
+  overlong_ = false;
+  return std::move(state_);
+}
+
+void JournalParser::line(const char* text, size_t size) {
+  if (!saw_magic_) {
+    saw_magic_ = true;
+    if (size == std::strlen(kMagic) && std::memcmp(text, kMagic, size) == 0) return;
+    bad_magic_ = true;  // another version or not a journal: trust none of it
+  }
+  if (bad_magic_) {
+    state_.rejected++;
+    return;
+  }
+  // "<payload> *xxxxxxxx"
+  if (size < 11 || text[size - 10] != ' ' || text[size - 9] != '*') {
+    state_.rejected++;
+    return;
+  }
+  uint32_t expected = 0;
+  for (size_t i = size - 8; i < size; i++) {
+    char c = text[i];
+    uint32_t v;
+    if (c >= '0' && c <= '9') v = static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f') v = static_cast<uint32_t>(c - 'a' + 10);
+    else {
+      state_.rejected++;
+      return;
+    }
+    expected = expected << 4 | v;
+  }
+  const size_t payload_size = size - 10;
+  if (crc32(text, payload_size) != expected) {
+    state_.rejected++;
+    return;
+  }
+  std::vector<std::string> w;
+  if (!split_words(text, payload_size, &w, 7) || w.empty() || w[0].size() != 1) {
+    state_.rejected++;
+    return;
+  }
+  JournalState& st = state_;
+  bool ok = false;
+  switch (w[0][0]) {
+    case 'H': {
+      uint64_t next = 0, disc = 0;
+      if (w.size() == 3 && st.records == 0 && parse_u64(w[1], &next) && parse_u64(w[2], &disc)) {
+        st.next_sequence = next;
+        st.discontinuity_sequence = disc;
+        ok = true;
+      }
+      break;
+    }
+    case 'S': {
+      Segment s;
+      uint64_t disc = 0;
+      if (w.size() == 7 && parse_u64(w[1], &s.sequence) && parse_i64(w[2], &s.start_us) &&
+          parse_i64(w[3], &s.duration_us) && parse_u64(w[4], &s.bytes) && parse_u64(w[5], &disc) &&
+          disc <= 1 && s.duration_us >= 0 && is_safe_filename(w[6]) &&
+          s.sequence >= st.next_sequence && s.sequence < UINT64_MAX) {
+        s.discontinuity = disc == 1;
+        s.filename = w[6];
+        st.next_sequence = s.sequence + 1;
+        st.ended = false;
+        st.listed.push_back(std::move(s));
+        ok = true;
+      }
+      break;
+    }
+    case 'X': {
+      uint64_t seq = 0;
+      int64_t due = 0;
+      if (w.size() == 3 && parse_u64(w[1], &seq) && parse_i64(w[2], &due) && !st.listed.empty() &&
+          st.listed.front().sequence == seq) {
+        const Segment& s = st.listed.front();
+        if (s.discontinuity) st.discontinuity_sequence++;
+        st.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, due});
+        st.listed.pop_front();
+        ok = true;
+      }
+      break;
+    }
+    case 'D': {
+      uint64_t seq = 0;
+      if (w.size() == 2 && parse_u64(w[1], &seq)) {
+        for (auto it = st.pending.begin(); it != st.pending.end(); ++it) {
+          if (it->sequence == seq) {
+            st.pending.erase(it);
+            ok = true;
+            break;
+          }
+        }
+      }
+      break;
+    }
+    case 'E':
+      if (w.size() == 1) {
+        st.ended = true;
+        ok = true;
+      }
+      break;
+    default:
+      break;
+  }
+  if (ok) st.records++;
+  else st.rejected++;
+}
+
+}  // namespace dvr

@@ -1,0 +1,291 @@
+#include "recording_index.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <vector>
+
+#include "files.h"
+#include "playlist.h"
+
+namespace dvr {
+
+namespace {
+
+constexpr const char* kTemporaryPrefix = ".seg-";
+constexpr const char* kTemporarySuffix = ".part";
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::vector<std::string> list_folder(const std::string& folder) {
+  std::vector<std::string> names;
+  DIR* dir = ::opendir(folder.c_str());
+  if (!dir) return names;
+  while (struct dirent* entry = ::readdir(dir)) names.emplace_back(entry->d_name);
+  ::closedir(dir);
+  return names;
+}
+
+bool read_journal(const std::string& file, JournalState* state, std::string* error) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  JournalParser parser;
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      *state = parser.finish();
+      return true;
+    }
+    if (error) *error = "cannot read " + file + ": " + errno_text(errno);
+    return false;
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      if (error) *error = "cannot read " + file + ": " + errno_text(err);
+      return false;
+    }
+    if (n == 0) break;
+    parser.feed(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  *state = parser.finish();
+  return true;
+}
+
+}  // namespace
+
+RecordingIndex::RecordingIndex(const RecordingOptions& options) : options_(options) {}
+
+RecordingIndex::~RecordingIndex() {
+  if (journal_fd_ >= 0) ::close(journal_fd_);
+}
+
+int64_t RecordingIndex::grace_us() const {
+  if (options_.grace_us >= 0) return options_.grace_us;
+  return 3 * static_cast<int64_t>(target_duration()) * 1000000;
+}
+
+unsigned RecordingIndex::target_duration() const {
+  return target_duration_for(state_.listed, options_.segment_duration_s);
+}
+
+std::unique_ptr<RecordingIndex> RecordingIndex::open(const RecordingOptions& options, int64_t now_us,
+                                                     std::string* error) {
+  std::unique_ptr<RecordingIndex> index(new RecordingIndex(options));
+  if (!make_directories(options.folder, error)) return nullptr;
+  if (::access(options.folder.c_str(), W_OK) != 0) {
+    if (error) *error = "cannot write to folder " + options.folder + ": " + errno_text(errno);
+    return nullptr;
+  }
+  if (!read_journal(index->path(kJournalName), &index->state_, error)) return nullptr;
+  index->rejected_on_open_ = index->state_.rejected;
+  index->gap_pending_ = index->state_.next_sequence > 0;
+  // A resumed recording goes on live: ENDLIST would stop players from reloading.
+  index->state_.ended = false;
+  index->recover_files();
+  // Compacting now also drops a torn last line, which a later append would extend.
+  if (!index->compact(error)) return nullptr;
+  if (!index->expire(now_us, error)) return nullptr;
+  if (!index->state_.listed.empty() && !index->write_playlist(error)) return nullptr;
+  return index;
+}
+
+void RecordingIndex::recover_files() {
+  uint64_t highest_on_disk = 0;
+  bool any_on_disk = false;
+  std::vector<std::pair<uint64_t, std::string>> missed;
+  for (const std::string& name : list_folder(options_.folder)) {
+    if (starts_with(name, kTemporaryPrefix) && ends_with(name, kTemporarySuffix)) {
+      // A segment cut short by a crash: never listed, never complete.
+      ::unlink(path(name).c_str());
+      continue;
+    }
+    if (name == "." + options_.playlist_name + ".tmp" || name == std::string(".") + kJournalName + ".tmp") {
+      ::unlink(path(name).c_str());
+      continue;
+    }
+    uint64_t seq;
+    if (!parse_segment_filename(name, &seq)) continue;
+    any_on_disk = true;
+    if (seq > highest_on_disk) highest_on_disk = seq;
+    if (seq >= state_.next_sequence) missed.emplace_back(seq, name);
+  }
+  // Renamed but not journaled: a crash between the two. Never listed, so no player
+  // can be reading it, and without its journal record it has no place in time.
+  for (const auto& m : missed) ::unlink(path(m.second).c_str());
+  // Names must never be reused, even if the journal was lost.
+  if (any_on_disk && highest_on_disk + 1 > state_.next_sequence) {
+    state_.next_sequence = highest_on_disk + 1;
+  }
+}
+
+std::string RecordingIndex::temporary_path() {
+  char name[64];
+  std::snprintf(name, sizeof name, "%s%ld-%" PRIu64 "%s", kTemporaryPrefix, static_cast<long>(::getpid()),
+                temporary_counter_++, kTemporarySuffix);
+  return path(name);
+}
+
+bool RecordingIndex::append(const std::string& record, std::string* error) {
+  if (journal_fd_ < 0) {
+    journal_fd_ = ::open(path(kJournalName).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (journal_fd_ < 0) {
+      if (error) *error = "cannot open " + path(kJournalName) + ": " + errno_text(errno);
+      return false;
+    }
+  }
+  const char* data = record.data();
+  size_t left = record.size();
+  while (left > 0) {
+    ssize_t n = ::write(journal_fd_, data, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      if (error) *error = "cannot write " + path(kJournalName) + ": " + errno_text(errno);
+      // The line may be torn: the next append must not extend it.
+      ::close(journal_fd_);
+      journal_fd_ = -1;
+      compact(nullptr);
+      return false;
+    }
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fdatasync(journal_fd_) != 0) {
+    if (error) *error = "cannot sync " + path(kJournalName) + ": " + errno_text(errno);
+    return false;
+  }
+  records_since_compaction_++;
+  if (records_since_compaction_ > 2 * (state_.listed.size() + state_.pending.size()) + 64) {
+    return compact(error);
+  }
+  return true;
+}
+
+bool RecordingIndex::compact(std::string* error) {
+  if (journal_fd_ >= 0) {
+    ::close(journal_fd_);
+    journal_fd_ = -1;
+  }
+  if (!replace_file_atomically(path(kJournalName), journal_snapshot(state_), true, error)) return false;
+  records_since_compaction_ = 0;
+  return true;
+}
+
+bool RecordingIndex::write_playlist(std::string* error) {
+  // Derived from the journal, so a crash may lose it: no fsync on this path.
+  return replace_file_atomically(path(options_.playlist_name), playlist_text(), false, error);
+}
+
+std::string RecordingIndex::playlist_text() const {
+  PlaylistHeader header;
+  header.target_duration_s = target_duration();
+  header.media_sequence = state_.listed.empty() ? state_.next_sequence : state_.listed.front().sequence;
+  header.discontinuity_sequence = state_.discontinuity_sequence;
+  header.endlist = state_.ended && options_.endlist;
+  return render_playlist(state_.listed, header);
+}
+
+bool RecordingIndex::add_segment(const std::string& temporary, int64_t start_us, int64_t duration_us,
+                                 uint64_t bytes, bool discontinuity, int64_t now_us, Segment* added,
+                                 std::string* error) {
+  Segment s;
+  s.sequence = state_.next_sequence;
+  s.filename = segment_filename(s.sequence);
+  s.start_us = start_us;
+  s.duration_us = duration_us < 0 ? 0 : duration_us;
+  s.bytes = bytes;
+  s.discontinuity = discontinuity || gap_pending_;
+  if (::rename(temporary.c_str(), path(s.filename).c_str()) != 0) {
+    if (error) *error = "cannot rename " + temporary + " to " + path(s.filename) + ": " + errno_text(errno);
+    return false;
+  }
+  if (!fsync_directory(options_.folder, error)) return false;
+  if (!append(journal_segment_record(s), error)) {
+    // Not journaled, so never listed: no player can be reading it.
+    // Its number is reused by the next segment, so listed numbers stay contiguous.
+    ::unlink(path(s.filename).c_str());
+    return false;
+  }
+  state_.next_sequence = s.sequence + 1;
+  state_.ended = false;
+  gap_pending_ = false;
+  state_.listed.push_back(s);
+  if (added) *added = s;
+  std::string expire_error;
+  bool expired = expire(now_us, &expire_error);
+  if (!write_playlist(error)) return false;
+  if (!expired && error) *error = expire_error;
+  return expired;
+}
+
+bool RecordingIndex::expire(int64_t now_us, std::string* error) {
+  bool ok = true;
+  const size_t leaving = segments_to_expire(state_.listed, options_.retention, now_us);
+  const int64_t due = now_us + grace_us();
+  for (size_t i = 0; i < leaving; i++) {
+    const Segment& s = state_.listed.front();
+    if (!append(journal_expired_record(s.sequence, due), error)) {
+      ok = false;
+      break;
+    }
+    if (s.discontinuity) state_.discontinuity_sequence++;
+    state_.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, due});
+    state_.listed.pop_front();
+  }
+  if (leaving > 0 && ok && !state_.listed.empty()) ok = write_playlist(error);
+  if (!ok) return false;
+  return unlink_due(deletions_due(state_.pending, now_us), error);
+}
+
+bool RecordingIndex::unlink_due(size_t count, std::string* error) {
+  bool ok = true;
+  for (size_t i = 0; i < count; i++) {
+    const PendingDeletion p = state_.pending.front();
+    if (::unlink(path(p.filename).c_str()) != 0 && errno != ENOENT) {
+      // Not fatal: the file stays where it is and is no longer ours to track.
+      if (error && ok) *error = "cannot delete " + path(p.filename) + ": " + errno_text(errno);
+      ok = false;
+    }
+    state_.pending.pop_front();
+    std::string ignored;
+    append(journal_deleted_record(p.sequence), &ignored);
+  }
+  return ok;
+}
+
+uint64_t RecordingIndex::delete_pending_now(std::string* error) {
+  uint64_t freed = 0;
+  for (const PendingDeletion& p : state_.pending) freed += p.bytes;
+  unlink_due(state_.pending.size(), error);
+  return freed;
+}
+
+bool RecordingIndex::end_stream(std::string* error) {
+  if (state_.listed.empty()) return true;
+  if (!append(journal_ended_record(), error)) return false;
+  state_.ended = true;
+  return write_playlist(error);
+}
+
+std::deque<Segment> RecordingIndex::segments_between(int64_t from_us, int64_t to_us) const {
+  std::deque<Segment> out;
+  for (const Segment& s : state_.listed) {
+    if (s.end_us() > from_us && s.start_us < to_us) out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace dvr

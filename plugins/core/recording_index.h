@@ -1,0 +1,95 @@
+// One recording folder: its journal, its segments, its retention and its live
+// playlist. Plain C++ over POSIX; the elements are thin glue around it.
+//
+// Every change follows the same order, so that a crash at any point leaves a
+// folder that reopens cleanly: a segment is complete and fsynced under a hidden
+// temporary name, renamed, recorded in the journal, and only then listed; a segment
+// leaves the playlist first and the disk a grace period later.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "journal.h"
+#include "retention.h"
+#include "segment.h"
+
+namespace dvr {
+
+struct RecordingOptions {
+  std::string folder;
+  std::string playlist_name = "live.m3u8";
+  unsigned segment_duration_s = 2;
+  RetentionPolicy retention;
+  int64_t grace_us = -1;  // time on disk after leaving the playlist; < 0: 3 target durations
+  bool endlist = true;    // write EXT-X-ENDLIST when the stream ends
+};
+
+class RecordingIndex {
+ public:
+  static constexpr const char* kJournalName = "index.journal";
+
+  // Opens (creating the folder if needed) and recovers what a crash left: loads
+  // the journal, removes stale temporaries, adopts complete segments the journal
+  // missed, applies retention at now_us and rewrites the journal and playlist.
+  static std::unique_ptr<RecordingIndex> open(const RecordingOptions& options, int64_t now_us,
+                                              std::string* error);
+  ~RecordingIndex();
+  RecordingIndex(const RecordingIndex&) = delete;
+  RecordingIndex& operator=(const RecordingIndex&) = delete;
+
+  // A fresh hidden name in the folder for the segment about to be written.
+  std::string temporary_path();
+
+  // Renames a complete, fsynced temporary file into the recording and lists it.
+  // A recording resumed in a folder with history marks its first segment as a
+  // discontinuity whatever the caller says.
+  bool add_segment(const std::string& temporary, int64_t start_us, int64_t duration_us,
+                   uint64_t bytes, bool discontinuity, int64_t now_us, Segment* added,
+                   std::string* error);
+
+  // Applies retention and deletes the files whose grace period is over.
+  bool expire(int64_t now_us, std::string* error);
+
+  // Cuts the grace period short for every pending file, to make room after ENOSPC.
+  // Returns the bytes freed.
+  uint64_t delete_pending_now(std::string* error);
+
+  // The stream ended: the playlist gets EXT-X-ENDLIST if the options ask for it.
+  bool end_stream(std::string* error);
+
+  std::string playlist_text() const;
+  const std::deque<Segment>& segments() const { return state_.listed; }
+  const std::deque<PendingDeletion>& pending() const { return state_.pending; }
+  uint64_t next_sequence() const { return state_.next_sequence; }
+  uint64_t discontinuity_sequence() const { return state_.discontinuity_sequence; }
+  unsigned target_duration() const;
+  const RecordingOptions& options() const { return options_; }
+  // Lines of the journal that could not be trusted when it was opened.
+  size_t rejected_journal_lines() const { return rejected_on_open_; }
+
+  // Listed segments overlapping [from_us, to_us) by wall clock.
+  std::deque<Segment> segments_between(int64_t from_us, int64_t to_us) const;
+
+ private:
+  explicit RecordingIndex(const RecordingOptions& options);
+  std::string path(const std::string& name) const { return options_.folder + "/" + name; }
+  bool append(const std::string& record, std::string* error);
+  bool compact(std::string* error);
+  bool write_playlist(std::string* error);
+  void recover_files();
+  bool unlink_due(size_t count, std::string* error);
+  int64_t grace_us() const;
+
+  RecordingOptions options_;
+  JournalState state_;
+  int journal_fd_ = -1;
+  size_t records_since_compaction_ = 0;
+  size_t rejected_on_open_ = 0;
+  uint64_t temporary_counter_ = 0;
+  bool gap_pending_ = false;
+};
+
+}  // namespace dvr

@@ -1,0 +1,29 @@
+#include "retention.h"
+
+namespace dvr {
+
+size_t segments_to_expire(const std::deque<Segment>& listed, const RetentionPolicy& policy,
+                          int64_t now_us) {
+  size_t count = 0;
+  if (policy.window_s > 0) {
+    const int64_t horizon_us = now_us - static_cast<int64_t>(policy.window_s) * 1000000;
+    while (count < listed.size() && listed[count].end_us() < horizon_us) count++;
+  }
+  if (policy.max_bytes > 0) {
+    uint64_t total = 0;
+    for (size_t i = count; i < listed.size(); i++) total += listed[i].bytes;
+    while (total > policy.max_bytes && count + 1 < listed.size()) {
+      total -= listed[count].bytes;
+      count++;
+    }
+  }
+  return count;
+}
+
+size_t deletions_due(const std::deque<PendingDeletion>& pending, int64_t now_us) {
+  size_t count = 0;
+  while (count < pending.size() && pending[count].due_us <= now_us) count++;
+  return count;
+}
+
+}  // namespace dvr

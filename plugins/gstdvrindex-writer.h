@@ -1,0 +1,45 @@
+/* The protocol between dvrindex and a segment writer in the same bin (dvrsink).
+ *
+ * dvrindex owns the folder: it names every file and lists it. The writer (the
+ * splitmuxsink driven by dvrsink) decides where segments start, so:
+ *  1. When the writer starts a segment whose first buffer has running time
+ *     `start`, it calls gst_dvr_index_begin_segment() and writes to the path it
+ *     returns (a hidden temporary in the folder).
+ *  2. When that segment is complete, written, fsynced and closed, it calls
+ *     gst_dvr_index_commit_segment() with its end running time and size; dvrindex
+ *     renames, journals and lists it and posts "dvr-segment-added". Segments are
+ *     committed in the order they began.
+ *  3. If writing failed, gst_dvr_index_abandon_segment() with the error number;
+ *     dvrindex removes the temporary, frees space on ENOSPC, and marks the next
+ *     segment as a discontinuity.
+ *  4. dvrindex asks the writer to cut a segment at the next keyframe (after a
+ *     discontinuity) through the callback set with gst_dvr_index_set_split_func().
+ * All calls are thread-safe; none may be made with the writer's own lock held.
+ */
+#pragma once
+
+#include "gstdvrindex.h"
+
+G_BEGIN_DECLS
+
+typedef void (*GstDvrIndexSplitFunc) (gpointer user_data);
+
+void gst_dvr_index_set_split_func (GstDvrIndex * self, GstDvrIndexSplitFunc func,
+    gpointer user_data);
+/* Returns a newly allocated path, or NULL (with an element error posted) if the
+ * folder is not open. */
+gchar *gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start);
+gboolean gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path,
+    GstClockTime end, guint64 bytes);
+void gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error_number);
+/* The writer finished after EOS and committed its last segment. */
+void gst_dvr_index_finish (GstDvrIndex * self);
+
+/* Installs dvrindex's folder and retention properties on another class (dvrsink
+ * forwards them), with consecutive ids from first_prop, in this order: location,
+ * playlist-name, segment-duration, window, max-bytes, delete-grace, endlist,
+ * max-gap, stats. */
+#define GST_DVR_INDEX_N_PROPERTIES 9
+void gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop);
+
+G_END_DECLS

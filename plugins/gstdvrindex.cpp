@@ -1,0 +1,762 @@
+/**
+ * SECTION:element-dvrindex
+ * @title: dvrindex
+ *
+ * The index of a sliding-window HLS DVR. A pass-through element on an encoded
+ * H.264 or H.265 stream that owns a recording folder: it stamps each segment
+ * with the wall-clock time of its first frame, turns timestamp gaps and resets,
+ * DISCONT buffers and caps changes into a new segment marked
+ * EXT-X-DISCONTINUITY, keeps the crash-safe journal of segments, applies
+ * retention (#GstDvrIndex:window and #GstDvrIndex:max-bytes) and writes the
+ * live playlist.
+ *
+ * dvrindex is the index inside #dvrsink, which is what most pipelines want:
+ * |[
+ * gst-launch-1.0 -e videotestsrc is-live=true ! x264enc tune=zerolatency key-int-max=30 ! h264parse ! dvrsink location=/tmp/cam1 window=30
+ * ]|
+ *
+ * For every segment it lists it posts an element message named
+ * `dvr-segment-added` with the fields `location` (string, full path),
+ * `filename` (string), `sequence` (guint64, the media sequence number),
+ * `wall-clock-start` (gint64, UNIX microseconds), `program-date-time` (string,
+ * ISO 8601 UTC), `duration` (guint64, nanoseconds), `bytes` (guint64) and
+ * `discontinuity` (gboolean).
+ */
+#include "gstdvrindex.h"
+
+#include <glib/gstdio.h>
+#include <gst/video/video.h>
+
+#include <cerrno>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gstdvrindex-writer.h"
+#include "playlist.h"
+#include "recording_index.h"
+
+GST_DEBUG_CATEGORY_STATIC (dvr_index_debug);
+#define GST_CAT_DEFAULT dvr_index_debug
+
+enum
+{
+  PROP_0,
+  PROP_LOCATION,
+  PROP_PLAYLIST_NAME,
+  PROP_SEGMENT_DURATION,
+  PROP_WINDOW,
+  PROP_MAX_BYTES,
+  PROP_DELETE_GRACE,
+  PROP_ENDLIST,
+  PROP_MAX_GAP,
+  PROP_STATS,
+};
+
+#define DEFAULT_LOCATION NULL
+#define DEFAULT_PLAYLIST_NAME "live.m3u8"
+#define DEFAULT_SEGMENT_DURATION 2
+#define DEFAULT_WINDOW 120
+#define DEFAULT_MAX_BYTES 0
+#define DEFAULT_DELETE_GRACE -1
+#define DEFAULT_ENDLIST TRUE
+#define DEFAULT_MAX_GAP 1000
+
+/* A wall clock drifting this far from the pipeline clock is re-anchored. */
+#define WALL_CLOCK_REANCHOR_US (2 * G_USEC_PER_SEC)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-h264, alignment = (string) au; "
+        "video/x-h265, alignment = (string) au"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-h264, alignment = (string) au; "
+        "video/x-h265, alignment = (string) au"));
+
+namespace dvr_index_detail {
+
+struct Settings
+{
+  std::string location;
+  std::string playlist_name = DEFAULT_PLAYLIST_NAME;
+  guint segment_duration = DEFAULT_SEGMENT_DURATION;
+  guint window = DEFAULT_WINDOW;
+  guint64 max_bytes = DEFAULT_MAX_BYTES;
+  gint delete_grace = DEFAULT_DELETE_GRACE;
+  gboolean endlist = DEFAULT_ENDLIST;
+  guint max_gap_ms = DEFAULT_MAX_GAP;
+};
+
+/* A stretch of continuous timestamps; its wall clock is anchor_wall_us at
+ * running time anchor_rt (both on the output timeline). */
+struct Epoch
+{
+  gint64 start_rt;
+  gint64 anchor_rt;
+  gint64 anchor_wall_us;
+};
+
+struct PendingSegment
+{
+  std::string path;
+  gint64 start_rt;
+  gint64 start_wall_us;
+  bool discontinuity;
+};
+
+struct State
+{
+  std::unique_ptr<dvr::RecordingIndex> index;
+  GstSegment segment;
+  GstCaps *caps = nullptr;
+  bool caps_changed = false;
+  bool have_first = false;
+  gint64 offset = 0;            /* added to input running times (ns) */
+  gint64 last_in_rt = 0;        /* of the previous buffer, decode order */
+  gint64 last_out_end = 0;      /* furthest pts + duration on the output timeline */
+  gint64 last_frame_duration = 40 * GST_MSECOND;
+  bool split_at_next_keyframe = false;
+  bool eos = false;
+  bool discontinuity_pending = false;   /* after an abandoned segment */
+  gint64 last_begin_rt = G_MININT64;
+  std::deque<Epoch> epochs;
+  std::deque<PendingSegment> pending;
+  /* stats */
+  guint64 segments_written = 0;
+  guint64 bytes_written = 0;
+  guint64 discontinuities = 0;
+  gint64 last_segment_wall_us = 0;
+};
+
+}  // namespace dvr_index_detail
+
+using namespace dvr_index_detail;
+
+struct _GstDvrIndex
+{
+  GstElement parent;
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  struct GstDvrIndexPrivate *priv;
+};
+
+struct GstDvrIndexPrivate
+{
+  std::mutex settings_lock;
+  Settings settings;
+  std::mutex state_lock;
+  State state;
+  GstDvrIndexSplitFunc split_func = nullptr;
+  gpointer split_data = nullptr;
+};
+
+#define gst_dvr_index_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstDvrIndex, gst_dvr_index, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (dvr_index_debug, "dvrindex", 0,
+        "sliding-window HLS DVR index"));
+GST_ELEMENT_REGISTER_DEFINE (dvrindex, "dvrindex", GST_RANK_NONE, GST_TYPE_DVR_INDEX);
+
+static Settings
+copy_settings (GstDvrIndex * self)
+{
+  std::lock_guard < std::mutex > lock (self->priv->settings_lock);
+  return self->priv->settings;
+}
+
+/* Wall clock at which the buffer with input running time in_rt was captured:
+ * now, less how long ago by the pipeline clock the buffer's running time was.
+ * Returns FALSE when the pipeline is not running in real time (files). */
+static gboolean
+capture_wall_clock (GstDvrIndex * self, gint64 in_rt, gint64 * wall_us)
+{
+  gint64 now_us = g_get_real_time ();
+  *wall_us = now_us;
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (!clock)
+    return FALSE;
+  GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
+  GstClockTime clock_now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  if (!GST_CLOCK_TIME_IS_VALID (base) || clock_now < base)
+    return FALSE;
+  gint64 lag = (gint64) (clock_now - base) - in_rt;
+  if (lag < 0 || lag > 30 * GST_SECOND)
+    return FALSE;
+  *wall_us = now_us - lag / 1000;
+  return TRUE;
+}
+
+static gint64
+wall_clock_at (const State & st, gint64 rt)
+{
+  for (auto it = st.epochs.rbegin (); it != st.epochs.rend (); ++it) {
+    if (it->start_rt <= rt || std::next (it) == st.epochs.rend ())
+      return it->anchor_wall_us + (rt - it->anchor_rt) / 1000;
+  }
+  return g_get_real_time ();
+}
+
+static gint64
+running_time (const GstSegment * segment, GstClockTime ts)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (ts) || segment->format != GST_FORMAT_TIME)
+    return G_MININT64;
+  guint64 rt;
+  int sign = gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt);
+  if (sign > 0)
+    return (gint64) rt;
+  if (sign < 0)
+    return -(gint64) rt;
+  return G_MININT64;
+}
+
+static void
+shift_timestamps (GstBuffer * buf, gint64 offset)
+{
+  if (GST_BUFFER_PTS_IS_VALID (buf))
+    GST_BUFFER_PTS (buf) = (GstClockTime) ((gint64) GST_BUFFER_PTS (buf) + offset);
+  if (GST_BUFFER_DTS_IS_VALID (buf))
+    GST_BUFFER_DTS (buf) = (GstClockTime) ((gint64) GST_BUFFER_DTS (buf) + offset);
+}
+
+static GstFlowReturn
+gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstDvrIndex *self = GST_DVR_INDEX (parent);
+  GstDvrIndexPrivate *priv = self->priv;
+  const Settings settings = copy_settings (self);
+  bool split_after = false;
+  (void) pad;
+
+  {
+    std::lock_guard < std::mutex > lock (priv->state_lock);
+    State & st = priv->state;
+    const gint64 pts_rt = running_time (&st.segment, GST_BUFFER_PTS (buf));
+    const gint64 dts_rt = GST_BUFFER_DTS_IS_VALID (buf) ?
+        running_time (&st.segment, GST_BUFFER_DTS (buf)) : pts_rt;
+    const bool keyframe = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+    const char *reason = nullptr;
+
+    if (dts_rt != G_MININT64) {
+      if (!st.have_first) {
+        st.have_first = true;
+        gint64 wall;
+        capture_wall_clock (self, pts_rt != G_MININT64 ? pts_rt : dts_rt, &wall);
+        st.offset = 0;
+        st.epochs.push_back (Epoch { pts_rt, pts_rt, wall });
+      } else if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
+        reason = "DISCONT buffer";
+      } else if (st.caps_changed) {
+        reason = "caps change";
+      } else if (dts_rt < st.last_in_rt - (gint64) GST_MSECOND) {
+        reason = "timestamps went back";
+      } else if (dts_rt - st.last_in_rt > (gint64) settings.max_gap_ms * GST_MSECOND) {
+        reason = "timestamp gap";
+      }
+      st.caps_changed = false;
+
+      if (reason) {
+        /* Keep the output timeline continuous: segment durations then never
+         * include the gap, and the muxer never sees time go back. */
+        gint64 in_start = pts_rt != G_MININT64 ? pts_rt : dts_rt;
+        st.offset = st.last_out_end - in_start;
+        gint64 wall;
+        capture_wall_clock (self, in_start, &wall);
+        st.epochs.push_back (Epoch { st.last_out_end, st.last_out_end, wall });
+        while (st.epochs.size () > 64)
+          st.epochs.pop_front ();
+        st.split_at_next_keyframe = true;
+        st.discontinuities++;
+        GST_INFO_OBJECT (self, "discontinuity (%s) at running time %"
+            GST_STIME_FORMAT ", new segment at the next keyframe", reason,
+            GST_STIME_ARGS (in_start));
+      } else if (keyframe && pts_rt != G_MININT64) {
+        /* NTP may step or slew the system clock under a long recording. */
+        gint64 wall;
+        if (capture_wall_clock (self, pts_rt, &wall)) {
+          Epoch & e = st.epochs.back ();
+          gint64 expected = e.anchor_wall_us + (pts_rt + st.offset - e.anchor_rt) / 1000;
+          if (ABS (expected - wall) > WALL_CLOCK_REANCHOR_US) {
+            GST_INFO_OBJECT (self, "wall clock moved by %" G_GINT64_FORMAT
+                " us, re-anchoring", wall - expected);
+            e.anchor_rt = pts_rt + st.offset;
+            e.anchor_wall_us = wall;
+          }
+        }
+      }
+      st.last_in_rt = dts_rt;
+      if (pts_rt != G_MININT64) {
+        gint64 duration = GST_BUFFER_DURATION_IS_VALID (buf) ?
+            (gint64) GST_BUFFER_DURATION (buf) : st.last_frame_duration;
+        if (GST_BUFFER_DURATION_IS_VALID (buf) && duration > 0)
+          st.last_frame_duration = duration;
+        st.last_out_end = MAX (st.last_out_end, pts_rt + st.offset + duration);
+      }
+    }
+    if (st.offset != 0) {
+      buf = gst_buffer_make_writable (buf);
+      shift_timestamps (buf, st.offset);
+    }
+    if (st.split_at_next_keyframe && keyframe) {
+      split_after = true;
+      st.split_at_next_keyframe = false;
+    }
+  }
+
+  GstFlowReturn ret = gst_pad_push (self->srcpad, buf);
+  /* After the push: the writer has then closed the GOP before this keyframe, so
+   * the split lands exactly at it. */
+  if (split_after && priv->split_func)
+    priv->split_func (priv->split_data);
+  return ret;
+}
+
+static bool
+caps_differ_in_kind (const GstCaps * a, const GstCaps * b)
+{
+  const GstStructure *sa = gst_caps_get_structure (a, 0);
+  const GstStructure *sb = gst_caps_get_structure (b, 0);
+  if (!gst_structure_has_name (sb, gst_structure_get_name (sa)))
+    return true;
+  for (const char *field : { "width", "height", "stream-format", "profile" }) {
+    const GValue *va = gst_structure_get_value (sa, field);
+    const GValue *vb = gst_structure_get_value (sb, field);
+    if ((va == nullptr) != (vb == nullptr))
+      return true;
+    if (va && gst_value_compare (va, vb) != GST_VALUE_EQUAL)
+      return true;
+  }
+  return false;
+}
+
+static void
+finish_stream (GstDvrIndex * self)
+{
+  std::string error;
+  bool ok;
+  {
+    std::lock_guard < std::mutex > lock (self->priv->state_lock);
+    if (!self->priv->state.index)
+      return;
+    ok = self->priv->state.index->end_stream (&error);
+  }
+  if (!ok)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("Could not finish the playlist"),
+        ("%s", error.c_str ()));
+}
+
+static gboolean
+gst_dvr_index_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstDvrIndex *self = GST_DVR_INDEX (parent);
+  State & st = self->priv->state;
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      std::lock_guard < std::mutex > lock (self->priv->state_lock);
+      gst_segment_copy_into (segment, &st.segment);
+      break;
+    }
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gst_event_parse_caps (event, &caps);
+      std::lock_guard < std::mutex > lock (self->priv->state_lock);
+      if (st.caps && caps_differ_in_kind (st.caps, caps))
+        st.caps_changed = true;
+      gst_caps_replace (&st.caps, caps);
+      break;
+    }
+    case GST_EVENT_EOS:{
+      std::lock_guard < std::mutex > lock (self->priv->state_lock);
+      st.eos = true;
+      break;
+    }
+    case GST_EVENT_FLUSH_STOP:{
+      std::lock_guard < std::mutex > lock (self->priv->state_lock);
+      st.eos = false;
+      break;
+    }
+    default:
+      break;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+void
+gst_dvr_index_set_split_func (GstDvrIndex * self, GstDvrIndexSplitFunc func, gpointer user_data)
+{
+  self->priv->split_func = func;
+  self->priv->split_data = user_data;
+}
+
+gchar *
+gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start)
+{
+  std::lock_guard < std::mutex > lock (self->priv->state_lock);
+  State & st = self->priv->state;
+  if (!st.index)
+    return nullptr;
+  PendingSegment seg;
+  seg.path = st.index->temporary_path ();
+  seg.start_rt = (gint64) start;
+  seg.start_wall_us = wall_clock_at (st, seg.start_rt);
+  seg.discontinuity = st.discontinuity_pending;
+  st.discontinuity_pending = false;
+  for (size_t i = 1; i < st.epochs.size (); i++) {
+    if (st.epochs[i].start_rt > st.last_begin_rt && st.epochs[i].start_rt <= seg.start_rt)
+      seg.discontinuity = true;
+  }
+  st.last_begin_rt = seg.start_rt;
+  GST_DEBUG_OBJECT (self, "segment begins at %" GST_TIME_FORMAT " in %s%s",
+      GST_TIME_ARGS (start), seg.path.c_str (), seg.discontinuity ? " (discontinuity)" : "");
+  st.pending.push_back (seg);
+  return g_strdup (seg.path.c_str ());
+}
+
+static GstMessage *
+segment_added_message (GstDvrIndex * self, const std::string & folder, const dvr::Segment & s)
+{
+  std::string location = folder + "/" + s.filename;
+  std::string pdt = dvr::format_program_date_time (s.start_us);
+  return gst_message_new_element (GST_OBJECT (self),
+      gst_structure_new (GST_DVR_SEGMENT_ADDED_MESSAGE,
+          "location", G_TYPE_STRING, location.c_str (),
+          "filename", G_TYPE_STRING, s.filename.c_str (),
+          "sequence", G_TYPE_UINT64, (guint64) s.sequence,
+          "wall-clock-start", G_TYPE_INT64, (gint64) s.start_us,
+          "program-date-time", G_TYPE_STRING, pdt.c_str (),
+          "duration", G_TYPE_UINT64, (guint64) s.duration_us * 1000,
+          "bytes", G_TYPE_UINT64, (guint64) s.bytes,
+          "discontinuity", G_TYPE_BOOLEAN, (gboolean) s.discontinuity, NULL));
+}
+
+gboolean
+gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path, GstClockTime end,
+    guint64 bytes)
+{
+  GstMessage *msg = nullptr;
+  std::string error, folder;
+  bool ok = false;
+  {
+    std::lock_guard < std::mutex > lock (self->priv->state_lock);
+    State & st = self->priv->state;
+    if (!st.index || st.pending.empty () || st.pending.front ().path != path) {
+      GST_WARNING_OBJECT (self, "commit of unknown segment %s ignored", path);
+      return FALSE;
+    }
+    PendingSegment seg = st.pending.front ();
+    st.pending.pop_front ();
+    gint64 end_rt = (gint64) end;
+    /* At EOS the writer reports the last frame's start, not its end. */
+    if (st.eos && end_rt + st.last_frame_duration >= st.last_out_end)
+      end_rt = st.last_out_end;
+    gint64 duration_us = MAX (end_rt - seg.start_rt, 0) / 1000;
+    dvr::Segment added;
+    folder = st.index->options ().folder;
+    ok = st.index->add_segment (seg.path, seg.start_wall_us, duration_us, bytes,
+        seg.discontinuity, g_get_real_time (), &added, &error);
+    if (added.filename.size () > 0) {
+      st.segments_written++;
+      st.bytes_written += bytes;
+      st.last_segment_wall_us = added.start_us;
+      msg = segment_added_message (self, folder, added);
+    }
+  }
+  if (msg)
+    gst_element_post_message (GST_ELEMENT (self), msg);
+  if (!ok)
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Could not record into folder %s", folder.c_str ()), ("%s", error.c_str ()));
+  return ok;
+}
+
+void
+gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error_number)
+{
+  std::string folder, error;
+  guint64 freed = 0;
+  {
+    std::lock_guard < std::mutex > lock (self->priv->state_lock);
+    State & st = self->priv->state;
+    if (!st.pending.empty () && st.pending.front ().path == path)
+      st.pending.pop_front ();
+    g_unlink (path);
+    st.discontinuity_pending = true;
+    if (st.index) {
+      folder = st.index->options ().folder;
+      if (error_number == ENOSPC)
+        freed = st.index->delete_pending_now (&error);
+    }
+  }
+  if (error_number == ENOSPC) {
+    GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
+        ("No space left in folder %s: a segment was dropped", folder.c_str ()),
+        ("freed %" G_GUINT64_FORMAT " bytes of expired segments; %s", freed, error.c_str ()));
+  } else {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Could not write a segment in folder %s", folder.c_str ()),
+        ("%s: %s", path, g_strerror (error_number)));
+  }
+}
+
+void
+gst_dvr_index_finish (GstDvrIndex * self)
+{
+  finish_stream (self);
+}
+
+static gboolean
+open_folder (GstDvrIndex * self)
+{
+  const Settings settings = copy_settings (self);
+  if (settings.location.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No folder set in the \"location\" property"),
+        (NULL));
+    return FALSE;
+  }
+  dvr::RecordingOptions options;
+  options.folder = settings.location;
+  while (options.folder.size () > 1 && options.folder.back () == '/')
+    options.folder.pop_back ();
+  options.playlist_name = settings.playlist_name;
+  options.segment_duration_s = settings.segment_duration;
+  options.retention.window_s = settings.window;
+  options.retention.max_bytes = settings.max_bytes;
+  options.grace_us = settings.delete_grace < 0 ? -1 : (gint64) settings.delete_grace * G_USEC_PER_SEC;
+  options.endlist = settings.endlist;
+  std::string error;
+  auto index = dvr::RecordingIndex::open (options, g_get_real_time (), &error);
+  if (!index) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Could not open recording folder %s", options.folder.c_str ()), ("%s", error.c_str ()));
+    return FALSE;
+  }
+  if (index->rejected_journal_lines () > 0)
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("Skipped %" G_GSIZE_FORMAT " damaged lines of the journal in %s",
+            index->rejected_journal_lines (), options.folder.c_str ()), (NULL));
+  GST_INFO_OBJECT (self, "opened %s: %" G_GSIZE_FORMAT " segments listed, next sequence %"
+      G_GUINT64_FORMAT, options.folder.c_str (), index->segments ().size (),
+      (guint64) index->next_sequence ());
+  std::lock_guard < std::mutex > lock (self->priv->state_lock);
+  State & st = self->priv->state;
+  st = State ();
+  gst_segment_init (&st.segment, GST_FORMAT_TIME);
+  st.index = std::move (index);
+  return TRUE;
+}
+
+static void
+close_folder (GstDvrIndex * self)
+{
+  std::lock_guard < std::mutex > lock (self->priv->state_lock);
+  State & st = self->priv->state;
+  /* Segments cut short by a stop without EOS are never listed. */
+  for (const PendingSegment & seg:st.pending)
+    g_unlink (seg.path.c_str ());
+  st.pending.clear ();
+  st.index.reset ();
+  gst_caps_replace (&st.caps, nullptr);
+}
+
+static GstStateChangeReturn
+gst_dvr_index_change_state (GstElement * element, GstStateChange transition)
+{
+  GstDvrIndex *self = GST_DVR_INDEX (element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !open_folder (self))
+    return GST_STATE_CHANGE_FAILURE;
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    close_folder (self);
+  return ret;
+}
+
+static GstStructure *
+stats_structure (GstDvrIndex * self)
+{
+  std::lock_guard < std::mutex > lock (self->priv->state_lock);
+  const State & st = self->priv->state;
+  return gst_structure_new ("dvr-stats",
+      "segments-written", G_TYPE_UINT64, st.segments_written,
+      "bytes-written", G_TYPE_UINT64, st.bytes_written,
+      "discontinuities", G_TYPE_UINT64, st.discontinuities,
+      "segments-listed", G_TYPE_UINT64, (guint64) (st.index ? st.index->segments ().size () : 0),
+      "next-sequence", G_TYPE_UINT64, (guint64) (st.index ? st.index->next_sequence () : 0),
+      "last-segment-wall-clock", G_TYPE_INT64, st.last_segment_wall_us, NULL);
+}
+
+static void
+gst_dvr_index_set_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
+{
+  GstDvrIndex *self = GST_DVR_INDEX (object);
+  std::lock_guard < std::mutex > lock (self->priv->settings_lock);
+  Settings & s = self->priv->settings;
+  switch (prop_id) {
+    case PROP_LOCATION:
+      s.location = g_value_get_string (value) ? g_value_get_string (value) : "";
+      break;
+    case PROP_PLAYLIST_NAME:{
+      const gchar *name = g_value_get_string (value);
+      if (name && dvr::is_safe_filename (name) && g_str_has_suffix (name, ".m3u8"))
+        s.playlist_name = name;
+      else
+        g_warning ("dvrindex: playlist-name must be a plain file name ending in .m3u8");
+      break;
+    }
+    case PROP_SEGMENT_DURATION:
+      s.segment_duration = g_value_get_uint (value);
+      break;
+    case PROP_WINDOW:
+      s.window = g_value_get_uint (value);
+      break;
+    case PROP_MAX_BYTES:
+      s.max_bytes = g_value_get_uint64 (value);
+      break;
+    case PROP_DELETE_GRACE:
+      s.delete_grace = g_value_get_int (value);
+      break;
+    case PROP_ENDLIST:
+      s.endlist = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_GAP:
+      s.max_gap_ms = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_dvr_index_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
+{
+  GstDvrIndex *self = GST_DVR_INDEX (object);
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, stats_structure (self));
+    return;
+  }
+  std::lock_guard < std::mutex > lock (self->priv->settings_lock);
+  const Settings & s = self->priv->settings;
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_value_set_string (value, s.location.empty ()? nullptr : s.location.c_str ());
+      break;
+    case PROP_PLAYLIST_NAME:
+      g_value_set_string (value, s.playlist_name.c_str ());
+      break;
+    case PROP_SEGMENT_DURATION:
+      g_value_set_uint (value, s.segment_duration);
+      break;
+    case PROP_WINDOW:
+      g_value_set_uint (value, s.window);
+      break;
+    case PROP_MAX_BYTES:
+      g_value_set_uint64 (value, s.max_bytes);
+      break;
+    case PROP_DELETE_GRACE:
+      g_value_set_int (value, s.delete_grace);
+      break;
+    case PROP_ENDLIST:
+      g_value_set_boolean (value, s.endlist);
+      break;
+    case PROP_MAX_GAP:
+      g_value_set_uint (value, s.max_gap_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_dvr_index_finalize (GObject * object)
+{
+  GstDvrIndex *self = GST_DVR_INDEX (object);
+  gst_caps_replace (&self->priv->state.caps, nullptr);
+  delete self->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+void
+gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop)
+{
+  const GParamFlags rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY);
+  guint id = first_prop;
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_string ("location", "Folder",
+          "Recording folder: segments, journal and playlist (created if missing)",
+          DEFAULT_LOCATION, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_string ("playlist-name", "Playlist name",
+          "File name of the live playlist in the folder", DEFAULT_PLAYLIST_NAME, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_uint ("segment-duration", "Segment duration",
+          "Target segment duration in seconds; segments are cut at the first keyframe "
+          "at or after it", 1, 3600, DEFAULT_SEGMENT_DURATION, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_uint ("window", "Window",
+          "Seconds of history kept, by wall clock (0 keeps everything)", 0, G_MAXUINT,
+          DEFAULT_WINDOW, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_uint64 ("max-bytes", "Maximum bytes",
+          "Cap in bytes on the listed segments, oldest leave first (0 = no cap)", 0,
+          G_MAXUINT64, DEFAULT_MAX_BYTES, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_int ("delete-grace", "Delete grace period",
+          "Seconds a segment stays on disk after leaving the playlist "
+          "(-1 = 3 target durations)", -1, G_MAXINT, DEFAULT_DELETE_GRACE, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_boolean ("endlist", "End list",
+          "Write EXT-X-ENDLIST when the stream ends (turn off for players that must "
+          "keep reloading while recording may resume)", DEFAULT_ENDLIST, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_uint ("max-gap", "Maximum gap",
+          "A jump in timestamps longer than this many milliseconds starts a new "
+          "segment marked as a discontinuity", 1, G_MAXUINT, DEFAULT_MAX_GAP, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_boxed ("stats", "Statistics",
+          "segments-written, bytes-written, discontinuities, segments-listed, "
+          "next-sequence, last-segment-wall-clock (UNIX microseconds)",
+          GST_TYPE_STRUCTURE, (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+}
+
+static void
+gst_dvr_index_class_init (GstDvrIndexClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_dvr_index_set_property;
+  gobject_class->get_property = gst_dvr_index_get_property;
+  gobject_class->finalize = gst_dvr_index_finalize;
+  gst_dvr_index_install_properties (gobject_class, PROP_LOCATION);
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_dvr_index_change_state);
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "DVR index",
+      "Filter/Video", "Stamps, indexes and lists the segments of a sliding-window HLS DVR",
+      "Stream DVR developers");
+}
+
+static void
+gst_dvr_index_init (GstDvrIndex * self)
+{
+  self->priv = new GstDvrIndexPrivate ();
+  gst_segment_init (&self->priv->state.segment, GST_FORMAT_TIME);
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_index_chain));
+  gst_pad_set_event_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_index_sink_event));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  GST_PAD_SET_PROXY_CAPS (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+}

@@ -1,0 +1,16 @@
+/* dvrindex: the index and playlist generator of a sliding-window HLS DVR. */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_DVR_INDEX (gst_dvr_index_get_type ())
+G_DECLARE_FINAL_TYPE (GstDvrIndex, gst_dvr_index, GST, DVR_INDEX, GstElement)
+
+/* Name and fields of the element message posted for every listed segment. */
+#define GST_DVR_SEGMENT_ADDED_MESSAGE "dvr-segment-added"
+
+GST_ELEMENT_REGISTER_DECLARE (dvrindex);
+
+G_END_DECLS

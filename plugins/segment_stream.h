@@ -1,0 +1,24 @@
+/* A GOutputStream over a file descriptor with a large buffer, for one segment.
+ *
+ * giostreamsink writes every buffer the muxer pushes (often a single 188-byte TS
+ * packet); this stream turns them into a few large write()s. It never fails a
+ * write: an I/O error (ENOSPC above all) is remembered and the rest of the
+ * segment dropped, so that the pipeline keeps running and dvrsink can abandon
+ * just this segment once it closes. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define DVR_TYPE_SEGMENT_STREAM (dvr_segment_stream_get_type ())
+G_DECLARE_FINAL_TYPE (DvrSegmentStream, dvr_segment_stream, DVR, SEGMENT_STREAM, GOutputStream)
+
+/* Creates path exclusively; NULL with error on failure. */
+DvrSegmentStream *dvr_segment_stream_new (const gchar * path, gsize buffer_size, GError ** error);
+/* Flushes, fsyncs and closes the file. Returns 0, or the first errno seen. */
+int dvr_segment_stream_finish (DvrSegmentStream * self);
+guint64 dvr_segment_stream_bytes (DvrSegmentStream * self);
+const gchar *dvr_segment_stream_path (DvrSegmentStream * self);
+
+G_END_DECLS

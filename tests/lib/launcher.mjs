@@ -1,0 +1,87 @@
+// Starts build/launcher/dvr-launcher on a free port of 127.0.0.1 with a preset
+// written to a temporary folder, and stops it again. Shared by the HTTP and
+// browser tests so that each test owns its launcher and its storage.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const launcherPath = join(repoRoot, 'build/launcher/dvr-launcher');
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls fn until it returns a truthy value or the timeout passes.
+export async function waitFor(what, fn, timeoutMs = 30000, everyMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
+}
+
+// presetText: the INI text of the preset. Returns { url, port, storage, dir, proc, log(), stop() }.
+export async function startLauncher(presetText, { extraArgs = [], env = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'dvr-test-'));
+  const storage = join(dir, 'storage');
+  const presetPath = join(dir, 'preset.ini');
+  writeFileSync(presetPath, presetText);
+  const port = await freePort();
+  const args = ['--preset', presetPath, '--listen', `127.0.0.1:${port}`, '--storage', storage, ...extraArgs];
+  const proc = spawn(launcherPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  const handle = {
+    url, port, storage, dir, proc, exited,
+    log: () => output,
+    async stop({ keepFiles = false } = {}) {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGINT');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (!keepFiles) rmSync(dir, { recursive: true, force: true });
+      return exited;
+    },
+  };
+  try {
+    await waitFor('the launcher to answer /api/cameras', async () => {
+      if (proc.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
+      const r = await fetch(`${url}/api/cameras`);
+      return r.ok;
+    }, 15000);
+  } catch (e) {
+    await handle.stop();
+    throw new Error(`${e.message}\n--- launcher output ---\n${output}`);
+  }
+  return handle;
+}
