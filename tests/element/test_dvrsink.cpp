@@ -1,0 +1,342 @@
+// dvrsink recording real pipelines: what a person finds in the folder and what a
+// player reads from it.
+#include <catch2/catch.hpp>
+#include <gst/gst.h>
+
+#include <cmath>
+#include <regex>
+#include <set>
+
+#include "pipeline_runner.h"
+
+namespace {
+
+// A live test camera: 320x240 at 30 fps, a keyframe every `gop` frames.
+std::string camera(int gop = 15) {
+  return "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 "
+         "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" +
+         std::to_string(gop) + " ! h264parse name=parse ! ";
+}
+
+ParsedPlaylist playlist_in(const TempDir& dir) { return parse_playlist(read_file(dir.file("live.m3u8"))); }
+
+double total_duration(const ParsedPlaylist& pl) {
+  double sum = 0;
+  for (const auto& s : pl.segments) sum += s.duration;
+  return sum;
+}
+
+// Every listed segment exists and ffprobe reads it without a word of complaint.
+void require_segments_valid(const TempDir& dir, const ParsedPlaylist& pl) {
+  for (const auto& s : pl.segments) {
+    INFO(s.uri);
+    REQUIRE(file_exists(dir.file(s.uri)));
+    int status = 0;
+    std::string out = run_command("ffprobe -v error '" + dir.file(s.uri) + "' 2>&1", &status);
+    CHECK(status == 0);
+    CHECK(out.empty());
+  }
+}
+
+void require_no_temporaries(const TempDir& dir) {
+  for (const std::string& name : list_dir(dir.path)) {
+    INFO(name);
+    CHECK(name[0] != '.');
+  }
+}
+
+// Adds `shift` to every timestamp from the first keyframe at or after `from`.
+struct TimestampShift {
+  GstClockTime from;
+  GstClockTimeDiff shift;
+  bool discont_only = false;  // mark the buffer DISCONT instead of shifting
+  bool started = false;
+};
+
+GstPadProbeReturn shift_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto* s = static_cast<TimestampShift*>(data);
+  GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!s->started) {
+    // Encoders offset PTS (x264enc by 1000 hours) and keep running time: compare that.
+    GstEvent* ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    if (!ev) return GST_PAD_PROBE_OK;
+    const GstSegment* segment;
+    gst_event_parse_segment(ev, &segment);
+    GstClockTime rt = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
+    gst_event_unref(ev);
+    if (!GST_CLOCK_TIME_IS_VALID(rt) || rt < s->from || GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT))
+      return GST_PAD_PROBE_OK;
+    s->started = true;
+    if (s->discont_only) {
+      buf = gst_buffer_make_writable(buf);
+      GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+      GST_PAD_PROBE_INFO_DATA(info) = buf;
+      return GST_PAD_PROBE_OK;
+    }
+  }
+  if (s->discont_only) return GST_PAD_PROBE_OK;
+  buf = gst_buffer_make_writable(buf);
+  GST_BUFFER_PTS(buf) += s->shift;
+  if (GST_BUFFER_DTS_IS_VALID(buf)) GST_BUFFER_DTS(buf) += s->shift;
+  GST_PAD_PROBE_INFO_DATA(info) = buf;
+  return GST_PAD_PROBE_OK;
+}
+
+std::function<void(GstElement*)> probe_parser(TimestampShift* shift) {
+  return [shift](GstElement* pipeline) {
+    GstElement* parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
+    GstPad* pad = gst_element_get_static_pad(parse, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, shift_probe, shift, nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(parse);
+  };
+}
+
+}  // namespace
+
+TEST_CASE("a recording lists complete segments with decimal durations, wall-clock times and rising sequence numbers") {
+  TempDir dir;
+  BusLog log;
+  const long long before_ms = g_get_real_time() / 1000;
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 5.0, &log);
+  REQUIRE(log.errors.empty());
+
+  const std::string text = read_file(dir.file("live.m3u8"));
+  ParsedPlaylist pl = parse_playlist(text);
+  REQUIRE(pl.segments.size() >= 4);
+  CHECK(pl.target_duration == 1);
+  CHECK(pl.media_sequence == 0);
+  CHECK(pl.endlist);
+  // Decimal EXTINF with milliseconds, never whole seconds only.
+  const std::regex extinf("#EXTINF:[0-9]+\\.[0-9]{3},");
+  CHECK(std::distance(std::sregex_iterator(text.begin(), text.end(), extinf), std::sregex_iterator()) ==
+        static_cast<long>(pl.segments.size()));
+  // Recorded time is what ran, give or take the encoder's start and the last GOP.
+  CHECK(total_duration(pl) == Approx(5.0).margin(1.2));
+
+  for (size_t i = 0; i < pl.segments.size(); i++) {
+    const auto& s = pl.segments[i];
+    INFO("segment " << i << " " << s.uri);
+    CHECK(s.uri == "seg-" + std::string(10 - std::to_string(i).size(), '0') + std::to_string(i) + ".ts");
+    CHECK(s.duration > 0.0);
+    CHECK(std::lround(s.duration) <= static_cast<long>(pl.target_duration));
+    CHECK_FALSE(s.discontinuity);
+    long long pdt = parse_program_date_time(s.program_date_time);
+    REQUIRE(pdt > 0);
+    CHECK(pdt >= before_ms - 2000);
+    CHECK(pdt <= g_get_real_time() / 1000);
+    if (i + 1 < pl.segments.size()) {
+      // Wall clock and EXTINF agree within a stretch without discontinuity.
+      long long next = parse_program_date_time(pl.segments[i + 1].program_date_time);
+      CHECK(std::llabs(next - pdt - std::llround(s.duration * 1000)) <= 2);
+    }
+  }
+  require_segments_valid(dir, pl);
+  require_no_temporaries(dir);
+
+  // The application hears of every segment, with the same facts as the playlist.
+  REQUIRE(log.segments_added.size() == pl.segments.size());
+  for (size_t i = 0; i < pl.segments.size(); i++) {
+    const GstStructure* m = log.segments_added[i];
+    guint64 sequence = 0, duration = 0, bytes = 0;
+    gint64 wall = 0;
+    REQUIRE(gst_structure_get_uint64(m, "sequence", &sequence));
+    REQUIRE(gst_structure_get_uint64(m, "duration", &duration));
+    REQUIRE(gst_structure_get_uint64(m, "bytes", &bytes));
+    REQUIRE(gst_structure_get_int64(m, "wall-clock-start", &wall));
+    CHECK(sequence == i);
+    CHECK(std::string(gst_structure_get_string(m, "filename")) == pl.segments[i].uri);
+    CHECK(std::string(gst_structure_get_string(m, "location")) == dir.file(pl.segments[i].uri));
+    CHECK(std::string(gst_structure_get_string(m, "program-date-time")) == pl.segments[i].program_date_time);
+    CHECK(static_cast<double>(duration) / GST_SECOND == Approx(pl.segments[i].duration).margin(0.001));
+    CHECK(bytes == static_cast<guint64>(read_file(dir.file(pl.segments[i].uri)).size()));
+  }
+}
+
+TEST_CASE("segments leave the playlist first and the disk only after the grace period") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=3 delete-grace=2", 9.0,
+               &log);
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  // About the last 3 s are listed, not the 9 s recorded.
+  CHECK(total_duration(pl) <= 5.0);
+  CHECK(total_duration(pl) >= 2.0);
+  REQUIRE(pl.media_sequence >= 3);
+  require_segments_valid(dir, pl);
+
+  // The oldest segments left long ago: gone from disk.
+  CHECK_FALSE(file_exists(dir.file("seg-0000000000.ts")));
+  CHECK_FALSE(file_exists(dir.file("seg-0000000001.ts")));
+  // The segment that left last did so less than the grace period ago: still there.
+  const long long last_left = pl.media_sequence - 1;
+  std::string name = std::to_string(last_left);
+  name = "seg-" + std::string(10 - name.size(), '0') + name + ".ts";
+  CHECK(file_exists(dir.file(name)));
+}
+
+TEST_CASE("nothing in the folder that is not the recorder's own is ever deleted") {
+  TempDir dir;
+  for (const char* name : {"notes.txt", "other.ts", "seg-abc.ts"}) {
+    FILE* f = std::fopen(dir.file(name).c_str(), "w");
+    std::fputs("mine", f);
+    std::fclose(f);
+  }
+  BusLog log;
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=1 delete-grace=0", 4.0,
+               &log);
+  REQUIRE(log.errors.empty());
+  CHECK_FALSE(file_exists(dir.file("seg-0000000000.ts")));
+  for (const char* name : {"notes.txt", "other.ts", "seg-abc.ts"}) {
+    INFO(name);
+    CHECK(read_file(dir.file(name)) == "mine");
+  }
+}
+
+TEST_CASE("with endlist off the finished playlist stays open for players") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 endlist=false", 2.5, &log);
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  CHECK(pl.segments.size() >= 2);
+  CHECK_FALSE(pl.endlist);
+}
+
+TEST_CASE("a recording resumed in the same folder keeps its history, raises sequence numbers and marks the gap") {
+  TempDir dir;
+  const std::string desc = camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0";
+  BusLog first;
+  run_pipeline(desc, 3.0, &first);
+  REQUIRE(first.errors.empty());
+  ParsedPlaylist before = playlist_in(dir);
+  REQUIRE(before.endlist);
+  REQUIRE(before.segments.size() >= 2);
+
+  BusLog second;
+  run_pipeline(desc, 3.0, &second);
+  REQUIRE(second.errors.empty());
+  ParsedPlaylist after = playlist_in(dir);
+  REQUIRE(after.segments.size() >= before.segments.size() + 2);
+  CHECK(after.media_sequence == 0);
+  for (size_t i = 0; i < before.segments.size(); i++) {
+    CHECK(after.segments[i].uri == before.segments[i].uri);
+    CHECK(after.segments[i].program_date_time == before.segments[i].program_date_time);
+  }
+  // Exactly one gap, at the first segment of the second run.
+  for (size_t i = 0; i < after.segments.size(); i++) {
+    INFO("segment " << i);
+    CHECK(after.segments[i].discontinuity == (i == before.segments.size()));
+  }
+  // ENDLIST only at the very end, after the second run finished.
+  CHECK(after.endlist);
+  CHECK(std::string(read_file(dir.file("live.m3u8"))).find("#EXT-X-ENDLIST") ==
+        read_file(dir.file("live.m3u8")).size() - std::string("#EXT-X-ENDLIST\n").size());
+  require_segments_valid(dir, after);
+}
+
+TEST_CASE("a jump in timestamps starts a new segment marked as a discontinuity, without the gap in its duration") {
+  TempDir dir;
+  BusLog log;
+  TimestampShift shift{2 * GST_SECOND, 10 * GST_SECOND};
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 5.0, &log,
+               probe_parser(&shift));
+  REQUIRE(log.errors.empty());
+  REQUIRE(shift.started);
+  ParsedPlaylist pl = playlist_in(dir);
+  int marked = 0;
+  for (const auto& s : pl.segments) {
+    marked += s.discontinuity ? 1 : 0;
+    CHECK(s.duration <= 1.05);
+  }
+  CHECK(marked == 1);
+  CHECK(total_duration(pl) == Approx(5.0).margin(1.2));
+  require_segments_valid(dir, pl);
+}
+
+TEST_CASE("timestamps going back start a new segment marked as a discontinuity") {
+  TempDir dir;
+  BusLog log;
+  TimestampShift shift{2 * GST_SECOND, -static_cast<GstClockTimeDiff>(GST_SECOND + GST_SECOND / 2)};
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 5.0, &log,
+               probe_parser(&shift));
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  int marked = 0;
+  for (const auto& s : pl.segments) {
+    marked += s.discontinuity ? 1 : 0;
+    CHECK(s.duration > 0.0);
+    CHECK(s.duration <= 1.05);
+  }
+  CHECK(marked == 1);
+  require_segments_valid(dir, pl);
+}
+
+TEST_CASE("a DISCONT buffer, as after a camera reconnect, starts a new segment marked as a discontinuity") {
+  TempDir dir;
+  BusLog log;
+  TimestampShift discont{GST_SECOND + GST_SECOND / 2, 0, true};
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=2 window=0", 4.5, &log,
+               probe_parser(&discont));
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  int marked = 0;
+  for (const auto& s : pl.segments) marked += s.discontinuity ? 1 : 0;
+  CHECK(marked == 1);
+  // The segment before the mark was cut short at the discontinuity.
+  REQUIRE(pl.segments.size() >= 2);
+  CHECK(pl.segments[0].duration < 1.9);
+  require_segments_valid(dir, pl);
+}
+
+TEST_CASE("GStreamer's hlsdemux plays a recording from start to end") {
+  TempDir dir;
+  BusLog rec;
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 4.0, &rec);
+  REQUIRE(rec.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  BusLog play;
+  guint frames = 0;
+  run_pipeline("filesrc location=" + dir.file("live.m3u8") +
+                   " ! hlsdemux ! tsdemux ! h264parse ! avdec_h264 ! fakesink name=out signal-handoffs=true sync=false",
+               60.0, &play, [&frames](GstElement* pipeline) {
+                 GstElement* out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+                 g_signal_connect(out, "handoff",
+                                  G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, guint* n) { (*n)++; }), &frames);
+                 gst_object_unref(out);
+               });
+  REQUIRE(play.errors.empty());
+  CHECK(play.eos);
+  // Every frame recorded is decoded: 30 fps over the listed duration.
+  CHECK(frames == Approx(total_duration(pl) * 30).margin(3));
+}
+
+TEST_CASE("a folder that cannot be written is an error that names it") {
+  TempDir dir;
+  const std::string folder = dir.file("not-a-folder");
+  FILE* f = std::fopen(folder.c_str(), "w");
+  std::fclose(f);
+  BusLog log;
+  run_pipeline(camera() + "dvrsink location=" + folder, 2.0, &log);
+  REQUIRE_FALSE(log.errors.empty());
+  CHECK(log.errors[0].find(folder) != std::string::npos);
+}
+
+TEST_CASE("the gst-launch-1.0 line in dvrsink's documentation records until interrupted") {
+  // The line is taken from the element's docs, so the docs cannot rot.
+  const std::string source = read_file(std::string(g_getenv("DVR_SOURCE_DIR")) + "/plugins/gstdvrsink.cpp");
+  std::smatch m;
+  REQUIRE(std::regex_search(source, m, std::regex("(gst-launch-1.0 -e videotestsrc[^\\n]*location=/tmp/cam1[^\\n]*)")));
+  std::string line = m[1];
+  TempDir dir;
+  line.replace(line.find("/tmp/cam1"), 9, dir.path);
+  int status = -1;
+  run_command("timeout --foreground --preserve-status -s INT 4 " + line + " >/dev/null 2>&1", &status);
+  CHECK(status == 0);
+  ParsedPlaylist pl = playlist_in(dir);
+  CHECK(pl.segments.size() >= 1);
+  CHECK(pl.endlist);
+  require_segments_valid(dir, pl);
+  require_no_temporaries(dir);
+}
