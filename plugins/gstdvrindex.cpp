@@ -440,7 +440,8 @@ gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path, GstClockTi
 {
   GstMessage *msg = nullptr;
   std::string error, folder;
-  bool ok = false;
+  bool ok = false, passing = false;
+  guint64 freed = 0;
   {
     std::lock_guard < std::mutex > lock (self->priv->state_lock);
     State & st = self->priv->state;
@@ -465,10 +466,21 @@ gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path, GstClockTi
       st.last_segment_wall_us = added.start_us;
       msg = segment_added_message (self, folder, added);
     }
+    if (!ok && st.index->folder_writable ()) {
+      /* A full disk: make room, mark the hole, and keep recording. */
+      passing = true;
+      std::string ignored;
+      freed = st.index->make_room (g_get_real_time (), &ignored);
+      st.discontinuity_pending = true;
+    }
   }
   if (msg)
     gst_element_post_message (GST_ELEMENT (self), msg);
-  if (!ok)
+  if (!ok && passing)
+    GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
+        ("Could not record a segment in folder %s; recording goes on", folder.c_str ()),
+        ("%s; freed %" G_GUINT64_FORMAT " bytes of the oldest segments", error.c_str (), freed));
+  else if (!ok)
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
         ("Could not record into folder %s", folder.c_str ()), ("%s", error.c_str ()));
   return ok;
@@ -479,6 +491,7 @@ gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error
 {
   std::string folder, error;
   guint64 freed = 0;
+  bool passing = error_number == ENOSPC;
   {
     std::lock_guard < std::mutex > lock (self->priv->state_lock);
     State & st = self->priv->state;
@@ -488,14 +501,16 @@ gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error
     st.discontinuity_pending = true;
     if (st.index) {
       folder = st.index->options ().folder;
-      if (error_number == ENOSPC)
-        freed = st.index->delete_pending_now (&error);
+      passing = passing || (error_number != EACCES && st.index->folder_writable ());
+      if (passing)
+        freed = st.index->make_room (g_get_real_time (), &error);
     }
   }
-  if (error_number == ENOSPC) {
+  if (passing) {
     GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
-        ("No space left in folder %s: a segment was dropped", folder.c_str ()),
-        ("freed %" G_GUINT64_FORMAT " bytes of expired segments; %s", freed, error.c_str ()));
+        ("Could not write a segment in folder %s (%s): it was dropped, recording goes on",
+            folder.c_str (), g_strerror (error_number)),
+        ("freed %" G_GUINT64_FORMAT " bytes of the oldest segments; %s", freed, error.c_str ()));
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
         ("Could not write a segment in folder %s", folder.c_str ()),

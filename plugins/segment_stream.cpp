@@ -87,9 +87,10 @@ int
 dvr_segment_stream_finish (DvrSegmentStream * self)
 {
   SegmentStreamState *st = self->state;
-  if (!g_output_stream_is_closed (G_OUTPUT_STREAM (self)))
-    g_output_stream_close (G_OUTPUT_STREAM (self), nullptr, nullptr);
+  /* The GOutputStream itself stays open: giostreamsink flushes it once more when
+   * splitmuxsink stops it, and a closed stream would make that a warning. */
   if (st->fd >= 0) {
+    write_out (st);
     if (st->error == 0 && ::fsync (st->fd) != 0)
       st->error = errno;
     if (::close (st->fd) != 0 && st->error == 0)

@@ -16,7 +16,8 @@ G_DECLARE_FINAL_TYPE (DvrSegmentStream, dvr_segment_stream, DVR, SEGMENT_STREAM,
 
 /* Creates path exclusively; NULL with error on failure. */
 DvrSegmentStream *dvr_segment_stream_new (const gchar * path, gsize buffer_size, GError ** error);
-/* Flushes, fsyncs and closes the file. Returns 0, or the first errno seen. */
+/* Flushes, fsyncs and closes the file; later writes are dropped. Returns 0, or
+ * the first errno seen. */
 int dvr_segment_stream_finish (DvrSegmentStream * self);
 guint64 dvr_segment_stream_bytes (DvrSegmentStream * self);
 const gchar *dvr_segment_stream_path (DvrSegmentStream * self);

@@ -132,6 +132,12 @@ void RecordingIndex::recover_files() {
   }
 }
 
+bool RecordingIndex::folder_writable() const {
+  struct stat st;
+  return ::stat(options_.folder.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+         ::access(options_.folder.c_str(), W_OK) == 0;
+}
+
 std::string RecordingIndex::temporary_path() {
   char name[64];
   std::snprintf(name, sizeof name, "%s%ld-%" PRIu64 "%s", kTemporaryPrefix, static_cast<long>(::getpid()),
@@ -140,6 +146,8 @@ std::string RecordingIndex::temporary_path() {
 }
 
 bool RecordingIndex::append(const std::string& record, std::string* error) {
+  // A failed write may have left a torn line: rewrite the journal before adding to it.
+  if (journal_torn_ && !compact(error)) return false;
   if (journal_fd_ < 0) {
     journal_fd_ = ::open(path(kJournalName).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (journal_fd_ < 0) {
@@ -154,10 +162,9 @@ bool RecordingIndex::append(const std::string& record, std::string* error) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       if (error) *error = "cannot write " + path(kJournalName) + ": " + errno_text(errno);
-      // The line may be torn: the next append must not extend it.
       ::close(journal_fd_);
       journal_fd_ = -1;
-      compact(nullptr);
+      journal_torn_ = true;
       return false;
     }
     data += n;
@@ -180,6 +187,7 @@ bool RecordingIndex::compact(std::string* error) {
     journal_fd_ = -1;
   }
   if (!replace_file_atomically(path(kJournalName), journal_snapshot(state_), true, error)) return false;
+  journal_torn_ = false;
   records_since_compaction_ = 0;
   return true;
 }
@@ -266,7 +274,16 @@ bool RecordingIndex::unlink_due(size_t count, std::string* error) {
   return ok;
 }
 
-uint64_t RecordingIndex::delete_pending_now(std::string* error) {
+uint64_t RecordingIndex::make_room(int64_t now_us, std::string* error) {
+  if (state_.pending.empty() && state_.listed.size() > 1) {
+    const Segment& s = state_.listed.front();
+    if (!append(journal_expired_record(s.sequence, now_us), error)) return 0;
+    if (s.discontinuity) state_.discontinuity_sequence++;
+    state_.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, now_us});
+    state_.listed.pop_front();
+    // Players must stop asking for it before it goes.
+    if (!write_playlist(error)) return 0;
+  }
   uint64_t freed = 0;
   for (const PendingDeletion& p : state_.pending) freed += p.bytes;
   unlink_due(state_.pending.size(), error);

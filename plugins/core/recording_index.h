@@ -53,9 +53,11 @@ class RecordingIndex {
   // Applies retention and deletes the files whose grace period is over.
   bool expire(int64_t now_us, std::string* error);
 
-  // Cuts the grace period short for every pending file, to make room after ENOSPC.
-  // Returns the bytes freed.
-  uint64_t delete_pending_now(std::string* error);
+  // Makes room after ENOSPC: cuts the grace period short for every pending file,
+  // or if none is pending, retires the oldest listed segment at once (the newest
+  // always stays). Losing the oldest seconds beats losing the live ones. Returns
+  // the bytes freed.
+  uint64_t make_room(int64_t now_us, std::string* error);
 
   // The stream ended: the playlist gets EXT-X-ENDLIST if the options ask for it.
   bool end_stream(std::string* error);
@@ -67,6 +69,9 @@ class RecordingIndex {
   uint64_t discontinuity_sequence() const { return state_.discontinuity_sequence; }
   unsigned target_duration() const;
   const RecordingOptions& options() const { return options_; }
+  // True while the folder exists and can be written to: an I/O error then is
+  // passing (a full disk), not the end of the recording.
+  bool folder_writable() const;
   // Lines of the journal that could not be trusted when it was opened.
   size_t rejected_journal_lines() const { return rejected_on_open_; }
 
@@ -90,6 +95,7 @@ class RecordingIndex {
   size_t rejected_on_open_ = 0;
   uint64_t temporary_counter_ = 0;
   bool gap_pending_ = false;
+  bool journal_torn_ = false;
 };
 
 }  // namespace dvr

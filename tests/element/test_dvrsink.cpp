@@ -100,6 +100,7 @@ TEST_CASE("a recording lists complete segments with decimal durations, wall-cloc
   const long long before_ms = g_get_real_time() / 1000;
   run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 5.0, &log);
   REQUIRE(log.errors.empty());
+  CHECK(log.warnings.empty());
 
   const std::string text = read_file(dir.file("live.m3u8"));
   ParsedPlaylist pl = parse_playlist(text);
