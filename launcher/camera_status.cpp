@@ -1,0 +1,61 @@
+#include "camera_status.h"
+
+#include <glib.h>
+
+#include <cstdio>
+
+namespace dvr {
+
+std::string json_string(const std::string& text) {
+  // Error texts come from GStreamer and the system: do not trust them to be UTF-8.
+  g_autofree char* valid = g_utf8_make_valid(text.c_str(), static_cast<gssize>(text.size()));
+  std::string out = "\"";
+  for (const char* p = valid; *p; ++p) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string iso8601_utc(std::int64_t unix_usec) {
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_usec / G_USEC_PER_SEC);
+  if (!t) return {};
+  g_autofree char* base = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>((unix_usec % G_USEC_PER_SEC) / 1000));
+  return std::string(base) + ms + "Z";
+}
+
+std::string cameras_json(const std::vector<CameraStatus>& cameras) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < cameras.size(); ++i) {
+    const auto& c = cameras[i];
+    if (i) out += ",";
+    out += "\n  {\"name\": " + json_string(c.name);
+    out += ", \"state\": " + json_string(c.state);
+    out += ", \"error\": " + (c.error ? json_string(*c.error) : "null");
+    out += ", \"window\": " + std::to_string(c.window);
+    out += ", \"segment_duration\": " + std::to_string(c.segment_duration);
+    out += ", \"playlist\": " + json_string("/hls/" + c.name + "/live.m3u8");
+    out += ", \"segments\": " + std::to_string(c.segments);
+    out += ", \"last_segment_at\": " + (c.last_segment_at ? json_string(iso8601_utc(*c.last_segment_at)) : "null");
+    out += ", \"reconnects\": " + std::to_string(c.reconnects) + "}";
+  }
+  return out + (cameras.empty() ? "]\n" : "\n]\n");
+}
+
+}  // namespace dvr

@@ -1,0 +1,32 @@
+// What the API tells about a camera: a plain snapshot, free of GStreamer and
+// of secrets, so that rendering it needs neither.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dvr {
+
+struct CameraStatus {
+  std::string name;
+  std::string state;                 // starting | recording | error | reconnecting | stopping | stopped
+  std::optional<std::string> error;  // the last error, already redacted
+  unsigned window = 0;               // seconds
+  unsigned segment_duration = 0;     // seconds
+  std::uint64_t segments = 0;        // segments finished since the launcher started
+  std::optional<std::int64_t> last_segment_at;  // UNIX microseconds
+  std::uint64_t reconnects = 0;
+};
+
+// The body of /api/cameras: a JSON array of objects.
+std::string cameras_json(const std::vector<CameraStatus>& cameras);
+
+// A JSON string literal, quotes included. Invalid UTF-8 is replaced.
+std::string json_string(const std::string& text);
+
+// "2024-05-01T12:00:00.123Z"
+std::string iso8601_utc(std::int64_t unix_usec);
+
+}  // namespace dvr

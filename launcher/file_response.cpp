@@ -1,0 +1,103 @@
+#include "file_response.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "byte_range.h"
+
+namespace dvr {
+namespace {
+
+// Below this, reading is cheaper than mapping, and a playlist read whole is
+// a consistent snapshot.
+constexpr off_t kMapThreshold = 256 * 1024;
+
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+GBytes* read_all(int fd, off_t size) {
+  std::unique_ptr<char, decltype(&g_free)> buf(static_cast<char*>(g_malloc(size > 0 ? size : 1)), g_free);
+  off_t done = 0;
+  while (done < size) {
+    ssize_t n = read(fd, buf.get() + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return nullptr;
+    if (n == 0) break;
+    done += n;
+  }
+  return g_bytes_new_take(buf.release(), done);
+}
+
+// The recorder only ever unlinks or renames over a segment, never truncates
+// it, so a mapping stays valid (and SIGBUS-free) for as long as it is sent.
+GBytes* map_all(int fd) {
+  g_autoptr(GMappedFile) mapped = g_mapped_file_new_from_fd(fd, FALSE, nullptr);
+  return mapped ? g_mapped_file_get_bytes(mapped) : nullptr;
+}
+
+}  // namespace
+
+void respond_with_status(SoupServerMessage* msg, guint status) {
+  const char* phrase = soup_status_get_phrase(status);
+  g_autofree char* text = g_strdup_printf("%u %s\n", status, phrase ? phrase : "");
+  soup_server_message_set_status(msg, status, nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
+  soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, text, strlen(text));
+}
+
+void respond_with_file(SoupServerMessage* msg, const std::string& path, const char* content_type,
+                       const char* cache_control, const char* range_header) {
+  Fd file{open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)};
+  struct stat st;
+  if (file.fd < 0 || fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
+    return;
+  }
+  g_autoptr(GBytes) whole = st.st_size < kMapThreshold ? read_all(file.fd, st.st_size) : map_all(file.fd);
+  if (!whole) {
+    respond_with_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR);
+    return;
+  }
+  const std::uint64_t size = g_bytes_get_size(whole);
+
+  SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
+  const ByteRange range = parse_byte_range(range_header, size);
+
+  soup_message_headers_replace(response, "Accept-Ranges", "bytes");
+  soup_message_headers_replace(response, "Cache-Control", cache_control);
+  soup_message_headers_replace(response, "X-Content-Type-Options", "nosniff");
+  SoupMessageBody* body = soup_server_message_get_response_body(msg);
+
+  switch (range.kind) {
+    case ByteRange::Kind::Unsatisfiable: {
+      g_autofree char* value = g_strdup_printf("bytes */%" G_GUINT64_FORMAT, size);
+      soup_message_headers_replace(response, "Content-Range", value);
+      soup_server_message_set_status(msg, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, nullptr);
+      return;
+    }
+    case ByteRange::Kind::Partial: {
+      g_autoptr(GBytes) slice = g_bytes_new_from_bytes(whole, range.first, range.length());
+      soup_message_headers_set_content_range(response, range.first, range.last, size);
+      soup_message_headers_replace(response, "Content-Type", content_type);
+      soup_message_body_append_bytes(body, slice);
+      soup_server_message_set_status(msg, SOUP_STATUS_PARTIAL_CONTENT, nullptr);
+      return;
+    }
+    case ByteRange::Kind::Whole:
+      soup_message_headers_replace(response, "Content-Type", content_type);
+      soup_message_body_append_bytes(body, whole);
+      soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+      return;
+  }
+}
+
+}  // namespace dvr

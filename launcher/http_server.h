@@ -1,0 +1,43 @@
+// The launcher's HTTP server (libsoup 3): the player page from the web folder,
+// each camera's playlists and segments, and /api/cameras. It runs on the
+// default main context, like the cameras' bus watches, so it reads camera
+// state directly; SoupServer must not be touched from any other thread.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "camera_status.h"
+#include "preset.h"
+
+namespace dvr {
+
+class HttpServer {
+ public:
+  struct Options {
+    std::string web_dir;      // index.html, player.js, ... (node_modules for /vendor)
+    std::string storage_dir;  // one folder per camera
+    std::vector<std::string> cameras;
+    std::function<std::vector<CameraStatus>()> statuses;
+  };
+
+  explicit HttpServer(Options options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  bool listen(const ListenAddress& address, std::string& error);
+
+ private:
+  static void on_request(SoupServer* server, SoupServerMessage* msg, const char* path, GHashTable* query,
+                         gpointer self);
+  void handle(SoupServerMessage* msg, const char* path);
+
+  Options options_;
+  SoupServer* server_ = nullptr;
+};
+
+}  // namespace dvr

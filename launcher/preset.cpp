@@ -1,0 +1,445 @@
+#include "preset.h"
+
+#include <gio/gio.h>
+#include <glib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+
+namespace dvr {
+namespace {
+
+// The nicks of videotestsrc's "pattern" enum in GStreamer 1.22. Kept here so
+// that a preset can be checked without loading any plugin.
+const std::set<std::string> kPatterns = {
+    "smpte",      "snow",     "black",      "white",      "red",
+    "green",      "blue",     "checkers-1", "checkers-2", "checkers-4",
+    "checkers-8", "circular", "blink",      "smpte75",    "zone-plate",
+    "gamut",      "chroma-zone-plate",      "solid-color", "ball",
+    "smpte100",   "bar",      "pinwheel",   "spokes",     "gradient",
+    "colors",     "smpte-rp-219"};
+
+const std::set<std::string> kServerKeys = {"listen", "storage", "web"};
+const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes"};
+const std::set<std::string> kCameraKeys = {"source", "segment-duration", "window", "max-bytes"};
+const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
+const std::set<std::string> kRtspKeys = {"url",       "user",      "password",
+                                         "password-env", "transport", "latency"};
+
+const char kCameraPrefix[] = "camera";
+
+std::string join(const std::set<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ", ";
+    out += w;
+  }
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  const char* ws = " \t\r\n";
+  auto b = s.find_first_not_of(ws);
+  if (b == std::string::npos) return {};
+  auto e = s.find_last_not_of(ws);
+  return s.substr(b, e - b + 1);
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Reads typed values out of one GKeyFile and collects every problem, so the
+// user sees all mistakes of a preset at once instead of one per run.
+class Reader {
+ public:
+  Reader(GKeyFile* kf, std::string file) : kf_(kf), file_(std::move(file)) {}
+
+  void error(const std::string& group, const std::string& key, const std::string& what) {
+    std::string line = file_ + ":" + group;
+    if (!key.empty()) line += ":" + key;
+    errors_.push_back(line + ": " + what);
+  }
+  const std::vector<std::string>& errors() const { return errors_; }
+
+  bool has(const std::string& group, const char* key) const {
+    return g_key_file_has_key(kf_, group.c_str(), key, nullptr);
+  }
+
+  std::vector<std::string> keys(const std::string& group) {
+    std::vector<std::string> out;
+    g_auto(GStrv) keys = g_key_file_get_keys(kf_, group.c_str(), nullptr, nullptr);
+    for (char** k = keys; k && *k; ++k) out.emplace_back(*k);
+    return out;
+  }
+
+  // A string value with GKeyFile escapes (\s, \n, \\) applied, trimmed,
+  // except a secret: a password is kept exactly as written and never quoted.
+  std::optional<std::string> text(const std::string& group, const char* key, bool secret = false) {
+    if (!has(group, key)) return std::nullopt;
+    g_autoptr(GError) err = nullptr;
+    g_autofree char* value = g_key_file_get_string(kf_, group.c_str(), key, &err);
+    if (!value) {
+      // GLib's message quotes the value: keep it out for secrets.
+      error(group, key, secret ? "invalid escape sequence" : err->message);
+      return std::nullopt;
+    }
+    std::string s = secret ? std::string(value) : trim(value);
+    if (s.empty()) {
+      error(group, key, "must not be empty");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  template <typename T>
+  void number(const std::string& group, const char* key, std::uint64_t min, std::uint64_t max, T& out) {
+    auto value = text(group, key);
+    if (!value) return;
+    guint64 n = 0;
+    if (!g_ascii_string_to_unsigned(value->c_str(), 10, min, max, &n, nullptr)) {
+      error(group, key,
+            "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                ", got \"" + *value + "\"");
+      return;
+    }
+    out = static_cast<T>(n);
+  }
+
+  void dvr_settings(const std::string& group, DvrSettings& dvr) {
+    number(group, "segment-duration", 1, 60, dvr.segment_duration);
+    // A window of 0 keeps everything; the upper bound (a year) only catches typos.
+    number(group, "window", 0, 366u * 24 * 3600, dvr.window);
+    number(group, "max-bytes", 0, G_MAXUINT64, dvr.max_bytes);
+  }
+
+ private:
+  GKeyFile* kf_;
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+// GKeyFile silently merges a section that appears twice; a preset with two
+// [camera x] sections is almost certainly a copy-paste mistake, so look for it.
+std::vector<std::string> duplicate_sections(const std::string& text) {
+  std::map<std::string, int> seen;
+  std::vector<std::string> dups;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = trim(text.substr(pos, end - pos));
+    if (line.size() >= 2 && line.front() == '[' && line.back() == ']') {
+      std::string name = line.substr(1, line.size() - 2);
+      if (++seen[name] == 2) dups.push_back(name);
+    }
+    pos = end + 1;
+  }
+  return dups;
+}
+
+// The password of rtsp://user:password@host/..., still percent-encoded.
+std::optional<std::string> url_password(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return std::nullopt;
+  auto auth_begin = scheme_end + 3;
+  auto auth_end = url.find_first_of("/?#", auth_begin);
+  if (auth_end == std::string::npos) auth_end = url.size();
+  auto at = url.rfind('@', auth_end);
+  if (at == std::string::npos || at < auth_begin) return std::nullopt;
+  auto colon = url.find(':', auth_begin);
+  if (colon == std::string::npos || colon > at) return std::nullopt;
+  return url.substr(colon + 1, at - colon - 1);
+}
+
+void parse_camera(Reader& r, const std::string& group, const std::string& name, const Preset& preset,
+                  CameraConfig& cam) {
+  cam.name = name;
+  cam.dvr = preset.dvr;
+
+  auto source = r.text(group, "source");
+  if (!source) {
+    if (!r.has(group, "source")) r.error(group, "source", "missing (test or rtsp)");
+    return;
+  }
+  if (*source == "test") {
+    cam.source = SourceKind::Test;
+  } else if (*source == "rtsp") {
+    cam.source = SourceKind::Rtsp;
+  } else {
+    r.error(group, "source", "expected test or rtsp, got \"" + *source + "\"");
+    return;
+  }
+  const bool is_test = cam.source == SourceKind::Test;
+
+  for (const auto& key : r.keys(group)) {
+    if (kCameraKeys.count(key)) continue;
+    if (kTestKeys.count(key)) {
+      if (!is_test) r.error(group, key, "only for source=test");
+      continue;
+    }
+    if (kRtspKeys.count(key)) {
+      if (is_test) r.error(group, key, "only for source=rtsp");
+      continue;
+    }
+    r.error(group, key,
+            "unknown key (known: " + join(kCameraKeys) + "; for source=" + *source + ": " +
+                join(is_test ? kTestKeys : kRtspKeys) + ")");
+  }
+
+  r.dvr_settings(group, cam.dvr);
+
+  if (is_test) {
+    auto& t = cam.test;
+    if (auto pattern = r.text(group, "pattern")) {
+      if (kPatterns.count(*pattern))
+        t.pattern = *pattern;
+      else
+        r.error(group, "pattern", "unknown videotestsrc pattern \"" + *pattern + "\" (known: " + join(kPatterns) + ")");
+    }
+    r.number(group, "width", 16, 7680, t.width);
+    r.number(group, "height", 16, 4320, t.height);
+    r.number(group, "framerate", 1, 120, t.framerate);
+    r.number(group, "bitrate", 64, 100000, t.bitrate);
+    return;
+  }
+
+  auto& s = cam.rtsp;
+  if (auto url = r.text(group, "url")) {
+    const char* peeked = g_uri_peek_scheme(url->c_str());  // interned, not owned
+    static const std::set<std::string> schemes = {"rtsp", "rtsps", "rtspt", "rtspu", "rtsph"};
+    // The URL may carry a password: the messages below never quote it.
+    if (!g_uri_is_valid(url->c_str(), G_URI_FLAGS_HAS_PASSWORD, nullptr))
+      r.error(group, "url", "not a valid URL");
+    else if (!peeked || !schemes.count(peeked))
+      r.error(group, "url", "expected an rtsp:// URL");
+    else
+      s.url = *url;
+  } else if (!r.has(group, "url")) {
+    r.error(group, "url", "missing (the camera's rtsp:// URL)");
+  }
+  if (auto user = r.text(group, "user")) s.user = *user;
+
+  const bool has_password = r.has(group, "password");
+  if (has_password && r.has(group, "password-env")) {
+    r.error(group, "password-env", "set either password or password-env, not both");
+  } else if (has_password) {
+    if (auto pw = r.text(group, "password", true)) s.password = *pw;
+  } else if (auto var = r.text(group, "password-env")) {
+    const char* pw = g_getenv(var->c_str());
+    if (!pw || !*pw)
+      r.error(group, "password-env", "environment variable " + *var + " is not set");
+    else
+      s.password = pw;
+  }
+
+  if (auto transport = r.text(group, "transport")) {
+    if (*transport == "tcp" || *transport == "udp")
+      s.transport = *transport;
+    else
+      r.error(group, "transport", "expected tcp or udp, got \"" + *transport + "\"");
+  }
+  r.number(group, "latency", 0, 60000, s.latency);
+}
+
+}  // namespace
+
+std::vector<std::string> CameraConfig::secrets() const {
+  std::vector<std::string> out;
+  if (!rtsp.password.empty()) out.push_back(rtsp.password);
+  if (auto raw = url_password(rtsp.url); raw && !raw->empty()) {
+    out.push_back(*raw);
+    g_autofree char* decoded = g_uri_unescape_string(raw->c_str(), nullptr);
+    if (decoded && *decoded) out.emplace_back(decoded);
+  }
+  return out;
+}
+
+std::string redact(std::string text, const std::vector<std::string>& secrets) {
+  std::vector<std::string> sorted = secrets;
+  // Longest first, so that a secret containing another is replaced whole.
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& secret : sorted) {
+    if (secret.empty()) continue;
+    std::size_t pos = 0;
+    while ((pos = text.find(secret, pos)) != std::string::npos) {
+      text.replace(pos, secret.size(), "***");
+      pos += 3;
+    }
+  }
+  return text;
+}
+
+bool is_valid_camera_name(const std::string& name) {
+  // ^[a-z0-9][a-z0-9_-]{0,31}$: safe as a folder name, in a URL and in logs.
+  if (name.empty() || name.size() > 32) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-'));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string ListenAddress::to_string() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+std::string ListenAddress::url() const { return "http://" + to_string() + "/"; }
+
+bool ListenAddress::is_loopback() const {
+  if (host == "localhost") return true;
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(host.c_str());
+  return addr && g_inet_address_get_is_loopback(addr);
+}
+
+std::optional<ListenAddress> parse_listen(const std::string& input, std::string& error) {
+  const std::string text = trim(input);
+  std::string host, port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      error = "expected [IPv6]:PORT, got \"" + text + "\"";
+      return std::nullopt;
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) {
+      error = "expected ADDRESS:PORT such as 127.0.0.1:8080, got \"" + text + "\"";
+      return std::nullopt;
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string::npos) {
+      error = "write an IPv6 address in brackets, as in [::1]:8080";
+      return std::nullopt;
+    }
+  }
+  if (host.empty()) {
+    error = "missing address (127.0.0.1: this machine only; 0.0.0.0: every interface)";
+    return std::nullopt;
+  }
+  if (host != "localhost" && !g_hostname_is_ip_address(host.c_str())) {
+    error = "expected localhost or an IP address, got \"" + host + "\"";
+    return std::nullopt;
+  }
+  guint64 n = 0;
+  if (!g_ascii_string_to_unsigned(port.c_str(), 10, 1, 65535, &n, nullptr)) {
+    error = "expected a port from 1 to 65535, got \"" + port + "\"";
+    return std::nullopt;
+  }
+  ListenAddress addr;
+  addr.host = host;
+  addr.port = static_cast<unsigned>(n);
+  return addr;
+}
+
+PresetResult parse_preset(const std::string& text, const std::string& path) {
+  PresetResult result;
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) err = nullptr;
+  if (!g_key_file_load_from_data(kf, text.data(), text.size(), G_KEY_FILE_NONE, &err)) {
+    result.error = path + ": " + err->message;
+    return result;
+  }
+
+  Reader r(kf, path);
+  for (const auto& dup : duplicate_sections(text)) r.error(dup, "", "section appears more than once");
+
+  Preset preset;
+  preset.path = path;
+  std::vector<std::pair<std::string, std::string>> camera_groups;  // group, camera name
+  std::set<std::string> camera_names;
+
+  gsize n_groups = 0;
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, &n_groups);
+  for (gsize i = 0; i < n_groups; ++i) {
+    const std::string group = groups[i];
+    if (group == "server") {
+      for (const auto& key : r.keys(group))
+        if (!kServerKeys.count(key)) r.error(group, key, "unknown key (known: " + join(kServerKeys) + ")");
+      if (auto listen = r.text(group, "listen")) {
+        std::string why;
+        if (auto addr = parse_listen(*listen, why))
+          preset.listen = *addr;
+        else
+          r.error(group, "listen", why);
+      }
+      if (auto storage = r.text(group, "storage")) preset.storage = *storage;
+      if (auto web = r.text(group, "web")) preset.web = *web;
+    } else if (group == "dvr") {
+      for (const auto& key : r.keys(group))
+        if (!kDvrKeys.count(key)) r.error(group, key, "unknown key (known: " + join(kDvrKeys) + ")");
+      r.dvr_settings(group, preset.dvr);
+    } else if (group.compare(0, strlen(kCameraPrefix), kCameraPrefix) == 0 &&
+               (group.size() == strlen(kCameraPrefix) || g_ascii_isspace(group[strlen(kCameraPrefix)]))) {
+      std::string name = trim(group.substr(strlen(kCameraPrefix)));
+      if (name.empty()) {
+        r.error(group, "", "missing camera name, as in [camera cam1]");
+      } else if (!is_valid_camera_name(name)) {
+        r.error(group, "",
+                "camera name \"" + name + "\" must be 1 to 32 of a-z 0-9 _ - and start with a letter or digit");
+      } else if (!camera_names.insert(name).second) {
+        r.error(group, "", "camera \"" + name + "\" is defined twice");
+      } else {
+        camera_groups.emplace_back(group, name);
+      }
+    } else {
+      r.error(group, "", "unknown section (expected [server], [dvr] or [camera NAME])");
+    }
+  }
+
+  // Cameras inherit [dvr], wherever it stands in the file.
+  for (const auto& [group, name] : camera_groups) {
+    CameraConfig cam;
+    parse_camera(r, group, name, preset, cam);
+    preset.cameras.push_back(std::move(cam));
+  }
+  if (camera_names.empty() && r.errors().empty()) r.error("camera", "", "no camera defined: add a [camera NAME] section");
+
+  if (!r.errors().empty()) {
+    for (const auto& line : r.errors()) result.error += (result.error.empty() ? "" : "\n") + line;
+    return result;
+  }
+  result.preset = std::move(preset);
+  return result;
+}
+
+PresetResult load_preset(const std::string& path) {
+  g_autofree char* contents = nullptr;
+  gsize length = 0;
+  g_autoptr(GError) err = nullptr;
+  if (!g_file_get_contents(path.c_str(), &contents, &length, &err)) {
+    PresetResult result;
+    result.error = path + ": " + err->message;
+    return result;
+  }
+  return parse_preset(std::string(contents, length), path);
+}
+
+std::optional<std::string> find_preset(const std::string& name, const std::vector<std::string>& dirs,
+                                       std::string& error) {
+  const bool looks_like_path = name.find('/') != std::string::npos || ends_with(name, ".ini");
+  if (looks_like_path && g_file_test(name.c_str(), G_FILE_TEST_IS_REGULAR)) return name;
+  if (name.find('/') != std::string::npos) {
+    error = "preset " + name + ": no such file";
+    return std::nullopt;
+  }
+  const std::string file = ends_with(name, ".ini") ? name : name + ".ini";
+  std::string looked;
+  for (const auto& dir : dirs) {
+    g_autofree char* candidate = g_build_filename(dir.c_str(), file.c_str(), nullptr);
+    if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR)) return std::string(candidate);
+    looked += (looked.empty() ? "" : ", ") + dir;
+  }
+  error = "no preset named \"" + name + "\" (looked for " + file + (looks_like_path ? " in the current directory" : "") +
+          (looked.empty() ? "" : (looks_like_path ? " and in " : " in ") + looked) + ")";
+  return std::nullopt;
+}
+
+}  // namespace dvr

@@ -1,0 +1,95 @@
+// A preset: the INI file (GLib GKeyFile) that says which cameras to record,
+// where, and where to serve them. Parsing validates everything up front so
+// that a typo stops the launcher before any pipeline starts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dvr {
+
+// Retention and segmenting, from [dvr] with per-camera overrides.
+struct DvrSettings {
+  unsigned segment_duration = 2;  // seconds
+  unsigned window = 120;          // seconds, 0 = keep everything
+  std::uint64_t max_bytes = 0;    // 0 = no size limit
+};
+
+enum class SourceKind { Test, Rtsp };
+
+struct TestSourceSettings {
+  std::string pattern = "smpte";  // videotestsrc pattern nick
+  unsigned width = 640;
+  unsigned height = 360;
+  unsigned framerate = 25;        // frames per second
+  unsigned bitrate = 1000;        // kbit/s
+};
+
+struct RtspSourceSettings {
+  std::string url;
+  std::string user;
+  // Resolved from `password` or `password-env`. Never printed or logged:
+  // code that shows a camera goes through pipeline_description() or redact().
+  std::string password;
+  std::string transport = "tcp";  // tcp | udp
+  unsigned latency = 200;         // ms
+};
+
+struct CameraConfig {
+  std::string name;
+  SourceKind source = SourceKind::Test;
+  TestSourceSettings test;
+  RtspSourceSettings rtsp;
+  DvrSettings dvr;
+
+  // Every string that must not appear in logs, pages or the API.
+  std::vector<std::string> secrets() const;
+};
+
+struct ListenAddress {
+  std::string host = "127.0.0.1";  // "localhost" or an IP address literal
+  unsigned port = 8080;
+
+  std::string to_string() const;  // host:port, IPv6 in brackets
+  std::string url() const;        // http://host:port/
+  bool is_loopback() const;
+};
+
+struct Preset {
+  std::string path;                  // the file it came from, for messages
+  ListenAddress listen;
+  std::string storage = "recordings";  // relative to the current directory
+  std::string web;                   // empty: the default player folder
+  DvrSettings dvr;
+  std::vector<CameraConfig> cameras;
+};
+
+// Exactly one of preset and error is set. error holds one line per problem,
+// each "file:section:key: what is wrong".
+struct PresetResult {
+  std::optional<Preset> preset;
+  std::string error;
+};
+
+PresetResult parse_preset(const std::string& text, const std::string& path);
+PresetResult load_preset(const std::string& path);
+
+// Parses "host:port" ("[::1]:8080" for IPv6). Returns nothing and sets error
+// when the text is not a usable address.
+std::optional<ListenAddress> parse_listen(const std::string& text, std::string& error);
+
+// A name with a slash or ending in .ini that exists is used as it is; a bare
+// name is looked up as NAME.ini in each of dirs in order. Returns the path, or
+// nothing with error saying where it looked.
+std::optional<std::string> find_preset(const std::string& name,
+                                       const std::vector<std::string>& dirs,
+                                       std::string& error);
+
+bool is_valid_camera_name(const std::string& name);
+
+// Replaces each non-empty secret in text by "***".
+std::string redact(std::string text, const std::vector<std::string>& secrets);
+
+}  // namespace dvr

@@ -1,0 +1,280 @@
+// The launcher's HTTP server as a client sees it: the player page, the camera
+// API, playlists and segments (with ranges), refusals of anything outside the
+// recordings, a clean stop on SIGINT that leaves the last segment listed, and
+// a camera that fails without taking the others down or leaking its password.
+//
+//   node --test tests/http/          (after meson compile -C build)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { existsSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLauncher, waitFor, freePort } from '../lib/launcher.mjs';
+
+const preset = `
+[dvr]
+segment-duration = 1
+window = 20
+
+[camera cam1]
+source = test
+pattern = ball
+width = 320
+height = 180
+framerate = 10
+bitrate = 300
+
+[camera cam2]
+source = test
+pattern = smpte
+width = 320
+height = 180
+framerate = 10
+bitrate = 300
+`;
+
+let launcher;
+
+const segmentsOf = (playlist) =>
+  playlist.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const sequenceOf = (name) => Number(/(\d+)\.ts$/.exec(name)[1]);
+
+async function playlist(cam = 'cam1') {
+  const r = await fetch(`${launcher.url}/hls/${cam}/live.m3u8`);
+  return r.ok ? r.text() : '';
+}
+
+// Sends the request line exactly as written: fetch() would normalise "..",
+// "%2e" and backslashes before they ever reach the server.
+function rawRequest(path, method = 'GET') {
+  return new Promise((resolve, reject) => {
+    const sock = connect(launcher.port, '127.0.0.1');
+    const chunks = [];
+    sock.setTimeout(5000, () => sock.destroy(new Error(`no answer to ${method} ${path}`)));
+    sock.on('connect', () =>
+      sock.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${launcher.port}\r\nConnection: close\r\n\r\n`));
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('error', reject);
+    sock.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const split = raw.indexOf('\r\n\r\n');
+      const head = raw.subarray(0, split < 0 ? raw.length : split).toString('latin1');
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+      resolve({ status, head, body: split < 0 ? Buffer.alloc(0) : raw.subarray(split + 4) });
+    });
+  });
+}
+
+before(async () => {
+  launcher = await startLauncher(preset);
+  await waitFor('cam1 and cam2 to list two segments each', async () =>
+    segmentsOf(await playlist('cam1')).length >= 2 && segmentsOf(await playlist('cam2')).length >= 2, 45000);
+});
+
+after(async () => {
+  if (launcher) await launcher.stop();
+});
+
+test('/ serves the player page as HTML', async () => {
+  const r = await fetch(`${launcher.url}/`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  assert.match(await r.text(), /<html|<!doctype html/i);
+});
+
+test('/api/cameras lists every camera as recording, with its playlist', async () => {
+  const cams = await waitFor('both cameras to be recording', async () => {
+    const list = await (await fetch(`${launcher.url}/api/cameras`)).json();
+    return list.every((c) => c.state === 'recording') && list;
+  });
+  const r = await fetch(`${launcher.url}/api/cameras`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^application\/json/);
+  assert.equal(r.headers.get('cache-control'), 'no-cache');
+  assert.deepEqual(cams.map((c) => c.name), ['cam1', 'cam2']);
+  for (const c of cams) {
+    assert.equal(c.state, 'recording');
+    assert.equal(c.error, null);
+    assert.equal(c.playlist, `/hls/${c.name}/live.m3u8`);
+    assert.equal(c.window, 20);
+    assert.equal(c.segment_duration, 1);
+    assert.ok(c.segments >= 1, `segments: ${c.segments}`);
+    assert.ok(!Number.isNaN(Date.parse(c.last_segment_at)), `last_segment_at: ${c.last_segment_at}`);
+    assert.match(c.last_segment_at, /Z$/);
+    assert.equal(c.reconnects, 0);
+  }
+});
+
+test('the live playlist is served fresh as an HLS playlist', async () => {
+  const r = await fetch(`${launcher.url}/hls/cam1/live.m3u8`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/vnd.apple.mpegurl');
+  assert.equal(r.headers.get('cache-control'), 'no-cache');
+  const text = await r.text();
+  assert.match(text, /^#EXTM3U/);
+  assert.doesNotMatch(text, /#EXT-X-ENDLIST/);
+});
+
+async function latestSegment() {
+  const name = segmentsOf(await playlist('cam1')).at(-1);
+  return { name, url: `${launcher.url}/hls/cam1/${name}`, file: join(launcher.storage, 'cam1', name) };
+}
+
+test('a listed segment is served as MPEG-TS, whole and immutable', async () => {
+  const seg = await latestSegment();
+  const r = await fetch(seg.url);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'video/mp2t');
+  assert.match(r.headers.get('cache-control'), /immutable/);
+  const body = Buffer.from(await r.arrayBuffer());
+  const size = statSync(seg.file).size;
+  assert.equal(Number(r.headers.get('content-length')), size);
+  assert.equal(body.length, size);
+  assert.equal(body[0], 0x47, 'TS sync byte');
+  assert.ok(body.equals(readFileSync(seg.file)));
+});
+
+test('a byte range gives 206 with exactly those bytes', async () => {
+  const seg = await latestSegment();
+  const file = readFileSync(seg.file);
+  const r = await fetch(seg.url, { headers: { Range: 'bytes=100-299' } });
+  assert.equal(r.status, 206);
+  assert.equal(r.headers.get('content-range'), `bytes 100-299/${file.length}`);
+  assert.equal(Number(r.headers.get('content-length')), 200);
+  assert.ok(Buffer.from(await r.arrayBuffer()).equals(file.subarray(100, 300)));
+
+  const tail = await fetch(seg.url, { headers: { Range: 'bytes=-188' } });
+  assert.equal(tail.status, 206);
+  assert.ok(Buffer.from(await tail.arrayBuffer()).equals(file.subarray(file.length - 188)));
+});
+
+test('a range beyond the end gives 416', async () => {
+  const seg = await latestSegment();
+  const size = statSync(seg.file).size;
+  const r = await fetch(seg.url, { headers: { Range: `bytes=${size}-` } });
+  assert.equal(r.status, 416);
+  assert.equal(r.headers.get('content-range'), `bytes */${size}`);
+  await r.arrayBuffer();
+});
+
+test('HEAD answers the headers of GET and no body', async () => {
+  const seg = await latestSegment();
+  const r = await rawRequest(`/hls/cam1/${seg.name}`, 'HEAD');
+  assert.equal(r.status, 200);
+  assert.match(r.head, /content-type: video\/mp2t/i);
+  assert.match(r.head, new RegExp(`content-length: ${statSync(seg.file).size}\\b`, 'i'));
+  assert.equal(r.body.length, 0);
+});
+
+test('methods other than GET and HEAD give 405', async () => {
+  for (const method of ['POST', 'PUT', 'DELETE']) {
+    const r = await fetch(`${launcher.url}/hls/cam1/live.m3u8`, { method });
+    assert.equal(r.status, 405, method);
+    assert.match(r.headers.get('allow'), /GET/);
+    await r.arrayBuffer();
+  }
+});
+
+test('a missing file or an unknown camera gives 404', async () => {
+  for (const path of ['/hls/cam1/seg-9999999999.ts', '/hls/cam1/nothing.m3u8', '/hls/cam3/live.m3u8', '/nothing.html']) {
+    const r = await fetch(`${launcher.url}${path}`);
+    assert.equal(r.status, 404, path);
+    await r.arrayBuffer();
+  }
+});
+
+test('nothing outside the recordings, and no hidden or index file, is ever served', async () => {
+  const hostile = [
+    '/hls/cam1/../../etc/passwd',
+    '/hls/cam1/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/hls/cam1/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/hls/cam1/.index.tmp',
+    '/hls/cam1/index.journal',
+    '/hls/..%2F..%2Fetc/passwd',
+    '/hls/cam1/%00',
+    '/hls/cam1/live.m3u8%00.ts',
+    '/hls/cam1/..\\..\\etc\\passwd',
+    '/hls/cam1/%5c..%5c..%5cetc%5cpasswd',
+    '/hls/cam1/',
+    '/hls/cam1',
+    '/hls/%2e%2e/cam1/live.m3u8',
+    '/../../../../etc/passwd',
+    '/vendor/../../package.json',
+    '/vendor/%2e%2e/%2e%2e/package.json',
+    '/package.json',
+    '/node_modules/video.js/package.json',
+  ];
+  // Hidden temporaries exist while a segment is being written: ask for a real one.
+  const hidden = readdirSync(join(launcher.storage, 'cam1')).find((f) => f.startsWith('.'));
+  if (hidden) hostile.push(`/hls/cam1/${hidden}`);
+  for (const path of hostile) {
+    const r = await rawRequest(path);
+    assert.ok(r.status >= 400 && r.status < 500, `${path} gave ${r.status}`);
+    assert.doesNotMatch(r.body.toString('latin1'), /root:|"name":/, path);
+  }
+});
+
+test('SIGINT stops the launcher with status 0, the last segment finished and listed', async () => {
+  const before = segmentsOf(await playlist('cam1'));
+  assert.ok(before.length >= 2);
+  const { code, signal } = await launcher.stop({ keepFiles: true });
+  const { storage, dir } = launcher;
+  const log = launcher.log();
+  launcher = null;
+  try {
+    assert.equal(signal, null, log);
+    assert.equal(code, 0, log);
+    const text = readFileSync(join(storage, 'cam1', 'live.m3u8'), 'utf8');
+    const afterStop = segmentsOf(text);
+    assert.ok(afterStop.length >= before.length, `listed ${before.length} before, ${afterStop.length} after`);
+    const last = afterStop.at(-1);
+    assert.ok(sequenceOf(last) >= sequenceOf(before.at(-1)), `${last} is older than ${before.at(-1)}`);
+    assert.ok(existsSync(join(storage, 'cam1', last)), `${last} is not on disk`);
+    assert.ok(statSync(join(storage, 'cam1', last)).size > 0);
+    assert.doesNotMatch(text, /#EXT-X-ENDLIST/);
+    assert.match(log, /camera cam1: stopped/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a camera that cannot connect is retried, shown without its password, and never stops the others', async () => {
+  const closedPort = await freePort();
+  const secrets = ['hunter2-Secret', 'urlSecret77'];
+  const failing = await startLauncher(`
+[camera door]
+source = rtsp
+url = rtsp://admin:${secrets[1]}@127.0.0.1:${closedPort}/cam/realmonitor?channel=1&subtype=0
+user = admin
+password = ${secrets[0]}
+
+[camera cam1]
+source = test
+segment-duration = 1
+width = 320
+height = 180
+framerate = 10
+bitrate = 300
+`);
+  try {
+    const text = await waitFor('door to have been retried while cam1 records', async () => {
+      const body = await (await fetch(`${failing.url}/api/cameras`)).text();
+      const [door, cam1] = JSON.parse(body);
+      return door.reconnects >= 1 && door.error && cam1.state === 'recording' && body;
+    }, 30000);
+    const [door] = JSON.parse(text);
+    assert.equal(door.name, 'door');
+    assert.ok(['error', 'reconnecting', 'starting'].includes(door.state), door.state);
+    assert.equal(door.segments, 0);
+    assert.equal(door.last_segment_at, null);
+    for (const secret of secrets) {
+      assert.ok(!text.includes(secret), `the API shows a password: ${text}`);
+      assert.ok(!failing.log().includes(secret), `the log shows a password:\n${failing.log()}`);
+    }
+    assert.match(failing.log(), /camera door: reconnecting/);
+    assert.match(await (await fetch(`${failing.url}/hls/cam1/live.m3u8`)).text(), /^#EXTM3U/);
+  } finally {
+    const { code } = await failing.stop();
+    assert.equal(code, 0);
+  }
+});

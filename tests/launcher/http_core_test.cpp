@@ -1,0 +1,69 @@
+// The parts of the HTTP server that decide what a client gets: byte ranges
+// and the JSON of /api/cameras.
+#include <catch2/catch.hpp>
+
+#include "byte_range.h"
+#include "camera_status.h"
+
+using namespace dvr;
+using Kind = ByteRange::Kind;
+
+TEST_CASE("a single byte range is answered with exactly those bytes", "[range]") {
+  auto r = parse_byte_range("bytes=0-99", 1000);
+  CHECK(r.kind == Kind::Partial);
+  CHECK(r.first == 0);
+  CHECK(r.last == 99);
+  CHECK(r.length() == 100);
+  r = parse_byte_range("bytes=900-", 1000);
+  CHECK((r.kind == Kind::Partial && r.first == 900 && r.last == 999));
+  r = parse_byte_range("bytes=-10", 1000);
+  CHECK((r.kind == Kind::Partial && r.first == 990 && r.last == 999));
+  r = parse_byte_range("bytes=-5000", 1000);
+  CHECK((r.kind == Kind::Partial && r.first == 0 && r.last == 999));
+  r = parse_byte_range("bytes=500-5000", 1000);
+  CHECK((r.kind == Kind::Partial && r.first == 500 && r.last == 999));
+}
+
+TEST_CASE("a range beyond the end is unsatisfiable", "[range]") {
+  CHECK(parse_byte_range("bytes=1000-", 1000).kind == Kind::Unsatisfiable);
+  CHECK(parse_byte_range("bytes=5000-6000", 1000).kind == Kind::Unsatisfiable);
+  CHECK(parse_byte_range("bytes=-0", 1000).kind == Kind::Unsatisfiable);
+  CHECK(parse_byte_range("bytes=0-", 0).kind == Kind::Unsatisfiable);
+}
+
+TEST_CASE("ranges the server does not answer give the whole file", "[range]") {
+  CHECK(parse_byte_range(nullptr, 10).kind == Kind::Whole);
+  CHECK(parse_byte_range("bytes=0-1,5-6", 10).kind == Kind::Whole);
+  CHECK(parse_byte_range("items=0-1", 10).kind == Kind::Whole);
+  CHECK(parse_byte_range("bytes=5-1", 10).kind == Kind::Whole);
+  CHECK(parse_byte_range("bytes=a-b", 10).kind == Kind::Whole);
+  CHECK(parse_byte_range("bytes=+1-2", 10).kind == Kind::Whole);
+  CHECK(parse_byte_range("bytes=-", 10).kind == Kind::Whole);
+  CHECK(parse_byte_range("bytes=99999999999999999999999-", 10).kind == Kind::Whole);
+}
+
+TEST_CASE("the camera API escapes strings and writes null for what is unknown", "[json]") {
+  CameraStatus c;
+  c.name = "cam1";
+  c.state = "error";
+  c.error = "src: \"quoted\" back\\slash\nnew line\x01";
+  c.window = 120;
+  c.segment_duration = 2;
+  c.segments = 7;
+  c.last_segment_at = 1700000000123456;
+  c.reconnects = 3;
+  CameraStatus d;
+  d.name = "cam2";
+  d.state = "starting";
+  const std::string json = cameras_json({c, d});
+  CHECK_THAT(json, Catch::Contains("\"error\": \"src: \\\"quoted\\\" back\\\\slash\\nnew line\\u0001\""));
+  CHECK_THAT(json, Catch::Contains("\"playlist\": \"/hls/cam1/live.m3u8\""));
+  CHECK_THAT(json, Catch::Contains("\"last_segment_at\": \"2023-11-14T22:13:20.123Z\""));
+  CHECK_THAT(json, Catch::Contains("\"segments\": 7"));
+  CHECK_THAT(json, Catch::Contains("\"reconnects\": 3"));
+  CHECK_THAT(json, Catch::Contains("{\"name\": \"cam2\", \"state\": \"starting\", \"error\": null"));
+  CHECK_THAT(json, Catch::Contains("\"last_segment_at\": null"));
+  CHECK(json_string("caf\xc3\xa9") == "\"caf\xc3\xa9\"");
+  CHECK(json_string("bad \xff byte").find('\xff') == std::string::npos);
+  CHECK(cameras_json({}) == "[]\n");
+}

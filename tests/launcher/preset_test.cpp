@@ -1,0 +1,292 @@
+// Preset parsing: what a user sees when a preset is right, and the message
+// that points at the mistake when it is not.
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "pipeline_description.h"
+#include "preset.h"
+
+using namespace dvr;
+
+namespace {
+
+const std::string kFile = "/tmp/p.ini";
+
+Preset parse_ok(const std::string& text) {
+  auto r = parse_preset(text, kFile);
+  INFO(r.error);
+  REQUIRE(r.preset);
+  return *r.preset;
+}
+
+std::string parse_error(const std::string& text) {
+  auto r = parse_preset(text, kFile);
+  REQUIRE_FALSE(r.preset);
+  return r.error;
+}
+
+const char* kRtspCamera =
+    "[camera door]\n"
+    "source = rtsp\n"
+    "url = rtsp://192.168.1.108:554/cam/realmonitor?channel=1&subtype=0\n"
+    "user = admin\n"
+    "password = s3cr3t-Pa55\n";
+
+}  // namespace
+
+TEST_CASE("the demo preset gives two test cameras with 2 s segments and a 120 s window", "[preset]") {
+  auto r = load_preset(TEST_PRESETS_DIR "/demo.ini");
+  INFO(r.error);
+  REQUIRE(r.preset);
+  const Preset& p = *r.preset;
+  REQUIRE(p.cameras.size() == 2);
+  CHECK(p.cameras[0].name == "cam1");
+  CHECK(p.cameras[1].name == "cam2");
+  CHECK(p.cameras[0].test.pattern != p.cameras[1].test.pattern);
+  for (const auto& cam : p.cameras) {
+    CHECK(cam.source == SourceKind::Test);
+    CHECK(cam.dvr.segment_duration == 2);
+    CHECK(cam.dvr.window == 120);
+    CHECK(cam.dvr.max_bytes == 0);
+  }
+  CHECK(p.listen.port == 8080);
+  CHECK(p.listen.is_loopback());
+  CHECK(p.storage == "recordings");
+}
+
+TEST_CASE("the dahua template is a valid preset of rtsp cameras", "[preset]") {
+  auto r = load_preset(TEST_PRESETS_DIR "/dahua.ini");
+  INFO(r.error);
+  REQUIRE(r.preset);
+  REQUIRE_FALSE(r.preset->cameras.empty());
+  for (const auto& cam : r.preset->cameras) {
+    CHECK(cam.source == SourceKind::Rtsp);
+    CHECK(cam.rtsp.url.rfind("rtsp://", 0) == 0);
+    CHECK(cam.rtsp.transport == "tcp");
+  }
+}
+
+TEST_CASE("a camera takes [dvr] defaults wherever [dvr] stands, and may override them", "[preset]") {
+  auto p = parse_ok(
+      "[camera a]\nsource = test\nwindow = 30\n"
+      "[camera b]\nsource = test\n"
+      "[dvr]\nsegment-duration = 4\nwindow = 600\nmax-bytes = 1000000000\n");
+  REQUIRE(p.cameras.size() == 2);
+  CHECK(p.cameras[0].dvr.segment_duration == 4);
+  CHECK(p.cameras[0].dvr.window == 30);
+  CHECK(p.cameras[1].dvr.window == 600);
+  CHECK(p.cameras[1].dvr.max_bytes == 1000000000ull);
+  CHECK(p.cameras[1].test.width == 640);  // defaults when unset
+}
+
+TEST_CASE("an unknown key is reported as file:section:key", "[preset]") {
+  auto e = parse_error("[camera cam1]\nsource = test\ncolour = red\n");
+  CHECK_THAT(e, Catch::Contains(kFile + ":camera cam1:colour: unknown key"));
+  e = parse_error("[server]\nport = 80\n[camera cam1]\nsource = test\n");
+  CHECK_THAT(e, Catch::Contains(kFile + ":server:port: unknown key"));
+}
+
+TEST_CASE("a key of the other source type is reported", "[preset]") {
+  auto e = parse_error("[camera cam1]\nsource = test\nurl = rtsp://x/\n");
+  CHECK_THAT(e, Catch::Contains(kFile + ":camera cam1:url: only for source=rtsp"));
+}
+
+TEST_CASE("a bad number names the key and the value", "[preset]") {
+  auto e = parse_error("[camera cam1]\nsource = test\nwidth = wide\n");
+  CHECK_THAT(e, Catch::Contains(kFile + ":camera cam1:width:"));
+  CHECK_THAT(e, Catch::Contains("\"wide\""));
+  CHECK_THAT(parse_error("[dvr]\nsegment-duration = 0\n[camera c]\nsource = test\n"),
+             Catch::Contains(kFile + ":dvr:segment-duration: expected a whole number from 1 to 60"));
+  CHECK_THAT(parse_error("[dvr]\nwindow = -5\n[camera c]\nsource = test\n"), Catch::Contains(":dvr:window:"));
+  CHECK_THAT(parse_error("[camera c]\nsource = test\nframerate = 25.5\n"), Catch::Contains(":camera c:framerate:"));
+}
+
+TEST_CASE("every mistake of a preset is reported at once", "[preset]") {
+  auto e = parse_error("[camera cam1]\nsource = test\nwidth = x\nheight = y\n");
+  CHECK_THAT(e, Catch::Contains(":camera cam1:width:"));
+  CHECK_THAT(e, Catch::Contains(":camera cam1:height:"));
+}
+
+TEST_CASE("an rtsp camera without url is reported", "[preset]") {
+  auto e = parse_error("[camera door]\nsource = rtsp\nuser = admin\n");
+  CHECK_THAT(e, Catch::Contains(kFile + ":camera door:url: missing"));
+}
+
+TEST_CASE("a camera without source, with a bad source, or a bad url is reported", "[preset]") {
+  CHECK_THAT(parse_error("[camera c]\npattern = ball\n"), Catch::Contains(kFile + ":camera c:source: missing"));
+  CHECK_THAT(parse_error("[camera c]\nsource = usb\n"), Catch::Contains(kFile + ":camera c:source: expected test or rtsp"));
+  CHECK_THAT(parse_error("[camera c]\nsource = rtsp\nurl = http://cam/\n"),
+             Catch::Contains(kFile + ":camera c:url: expected an rtsp:// URL"));
+  CHECK_THAT(parse_error("[camera c]\nsource = test\npattern = plaid\n"),
+             Catch::Contains(kFile + ":camera c:pattern: unknown videotestsrc pattern"));
+  CHECK_THAT(parse_error("[camera c]\nsource = rtsp\nurl = rtsp://h/\ntransport = carrier-pigeon\n"),
+             Catch::Contains(kFile + ":camera c:transport:"));
+}
+
+TEST_CASE("sections and camera names are checked", "[preset]") {
+  CHECK_THAT(parse_error("[cameras]\n[camera c]\nsource = test\n"), Catch::Contains(kFile + ":cameras: unknown section"));
+  CHECK_THAT(parse_error("[camera Cam1]\nsource = test\n"), Catch::Contains(kFile + ":camera Cam1: camera name"));
+  CHECK_THAT(parse_error("[camera ../etc]\nsource = test\n"), Catch::Contains("camera name"));
+  CHECK_THAT(parse_error("[camera -x]\nsource = test\n"), Catch::Contains("camera name"));
+  CHECK_THAT(parse_error("[camera c]\nsource = test\n[camera c]\npattern = ball\n"), Catch::Contains("more than once"));
+  CHECK_THAT(parse_error("[server]\nlisten = 127.0.0.1:8080\n"), Catch::Contains("no camera defined"));
+  CHECK_THAT(parse_error("[camera c]\nsource = test\n[server]\nlisten = nowhere\n"), Catch::Contains(kFile + ":server:listen:"));
+  CHECK(is_valid_camera_name("a"));
+  CHECK(is_valid_camera_name("front-door_2"));
+  CHECK_FALSE(is_valid_camera_name(std::string(33, 'a')));
+  CHECK(is_valid_camera_name(std::string(32, 'a')));
+}
+
+TEST_CASE("a syntax error names the file", "[preset]") {
+  CHECK_THAT(parse_error("this is not a key file\n"), Catch::StartsWith(kFile + ": "));
+}
+
+TEST_CASE("a password comes from the preset or from an environment variable", "[preset]") {
+  auto p = parse_ok(kRtspCamera);
+  CHECK(p.cameras[0].rtsp.password == "s3cr3t-Pa55");
+
+  g_setenv("DVR_TEST_PASSWORD", "from-env", TRUE);
+  p = parse_ok("[camera c]\nsource = rtsp\nurl = rtsp://h/\npassword-env = DVR_TEST_PASSWORD\n");
+  CHECK(p.cameras[0].rtsp.password == "from-env");
+  g_unsetenv("DVR_TEST_PASSWORD");
+  CHECK_THAT(parse_error("[camera c]\nsource = rtsp\nurl = rtsp://h/\npassword-env = DVR_TEST_PASSWORD\n"),
+             Catch::Contains(kFile + ":camera c:password-env: environment variable DVR_TEST_PASSWORD is not set"));
+  CHECK_THAT(parse_error("[camera c]\nsource = rtsp\nurl = rtsp://h/\npassword = a\npassword-env = B\n"),
+             Catch::Contains("either password or password-env"));
+}
+
+TEST_CASE("a test camera's pipeline encodes, parses and records with the preset's settings", "[pipeline]") {
+  auto p = parse_ok("[camera cam1]\nsource = test\npattern = ball\nwidth = 320\nheight = 240\nframerate = 10\n"
+                    "bitrate = 500\nsegment-duration = 1\nwindow = 20\n");
+  const std::string d = pipeline_description(p.cameras[0], {"/rec/cam1", true}, Secrets::Omit);
+  CHECK_THAT(d, Catch::StartsWith("videotestsrc name=src is-live=true pattern=ball ! "
+                                  "video/x-raw,width=320,height=240,framerate=10/1 ! clockoverlay "));
+  CHECK_THAT(d, Catch::Contains("x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 bitrate=500 ! "
+                                "video/x-h264,profile=main ! h264parse ! dvrsink name=sink location=/rec/cam1 "
+                                "segment-duration=1 window=20 max-bytes=0 endlist=false send-keyframe-requests=true"));
+  CHECK_THAT(pipeline_description(p.cameras[0], {"/rec/cam1", false}, Secrets::Omit),
+             !Catch::Contains("clockoverlay"));
+}
+
+TEST_CASE("a storage path with spaces and quotes survives both gst-launch and the shell", "[pipeline]") {
+  auto p = parse_ok("[camera c]\nsource = test\n");
+  const std::string d = pipeline_description(p.cameras[0], {"/my rec/it's \"here\"", false}, Secrets::Omit);
+  CHECK_THAT(d, Catch::Contains("location=\"/my rec/it's \\\"here\\\"\""));
+  const std::string cmd = gst_launch_command(p.cameras[0], {"/my rec/it's \"here\"", false});
+  CHECK_THAT(cmd, Catch::Contains("'location=\"/my rec/it'\\''s \\\"here\\\"\"'"));
+}
+
+TEST_CASE("a password never appears in a pipeline description or in the --check line", "[pipeline][secrets]") {
+  auto p = parse_ok(kRtspCamera);
+  const auto& cam = p.cameras[0];
+  const PipelineOptions opts{"/rec/door", true};
+
+  const std::string shown = gst_launch_command(cam, opts);
+  CHECK_THAT(shown, Catch::StartsWith("gst-launch-1.0 -e rtspsrc name=src "));
+  CHECK_THAT(shown, Catch::Contains("user-id=admin 'user-pw=***' protocols=tcp latency=200 ! rtph264depay ! h264parse ! dvrsink"));
+  CHECK_THAT(shown, Catch::Contains("send-keyframe-requests=false"));
+  CHECK_THAT(shown, Catch::Contains("'location=\"rtsp://192.168.1.108:554/cam/realmonitor?channel=1&subtype=0\"'"));
+  CHECK_THAT(shown, !Catch::Contains("s3cr3t"));
+
+  const std::string masked = pipeline_description(cam, opts, Secrets::Mask);
+  CHECK_THAT(masked, Catch::Contains("user-pw=***"));
+  CHECK_THAT(masked, !Catch::Contains("s3cr3t"));
+
+  // What the launcher runs holds no secret at all: they are set as properties.
+  const std::string run = pipeline_description(cam, opts, Secrets::Omit);
+  CHECK_THAT(run, !Catch::Contains("s3cr3t"));
+  CHECK_THAT(run, !Catch::Contains("user-pw"));
+  CHECK_THAT(run, !Catch::Contains("rtsp://"));
+}
+
+TEST_CASE("a password inside the url is masked too, and redacted from error texts", "[pipeline][secrets]") {
+  auto p = parse_ok("[camera c]\nsource = rtsp\nurl = rtsp://admin:p%40ss@10.0.0.2/live\n");
+  const auto& cam = p.cameras[0];
+  const std::string shown = gst_launch_command(cam, {"/rec/c", false});
+  CHECK_THAT(shown, Catch::Contains("rtsp://admin:***@10.0.0.2/live"));
+  CHECK_THAT(shown, !Catch::Contains("p%40ss"));
+  CHECK(mask_url("rtsp://10.0.0.2/a@b") == "rtsp://10.0.0.2/a@b");
+  CHECK(mask_url("rtsp://user@10.0.0.2/") == "rtsp://user@10.0.0.2/");
+  CHECK(redact("could not connect to rtsp://admin:p%40ss@10.0.0.2 as admin/p@ss", cam.secrets()) ==
+        "could not connect to rtsp://admin:***@10.0.0.2 as admin/***");
+}
+
+TEST_CASE("dvr-launcher --check prints each camera's gst-launch line with the password masked", "[check][secrets]") {
+  const char* launcher = g_getenv("DVR_LAUNCHER");
+  if (!launcher) {
+    WARN("DVR_LAUNCHER not set: run through meson test");
+    return;
+  }
+  g_autofree char* dir = g_dir_make_tmp("dvr-preset-XXXXXX", nullptr);
+  REQUIRE(dir);
+  g_autofree char* path = g_build_filename(dir, "cams.ini", nullptr);
+  const std::string text = std::string(kRtspCamera) + "[camera cam2]\nsource = test\n";
+  REQUIRE(g_file_set_contents(path, text.c_str(), -1, nullptr));
+
+  const char* argv[] = {launcher, "--preset", path, "--check", nullptr};
+  g_autofree char* out = nullptr;
+  g_autofree char* err = nullptr;
+  int status = 0;
+  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
+                       &status, nullptr));
+  INFO(out);
+  INFO(err);
+  CHECK(g_spawn_check_wait_status(status, nullptr));
+  const std::string all = std::string(out) + err;
+  CHECK_THAT(all, Catch::Contains("# camera door\ngst-launch-1.0 -e rtspsrc"));
+  CHECK_THAT(all, Catch::Contains("user-pw=***"));
+  CHECK_THAT(all, Catch::Contains("# camera cam2\ngst-launch-1.0 -e videotestsrc"));
+  CHECK_THAT(all, !Catch::Contains("s3cr3t"));
+
+  // A broken preset: the message, a failing exit status, and nothing started.
+  REQUIRE(g_file_set_contents(path, "[camera c]\nsource = test\nwidth = huge\n", -1, nullptr));
+  g_free(out);
+  g_free(err);
+  out = err = nullptr;
+  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
+                       &status, nullptr));
+  CHECK_FALSE(g_spawn_check_wait_status(status, nullptr));
+  CHECK_THAT(std::string(err), Catch::Contains(std::string(path) + ":camera c:width:"));
+
+  g_unlink(path);
+  g_rmdir(dir);
+}
+
+TEST_CASE("listen addresses: host:port, [v6]:port, localhost; nothing else", "[listen]") {
+  std::string why;
+  auto a = parse_listen("127.0.0.1:8080", why);
+  REQUIRE(a);
+  CHECK(a->host == "127.0.0.1");
+  CHECK(a->port == 8080);
+  CHECK(a->is_loopback());
+  a = parse_listen("[::1]:9000", why);
+  REQUIRE(a);
+  CHECK(a->host == "::1");
+  CHECK(a->url() == "http://[::1]:9000/");
+  CHECK(a->is_loopback());
+  a = parse_listen("0.0.0.0:80", why);
+  REQUIRE(a);
+  CHECK_FALSE(a->is_loopback());
+  CHECK(parse_listen("localhost:8080", why));
+  CHECK_FALSE(parse_listen("8080", why));
+  CHECK_FALSE(parse_listen(":8080", why));
+  CHECK_FALSE(parse_listen("127.0.0.1:0", why));
+  CHECK_FALSE(parse_listen("127.0.0.1:70000", why));
+  CHECK_FALSE(parse_listen("example.com:80", why));
+  CHECK_FALSE(parse_listen("::1:80", why));
+}
+
+TEST_CASE("a bare preset name is looked up in the preset folders, a path is used as it is", "[find]") {
+  std::string why;
+  auto found = find_preset("demo", {"/nonexistent", TEST_PRESETS_DIR}, why);
+  REQUIRE(found);
+  CHECK(*found == TEST_PRESETS_DIR "/demo.ini");
+  CHECK(find_preset("demo.ini", {TEST_PRESETS_DIR}, why));
+  CHECK(*find_preset(TEST_PRESETS_DIR "/dahua.ini", {}, why) == TEST_PRESETS_DIR "/dahua.ini");
+  CHECK_FALSE(find_preset("nosuch", {TEST_PRESETS_DIR}, why));
+  CHECK_THAT(why, Catch::Contains(TEST_PRESETS_DIR));
+  CHECK_FALSE(find_preset("./nosuch.ini", {TEST_PRESETS_DIR}, why));
+}
