@@ -67,14 +67,13 @@ enum
 /* A wall clock drifting this far from the pipeline clock is re-anchored. */
 #define WALL_CLOCK_REANCHOR_US (2 * G_USEC_PER_SEC)
 
+#define DVR_INDEX_CAPS \
+    "video/x-h264, stream-format = (string) byte-stream, alignment = (string) au; " \
+    "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au"
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-h264, alignment = (string) au; "
-        "video/x-h265, alignment = (string) au"));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (DVR_INDEX_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-h264, alignment = (string) au; "
-        "video/x-h265, alignment = (string) au"));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (DVR_INDEX_CAPS));
 
 namespace dvr_index_detail {
 

@@ -18,8 +18,9 @@
  * gst-launch-1.0 -e rtspsrc location=rtsp://HOST:554/cam/realmonitor?channel=1&subtype=0 user-id=admin user-pw=SECRET ! rtph264depay ! h264parse ! dvrsink location=/var/lib/dvr/door window=7200
  * ]|
  *
- * dvrsink is a bin: dvrindex ! splitmuxsink (muxer mpegtsmux, sink
- * giostreamsink). splitmuxsink cuts segments at the first keyframe at or after
+ * dvrsink is a bin: h264parse or h265parse (with config-interval=-1, so every
+ * segment starts with the parameter sets a decoder needs, and avc input becomes
+ * byte-stream) ! dvrindex ! splitmuxsink (muxer mpegtsmux, sink giostreamsink). splitmuxsink cuts segments at the first keyframe at or after
  * #GstDvrSink:segment-duration; dvrsink hands it one buffered stream per segment
  * under a hidden temporary name, and when splitmuxsink closes the segment it
  * flushes, fsyncs and hands it to dvrindex, which renames, journals and lists
@@ -52,8 +53,10 @@ enum
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-h264, alignment = (string) au; "
-        "video/x-h265, alignment = (string) au"));
+    GST_STATIC_CAPS ("video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "
+        "alignment = (string) au; "
+        "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, "
+        "alignment = (string) au"));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
     GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, "
@@ -62,6 +65,8 @@ static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
 struct _GstDvrSink
 {
   GstBin parent;
+  GstPad *sinkpad;
+  GstElement *parser;
   GstElement *index;
   GstElement *writer;
   GstElement *file_sink;
@@ -172,6 +177,89 @@ split_now (gpointer user_data)
 {
   GstDvrSink *self = GST_DVR_SINK (user_data);
   g_signal_emit_by_name (self->writer, "split-now");
+}
+
+/* The stream goes through a parser of dvrsink's own, chosen by the caps: it
+ * turns avc into the byte-stream that mpegtsmux takes, and puts the parameter
+ * sets (SPS/PPS, and VPS for H.265) before every keyframe, so that each segment
+ * decodes on its own even when the camera sent them only once or only in SDP. */
+static gboolean
+ensure_parser (GstDvrSink * self, GstCaps * caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const char *factory = gst_structure_has_name (s, "video/x-h265") ? "h265parse" : "h264parse";
+  if (self->parser) {
+    GstElementFactory *current = gst_element_get_factory (self->parser);
+    if (g_str_equal (GST_OBJECT_NAME (current), factory))
+      return TRUE;
+    /* The camera switched codec: a new parser for the new stream. */
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), nullptr);
+    gst_element_set_locked_state (self->parser, TRUE);
+    gst_element_set_state (self->parser, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), self->parser);
+    self->parser = nullptr;
+  }
+  GstElement *parser = gst_element_factory_make (factory, "parse");
+  if (!parser) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("The element %s is missing", factory),
+        ("install gstreamer1.0-plugins-bad"));
+    return FALSE;
+  }
+  g_object_set (parser, "config-interval", -1, NULL);
+  gst_bin_add (GST_BIN (self), parser);
+  if (!gst_element_link (parser, self->index)) {
+    gst_bin_remove (GST_BIN (self), parser);
+    return FALSE;
+  }
+  gst_element_sync_state_with_parent (parser);
+  GstPad *target = gst_element_get_static_pad (parser, "sink");
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
+  gst_object_unref (target);
+  self->parser = parser;
+  GST_DEBUG_OBJECT (self, "parsing with %s", factory);
+  return TRUE;
+}
+
+static gboolean
+gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstDvrSink *self = GST_DVR_SINK (parent);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gst_event_parse_caps (event, &caps);
+    if (!ensure_parser (self, caps)) {
+      gst_event_unref (event);
+      return FALSE;
+    }
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstDvrSink *self = GST_DVR_SINK (parent);
+  if (!self->parser) {
+    /* Before the first caps there is no parser yet: answer for the one to come. */
+    if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
+      GstCaps *filter, *templ = gst_pad_get_pad_template_caps (pad);
+      gst_query_parse_caps (query, &filter);
+      GstCaps *result = filter ?
+          gst_caps_intersect_full (filter, templ, GST_CAPS_INTERSECT_FIRST) : gst_caps_ref (templ);
+      gst_query_set_caps_result (query, result);
+      gst_caps_unref (result);
+      gst_caps_unref (templ);
+      return TRUE;
+    }
+    if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
+      GstCaps *caps, *templ = gst_pad_get_pad_template_caps (pad);
+      gst_query_parse_accept_caps (query, &caps);
+      gst_query_set_accept_caps_result (query, gst_caps_can_intersect (caps, templ));
+      gst_caps_unref (templ);
+      return TRUE;
+    }
+  }
+  return gst_pad_query_default (pad, parent, query);
 }
 
 static GstPad *
@@ -343,10 +431,11 @@ gst_dvr_sink_init (GstDvrSink * self)
   gst_dvr_index_set_split_func (GST_DVR_INDEX (self->index), split_now, self);
   gst_element_link (self->index, self->writer);
 
-  GstPad *target = gst_element_get_static_pad (self->index, "sink");
-  GstPad *ghost = gst_ghost_pad_new_from_template ("sink", target,
-      gst_static_pad_template_get (&sink_template));
-  gst_object_unref (target);
-  gst_element_add_pad (GST_ELEMENT (self), ghost);
+  GstPadTemplate *templ = gst_static_pad_template_get (&sink_template);
+  self->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink", templ);
+  gst_object_unref (templ);
+  gst_pad_set_event_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_sink_event));
+  gst_pad_set_query_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_sink_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
 }

@@ -126,7 +126,7 @@ void JournalParser::feed(const char* data, size_t size) {
   for (size_t i = 0; i < size; i++) {
     if (data[i] != '\n') continue;
     if (overlong_ || partial_.size() + (i - start) > kMaxLine) {
-      state_.rejected++;
+      reject_overlong();
     } else if (partial_.empty()) {
       line(data + start, i - start);
     } else {
@@ -149,10 +149,16 @@ void JournalParser::feed(const char* data, size_t size) {
 
 JournalState JournalParser::finish() {
   if (!overlong_ && !partial_.empty()) line(partial_.data(), partial_.size());
-  else if (overlong_) state_.rejected++;
+  else if (overlong_) reject_overlong();
   partial_.clear();
   overlong_ = false;
   return std::move(state_);
+}
+
+void JournalParser::reject_overlong() {
+  // An overlong first line is not the magic line either: trust nothing after it.
+  if (!saw_magic_) saw_magic_ = bad_magic_ = true;
+  state_.rejected++;
 }
 
 void JournalParser::line(const char* text, size_t size) {
@@ -235,14 +241,10 @@ void JournalParser::line(const char* text, size_t size) {
     }
     case 'D': {
       uint64_t seq = 0;
-      if (w.size() == 2 && parse_u64(w[1], &seq)) {
-        for (auto it = st.pending.begin(); it != st.pending.end(); ++it) {
-          if (it->sequence == seq) {
-            st.pending.erase(it);
-            ok = true;
-            break;
-          }
-        }
+      // Files leave in due order, as they left the playlist: only the oldest pending.
+      if (w.size() == 2 && parse_u64(w[1], &seq) && !st.pending.empty() && st.pending.front().sequence == seq) {
+        st.pending.pop_front();
+        ok = true;
       }
       break;
     }

@@ -41,6 +41,7 @@ class JournalParser {
 
  private:
   void line(const char* text, size_t size);
+  void reject_overlong();
   JournalState state_;
   std::string partial_;
   bool overlong_ = false;

@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
+#include <algorithm>
 
 namespace dvr {
 
@@ -34,8 +35,9 @@ std::string format_extinf(int64_t duration_us) {
 unsigned target_duration_for(const std::deque<Segment>& segments, unsigned configured_s) {
   unsigned target = configured_s > 0 ? configured_s : 1;
   for (const Segment& s : segments) {
-    // Round to nearest whole second, as players compare.
-    unsigned rounded = static_cast<unsigned>((s.duration_us + 500000) / 1000000);
+    // Round what EXTINF shows (whole milliseconds), as a player reads it.
+    const int64_t ms = (std::max<int64_t>(s.duration_us, 0) + 500) / 1000;
+    unsigned rounded = static_cast<unsigned>((ms + 500) / 1000);
     if (rounded > target) target = rounded;
   }
   return target;

@@ -146,8 +146,8 @@ std::string RecordingIndex::temporary_path() {
 }
 
 bool RecordingIndex::append(const std::string& record, std::string* error) {
-  // A failed write may have left a torn line: rewrite the journal before adding to it.
-  if (journal_torn_ && !compact(error)) return false;
+  // After a failed write (a torn line may be left) or once enough records piled up.
+  if (journal_needs_rewrite_ && !compact(error)) return false;
   if (journal_fd_ < 0) {
     journal_fd_ = ::open(path(kJournalName).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (journal_fd_ < 0) {
@@ -164,7 +164,7 @@ bool RecordingIndex::append(const std::string& record, std::string* error) {
       if (error) *error = "cannot write " + path(kJournalName) + ": " + errno_text(errno);
       ::close(journal_fd_);
       journal_fd_ = -1;
-      journal_torn_ = true;
+      journal_needs_rewrite_ = true;
       return false;
     }
     data += n;
@@ -172,12 +172,13 @@ bool RecordingIndex::append(const std::string& record, std::string* error) {
   }
   if (::fdatasync(journal_fd_) != 0) {
     if (error) *error = "cannot sync " + path(kJournalName) + ": " + errno_text(errno);
+    journal_needs_rewrite_ = true;
     return false;
   }
   records_since_compaction_++;
-  if (records_since_compaction_ > 2 * (state_.listed.size() + state_.pending.size()) + 64) {
-    return compact(error);
-  }
+  // Compact before the next record, not now: the caller applies this one to state_
+  // only after it is written, so a snapshot taken here would leave it out.
+  if (records_since_compaction_ > 2 * (state_.listed.size() + state_.pending.size()) + 64) journal_needs_rewrite_ = true;
   return true;
 }
 
@@ -187,7 +188,7 @@ bool RecordingIndex::compact(std::string* error) {
     journal_fd_ = -1;
   }
   if (!replace_file_atomically(path(kJournalName), journal_snapshot(state_), true, error)) return false;
-  journal_torn_ = false;
+  journal_needs_rewrite_ = false;
   records_since_compaction_ = 0;
   return true;
 }
@@ -253,7 +254,7 @@ bool RecordingIndex::expire(int64_t now_us, std::string* error) {
     state_.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, due});
     state_.listed.pop_front();
   }
-  if (leaving > 0 && ok && !state_.listed.empty()) ok = write_playlist(error);
+  if (leaving > 0 && ok) ok = write_playlist(error);
   if (!ok) return false;
   return unlink_due(deletions_due(state_.pending, now_us), error);
 }

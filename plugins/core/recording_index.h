@@ -95,7 +95,7 @@ class RecordingIndex {
   size_t rejected_on_open_ = 0;
   uint64_t temporary_counter_ = 0;
   bool gap_pending_ = false;
-  bool journal_torn_ = false;
+  bool journal_needs_rewrite_ = false;
 };
 
 }  // namespace dvr

@@ -341,3 +341,58 @@ TEST_CASE("the gst-launch-1.0 line in dvrsink's documentation records until inte
   require_segments_valid(dir, pl);
   require_no_temporaries(dir);
 }
+
+TEST_CASE("streams real cameras send are recorded into segments that each decode on their own") {
+  struct Case {
+    const char* name;
+    std::string pipeline;  // ends where dvrsink starts
+    std::string tail;      // after dvrsink (a second branch)
+    std::string codecs;    // ffprobe's codec names, one per line
+  };
+  const std::string raw = "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! ";
+  const Case cases[] = {
+      // x265 sends VPS/SPS/PPS once: dvrsink must repeat them for every segment.
+      {"H.265 with parameter sets only at the start",
+       raw + "x265enc key-int-max=15 speed-preset=ultrafast tune=zerolatency ! h265parse ! ", "", "hevc\n"},
+      // avc: parameter sets only out of band, in the caps' codec_data.
+      {"H.264 avc with parameter sets only in the caps",
+       raw + "x264enc key-int-max=15 tune=zerolatency ! video/x-h264,stream-format=avc ! ", "", "h264\n"},
+      {"H.264 with B-frames and negative DTS",
+       raw + "x264enc key-int-max=15 bframes=2 speed-preset=fast ! h264parse ! ", "", "h264\n"},
+      {"H.264 straight from the encoder, no parser", raw + "x264enc key-int-max=15 tune=zerolatency ! ", "",
+       "h264\n"},
+      {"H.264 with AAC audio on the audio pad", raw + "x264enc key-int-max=15 tune=zerolatency ! h264parse ! ",
+       " audiotestsrc is-live=true ! avenc_aac ! aacparse ! dvr.audio", "aac\nh264\n"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      TempDir dir;
+      BusLog log;
+      run_pipeline(c.pipeline + "dvrsink name=dvr location=" + dir.path + " segment-duration=1 window=0" + c.tail, 4.0,
+                   &log);
+      REQUIRE(log.errors.empty());
+      CHECK(log.warnings.empty());
+      ParsedPlaylist pl = playlist_in(dir);
+      REQUIRE(pl.segments.size() >= 3);
+      for (size_t i = 0; i + 1 < pl.segments.size(); i++) {
+        INFO(pl.segments[i].uri);
+        CHECK(pl.segments[i].duration == Approx(1.0).margin(0.11));
+        CHECK_FALSE(pl.segments[i].discontinuity);
+        long long a = parse_program_date_time(pl.segments[i].program_date_time);
+        long long b = parse_program_date_time(pl.segments[i + 1].program_date_time);
+        CHECK(std::llabs(b - a - std::llround(pl.segments[i].duration * 1000)) <= 2);
+      }
+      require_segments_valid(dir, pl);
+      for (const auto& s : pl.segments) {
+        int status = 0;
+        INFO(s.uri);
+        // Each segment alone: the streams a player needs, and a decodable first frame.
+        CHECK(run_command("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '" + dir.file(s.uri) +
+                              "' | grep . | sort -u",
+                          &status) == c.codecs);
+        CHECK(run_command("ffmpeg -v error -i '" + dir.file(s.uri) + "' -frames:v 1 -f null - 2>&1", &status).empty());
+        CHECK(status == 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,631 @@
+// A recording folder on a real file system: names, playlist, retention, recovery.
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "journal.h"
+#include "recording_index.h"
+
+using dvr::JournalState;
+using dvr::RecordingIndex;
+using dvr::RecordingOptions;
+using dvr::Segment;
+
+namespace {
+
+constexpr int64_t kSecond = 1000000;
+constexpr int64_t kT0 = 1700000000LL * kSecond;
+
+// A folder of its own under /tmp, removed with everything in it.
+class TempFolder {
+ public:
+  TempFolder() {
+    char name[] = "/tmp/dvr-unit-XXXXXX";
+    REQUIRE(::mkdtemp(name) != nullptr);
+    path_ = name;
+  }
+  ~TempFolder() {
+    ::nftw(
+        path_.c_str(),
+        [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
+        FTW_DEPTH | FTW_PHYS);
+  }
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  REQUIRE(out.good());
+}
+
+std::vector<std::string> folder_names(const std::string& folder) {
+  std::vector<std::string> names;
+  DIR* dir = ::opendir(folder.c_str());
+  REQUIRE(dir != nullptr);
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+RecordingOptions options_for(const TempFolder& folder, uint64_t window_s = 0) {
+  RecordingOptions o;
+  o.folder = folder.path();
+  o.segment_duration_s = 2;
+  o.retention.window_s = window_s;
+  return o;
+}
+
+std::unique_ptr<RecordingIndex> open_index(const RecordingOptions& options, int64_t now_us) {
+  std::string error;
+  auto index = RecordingIndex::open(options, now_us, &error);
+  INFO(error);
+  REQUIRE(index != nullptr);
+  return index;
+}
+
+// Writes a segment's bytes under a fresh temporary name and hands it to the index,
+// as the writer does: ends at start + duration, which is also "now".
+Segment add(RecordingIndex& index, int64_t start_us, int64_t duration_us = 2 * kSecond, bool discontinuity = false,
+            uint64_t bytes = 1000) {
+  const std::string tmp = index.temporary_path();
+  write_file(tmp, std::string(static_cast<size_t>(bytes), 'G'));
+  Segment added;
+  std::string error;
+  const bool ok = index.add_segment(tmp, start_us, duration_us, bytes, discontinuity, start_us + duration_us, &added, &error);
+  INFO(error);
+  REQUIRE(ok);
+  return added;
+}
+
+// Segment i of a regular 2 s recording starts at kT0 + 2 i s.
+int64_t start_of(int64_t i) { return kT0 + i * 2 * kSecond; }
+
+std::vector<uint64_t> listed_sequences(const std::deque<Segment>& listed) {
+  std::vector<uint64_t> out;
+  for (const Segment& s : listed) out.push_back(s.sequence);
+  return out;
+}
+
+std::vector<uint64_t> pending_sequences(const std::deque<dvr::PendingDeletion>& pending) {
+  std::vector<uint64_t> out;
+  for (const auto& p : pending) out.push_back(p.sequence);
+  return out;
+}
+
+std::vector<std::string> describe(const std::deque<Segment>& listed) {
+  std::vector<std::string> out;
+  for (const Segment& s : listed) {
+    std::ostringstream line;
+    line << s.sequence << ' ' << s.start_us << ' ' << s.duration_us << ' ' << s.bytes << ' ' << s.discontinuity
+         << ' ' << s.filename;
+    out.push_back(line.str());
+  }
+  return out;
+}
+
+std::vector<std::string> describe(const std::deque<dvr::PendingDeletion>& pending) {
+  std::vector<std::string> out;
+  for (const auto& p : pending) {
+    std::ostringstream line;
+    line << p.sequence << ' ' << p.bytes << ' ' << p.due_us << ' ' << p.filename;
+    out.push_back(line.str());
+  }
+  return out;
+}
+
+// What a reopen would load from the journal on disk.
+JournalState journal_on_disk(const TempFolder& folder) {
+  const std::string text = read_file(folder / RecordingIndex::kJournalName);
+  dvr::JournalParser parser;
+  parser.feed(text.data(), text.size());
+  return parser.finish();
+}
+
+bool lists(const std::string& playlist, const std::string& name) {
+  return playlist.find("\n" + name + "\n") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a finished segment is renamed to seg-NNNNNNNNNN.ts and listed", "[index]") {
+  TempFolder folder;
+  auto index = open_index(options_for(folder), kT0);
+  CHECK(index->segments().empty());
+  CHECK(index->next_sequence() == 0);
+
+  const std::string tmp = index->temporary_path();
+  CHECK(tmp.compare(0, folder.path().size() + 6, folder.path() + "/.seg-") == 0);
+  CHECK(tmp.substr(tmp.size() - 5) == ".part");
+  CHECK(index->temporary_path() != tmp);
+  write_file(tmp, "first segment");
+  Segment added;
+  std::string error;
+  REQUIRE(index->add_segment(tmp, kT0, 1960000, 13, false, kT0 + 1960000, &added, &error));
+  CHECK(added.sequence == 0);
+  CHECK(added.filename == "seg-0000000000.ts");
+  CHECK_FALSE(added.discontinuity);  // a new folder has nothing to be discontinuous with
+  CHECK_FALSE(exists(tmp));
+  CHECK(read_file(folder / "seg-0000000000.ts") == "first segment");
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{0});
+
+  const std::string playlist = read_file(folder / "live.m3u8");
+  CHECK(playlist == index->playlist_text());
+  CHECK(lists(playlist, "seg-0000000000.ts"));
+  CHECK(playlist.find("#EXTINF:1.960,\n") != std::string::npos);
+  CHECK(playlist.find("#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z\n") != std::string::npos);
+  CHECK(playlist.find("#EXT-X-MEDIA-SEQUENCE:0\n") != std::string::npos);
+  CHECK(playlist.find("ENDLIST") == std::string::npos);
+
+  add(*index, start_of(1));
+  CHECK(exists(folder / "seg-0000000001.ts"));
+  CHECK(lists(read_file(folder / "live.m3u8"), "seg-0000000001.ts"));
+}
+
+TEST_CASE("the playlist file is replaced atomically and leaves no temporary behind", "[index]") {
+  TempFolder folder;
+  auto options = options_for(folder, 10);
+  auto index = open_index(options, kT0);
+  for (int i = 0; i < 20; i++) add(*index, start_of(i));
+  index->end_stream(nullptr);
+  std::vector<std::string> expected = {"index.journal", "live.m3u8"};
+  for (uint64_t seq : listed_sequences(index->segments())) expected.push_back(dvr::segment_filename(seq));
+  for (uint64_t seq : pending_sequences(index->pending())) expected.push_back(dvr::segment_filename(seq));
+  std::sort(expected.begin(), expected.end());
+  CHECK(folder_names(folder.path()) == expected);
+  CHECK(read_file(folder / "live.m3u8") == index->playlist_text());
+}
+
+TEST_CASE("a custom playlist name is the file that is written", "[index]") {
+  TempFolder folder;
+  auto options = options_for(folder);
+  options.playlist_name = "camera.m3u8";
+  auto index = open_index(options, kT0);
+  add(*index, start_of(0));
+  CHECK(exists(folder / "camera.m3u8"));
+  CHECK_FALSE(exists(folder / "live.m3u8"));
+}
+
+TEST_CASE("sequence numbers rise and are never reused across close and reopen", "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder);
+  std::vector<uint64_t> seen;
+  int64_t i = 0;
+  for (int run = 0; run < 4; run++) {
+    auto index = open_index(options, start_of(i));
+    for (int k = 0; k < 3; k++, i++) seen.push_back(add(*index, start_of(i)).sequence);
+  }
+  CHECK(seen == std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  auto index = open_index(options, start_of(i));
+  CHECK(index->next_sequence() == 12);
+  CHECK(listed_sequences(index->segments()) == seen);
+}
+
+TEST_CASE("a resumed recording marks its first new segment as a discontinuity and drops ENDLIST", "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder);
+  {
+    auto index = open_index(options, kT0);
+    add(*index, start_of(0));
+    add(*index, start_of(1));
+    REQUIRE(index->end_stream(nullptr));
+    const std::string ended = read_file(folder / "live.m3u8");
+    CHECK(ended.find("#EXT-X-ENDLIST\n") != std::string::npos);
+  }
+  auto index = open_index(options, start_of(30));
+  // Players reload a live playlist only without ENDLIST.
+  const std::string reopened = read_file(folder / "live.m3u8");
+  CHECK(reopened.find("ENDLIST") == std::string::npos);
+  CHECK(lists(reopened, "seg-0000000001.ts"));
+  CHECK(reopened.find("#EXT-X-DISCONTINUITY\n") == std::string::npos);
+
+  const Segment first = add(*index, start_of(30));
+  const Segment second = add(*index, start_of(31));
+  CHECK(first.sequence == 2);
+  CHECK(first.discontinuity);
+  CHECK_FALSE(second.discontinuity);
+  const std::string playlist = read_file(folder / "live.m3u8");
+  CHECK(playlist.find("seg-0000000001.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:14:20.000Z\n"
+                      "#EXTINF:2.000,\nseg-0000000002.ts\n") != std::string::npos);
+  CHECK(playlist.find("ENDLIST") == std::string::npos);
+}
+
+TEST_CASE("ENDLIST is written only when the options ask for it", "[index]") {
+  TempFolder folder;
+  auto options = options_for(folder);
+  options.endlist = false;
+  auto index = open_index(options, kT0);
+  add(*index, start_of(0));
+  REQUIRE(index->end_stream(nullptr));
+  CHECK(read_file(folder / "live.m3u8").find("ENDLIST") == std::string::npos);
+}
+
+TEST_CASE("a segment leaves the playlist first and the disk only after the grace period", "[index]") {
+  TempFolder folder;
+  auto index = open_index(options_for(folder, 10), kT0);
+  for (int i = 0; i < 6; i++) add(*index, start_of(i));  // kT0 .. kT0 + 12 s
+  REQUIRE(listed_sequences(index->segments()) == std::vector<uint64_t>{0, 1, 2, 3, 4, 5});
+  const std::string seg0 = folder / "seg-0000000000.ts";
+
+  // Segment 0 ended at kT0 + 2 s: 10 s later plus a microsecond it leaves the playlist.
+  const int64_t leave = kT0 + 12 * kSecond + 1;
+  REQUIRE(index->expire(leave, nullptr));
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{1, 2, 3, 4, 5});
+  const std::string playlist = read_file(folder / "live.m3u8");
+  CHECK_FALSE(lists(playlist, "seg-0000000000.ts"));
+  CHECK(playlist.find("#EXT-X-MEDIA-SEQUENCE:1\n") != std::string::npos);
+  CHECK(exists(seg0));
+
+  // Default grace: three target durations, so a player that just read the old playlist can finish.
+  const int64_t grace = 3 * 2 * kSecond;
+  REQUIRE(index->pending().size() == 1);
+  CHECK(index->pending()[0].due_us == leave + grace);
+  REQUIRE(index->expire(leave + grace - 1, nullptr));
+  CHECK(exists(seg0));
+  CHECK(index->pending().front().sequence == 0);
+  REQUIRE(index->expire(leave + grace, nullptr));
+  CHECK_FALSE(exists(seg0));
+  CHECK(index->pending().front().sequence != 0);
+  // Segment 1 left later than 0, so it is still on disk.
+  CHECK(exists(folder / "seg-0000000001.ts"));
+}
+
+TEST_CASE("an explicit grace period is honoured to the microsecond", "[index]") {
+  TempFolder folder;
+  auto options = options_for(folder, 4);
+  options.grace_us = 30 * kSecond;
+  auto index = open_index(options, kT0);
+  for (int i = 0; i < 4; i++) add(*index, start_of(i));
+  // Segment 0 ended at kT0 + 2 s; it left when segment 3 was added at kT0 + 8 s.
+  const int64_t left = kT0 + 8 * kSecond;
+  REQUIRE(pending_sequences(index->pending()) == std::vector<uint64_t>{0});
+  CHECK(index->pending()[0].due_us == left + 30 * kSecond);
+  REQUIRE(index->expire(left + 30 * kSecond - 1, nullptr));
+  CHECK(exists(folder / "seg-0000000000.ts"));
+  REQUIRE(index->expire(left + 30 * kSecond, nullptr));
+  CHECK_FALSE(exists(folder / "seg-0000000000.ts"));
+}
+
+TEST_CASE("the size cap moves the oldest segments out, and off the disk after the grace period", "[index]") {
+  TempFolder folder;
+  auto options = options_for(folder);
+  options.retention.max_bytes = 3500;
+  options.grace_us = 10 * kSecond;
+  auto index = open_index(options, kT0);
+  for (int i = 0; i < 5; i++) add(*index, start_of(i), 2 * kSecond, false, 1000);
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{2, 3, 4});
+  CHECK(pending_sequences(index->pending()) == std::vector<uint64_t>{0, 1});
+  CHECK(exists(folder / "seg-0000000000.ts"));
+  REQUIRE(index->expire(start_of(5) + 10 * kSecond, nullptr));
+  CHECK_FALSE(exists(folder / "seg-0000000000.ts"));
+  CHECK_FALSE(exists(folder / "seg-0000000001.ts"));
+}
+
+TEST_CASE("making room after a full disk deletes every pending file at once", "[index]") {
+  TempFolder folder;
+  auto options = options_for(folder, 4);
+  options.grace_us = 3600 * kSecond;
+  auto index = open_index(options, kT0);
+  for (int i = 0; i < 6; i++) add(*index, start_of(i), 2 * kSecond, false, 1000);
+  const auto pending = pending_sequences(index->pending());
+  const auto listed = listed_sequences(index->segments());
+  REQUIRE(pending.size() >= 2);
+  CHECK(index->make_room(start_of(6), nullptr) == 1000 * pending.size());
+  CHECK(index->pending().empty());
+  for (uint64_t seq : pending) CHECK_FALSE(exists(folder / dvr::segment_filename(seq)));
+  // The playlist is left alone while pending files can make the room.
+  CHECK(listed_sequences(index->segments()) == listed);
+  // And the journal knows: a reopen does not bring them back.
+  index.reset();
+  auto reopened = open_index(options, start_of(6));
+  CHECK(reopened->pending().empty());
+  CHECK(listed_sequences(reopened->segments()) == listed);
+}
+
+TEST_CASE("with nothing pending, making room retires the oldest listed segment and never the newest",
+          "[index]") {
+  TempFolder folder;
+  auto index = open_index(options_for(folder), kT0);
+  for (int i = 0; i < 3; i++) add(*index, start_of(i), 2 * kSecond, false, 1000);
+  REQUIRE(index->pending().empty());
+  CHECK(index->make_room(start_of(3), nullptr) == 1000);
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{1, 2});
+  CHECK_FALSE(exists(folder / "seg-0000000000.ts"));
+  const std::string playlist = read_file(folder / "live.m3u8");
+  CHECK_FALSE(lists(playlist, "seg-0000000000.ts"));
+  CHECK(playlist.find("#EXT-X-MEDIA-SEQUENCE:1\n") != std::string::npos);
+  CHECK(index->make_room(start_of(3), nullptr) == 1000);
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{2});
+  // The live edge stays.
+  CHECK(index->make_room(start_of(3), nullptr) == 0);
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{2});
+  CHECK(exists(folder / "seg-0000000002.ts"));
+}
+
+TEST_CASE("stale temporaries are removed on open", "[index]") {
+  TempFolder folder;
+  write_file(folder / ".seg-123-0.part", "cut short by a crash");
+  write_file(folder / ".seg-99999-17.part", "");
+  write_file(folder / ".live.m3u8.tmp", "#EXTM3U\n");
+  write_file(folder / ".index.journal.tmp", "dvr-journal 1\n");
+  auto index = open_index(options_for(folder), kT0);
+  CHECK_FALSE(exists(folder / ".seg-123-0.part"));
+  CHECK_FALSE(exists(folder / ".seg-99999-17.part"));
+  CHECK_FALSE(exists(folder / ".live.m3u8.tmp"));
+  CHECK_FALSE(exists(folder / ".index.journal.tmp"));
+  CHECK(index->segments().empty());
+}
+
+TEST_CASE("a renamed but unjournaled segment is removed on open, a foreign file never", "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder);
+  {
+    auto index = open_index(options, kT0);
+    add(*index, start_of(0));
+    add(*index, start_of(1));
+  }
+  // A crash between rename and journal leaves seg-2; 7 is likewise beyond the journal.
+  write_file(folder / "seg-0000000002.ts", "renamed, not journaled");
+  write_file(folder / "seg-0000000007.ts", "renamed, not journaled");
+  write_file(folder / "notes.txt", "the user's");
+  write_file(folder / "other.ts", "the user's");
+  write_file(folder / "seg-0000000003.ts.bak", "the user's");
+  write_file(folder / "segment-0000000004.ts", "the user's");
+  ::mkdir((folder / "seg-0000000005.ts.d").c_str(), 0755);
+
+  auto index = open_index(options, start_of(2));
+  CHECK_FALSE(exists(folder / "seg-0000000002.ts"));
+  CHECK_FALSE(exists(folder / "seg-0000000007.ts"));
+  CHECK(exists(folder / "seg-0000000000.ts"));
+  CHECK(exists(folder / "seg-0000000001.ts"));
+  CHECK(read_file(folder / "notes.txt") == "the user's");
+  CHECK(read_file(folder / "other.ts") == "the user's");
+  CHECK(exists(folder / "seg-0000000003.ts.bak"));
+  CHECK(exists(folder / "segment-0000000004.ts"));
+  CHECK(exists(folder / "seg-0000000005.ts.d"));
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{0, 1});
+  // The next segment gets a name that no file ever had.
+  const Segment next = add(*index, start_of(2));
+  CHECK(next.sequence >= 8);
+  CHECK(read_file(folder / next.filename) == std::string(1000, 'G'));
+}
+
+TEST_CASE("reopening after longer than the window expires the old segments and deletes them after grace",
+          "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder, 10);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 5; i++) add(*index, start_of(i));
+  }
+  const int64_t later = kT0 + 3600 * kSecond;
+  auto index = open_index(options, later);
+  CHECK(index->segments().empty());
+  CHECK(pending_sequences(index->pending()) == std::vector<uint64_t>{0, 1, 2, 3, 4});
+  for (int i = 0; i < 5; i++) CHECK(exists(folder / dvr::segment_filename(i)));
+  const int64_t grace = 3 * 2 * kSecond;
+  REQUIRE(index->expire(later + grace - 1, nullptr));
+  CHECK(exists(folder / "seg-0000000000.ts"));
+  REQUIRE(index->expire(later + grace, nullptr));
+  for (int i = 0; i < 5; i++) CHECK_FALSE(exists(folder / dvr::segment_filename(i)));
+  CHECK(index->pending().empty());
+  // History goes on with new numbers.
+  const Segment next = add(*index, later + grace);
+  CHECK(next.sequence == 5);
+  CHECK(next.discontinuity);
+  CHECK(index->playlist_text().find("#EXT-X-MEDIA-SEQUENCE:5\n") != std::string::npos);
+}
+
+TEST_CASE("after a restart past the window the playlist never lists a segment that left the disk", "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder, 10);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 5; i++) add(*index, start_of(i));
+  }
+  const int64_t later = kT0 + 3600 * kSecond;
+  auto index = open_index(options, later);
+  REQUIRE(index->expire(later + 3 * 2 * kSecond, nullptr));
+  REQUIRE(index->pending().empty());
+  // The camera has not come back yet; whoever loads the playlist meanwhile must not
+  // be sent to files that are gone.
+  const std::string playlist = exists(folder / "live.m3u8") ? read_file(folder / "live.m3u8") : std::string();
+  for (int i = 0; i < 5; i++) {
+    INFO(playlist);
+    CHECK_FALSE(lists(playlist, dvr::segment_filename(i)));
+  }
+}
+
+TEST_CASE("a garbled journal line is counted and the rest of the recording is recovered", "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 4; i++) add(*index, start_of(i));
+    CHECK(index->rejected_journal_lines() == 0);
+  }
+  std::string journal = read_file(folder / RecordingIndex::kJournalName);
+  const size_t at = journal.find("\nS 1 ");
+  REQUIRE(at != std::string::npos);
+  journal[at + 8] ^= 0x01;
+  write_file(folder / RecordingIndex::kJournalName, journal);
+
+  auto index = open_index(options, start_of(4));
+  CHECK(index->rejected_journal_lines() == 1);
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{0, 2, 3});
+  CHECK(index->next_sequence() == 4);
+  CHECK_FALSE(lists(read_file(folder / "live.m3u8"), "seg-0000000001.ts"));
+  // The open rewrote the journal: the garbled line is gone for good.
+  index.reset();
+  auto again = open_index(options, start_of(4));
+  CHECK(again->rejected_journal_lines() == 0);
+  CHECK(listed_sequences(again->segments()) == std::vector<uint64_t>{0, 2, 3});
+}
+
+TEST_CASE("a torn last journal line is dropped and later records are not glued to it", "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder);
+  {
+    auto index = open_index(options, kT0);
+    add(*index, start_of(0));
+  }
+  Segment torn;
+  torn.sequence = 1;
+  torn.filename = dvr::segment_filename(1);
+  std::string record = dvr::journal_segment_record(torn);
+  {
+    std::ofstream out(folder / RecordingIndex::kJournalName, std::ios::binary | std::ios::app);
+    out << record.substr(0, record.size() / 2);
+  }
+  {
+    auto index = open_index(options, start_of(1));
+    CHECK(index->rejected_journal_lines() == 1);
+    add(*index, start_of(1));
+    add(*index, start_of(2));
+  }
+  auto index = open_index(options, start_of(3));
+  CHECK(index->rejected_journal_lines() == 0);
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{0, 1, 2});
+}
+
+TEST_CASE("DISCONTINUITY-SEQUENCE rises as marked segments leave the playlist", "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder, 10);
+  auto index = open_index(options, kT0);
+  add(*index, start_of(0));
+  add(*index, start_of(1), 2 * kSecond, true);
+  add(*index, start_of(2));
+  add(*index, start_of(3), 2 * kSecond, true);
+  add(*index, start_of(4));
+  CHECK(index->discontinuity_sequence() == 0);
+
+  // Leaving one by one: 0 (unmarked), 1 (marked), 2, 3 (marked).
+  const std::vector<uint64_t> expected = {0, 1, 1, 2};
+  for (int i = 0; i < 4; i++) {
+    REQUIRE(index->expire(kT0 + (2 * i + 12) * kSecond + 1, nullptr));
+    REQUIRE(index->segments().front().sequence == static_cast<uint64_t>(i + 1));
+    CHECK(index->discontinuity_sequence() == expected[i]);
+    const std::string playlist = read_file(folder / "live.m3u8");
+    CHECK(playlist.find("#EXT-X-DISCONTINUITY-SEQUENCE:" + std::to_string(expected[i]) + "\n") != std::string::npos);
+  }
+  // And it survives a reopen.
+  index.reset();
+  auto reopened = open_index(options, kT0 + 18 * kSecond + 1);
+  CHECK(reopened->discontinuity_sequence() == 2);
+}
+
+TEST_CASE("the journal on disk describes the recording after every change", "[index]") {
+  TempFolder folder;
+  auto index = open_index(options_for(folder, 20), kT0);
+  size_t largest_journal = 0;
+  for (int i = 0; i < 150; i++) {
+    add(*index, start_of(i), 2 * kSecond, i % 17 == 5);
+    const JournalState disk = journal_on_disk(folder);
+    INFO("after segment " << i);
+    REQUIRE(disk.rejected == 0);
+    REQUIRE(describe(disk.listed) == describe(index->segments()));
+    REQUIRE(describe(disk.pending) == describe(index->pending()));
+    REQUIRE(disk.next_sequence == index->next_sequence());
+    REQUIRE(disk.discontinuity_sequence == index->discontinuity_sequence());
+    largest_journal = std::max(largest_journal, read_file(folder / RecordingIndex::kJournalName).size());
+  }
+  // Compaction keeps the journal near the size of what it describes.
+  CHECK(largest_journal < 150 * 80);
+}
+
+TEST_CASE("a restart at any moment keeps every listed segment, in the playlist and on disk", "[index]") {
+  const auto options_in = [](const TempFolder& folder) { return options_for(folder, 20); };
+  for (int count = 1; count <= 60; count++) {
+    TempFolder folder;
+    std::vector<std::string> listed;
+    {
+      auto index = open_index(options_in(folder), kT0);
+      for (int i = 0; i < count; i++) add(*index, start_of(i));
+      listed = describe(index->segments());
+    }
+    auto index = open_index(options_in(folder), start_of(count));
+    INFO("restart after " << count << " segments");
+    REQUIRE(describe(index->segments()) == listed);
+    for (uint64_t seq : listed_sequences(index->segments())) REQUIRE(exists(folder / dvr::segment_filename(seq)));
+  }
+}
+
+TEST_CASE("after many segments and compactions a reopen restores the same recording", "[index]") {
+  TempFolder folder;
+  auto options = options_for(folder, 6);
+  options.grace_us = 4 * kSecond;
+  std::vector<std::string> listed, pending;
+  uint64_t next = 0, discontinuities = 0;
+  const int64_t now = start_of(130);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 130; i++) add(*index, start_of(i), 2 * kSecond, i % 17 == 5);
+    listed = describe(index->segments());
+    pending = describe(index->pending());
+    next = index->next_sequence();
+    discontinuities = index->discontinuity_sequence();
+    CHECK(discontinuities > 0);
+  }
+  CHECK(read_file(folder / RecordingIndex::kJournalName).size() < 130 * 80);
+  auto index = open_index(options, now);
+  CHECK(index->rejected_journal_lines() == 0);
+  CHECK(describe(index->segments()) == listed);
+  CHECK(describe(index->pending()) == pending);
+  CHECK(index->next_sequence() == next);
+  CHECK(index->discontinuity_sequence() == discontinuities);
+  // Every file the recording still owns is on disk; none of the older ones is.
+  std::vector<std::string> expected = {"index.journal", "live.m3u8"};
+  for (uint64_t seq : listed_sequences(index->segments())) expected.push_back(dvr::segment_filename(seq));
+  for (uint64_t seq : pending_sequences(index->pending())) expected.push_back(dvr::segment_filename(seq));
+  std::sort(expected.begin(), expected.end());
+  CHECK(folder_names(folder.path()) == expected);
+}
+
+TEST_CASE("a wall-clock range selects the listed segments that overlap it", "[index]") {
+  TempFolder folder;
+  auto index = open_index(options_for(folder), kT0);
+  for (int i = 0; i < 5; i++) add(*index, start_of(i));  // [0,2) [2,4) [4,6) [6,8) [8,10) s
+  const auto between = [&](int64_t from_s, int64_t to_s) {
+    return listed_sequences(index->segments_between(kT0 + from_s * kSecond, kT0 + to_s * kSecond));
+  };
+  CHECK(between(3, 6) == std::vector<uint64_t>{1, 2});
+  CHECK(between(4, 6) == std::vector<uint64_t>{2});
+  CHECK(between(0, 10) == std::vector<uint64_t>{0, 1, 2, 3, 4});
+  CHECK(between(-100, 100) == std::vector<uint64_t>{0, 1, 2, 3, 4});
+  CHECK(between(5, 5) == std::vector<uint64_t>{2});  // an instant inside a segment
+  CHECK(between(10, 20).empty());
+  CHECK(between(-10, 0).empty());
+  CHECK(listed_sequences(index->segments_between(kT0 + 2 * kSecond - 1, kT0 + 2 * kSecond)) ==
+        std::vector<uint64_t>{0});
+}
