@@ -1,0 +1,226 @@
+#include "encoder.h"
+
+#include <gst/app/gstappsink.h>
+
+#include <cmath>
+#include <sstream>
+
+namespace mockcam {
+namespace {
+
+struct Collected {
+  GstCaps *caps = nullptr;
+  std::vector<GstBuffer *> buffers;
+};
+
+bool have_element(const char *name) {
+  GstElementFactory *f = gst_element_factory_find(name);
+  if (!f) return false;
+  gst_object_unref(f);
+  return true;
+}
+
+// Runs a pipeline description ending in "appsink name=sink" to EOS and keeps
+// every buffer it produced.
+bool run_to_eos(const std::string &desc, Collected &out, std::string &error) {
+  GError *err = nullptr;
+  GstElement *pipeline = gst_parse_launch(desc.c_str(), &err);
+  if (!pipeline) {
+    error = std::string("cannot build encoder: ") +
+            (err ? err->message : "unknown error");
+    if (err) g_error_free(err);
+    return false;
+  }
+  if (err) {  // a recoverable warning (missing property and the like)
+    error = std::string("cannot build encoder: ") + err->message;
+    g_error_free(err);
+    gst_object_unref(pipeline);
+    return false;
+  }
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstBus *bus = gst_element_get_bus(pipeline);
+  bool ok = true;
+
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    error = "cannot start encoder pipeline";
+    ok = false;
+  }
+  while (ok) {
+    GstSample *sample =
+        gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 100 * GST_MSECOND);
+    if (sample) {
+      GstBuffer *buf = gst_sample_get_buffer(sample);
+      GstCaps *caps = gst_sample_get_caps(sample);
+      if (buf) out.buffers.push_back(gst_buffer_ref(buf));
+      if (caps) gst_caps_replace(&out.caps, caps);
+      gst_sample_unref(sample);
+      continue;
+    }
+    GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    if (msg) {
+      GError *e = nullptr;
+      gst_message_parse_error(msg, &e, nullptr);
+      error = std::string("encoder failed: ") + (e ? e->message : "?");
+      if (e) g_error_free(e);
+      gst_message_unref(msg);
+      ok = false;
+      break;
+    }
+    if (gst_app_sink_is_eos(GST_APP_SINK(sink))) break;
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+  if (ok && (out.buffers.empty() || !out.caps)) {
+    error = "encoder produced nothing";
+    ok = false;
+  }
+  return ok;
+}
+
+std::shared_ptr<EncodedTrack> adopt(Collected &c) {
+  auto t = std::make_shared<EncodedTrack>();
+  t->caps = c.caps;
+  t->buffers = std::move(c.buffers);
+  c.caps = nullptr;
+  return t;
+}
+
+void free_collected(Collected &c) {
+  for (GstBuffer *b : c.buffers) gst_buffer_unref(b);
+  c.buffers.clear();
+  if (c.caps) gst_caps_unref(c.caps);
+  c.caps = nullptr;
+}
+
+}  // namespace
+
+EncodedTrack::~EncodedTrack() {
+  for (GstBuffer *b : buffers) gst_buffer_unref(b);
+  if (caps) gst_caps_unref(caps);
+}
+
+GstClockTime EncodedTrack::duration_of(size_t i) const {
+  GstClockTime end = i + 1 < offsets.size() ? offsets[i + 1] : loop_duration;
+  return end - offsets[i];
+}
+
+size_t EncodedTrack::bytes() const {
+  size_t n = 0;
+  for (GstBuffer *b : buffers) n += gst_buffer_get_size(b);
+  return n;
+}
+
+int loop_frames(double seconds, int framerate, int gop) {
+  long gops = std::lround(seconds * framerate / gop);
+  if (gops < 1) gops = 1;
+  return static_cast<int>(gops * gop);
+}
+
+TrackPtr encode_video(const VideoSpec &s, std::string &error) {
+  std::ostringstream d;
+  d << "videotestsrc num-buffers=" << s.frames
+    << " pattern=smpte horizontal-speed=4 ! video/x-raw,format=I420,width="
+    << s.width << ",height=" << s.height << ",framerate=" << s.framerate
+    << "/1,pixel-aspect-ratio=1/1 ! ";
+  // The time overlay lives in the optional pango plugin.
+  if (have_element("timeoverlay"))
+    d << "timeoverlay halignment=left valignment=top font-desc=\"Sans 20\" "
+         "shaded-background=true ! ";
+  if (s.codec == Codec::H264) {
+    d << "x264enc bitrate=" << s.bitrate << " key-int-max=" << s.gop
+      << " bframes=0 pass=cbr vbv-buf-capacity=1000 speed-preset="
+      << s.speed_preset
+      << " option-string=\"scenecut=0\" ! h264parse config-interval=-1 ! "
+         "video/x-h264,stream-format=byte-stream,alignment=au ! ";
+  } else {
+    d << "x265enc bitrate=" << s.bitrate << " key-int-max=" << s.gop
+      << " speed-preset=" << s.speed_preset
+      << " option-string=\"scenecut=0:open-gop=0:bframes=0:repeat-headers=1:"
+         "log-level=error:vbv-maxrate="
+      << s.bitrate << ":vbv-bufsize=" << s.bitrate
+      << "\" ! h265parse config-interval=-1 ! "
+         "video/x-h265,stream-format=byte-stream,alignment=au ! ";
+  }
+  d << "appsink name=sink sync=false";
+
+  Collected c;
+  if (!run_to_eos(d.str(), c, error)) {
+    free_collected(c);
+    return nullptr;
+  }
+  if (c.buffers.size() != static_cast<size_t>(s.frames)) {
+    error = "encoder returned " + std::to_string(c.buffers.size()) +
+            " frames instead of " + std::to_string(s.frames);
+    free_collected(c);
+    return nullptr;
+  }
+  auto t = adopt(c);
+  const GstClockTime second = GST_SECOND;
+  for (size_t i = 0; i < t->buffers.size(); i++) {
+    t->offsets.push_back(gst_util_uint64_scale(i, second, s.framerate));
+    t->keyframes.push_back(
+        !GST_BUFFER_FLAG_IS_SET(t->buffers[i], GST_BUFFER_FLAG_DELTA_UNIT));
+  }
+  t->loop_duration = gst_util_uint64_scale(t->buffers.size(), second, s.framerate);
+  if (!t->keyframes[0]) {
+    error = "encoded loop does not start with a keyframe";
+    return nullptr;
+  }
+  return t;
+}
+
+TrackPtr encode_audio(AudioCodec codec, GstClockTime duration,
+                      std::string &error) {
+  std::ostringstream d;
+  int rate = 0;
+  int samples_per_buffer = 0;
+  if (codec == AudioCodec::Pcma) {
+    rate = 8000;
+    samples_per_buffer = 320;  // 40 ms
+  } else if (codec == AudioCodec::Aac) {
+    rate = 16000;
+    samples_per_buffer = 1024;  // one AAC frame
+  } else {
+    error = "no audio codec";
+    return nullptr;
+  }
+  long buffers = std::lround(static_cast<double>(duration) * rate /
+                             samples_per_buffer / GST_SECOND);
+  if (buffers < 1) buffers = 1;
+
+  d << "audiotestsrc num-buffers=" << buffers
+    << " samplesperbuffer=" << samples_per_buffer
+    << " wave=ticks volume=0.4 ! audio/x-raw,rate=" << rate
+    << ",channels=1 ! audioconvert ! ";
+  if (codec == AudioCodec::Pcma) {
+    d << "alawenc ! ";
+  } else {
+    if (have_element("avenc_aac"))
+      d << "avenc_aac bitrate=32000 ! ";
+    else
+      d << "voaacenc bitrate=32000 ! ";
+    d << "aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! ";
+  }
+  d << "appsink name=sink sync=false";
+
+  Collected c;
+  if (!run_to_eos(d.str(), c, error)) {
+    free_collected(c);
+    return nullptr;
+  }
+  auto t = adopt(c);
+  guint64 samples = 0;
+  for (GstBuffer *b : t->buffers) {
+    t->offsets.push_back(gst_util_uint64_scale(samples, GST_SECOND, rate));
+    t->keyframes.push_back(true);
+    // A-law: one byte per sample (mono); AAC: 1024 samples per frame.
+    samples += codec == AudioCodec::Pcma ? gst_buffer_get_size(b) : 1024;
+  }
+  t->loop_duration = gst_util_uint64_scale(samples, GST_SECOND, rate);
+  return t;
+}
+
+}  // namespace mockcam
