@@ -38,8 +38,14 @@ void gst_dvr_index_finish (GstDvrIndex * self);
 /* Installs dvrindex's folder and retention properties on another class (dvrsink
  * forwards them), with consecutive ids from first_prop, in this order: location,
  * playlist-name, segment-duration, window, max-bytes, delete-grace, endlist,
- * max-gap, stats. */
-#define GST_DVR_INDEX_N_PROPERTIES 9
+ * max-gap, wall-clock, clock-tolerance, stats. */
+#define GST_DVR_INDEX_N_PROPERTIES 11
 void gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop);
+
+/* The index API for applications, as action signals (dvrsink forwards them). */
+GstStructure *gst_dvr_index_get_segments (GstDvrIndex * self);
+gchar *gst_dvr_index_render_playlist (GstDvrIndex * self, gint64 start_us, gint64 end_us);
+void gst_dvr_index_install_signals (GType type, GCallback get_segments,
+    GCallback render_playlist, guint * ids);
 
 G_END_DECLS

@@ -15,6 +15,19 @@
  * gst-launch-1.0 -e videotestsrc is-live=true ! x264enc tune=zerolatency key-int-max=30 ! h264parse ! dvrsink location=/tmp/cam1 window=30
  * ]|
  *
+ * On its own, ahead of a foreign writer, it decides the segment boundaries (the
+ * first keyframe at or after #GstDvrIndex:segment-duration, or after a
+ * discontinuity), announces each with a downstream force-key-unit event, and
+ * lists a file once the writer has moved on to the next one. Tell it the
+ * writer's file pattern; hidden `.seg-*.part` names are cleaned up after a crash:
+ * |[
+ * gst-launch-1.0 -e videotestsrc is-live=true ! x264enc tune=zerolatency key-int-max=30 ! h264parse ! dvrindex location=/tmp/cam2 writer-location=/tmp/cam2/.seg-%05d.part ! mpegtsmux ! multifilesink next-file=key-unit-event location=/tmp/cam2/.seg-%05d.part
+ * ]|
+ *
+ * Applications read the index with the action signals `get-segments` (a
+ * structure listing every segment) and `render-playlist` (a VOD playlist for a
+ * wall-clock range, in UNIX microseconds); #dvrsink has the same signals.
+ *
  * For every segment it lists it posts an element message named
  * `dvr-segment-added` with the fields `location` (string, full path),
  * `filename` (string), `sequence` (guint64, the media sequence number),
@@ -28,6 +41,10 @@
 #include <gst/video/video.h>
 
 #include <cerrno>
+#include <fcntl.h>
+#include <regex>
+#include <unistd.h>
+#include <vector>
 
 #include <deque>
 #include <memory>
@@ -52,7 +69,10 @@ enum
   PROP_DELETE_GRACE,
   PROP_ENDLIST,
   PROP_MAX_GAP,
+  PROP_WALL_CLOCK,
+  PROP_CLOCK_TOLERANCE,
   PROP_STATS,
+  PROP_WRITER_LOCATION,
 };
 
 #define DEFAULT_LOCATION NULL
@@ -63,6 +83,11 @@ enum
 #define DEFAULT_DELETE_GRACE -1
 #define DEFAULT_ENDLIST TRUE
 #define DEFAULT_MAX_GAP 1000
+#define DEFAULT_WALL_CLOCK GST_DVR_WALL_CLOCK_LOCAL
+#define DEFAULT_CLOCK_TOLERANCE 2000
+
+/* The difference between the GStreamer NTP epoch (1900) and UNIX time. */
+#define NTP_TO_UNIX_US (G_GINT64_CONSTANT (2208988800) * G_USEC_PER_SEC)
 
 /* A wall clock drifting this far from the pipeline clock is re-anchored. */
 #define WALL_CLOCK_REANCHOR_US (2 * G_USEC_PER_SEC)
@@ -87,6 +112,9 @@ struct Settings
   gint delete_grace = DEFAULT_DELETE_GRACE;
   gboolean endlist = DEFAULT_ENDLIST;
   guint max_gap_ms = DEFAULT_MAX_GAP;
+  GstDvrWallClock wall_clock = DEFAULT_WALL_CLOCK;
+  guint clock_tolerance_ms = DEFAULT_CLOCK_TOLERANCE;
+  std::string writer_location;
 };
 
 /* A stretch of continuous timestamps; its wall clock is anchor_wall_us at
@@ -104,6 +132,7 @@ struct PendingSegment
   gint64 start_rt;
   gint64 start_wall_us;
   bool discontinuity;
+  gint64 end_rt = G_MININT64;   /* standalone: known when the next one begins */
 };
 
 struct State
@@ -120,6 +149,10 @@ struct State
   bool split_at_next_keyframe = false;
   bool eos = false;
   bool discontinuity_pending = false;   /* after an abandoned segment */
+  /* Standalone (ahead of a foreign writer): dvrindex decides the boundaries. */
+  bool standalone = false;
+  guint file_index = 0;                 /* the writer's file counter */
+  bool camera_clock_refused = false;
   gint64 last_begin_rt = G_MININT64;
   std::deque<Epoch> epochs;
   std::deque<PendingSegment> pending;
@@ -158,6 +191,21 @@ G_DEFINE_TYPE_WITH_CODE (GstDvrIndex, gst_dvr_index, GST_TYPE_ELEMENT,
         "sliding-window HLS DVR index"));
 GST_ELEMENT_REGISTER_DEFINE (dvrindex, "dvrindex", GST_RANK_NONE, GST_TYPE_DVR_INDEX);
 
+GType
+gst_dvr_wall_clock_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_DVR_WALL_CLOCK_LOCAL, "This machine's clock when the frame arrived", "local"},
+    {GST_DVR_WALL_CLOCK_CAMERA, "The camera's clock (RTCP sender reports via "
+          "GstReferenceTimestampMeta) while it agrees with the local clock", "camera"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstDvrWallClock", values));
+  return type;
+}
+
 static Settings
 copy_settings (GstDvrIndex * self)
 {
@@ -186,6 +234,31 @@ capture_wall_clock (GstDvrIndex * self, gint64 in_rt, gint64 * wall_us)
     return FALSE;
   *wall_us = now_us - lag / 1000;
   return TRUE;
+}
+
+/* The camera's own clock for this buffer, if asked for, present, and within the
+ * tolerance of the local clock (camera clocks drift and get stepped). */
+static bool
+camera_wall_clock (GstDvrIndex * self, GstBuffer * buf, const Settings & settings, State & st,
+    gint64 local_us, gint64 * wall_us)
+{
+  if (settings.wall_clock != GST_DVR_WALL_CLOCK_CAMERA)
+    return false;
+  static GstCaps *ntp_caps = gst_caps_new_empty_simple ("timestamp/x-ntp");
+  GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta (buf, ntp_caps);
+  if (!meta)
+    return false;
+  gint64 camera_us = (gint64) (meta->timestamp / 1000) - NTP_TO_UNIX_US;
+  if (ABS (camera_us - local_us) > (gint64) settings.clock_tolerance_ms * 1000) {
+    if (!st.camera_clock_refused)
+      GST_WARNING_OBJECT (self, "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
+          "using the local clock until it agrees again", (camera_us - local_us) / 1000);
+    st.camera_clock_refused = true;
+    return false;
+  }
+  st.camera_clock_refused = false;
+  *wall_us = camera_us;
+  return true;
 }
 
 static gint64
@@ -221,6 +294,189 @@ shift_timestamps (GstBuffer * buf, gint64 offset)
     GST_BUFFER_DTS (buf) = (GstClockTime) ((gint64) GST_BUFFER_DTS (buf) + offset);
 }
 
+/* Registers a segment whose first frame has running time start, written to path. */
+static void
+begin_segment_locked (GstDvrIndex * self, State & st, gint64 start, const std::string & path)
+{
+  PendingSegment seg;
+  seg.path = path;
+  seg.start_rt = start;
+  seg.start_wall_us = wall_clock_at (st, seg.start_rt);
+  seg.discontinuity = st.discontinuity_pending;
+  st.discontinuity_pending = false;
+  for (size_t i = 1; i < st.epochs.size (); i++) {
+    if (st.epochs[i].start_rt > st.last_begin_rt && st.epochs[i].start_rt <= seg.start_rt)
+      seg.discontinuity = true;
+  }
+  st.last_begin_rt = seg.start_rt;
+  GST_DEBUG_OBJECT (self, "segment begins at %" GST_STIME_FORMAT " in %s%s",
+      GST_STIME_ARGS (start), seg.path.c_str (), seg.discontinuity ? " (discontinuity)" : "");
+  st.pending.push_back (seg);
+}
+
+gchar *
+gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start)
+{
+  std::lock_guard < std::mutex > lock (self->priv->state_lock);
+  State & st = self->priv->state;
+  if (!st.index)
+    return nullptr;
+  std::string path = st.index->temporary_path ();
+  begin_segment_locked (self, st, (gint64) start, path);
+  return g_strdup (path.c_str ());
+}
+
+static GstMessage *
+segment_added_message (GstDvrIndex * self, const std::string & folder, const dvr::Segment & s)
+{
+  std::string location = folder + "/" + s.filename;
+  std::string pdt = dvr::format_program_date_time (s.start_us);
+  return gst_message_new_element (GST_OBJECT (self),
+      gst_structure_new (GST_DVR_SEGMENT_ADDED_MESSAGE,
+          "location", G_TYPE_STRING, location.c_str (),
+          "filename", G_TYPE_STRING, s.filename.c_str (),
+          "sequence", G_TYPE_UINT64, (guint64) s.sequence,
+          "wall-clock-start", G_TYPE_INT64, (gint64) s.start_us,
+          "program-date-time", G_TYPE_STRING, pdt.c_str (),
+          "duration", G_TYPE_UINT64, (guint64) s.duration_us * 1000,
+          "bytes", G_TYPE_UINT64, (guint64) s.bytes,
+          "discontinuity", G_TYPE_BOOLEAN, (gboolean) s.discontinuity, NULL));
+}
+
+/* What a commit has to tell the application, posted once the lock is released. */
+struct CommitReport
+{
+  GstMessage *message = nullptr;
+  bool ok = true;
+  bool passing = false;
+  guint64 freed = 0;
+  std::string folder, error;
+};
+
+static void
+post_report (GstDvrIndex * self, CommitReport & r)
+{
+  if (r.message)
+    gst_element_post_message (GST_ELEMENT (self), r.message);
+  r.message = nullptr;
+  if (!r.ok && r.passing)
+    GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
+        ("Could not record a segment in folder %s; recording goes on", r.folder.c_str ()),
+        ("%s; freed %" G_GUINT64_FORMAT " bytes of the oldest segments", r.error.c_str (), r.freed));
+  else if (!r.ok)
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Could not record into folder %s", r.folder.c_str ()), ("%s", r.error.c_str ()));
+}
+
+/* Lists the oldest pending segment, which ends at running time end_rt. */
+static CommitReport
+commit_front_locked (GstDvrIndex * self, State & st, gint64 end_rt, guint64 bytes)
+{
+  CommitReport r;
+  PendingSegment seg = st.pending.front ();
+  st.pending.pop_front ();
+  /* At EOS the writer reports the last frame's start, not its end. */
+  if (st.eos && end_rt + st.last_frame_duration >= st.last_out_end)
+    end_rt = st.last_out_end;
+  gint64 duration_us = MAX (end_rt - seg.start_rt, 0) / 1000;
+  dvr::Segment added;
+  r.folder = st.index->options ().folder;
+  r.ok = st.index->add_segment (seg.path, seg.start_wall_us, duration_us, bytes,
+      seg.discontinuity, g_get_real_time (), &added, &r.error);
+  if (!added.filename.empty ()) {
+    st.segments_written++;
+    st.bytes_written += bytes;
+    st.last_segment_wall_us = added.start_us;
+    r.message = segment_added_message (self, r.folder, added);
+  }
+  if (!r.ok && st.index->folder_writable ()) {
+    /* A full disk: make room, mark the hole, and keep recording. */
+    r.passing = true;
+    std::string ignored;
+    r.freed = st.index->make_room (g_get_real_time (), &ignored);
+    st.discontinuity_pending = true;
+  }
+  return r;
+}
+
+gboolean
+gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path, GstClockTime end,
+    guint64 bytes)
+{
+  CommitReport r;
+  {
+    std::lock_guard < std::mutex > lock (self->priv->state_lock);
+    State & st = self->priv->state;
+    if (!st.index || st.pending.empty () || st.pending.front ().path != path) {
+      GST_WARNING_OBJECT (self, "commit of unknown segment %s ignored", path);
+      return FALSE;
+    }
+    r = commit_front_locked (self, st, (gint64) end, bytes);
+  }
+  post_report (self, r);
+  return r.ok;
+}
+
+/* A foreign writer's file is complete; make it durable and learn its size. */
+static bool
+sync_foreign_file (const std::string & path, guint64 * bytes)
+{
+  int fd = g_open (path.c_str (), O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  if (fd < 0)
+    return false;
+  GStatBuf st;
+  bool ok = fstat (fd, &st) == 0 && fsync (fd) == 0;
+  *bytes = ok ? (guint64) st.st_size : 0;
+  close (fd);
+  return ok;
+}
+
+/* Standalone: lists every finished segment whose successor's file exists,
+ * since the writer opens the next file only after closing the previous one. */
+static void
+commit_finished_files_locked (GstDvrIndex * self, State & st, std::vector < CommitReport > &out,
+    bool all)
+{
+  while (!st.pending.empty () && st.pending.front ().end_rt != G_MININT64) {
+    if (!all && (st.pending.size () < 2 || !g_file_test (st.pending[1].path.c_str (),
+                G_FILE_TEST_EXISTS)))
+      break;
+    guint64 bytes = 0;
+    if (!sync_foreign_file (st.pending.front ().path, &bytes)) {
+      CommitReport r;
+      r.ok = false;
+      r.folder = st.index->options ().folder;
+      r.error = "the writer left no file " + st.pending.front ().path;
+      st.pending.pop_front ();
+      st.discontinuity_pending = true;
+      out.push_back (r);
+      continue;
+    }
+    out.push_back (commit_front_locked (self, st, st.pending.front ().end_rt, bytes));
+  }
+}
+
+/* The writer's file name for its file number n: writer-location holds one %d. */
+static std::string
+writer_file (const std::string & pattern, guint n)
+{
+  size_t pos = pattern.find ('%');
+  size_t end = pattern.find ('d', pos);
+  std::string width = pattern.substr (pos + 1, end - pos - 1);
+  std::string number = std::to_string (n);
+  size_t w = width.empty ()? 0 : (size_t) std::stoul (width);
+  if (number.size () < w)
+    number.insert (0, w - number.size (), '0');
+  return pattern.substr (0, pos) + number + pattern.substr (end + 1);
+}
+
+static bool
+valid_writer_pattern (const std::string & pattern)
+{
+  static const std::regex one_number ("^[^%]*%0?[0-9]?d[^%]*$");
+  return std::regex_match (pattern, one_number);
+}
+
 static GstFlowReturn
 gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
@@ -228,6 +484,8 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstDvrIndexPrivate *priv = self->priv;
   const Settings settings = copy_settings (self);
   bool split_after = false;
+  GstEvent *force_key_unit = nullptr;
+  std::vector < CommitReport > reports;
   (void) pad;
 
   {
@@ -244,6 +502,7 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         st.have_first = true;
         gint64 wall;
         capture_wall_clock (self, pts_rt != G_MININT64 ? pts_rt : dts_rt, &wall);
+        camera_wall_clock (self, buf, settings, st, wall, &wall);
         st.offset = 0;
         st.epochs.push_back (Epoch { pts_rt, pts_rt, wall });
       } else if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
@@ -264,6 +523,7 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         st.offset = st.last_out_end - in_start;
         gint64 wall;
         capture_wall_clock (self, in_start, &wall);
+        camera_wall_clock (self, buf, settings, st, wall, &wall);
         st.epochs.push_back (Epoch { st.last_out_end, st.last_out_end, wall });
         while (st.epochs.size () > 64)
           st.epochs.pop_front ();
@@ -275,10 +535,14 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       } else if (keyframe && pts_rt != G_MININT64) {
         /* NTP may step or slew the system clock under a long recording. */
         gint64 wall;
-        if (capture_wall_clock (self, pts_rt, &wall)) {
+        bool live = capture_wall_clock (self, pts_rt, &wall);
+        bool camera = camera_wall_clock (self, buf, settings, st, wall, &wall);
+        if (live || camera) {
           Epoch & e = st.epochs.back ();
           gint64 expected = e.anchor_wall_us + (pts_rt + st.offset - e.anchor_rt) / 1000;
-          if (ABS (expected - wall) > WALL_CLOCK_REANCHOR_US) {
+          /* The camera's clock is the reference while used: follow it closely. */
+          gint64 limit = camera ? WALL_CLOCK_REANCHOR_US / 4 : WALL_CLOCK_REANCHOR_US;
+          if (ABS (expected - wall) > limit) {
             GST_INFO_OBJECT (self, "wall clock moved by %" G_GINT64_FORMAT
                 " us, re-anchoring", wall - expected);
             e.anchor_rt = pts_rt + st.offset;
@@ -299,12 +563,34 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       buf = gst_buffer_make_writable (buf);
       shift_timestamps (buf, st.offset);
     }
-    if (st.split_at_next_keyframe && keyframe) {
+    if (st.standalone && st.index && keyframe && pts_rt != G_MININT64) {
+      /* Ahead of a foreign writer, dvrindex cuts: the first keyframe at or
+       * after the target duration, or the first after a discontinuity. */
+      const gint64 out_rt = pts_rt + st.offset;
+      const bool due = !st.pending.empty () && (st.split_at_next_keyframe ||
+          out_rt - st.pending.back ().start_rt >=
+          (gint64) settings.segment_duration * GST_SECOND - GST_MSECOND);
+      if (st.pending.empty () || due) {
+        if (!st.pending.empty ()) {
+          st.pending.back ().end_rt = out_rt;
+          force_key_unit = gst_video_event_new_downstream_force_key_unit (GST_BUFFER_PTS (buf),
+              GST_CLOCK_TIME_NONE, (GstClockTime) out_rt, TRUE, st.file_index);
+        }
+        begin_segment_locked (self, st, out_rt,
+            writer_file (settings.writer_location, st.file_index++));
+      }
+      st.split_at_next_keyframe = false;
+      commit_finished_files_locked (self, st, reports, false);
+    } else if (st.split_at_next_keyframe && keyframe) {
       split_after = true;
       st.split_at_next_keyframe = false;
     }
   }
 
+  for (CommitReport & r:reports)
+    post_report (self, r);
+  if (force_key_unit)
+    gst_pad_push_event (self->srcpad, force_key_unit);
   GstFlowReturn ret = gst_pad_push (self->srcpad, buf);
   /* After the push: the writer has then closed the GOP before this keyframe, so
    * the split lands exactly at it. */
@@ -392,99 +678,6 @@ gst_dvr_index_set_split_func (GstDvrIndex * self, GstDvrIndexSplitFunc func, gpo
   self->priv->split_data = user_data;
 }
 
-gchar *
-gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start)
-{
-  std::lock_guard < std::mutex > lock (self->priv->state_lock);
-  State & st = self->priv->state;
-  if (!st.index)
-    return nullptr;
-  PendingSegment seg;
-  seg.path = st.index->temporary_path ();
-  seg.start_rt = (gint64) start;
-  seg.start_wall_us = wall_clock_at (st, seg.start_rt);
-  seg.discontinuity = st.discontinuity_pending;
-  st.discontinuity_pending = false;
-  for (size_t i = 1; i < st.epochs.size (); i++) {
-    if (st.epochs[i].start_rt > st.last_begin_rt && st.epochs[i].start_rt <= seg.start_rt)
-      seg.discontinuity = true;
-  }
-  st.last_begin_rt = seg.start_rt;
-  GST_DEBUG_OBJECT (self, "segment begins at %" GST_TIME_FORMAT " in %s%s",
-      GST_TIME_ARGS (start), seg.path.c_str (), seg.discontinuity ? " (discontinuity)" : "");
-  st.pending.push_back (seg);
-  return g_strdup (seg.path.c_str ());
-}
-
-static GstMessage *
-segment_added_message (GstDvrIndex * self, const std::string & folder, const dvr::Segment & s)
-{
-  std::string location = folder + "/" + s.filename;
-  std::string pdt = dvr::format_program_date_time (s.start_us);
-  return gst_message_new_element (GST_OBJECT (self),
-      gst_structure_new (GST_DVR_SEGMENT_ADDED_MESSAGE,
-          "location", G_TYPE_STRING, location.c_str (),
-          "filename", G_TYPE_STRING, s.filename.c_str (),
-          "sequence", G_TYPE_UINT64, (guint64) s.sequence,
-          "wall-clock-start", G_TYPE_INT64, (gint64) s.start_us,
-          "program-date-time", G_TYPE_STRING, pdt.c_str (),
-          "duration", G_TYPE_UINT64, (guint64) s.duration_us * 1000,
-          "bytes", G_TYPE_UINT64, (guint64) s.bytes,
-          "discontinuity", G_TYPE_BOOLEAN, (gboolean) s.discontinuity, NULL));
-}
-
-gboolean
-gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path, GstClockTime end,
-    guint64 bytes)
-{
-  GstMessage *msg = nullptr;
-  std::string error, folder;
-  bool ok = false, passing = false;
-  guint64 freed = 0;
-  {
-    std::lock_guard < std::mutex > lock (self->priv->state_lock);
-    State & st = self->priv->state;
-    if (!st.index || st.pending.empty () || st.pending.front ().path != path) {
-      GST_WARNING_OBJECT (self, "commit of unknown segment %s ignored", path);
-      return FALSE;
-    }
-    PendingSegment seg = st.pending.front ();
-    st.pending.pop_front ();
-    gint64 end_rt = (gint64) end;
-    /* At EOS the writer reports the last frame's start, not its end. */
-    if (st.eos && end_rt + st.last_frame_duration >= st.last_out_end)
-      end_rt = st.last_out_end;
-    gint64 duration_us = MAX (end_rt - seg.start_rt, 0) / 1000;
-    dvr::Segment added;
-    folder = st.index->options ().folder;
-    ok = st.index->add_segment (seg.path, seg.start_wall_us, duration_us, bytes,
-        seg.discontinuity, g_get_real_time (), &added, &error);
-    if (added.filename.size () > 0) {
-      st.segments_written++;
-      st.bytes_written += bytes;
-      st.last_segment_wall_us = added.start_us;
-      msg = segment_added_message (self, folder, added);
-    }
-    if (!ok && st.index->folder_writable ()) {
-      /* A full disk: make room, mark the hole, and keep recording. */
-      passing = true;
-      std::string ignored;
-      freed = st.index->make_room (g_get_real_time (), &ignored);
-      st.discontinuity_pending = true;
-    }
-  }
-  if (msg)
-    gst_element_post_message (GST_ELEMENT (self), msg);
-  if (!ok && passing)
-    GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not record a segment in folder %s; recording goes on", folder.c_str ()),
-        ("%s; freed %" G_GUINT64_FORMAT " bytes of the oldest segments", error.c_str (), freed));
-  else if (!ok)
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not record into folder %s", folder.c_str ()), ("%s", error.c_str ()));
-  return ok;
-}
-
 void
 gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error_number)
 {
@@ -542,6 +735,23 @@ open_folder (GstDvrIndex * self)
   options.retention.max_bytes = settings.max_bytes;
   options.grace_us = settings.delete_grace < 0 ? -1 : (gint64) settings.delete_grace * G_USEC_PER_SEC;
   options.endlist = settings.endlist;
+  const bool standalone = self->priv->split_func == nullptr;
+  if (standalone) {
+    g_autofree gchar *writer_dir = g_path_get_dirname (settings.writer_location.c_str ());
+    if (settings.writer_location.empty () || !valid_writer_pattern (settings.writer_location)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("dvrindex without dvrsink needs \"writer-location\": the writer's file pattern "
+              "with one %%d, e.g. %s/.seg-%%05d.part", options.folder.c_str ()),
+          ("writer-location is \"%s\"", settings.writer_location.c_str ()));
+      return FALSE;
+    }
+    if (options.folder != writer_dir) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("The writer must write into the recording folder %s", options.folder.c_str ()),
+          ("writer-location is \"%s\"", settings.writer_location.c_str ()));
+      return FALSE;
+    }
+  }
   std::string error;
   auto index = dvr::RecordingIndex::open (options, g_get_real_time (), &error);
   if (!index) {
@@ -561,12 +771,33 @@ open_folder (GstDvrIndex * self)
   st = State ();
   gst_segment_init (&st.segment, GST_FORMAT_TIME);
   st.index = std::move (index);
+  st.standalone = standalone;
   return TRUE;
 }
 
 static void
 close_folder (GstDvrIndex * self)
 {
+  std::vector < CommitReport > reports;
+  std::string error;
+  bool ended = true;
+  {
+    std::lock_guard < std::mutex > lock (self->priv->state_lock);
+    State & st = self->priv->state;
+    if (st.standalone && st.eos && st.index && !st.pending.empty ()) {
+      /* The writer is already stopped (sinks change state first): its files
+       * are complete. */
+      st.pending.back ().end_rt = st.last_out_end;
+      commit_finished_files_locked (self, st, reports, true);
+      ended = st.index->end_stream (&error);
+    }
+  }
+  for (CommitReport & r:reports)
+    post_report (self, r);
+  if (!ended)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("Could not finish the playlist"),
+        ("%s", error.c_str ()));
+
   std::lock_guard < std::mutex > lock (self->priv->state_lock);
   State & st = self->priv->state;
   /* Segments cut short by a stop without EOS are never listed. */
@@ -587,6 +818,73 @@ gst_dvr_index_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     close_folder (self);
   return ret;
+}
+
+enum
+{
+  SIGNAL_GET_SEGMENTS,
+  SIGNAL_RENDER_PLAYLIST,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+static GstStructure *
+segment_structure (const dvr::Segment & s)
+{
+  std::string pdt = dvr::format_program_date_time (s.start_us);
+  return gst_structure_new ("segment",
+      "filename", G_TYPE_STRING, s.filename.c_str (),
+      "sequence", G_TYPE_UINT64, (guint64) s.sequence,
+      "wall-clock-start", G_TYPE_INT64, (gint64) s.start_us,
+      "program-date-time", G_TYPE_STRING, pdt.c_str (),
+      "duration", G_TYPE_UINT64, (guint64) s.duration_us * 1000,
+      "bytes", G_TYPE_UINT64, (guint64) s.bytes,
+      "discontinuity", G_TYPE_BOOLEAN, (gboolean) s.discontinuity, NULL);
+}
+
+GstStructure *
+gst_dvr_index_get_segments (GstDvrIndex * self)
+{
+  std::lock_guard < std::mutex > lock (self->priv->state_lock);
+  const State & st = self->priv->state;
+  GValue list = G_VALUE_INIT;
+  gst_value_array_init (&list, st.index ? st.index->segments ().size () : 0);
+  guint64 media_sequence = 0, discontinuity_sequence = 0;
+  if (st.index) {
+    for (const dvr::Segment & seg:st.index->segments ()) {
+      GValue item = G_VALUE_INIT;
+      g_value_init (&item, GST_TYPE_STRUCTURE);
+      g_value_take_boxed (&item, segment_structure (seg));
+      gst_value_array_append_and_take_value (&list, &item);
+    }
+    media_sequence = st.index->segments ().empty ()? st.index->next_sequence () :
+        st.index->segments ().front ().sequence;
+    discontinuity_sequence = st.index->discontinuity_sequence ();
+  }
+  GstStructure *result = gst_structure_new ("dvr-segments",
+      "media-sequence", G_TYPE_UINT64, media_sequence,
+      "discontinuity-sequence", G_TYPE_UINT64, discontinuity_sequence, NULL);
+  gst_structure_take_value (result, "segments", &list);
+  return result;
+}
+
+gchar *
+gst_dvr_index_render_playlist (GstDvrIndex * self, gint64 start_us, gint64 end_us)
+{
+  std::lock_guard < std::mutex > lock (self->priv->state_lock);
+  const State & st = self->priv->state;
+  if (!st.index || end_us <= start_us)
+    return nullptr;
+  std::deque < dvr::Segment > range = st.index->segments_between (start_us, end_us);
+  if (range.empty ())
+    return nullptr;
+  dvr::PlaylistHeader header;
+  header.target_duration_s = dvr::target_duration_for (range,
+      st.index->options ().segment_duration_s);
+  header.media_sequence = range.front ().sequence;
+  header.endlist = true;
+  header.vod = true;
+  return g_strdup (dvr::render_playlist (range, header).c_str ());
 }
 
 static GstStructure *
@@ -640,6 +938,15 @@ gst_dvr_index_set_property (GObject * object, guint prop_id, const GValue * valu
     case PROP_MAX_GAP:
       s.max_gap_ms = g_value_get_uint (value);
       break;
+    case PROP_WALL_CLOCK:
+      s.wall_clock = (GstDvrWallClock) g_value_get_enum (value);
+      break;
+    case PROP_CLOCK_TOLERANCE:
+      s.clock_tolerance_ms = g_value_get_uint (value);
+      break;
+    case PROP_WRITER_LOCATION:
+      s.writer_location = g_value_get_string (value) ? g_value_get_string (value) : "";
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -681,6 +988,15 @@ gst_dvr_index_get_property (GObject * object, guint prop_id, GValue * value, GPa
     case PROP_MAX_GAP:
       g_value_set_uint (value, s.max_gap_ms);
       break;
+    case PROP_WALL_CLOCK:
+      g_value_set_enum (value, s.wall_clock);
+      break;
+    case PROP_CLOCK_TOLERANCE:
+      g_value_set_uint (value, s.clock_tolerance_ms);
+      break;
+    case PROP_WRITER_LOCATION:
+      g_value_set_string (value, s.writer_location.empty ()? nullptr : s.writer_location.c_str ());
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -694,6 +1010,31 @@ gst_dvr_index_finalize (GObject * object)
   gst_caps_replace (&self->priv->state.caps, nullptr);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+void
+gst_dvr_index_install_signals (GType type, GCallback get_segments, GCallback render_playlist,
+    guint * ids)
+{
+  /**
+   * GstDvrIndex::get-segments:
+   * Returns: a "dvr-segments" structure: media-sequence, discontinuity-sequence, and
+   * segments, an array of "segment" structures (filename, sequence,
+   * wall-clock-start, program-date-time, duration, bytes, discontinuity), oldest first.
+   */
+  ids[0] = g_signal_new_class_handler ("get-segments", type,
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), get_segments, NULL, NULL, NULL,
+      GST_TYPE_STRUCTURE, 0);
+  /**
+   * GstDvrIndex::render-playlist:
+   * @start: wall clock, UNIX microseconds
+   * @end: wall clock, UNIX microseconds
+   * Returns: a VOD playlist (EXT-X-ENDLIST, PROGRAM-DATE-TIME) of the listed segments
+   * overlapping [start, end), or NULL if there are none.
+   */
+  ids[1] = g_signal_new_class_handler ("render-playlist", type,
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), render_playlist, NULL, NULL, NULL,
+      G_TYPE_STRING, 2, G_TYPE_INT64, G_TYPE_INT64);
 }
 
 void
@@ -734,6 +1075,15 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
           "A jump in timestamps longer than this many milliseconds starts a new "
           "segment marked as a discontinuity", 1, G_MAXUINT, DEFAULT_MAX_GAP, rw));
   g_object_class_install_property (gobject_class, id++,
+      g_param_spec_enum ("wall-clock", "Wall clock",
+          "Source of EXT-X-PROGRAM-DATE-TIME: this machine's clock at arrival (less the "
+          "pipeline latency), or the camera's RTCP clock while it agrees within clock-tolerance",
+          GST_TYPE_DVR_WALL_CLOCK, DEFAULT_WALL_CLOCK, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_uint ("clock-tolerance", "Clock tolerance",
+          "Milliseconds the camera's clock may differ from the local clock and still be used",
+          0, G_MAXUINT, DEFAULT_CLOCK_TOLERANCE, rw));
+  g_object_class_install_property (gobject_class, id++,
       g_param_spec_boxed ("stats", "Statistics",
           "segments-written, bytes-written, discontinuities, segments-listed, "
           "next-sequence, last-segment-wall-clock (UNIX microseconds)",
@@ -750,6 +1100,15 @@ gst_dvr_index_class_init (GstDvrIndexClass * klass)
   gobject_class->get_property = gst_dvr_index_get_property;
   gobject_class->finalize = gst_dvr_index_finalize;
   gst_dvr_index_install_properties (gobject_class, PROP_LOCATION);
+  gst_dvr_index_install_signals (G_OBJECT_CLASS_TYPE (klass),
+      G_CALLBACK (gst_dvr_index_get_segments), G_CALLBACK (gst_dvr_index_render_playlist),
+      signals);
+  g_object_class_install_property (gobject_class, PROP_WRITER_LOCATION,
+      g_param_spec_string ("writer-location", "Writer location",
+          "Without dvrsink: the file pattern of the writer downstream (as given to "
+          "multifilesink, one %d), in the recording folder, e.g. DIR/.seg-%05d.part",
+          NULL, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY)));
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_dvr_index_change_state);
   gst_element_class_add_static_pad_template (element_class, &sink_template);

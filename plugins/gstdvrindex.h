@@ -8,6 +8,16 @@ G_BEGIN_DECLS
 #define GST_TYPE_DVR_INDEX (gst_dvr_index_get_type ())
 G_DECLARE_FINAL_TYPE (GstDvrIndex, gst_dvr_index, GST, DVR_INDEX, GstElement)
 
+/* Where PROGRAM-DATE-TIME comes from. */
+typedef enum
+{
+  GST_DVR_WALL_CLOCK_LOCAL,     /* this machine's clock when the first frame arrived */
+  GST_DVR_WALL_CLOCK_CAMERA,    /* the camera's (RTCP sender reports), while it agrees */
+} GstDvrWallClock;
+
+#define GST_TYPE_DVR_WALL_CLOCK (gst_dvr_wall_clock_get_type ())
+GType gst_dvr_wall_clock_get_type (void);
+
 /* Name and fields of the element message posted for every listed segment. */
 #define GST_DVR_SEGMENT_ADDED_MESSAGE "dvr-segment-added"
 

@@ -365,6 +365,20 @@ gst_dvr_sink_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+static guint sink_signals[2];
+
+static GstStructure *
+gst_dvr_sink_get_segments (GstDvrSink * self)
+{
+  return gst_dvr_index_get_segments (GST_DVR_INDEX (self->index));
+}
+
+static gchar *
+gst_dvr_sink_render_playlist (GstDvrSink * self, gint64 start_us, gint64 end_us)
+{
+  return gst_dvr_index_render_playlist (GST_DVR_INDEX (self->index), start_us, end_us);
+}
+
 static void
 gst_dvr_sink_class_init (GstDvrSinkClass * klass)
 {
@@ -383,6 +397,9 @@ gst_dvr_sink_class_init (GstDvrSinkClass * klass)
           DEFAULT_SEND_KEYFRAME_REQUESTS,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   gst_dvr_index_install_properties (gobject_class, PROP_FIRST_INDEX_PROP);
+  gst_dvr_index_install_signals (G_OBJECT_CLASS_TYPE (klass),
+      G_CALLBACK (gst_dvr_sink_get_segments), G_CALLBACK (gst_dvr_sink_render_playlist),
+      sink_signals);
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_dvr_sink_change_state);
   element_class->request_new_pad = GST_DEBUG_FUNCPTR (gst_dvr_sink_request_new_pad);
