@@ -6,6 +6,7 @@
 #include <cmath>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "pipeline_runner.h"
 
@@ -395,4 +396,35 @@ TEST_CASE("streams real cameras send are recorded into segments that each decode
       }
     }
   }
+}
+
+TEST_CASE("a change of resolution starts a new segment marked as a discontinuity") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline("videotestsrc is-live=true pattern=ball ! capsfilter name=size caps=video/x-raw,width=320,height=240,framerate=30/1 "
+               "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! dvrsink location=" +
+                   dir.path + " segment-duration=1 window=0",
+               4.5, &log, [](GstElement* pipeline) {
+                 GstElement* size = gst_bin_get_by_name(GST_BIN(pipeline), "size");
+                 // From another thread, as a camera switching its stream profile would.
+                 std::thread([size]() {
+                   g_usleep(2 * G_USEC_PER_SEC);
+                   g_autoptr(GstCaps) caps = gst_caps_from_string("video/x-raw,width=640,height=360,framerate=30/1");
+                   g_object_set(size, "caps", caps, nullptr);
+                   gst_object_unref(size);
+                 }).detach();
+               });
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  int marked = 0;
+  for (const auto& s : pl.segments) marked += s.discontinuity ? 1 : 0;
+  CHECK(marked == 1);
+  require_segments_valid(dir, pl);
+  int status = 0;
+  auto width = [&](const std::string& uri) {
+    return run_command("ffprobe -v error -show_entries stream=width -of csv=p=0 '" + dir.file(uri) + "' | grep . | sort -u",
+                       &status);
+  };
+  CHECK(width(pl.segments.front().uri) == "320\n");
+  CHECK(width(pl.segments.back().uri) == "640\n");
 }
