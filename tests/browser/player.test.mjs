@@ -1,0 +1,263 @@
+// Browser tests of the player page (web/) against the real launcher and a
+// test-source camera, in headless Chromium driven by playwright-core.
+//
+//   cd tests && npm install && node --test browser/
+//
+// Set PLAYER_SCREENSHOTS=/some/dir to keep screenshots of the page.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startLauncher, waitFor } from '../lib/launcher.mjs';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+function preset({ segmentDuration = 1 } = {}) {
+  return `[server]
+listen = 127.0.0.1:8080
+[dvr]
+segment-duration = ${segmentDuration}
+window = 120
+[camera cam1]
+source = test
+pattern = smpte
+width = 640
+height = 360
+framerate = 25
+`;
+}
+
+async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
+// The live playlist as the player gets it: null while it does not exist (404).
+async function fetchPlaylist(base, camera = 'cam1') {
+  const response = await fetch(`${base}/hls/${camera}/live.m3u8`, { cache: 'no-store' });
+  if (response.status === 404) return null;
+  assert.equal(response.status, 200, `playlist answered HTTP ${response.status}`);
+  const text = await response.text();
+  const durations = [...text.matchAll(/^#EXTINF:([\d.]+)/gm)].map((m) => Number(m[1]));
+  const dates = [...text.matchAll(/^#EXT-X-PROGRAM-DATE-TIME:(.+)$/gm)].map((m) => Date.parse(m[1].trim()));
+  return { text, seconds: durations.reduce((a, b) => a + b, 0), segments: durations.length, dates };
+}
+
+// Opens the page and records everything a person (or a bug) would notice:
+// page errors, console errors, and any request that does not go to the launcher.
+async function openPage(browser, base, hash = '#cam=cam1') {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+  const problems = { pageErrors: [], foreignRequests: [] };
+  page.on('pageerror', (e) => problems.pageErrors.push(e.message));
+  page.on('request', (r) => {
+    // data: and the blob: URLs of the page's own MediaSource never leave the browser.
+    const local = r.url().startsWith('data:') || r.url().startsWith(`blob:${base}`);
+    if (!r.url().startsWith(base) && !local) problems.foreignRequests.push(r.url());
+  });
+  await page.goto(`${base}/${hash}`);
+  return { page, problems };
+}
+
+// What the page shows, plus the playhead of the real <video> element.
+function readView(page) {
+  return page.evaluate(() => {
+    const video = document.querySelector('video');
+    const player = window.dvrPlayer;
+    const seekable = player && player.seekable();
+    const clock = document.getElementById('clock');
+    const message = document.getElementById('message');
+    return {
+      badge: document.getElementById('badge').textContent.trim(),
+      clock: clock.getAttribute('datetime') ? Date.parse(clock.getAttribute('datetime')) : null,
+      message: message.hidden ? '' : message.textContent.trim(),
+      currentTime: video.currentTime,
+      paused: video.paused,
+      seeking: video.seeking,
+      seekableStart: seekable && seekable.length ? seekable.start(0) : null,
+      seekableEnd: seekable && seekable.length ? seekable.end(0) : null,
+    };
+  });
+}
+
+// Playing means the playhead moves between two reads, not just "not paused".
+async function waitForPlaying(page, what, timeoutMs = 20000) {
+  const first = await readView(page);
+  await page.waitForFunction((t) => {
+    const video = document.querySelector('video');
+    return !video.paused && !video.seeking && video.currentTime > t + 0.5;
+  }, first.currentTime, { timeout: timeoutMs, polling: 100 }).catch(async (e) => {
+    throw new Error(`${what}: video not advancing (${JSON.stringify(await readView(page))}): ${e.message}`);
+  });
+}
+
+async function waitForBadge(page, pattern, timeoutMs = 15000) {
+  await page.waitForFunction((source) => new RegExp(source).test(
+    document.getElementById('badge').textContent.trim()), pattern.source, { timeout: timeoutMs, polling: 100 })
+    .catch(async (e) => {
+      throw new Error(`badge never matched ${pattern} (${JSON.stringify(await readView(page))}): ${e.message}`);
+    });
+}
+
+async function waitForSeekDone(page) {
+  await page.waitForFunction(() => !document.querySelector('video').seeking, null, { timeout: 15000, polling: 100 });
+}
+
+async function screenshot(page, name) {
+  if (process.env.PLAYER_SCREENSHOTS) await page.screenshot({ path: join(process.env.PLAYER_SCREENSHOTS, name) });
+}
+
+// Parses "DVR -01:05" (or "-1:02:03") into seconds behind live.
+function behindSeconds(badge) {
+  const m = badge.match(/^DVR -(?:(\d+):)?(\d{2}):(\d{2})/);
+  assert.ok(m, `badge "${badge}" does not read DVR -mm:ss`);
+  return Number(m[1] || 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
+
+// Failures carry the launcher's output: most player failures start there.
+async function withLauncherLog(launcher, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    e.message += `\n--- launcher output (last 4000 chars) ---\n${launcher.log().slice(-4000)}`;
+    throw e;
+  }
+}
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { if (browser) await browser.close(); });
+
+describe('player on a recording camera', () => {
+  let launcher;
+  let page;
+  let problems;
+
+  before(async () => {
+    launcher = await startLauncher(preset());
+    await withLauncherLog(launcher, () => waitFor('about 25 s of video in the playlist', async () => {
+      const playlist = await fetchPlaylist(launcher.url);
+      return playlist && playlist.seconds >= 25;
+    }, 90000, 1000));
+    ({ page, problems } = await openPage(browser, launcher.url));
+  });
+
+  after(async () => {
+    if (page) await page.close();
+    if (launcher) await launcher.stop();
+  });
+
+  test('plays live by itself, muted, with the LIVE badge', { timeout: 60000 }, () => withLauncherLog(launcher, async () => {
+    await waitForBadge(page, /^LIVE$/, 20000);
+    await waitForPlaying(page, 'live playback');
+    const view = await readView(page);
+    assert.equal(view.badge, 'LIVE');
+    assert.equal(view.message, '', 'no message covers the video while it plays');
+    assert.ok(view.clock, 'the wall-clock time of the picture is shown');
+    // The clock shows recent video: within the window, not in the future.
+    const age = (Date.now() - view.clock) / 1000;
+    assert.ok(age > -2 && age < 30, `wall clock ${new Date(view.clock).toISOString()} is ${age} s old`);
+    assert.equal(await page.evaluate(() => document.querySelector('video').muted), true);
+
+    // Every control has its label and an accessible name.
+    for (const [name, text] of [['Back 10 seconds', '-10s'], ['Back 60 seconds', '-60s'], ['Go to live', 'Live']]) {
+      const button = page.getByRole('button', { name, exact: true });
+      assert.equal((await button.textContent()).trim(), text);
+      assert.equal(await button.isEnabled(), true, `${text} is enabled while playing`);
+    }
+    assert.equal(await page.getByRole('combobox', { name: 'Camera' }).inputValue(), 'cam1');
+    await screenshot(page, 'player-live.png');
+  }));
+
+  test('-10s goes about 10 s back and shows DVR, Live returns to LIVE', { timeout: 60000 }, () => withLauncherLog(launcher, async () => {
+    await waitForBadge(page, /^LIVE$/);
+    const before10 = await readView(page);
+    const clickedAt = Date.now();
+    await page.getByRole('button', { name: 'Back 10 seconds' }).click();
+    await waitForBadge(page, /^DVR /);
+    await waitForSeekDone(page);
+    const after10 = await readView(page);
+    const elapsed = (Date.now() - clickedAt) / 1000;
+
+    // Playback goes on after the jump, so the new position lies between
+    // "10 s back" and "10 s back plus the time since the click"; ±3 s.
+    const moved = after10.currentTime - before10.currentTime;
+    assert.ok(moved >= -13 && moved <= -10 + elapsed + 3,
+      `currentTime moved ${moved.toFixed(2)} s (expected about -10 s, ${elapsed.toFixed(1)} s elapsed)`);
+    const clockMoved = (after10.clock - before10.clock) / 1000;
+    assert.ok(clockMoved >= -13 && clockMoved <= -10 + elapsed + 3,
+      `wall clock shown moved ${clockMoved.toFixed(2)} s (expected about -10 s)`);
+    const behind = behindSeconds(after10.badge);
+    assert.ok(behind >= 7 && behind <= 13, `badge "${after10.badge}" should be about 10 s behind`);
+    await waitForPlaying(page, 'playback after -10s');
+    assert.match((await readView(page)).badge, /^DVR -00:\d\d$/, 'stays DVR while playing behind live');
+    await screenshot(page, 'player-dvr.png');
+
+    await page.getByRole('button', { name: 'Go to live' }).click();
+    await waitForBadge(page, /^LIVE$/);
+    await waitForPlaying(page, 'playback after Live');
+    const live = await readView(page);
+    assert.ok(live.currentTime > after10.currentTime + 7,
+      `Live went forward from ${after10.currentTime.toFixed(1)} to ${live.currentTime.toFixed(1)}`);
+    assert.equal(live.badge, 'LIVE');
+  }));
+
+  test('-60s with less than 60 s recorded lands at the oldest point', { timeout: 60000 }, () => withLauncherLog(launcher, async () => {
+    await waitForBadge(page, /^LIVE$/);
+    const playlist = await fetchPlaylist(launcher.url);
+    const start = await readView(page);
+    assert.ok(start.currentTime - start.seekableStart < 55,
+      `precondition: less than 60 s behind the live point is recorded (${start.currentTime - start.seekableStart} s)`);
+
+    await page.getByRole('button', { name: 'Back 60 seconds' }).click();
+    await waitForBadge(page, /^DVR /);
+    await waitForSeekDone(page);
+    const view = await readView(page);
+    assert.ok(Math.abs(view.currentTime - view.seekableStart) <= 2,
+      `landed at ${view.currentTime.toFixed(2)}, seekable start is ${view.seekableStart.toFixed(2)}`);
+    // And in wall-clock terms: near the oldest segment of the playlist.
+    const oldest = playlist.dates[0];
+    assert.ok(Number.isFinite(oldest), 'the playlist carries EXT-X-PROGRAM-DATE-TIME');
+    const fromOldest = (view.clock - oldest) / 1000;
+    assert.ok(fromOldest >= -2 && fromOldest <= 5,
+      `wall clock shown is ${fromOldest.toFixed(1)} s from the oldest segment's date`);
+    await waitForPlaying(page, 'playback from the oldest point');
+
+    await page.getByRole('button', { name: 'Go to live' }).click();
+    await waitForBadge(page, /^LIVE$/);
+    await waitForPlaying(page, 'playback after Live');
+  }));
+
+  test('the page loads nothing from anywhere but the launcher and throws no errors', () => {
+    assert.deepEqual(problems.foreignRequests, []);
+    assert.deepEqual(problems.pageErrors, []);
+  });
+});
+
+describe('player opened before the camera has recorded anything', () => {
+  let launcher;
+  let page;
+
+  // Longer segments keep the camera without a playlist for a few seconds, so
+  // the page is certainly open before the first segment exists.
+  before(async () => { launcher = await startLauncher(preset({ segmentDuration: 4 })); });
+  after(async () => {
+    if (page) await page.close();
+    if (launcher) await launcher.stop();
+  });
+
+  test('says it is waiting, then plays without a click', { timeout: 90000 }, () => withLauncherLog(launcher, async () => {
+    assert.equal(await fetchPlaylist(launcher.url), null, 'precondition: no playlist yet (404)');
+    ({ page } = await openPage(browser, launcher.url));
+    await page.getByText('Waiting for camera cam1…').waitFor({ timeout: 5000 });
+    await screenshot(page, 'player-waiting.png');
+
+    await waitForBadge(page, /^LIVE$/, 60000);
+    await waitForPlaying(page, 'playback once the first segment exists');
+    const view = await readView(page);
+    assert.equal(view.message, '', 'the waiting message is gone once it plays');
+  }));
+});
