@@ -29,6 +29,7 @@
 #include "gstdvrsink.h"
 
 #include <cerrno>
+#include <cstring>
 #include <deque>
 #include <mutex>
 
@@ -80,6 +81,7 @@ struct GstDvrSinkPrivate
   /* Open segments, oldest first: splitmuxsink's fragment-closed message names no
    * file when it writes to a stream. */
   std::deque < DvrSegmentStream * >open_segments;
+  DvrContinuity continuity;
 };
 
 #define gst_dvr_sink_parent_class parent_class
@@ -106,7 +108,8 @@ on_format_location_full (GstElement *, guint fragment_id, GstSample * first_samp
   if (!path)
     return nullptr;
   g_autoptr (GError) error = nullptr;
-  DvrSegmentStream *stream = dvr_segment_stream_new (path, SEGMENT_BUFFER_SIZE, &error);
+  DvrSegmentStream *stream = dvr_segment_stream_new (path, SEGMENT_BUFFER_SIZE,
+      &self->priv->continuity, &error);
   if (!stream) {
     /* giostreamsink would fail with no stream: give it one that discards, and let
      * the index drop the segment when it closes. */
@@ -429,6 +432,7 @@ static void
 gst_dvr_sink_init (GstDvrSink * self)
 {
   self->priv = new GstDvrSinkPrivate ();
+  memset (&self->priv->continuity, 0, sizeof self->priv->continuity);
   self->index = make_child (self, "dvrindex", "index");
   self->writer = make_child (self, "splitmuxsink", "writer");
   GstElement *muxer = gst_element_factory_make ("mpegtsmux", nullptr);

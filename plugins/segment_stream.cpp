@@ -22,7 +22,43 @@ struct SegmentStreamState
   size_t used = 0;
   guint64 bytes = 0;
   int error = 0;
+  DvrContinuity *continuity = nullptr;
+  size_t next_packet = 0;       /* buffer index of the next TS header to renumber */
 };
+
+#define TS_PACKET 188
+
+/* Renumbers every whole TS header now in the buffer. The buffer holds a whole
+ * number of packets when full, so a header never straddles a write-out. */
+static void
+renumber_packets (SegmentStreamState * st)
+{
+  if (!st->continuity)
+    return;
+  while (st->next_packet + 4 <= st->used) {
+    guint8 *p = reinterpret_cast < guint8 * >(st->buffer.data () + st->next_packet);
+    if (p[0] != 0x47) {
+      /* Not packet-aligned TS: leave the rest of this segment alone. */
+      st->continuity = nullptr;
+      return;
+    }
+    const guint pid = ((p[1] & 0x1f) << 8) | p[2];
+    DvrContinuity *c = st->continuity;
+    if (pid != 0x1fff) {
+      if (!c->seen[pid]) {
+        c->seen[pid] = TRUE;
+        c->next[pid] = p[3] & 0x0f;
+      }
+      if (p[3] & 0x10) {        /* has payload: the counter goes up */
+        p[3] = (p[3] & 0xf0) | c->next[pid];
+        c->next[pid] = (c->next[pid] + 1) & 0x0f;
+      } else {                  /* no payload: repeats the last value */
+        p[3] = (p[3] & 0xf0) | ((c->next[pid] + 15) & 0x0f);
+      }
+    }
+    st->next_packet += TS_PACKET;
+  }
+}
 
 G_DEFINE_TYPE (DvrSegmentStream, dvr_segment_stream, G_TYPE_OUTPUT_STREAM);
 
@@ -42,6 +78,7 @@ write_out (SegmentStreamState * st)
     data += n;
     left -= (size_t) n;
   }
+  st->next_packet = st->next_packet >= st->used ? st->next_packet - st->used : 0;
   st->used = 0;
 }
 
@@ -61,6 +98,7 @@ dvr_segment_stream_write_fn (GOutputStream * stream, const void *data, gsize cou
     st->used += n;
     in += n;
     left -= n;
+    renumber_packets (st);
     if (st->used == st->buffer.size ())
       write_out (st);
   }
@@ -113,7 +151,8 @@ dvr_segment_stream_path (DvrSegmentStream * self)
 }
 
 DvrSegmentStream *
-dvr_segment_stream_new (const gchar * path, gsize buffer_size, GError ** error)
+dvr_segment_stream_new (const gchar * path, gsize buffer_size, DvrContinuity * continuity,
+    GError ** error)
 {
   int fd = ::open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) {
@@ -126,7 +165,9 @@ dvr_segment_stream_new (const gchar * path, gsize buffer_size, GError ** error)
       DVR_SEGMENT_STREAM (g_object_new (DVR_TYPE_SEGMENT_STREAM, nullptr));
   self->state->path = path;
   self->state->fd = fd;
-  self->state->buffer.resize (buffer_size);
+  /* Whole packets only, so that a TS header is never split by a write-out. */
+  self->state->buffer.resize (MAX (buffer_size / TS_PACKET, 1) * TS_PACKET);
+  self->state->continuity = continuity;
   return self;
 }
 

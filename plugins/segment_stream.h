@@ -14,8 +14,19 @@ G_BEGIN_DECLS
 #define DVR_TYPE_SEGMENT_STREAM (dvr_segment_stream_get_type ())
 G_DECLARE_FINAL_TYPE (DvrSegmentStream, dvr_segment_stream, DVR, SEGMENT_STREAM, GOutputStream)
 
-/* Creates path exclusively; NULL with error on failure. */
-DvrSegmentStream *dvr_segment_stream_new (const gchar * path, gsize buffer_size, GError ** error);
+/* MPEG-TS continuity counters carried from one segment to the next, so that
+ * segments join into one stream as a demuxer reading them in turn expects (each
+ * segment's muxer would start every PID at 0 again). */
+typedef struct
+{
+  guint8 next[8192];
+  gboolean seen[8192];
+} DvrContinuity;
+
+/* Creates path exclusively; NULL with error on failure. continuity, if not
+ * NULL, is renumbered through and must outlive the stream. */
+DvrSegmentStream *dvr_segment_stream_new (const gchar * path, gsize buffer_size,
+    DvrContinuity * continuity, GError ** error);
 /* Flushes, fsyncs and closes the file; later writes are dropped. Returns 0, or
  * the first errno seen. */
 int dvr_segment_stream_finish (DvrSegmentStream * self);

@@ -428,3 +428,36 @@ TEST_CASE("a change of resolution starts a new segment marked as a discontinuity
   CHECK(width(pl.segments.front().uri) == "320\n");
   CHECK(width(pl.segments.back().uri) == "640\n");
 }
+
+TEST_CASE("consecutive segments join into one transport stream, continuity counters running on") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 3.5, &log);
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 3);
+  // A demuxer reading segment after segment (hlsdemux, a player) expects each
+  // PID's 4-bit counter to go up by one per packet with payload.
+  std::string joined;
+  for (const auto& s : pl.segments) joined += read_file(dir.file(s.uri));
+  REQUIRE(joined.size() % 188 == 0);
+  int last[8192];
+  std::fill(std::begin(last), std::end(last), -1);
+  size_t jumps = 0, packets = 0, lost_sync = 0;
+  for (size_t i = 0; i < joined.size(); i += 188) {
+    const auto* p = reinterpret_cast<const unsigned char*>(joined.data() + i);
+    if (p[0] != 0x47) {
+      lost_sync++;
+      continue;
+    }
+    const int pid = ((p[1] & 0x1f) << 8) | p[2];
+    if (pid == 0x1fff || !(p[3] & 0x10)) continue;
+    const int cc = p[3] & 0x0f;
+    if (last[pid] >= 0 && cc != ((last[pid] + 1) & 0x0f)) jumps++;
+    last[pid] = cc;
+    packets++;
+  }
+  CHECK(lost_sync == 0);
+  CHECK(packets > 300);
+  CHECK(jumps == 0);
+}
