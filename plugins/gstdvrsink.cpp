@@ -25,19 +25,30 @@
  * under a hidden temporary name, and when splitmuxsink closes the segment it
  * flushes, fsyncs and hands it to dvrindex, which renames, journals and lists
  * it, and posts the `dvr-segment-added` element message (see dvrindex).
+ *
+ * Audio that stops without a word (a camera's microphone branch stalls, no GAP,
+ * no EOS) would make splitmuxsink hold the video back without bound. When no
+ * audio has arrived for a second while the video goes on, dvrsink fills the
+ * hole with silent AAC-LC frames, and at EOS it ends a silent audio stream.
  */
 #include "gstdvrsink.h"
 
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "gstdvrindex-writer.h"
 #include "segment_stream.h"
 
 GST_DEBUG_CATEGORY_STATIC (dvr_sink_debug);
 #define GST_CAT_DEFAULT dvr_sink_debug
+
+/* Audio this far behind the video is taken as stalled and filled with a GAP:
+ * splitmuxsink would otherwise hold the video back until the audio came. */
+#define AUDIO_STALL (GST_SECOND)
 
 /* Segment writes go out in chunks this large: a few syscalls per segment. */
 #define SEGMENT_BUFFER_SIZE (1024 * 1024)
@@ -82,6 +93,21 @@ struct GstDvrSinkPrivate
    * file when it writes to a stream. */
   std::deque < DvrSegmentStream * >open_segments;
   DvrContinuity continuity;
+
+  /* The audio branch as the video path sees it (audio_lock). */
+  std::mutex audio_lock;
+  GstSegment audio_segment;
+  bool audio_has_segment = false;
+  bool audio_eos = false;
+  gint64 audio_end = -1;        /* running time up to which audio (or a GAP) went in */
+  gint64 last_real_audio_us = 0;  /* monotonic time of the last real audio buffer */
+  gint64 video_end = -1;        /* running time of the newest video buffer */
+
+  /* Fills a stalled audio branch with GAPs; splitmuxsink blocks the video
+   * thread itself while it waits for audio, so the rescue needs its own thread. */
+  std::thread audio_watchdog;
+  std::condition_variable watchdog_wake;
+  bool watchdog_running = false;
 };
 
 #define gst_dvr_sink_parent_class parent_class
@@ -265,6 +291,258 @@ gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
   return gst_pad_query_default (pad, parent, query);
 }
 
+static gint64
+running_time_of (const GstSegment * segment, GstClockTime ts)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (ts) || segment->format != GST_FORMAT_TIME)
+    return -1;
+  guint64 rt;
+  return gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt) > 0 ? (gint64) rt : -1;
+}
+
+/* Watches what enters the audio pad: how far audio has come, and its EOS. */
+static GstPadProbeReturn
+audio_probe (GstPad *, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstDvrSinkPrivate *priv = GST_DVR_SINK (user_data)->priv;
+  std::lock_guard < std::mutex > lock (priv->audio_lock);
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    if (priv->audio_has_segment) {
+      GstClockTime end = GST_BUFFER_PTS (buf);
+      if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (buf))
+        end += GST_BUFFER_DURATION (buf);
+      priv->audio_end = MAX (priv->audio_end, running_time_of (&priv->audio_segment, end));
+    }
+    priv->last_real_audio_us = g_get_monotonic_time ();
+  } else if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      gst_segment_copy_into (segment, &priv->audio_segment);
+      priv->audio_has_segment = true;
+    } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+      priv->audio_eos = true;
+    } else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
+      priv->audio_eos = false;
+      priv->audio_end = -1;
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Sends an event into the writer's audio pad, but only if no audio thread is
+ * inside it right now: that thread is then not stalled after all, and waiting
+ * for it from the video thread could deadlock. */
+static bool
+send_to_audio (GstDvrSink * self, GstEvent * event)
+{
+  GstPad *target = self->audio_pad ? gst_ghost_pad_get_target (GST_GHOST_PAD (self->audio_pad)) : nullptr;
+  bool sent = false;
+  if (target && GST_PAD_STREAM_TRYLOCK (target)) {
+    sent = gst_pad_send_event (target, event);
+    event = nullptr;
+    GST_PAD_STREAM_UNLOCK (target);
+  }
+  if (event)
+    gst_event_unref (event);
+  if (target)
+    gst_object_unref (target);
+  return sent;
+}
+
+static void
+finish_silent_audio (GstElement * element, gpointer)
+{
+  GstDvrSink *self = GST_DVR_SINK (element);
+  /* Give a live audio source a moment to end by itself. */
+  g_usleep (G_USEC_PER_SEC);
+  for (int attempt = 0; attempt < 50; attempt++) {
+    {
+      std::lock_guard < std::mutex > lock (self->priv->audio_lock);
+      if (self->priv->audio_eos)
+        return;
+    }
+    if (send_to_audio (self, gst_event_new_eos ())) {
+      GST_INFO_OBJECT (self, "audio had stopped: ended it with the video");
+      return;
+    }
+    g_usleep (100 * 1000);
+  }
+}
+
+/* On the video path, after dvrindex: how far the video has come, and its EOS. */
+static GstPadProbeReturn
+video_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstDvrSink *self = GST_DVR_SINK (user_data);
+  if (!self->audio_pad)
+    return GST_PAD_PROBE_OK;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+      gst_element_call_async (GST_ELEMENT (self), finish_silent_audio, nullptr, nullptr);
+    return GST_PAD_PROBE_OK;
+  }
+  GstEvent *sticky = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (!sticky)
+    return GST_PAD_PROBE_OK;
+  const GstSegment *segment;
+  gst_event_parse_segment (sticky, &segment);
+  gint64 rt = running_time_of (segment, GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info)));
+  gst_event_unref (sticky);
+  std::lock_guard < std::mutex > lock (self->priv->audio_lock);
+  self->priv->video_end = MAX (self->priv->video_end, rt);
+  return GST_PAD_PROBE_OK;
+}
+
+/* One AAC-LC frame (1024 samples) of digital silence: a raw_data_block with a
+ * single or a pair of channel elements whose spectral data are all zero. */
+static const guint8 silent_aac_mono[] = { 0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c };
+static const guint8 silent_aac_stereo[] =
+    { 0x21, 0x00, 0x49, 0x90, 0x02, 0x19, 0x00, 0x23, 0x80 };
+
+/* Silent frames covering [from, until) in running time, for the caps the audio
+ * pad has; NULL when the stream is not AAC-LC mono or stereo. */
+static GstBufferList *
+silent_audio (GstCaps * caps, const GstSegment * segment, gint64 from, gint64 until)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  gint rate = 0, channels = 0;
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  if (!gst_structure_get_int (s, "rate", &rate) || !gst_structure_get_int (s, "channels", &channels)
+      || rate <= 0 || channels < 1 || channels > 2 || !format)
+    return nullptr;
+  const gchar *profile = gst_structure_get_string (s, "profile");
+  if (profile && !g_str_equal (profile, "lc"))
+    return nullptr;
+  static const gint rates[] = { 96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050,
+    16000, 12000, 11025, 8000, 7350
+  };
+  gint rate_index = -1;
+  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
+    if (rates[i] == rate)
+      rate_index = (gint) i;
+  const bool adts = g_str_equal (format, "adts");
+  if (rate_index < 0 || (!adts && !g_str_equal (format, "raw")))
+    return nullptr;
+  const guint8 *frame = channels == 1 ? silent_aac_mono : silent_aac_stereo;
+  const gsize frame_size = channels == 1 ? sizeof silent_aac_mono : sizeof silent_aac_stereo;
+  const gsize size = frame_size + (adts ? 7 : 0);
+  const GstClockTime duration = gst_util_uint64_scale_int (1024, GST_SECOND, rate);
+  GstBufferList *list = gst_buffer_list_new ();
+  for (gint64 rt = from; rt + (gint64) duration <= until; rt += duration) {
+    guint64 pts = gst_segment_position_from_running_time (segment, GST_FORMAT_TIME, (guint64) rt);
+    if (!GST_CLOCK_TIME_IS_VALID (pts))
+      break;
+    GstBuffer *buf = gst_buffer_new_allocate (nullptr, size, nullptr);
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    guint8 *out = map.data;
+    if (adts) {
+      /* MPEG-4, no CRC, AAC LC, one raw data block per frame. */
+      out[0] = 0xff;
+      out[1] = 0xf1;
+      out[2] = (guint8) ((1 << 6) | (rate_index << 2) | (channels >> 2));
+      out[3] = (guint8) (((channels & 3) << 6) | ((size >> 11) & 3));
+      out[4] = (guint8) ((size >> 3) & 0xff);
+      out[5] = (guint8) (((size & 7) << 5) | 0x1f);
+      out[6] = 0xfc;
+      out += 7;
+    }
+    memcpy (out, frame, frame_size);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = pts;
+    GST_BUFFER_DURATION (buf) = duration;
+    gst_buffer_list_add (list, buf);
+  }
+  return list;
+}
+
+/* Pushes buffers into the writer's audio pad under the same rule as
+ * send_to_audio: never while an audio thread is inside it. */
+static bool
+chain_to_audio (GstDvrSink * self, GstBufferList * list)
+{
+  GstPad *target = self->audio_pad ? gst_ghost_pad_get_target (GST_GHOST_PAD (self->audio_pad)) : nullptr;
+  bool sent = false;
+  if (target && GST_PAD_STREAM_TRYLOCK (target)) {
+    /* One by one: splitmuxsink counts progress from buffers, not lists. */
+    sent = true;
+    for (guint i = 0; i < gst_buffer_list_length (list) && sent; i++)
+      sent = gst_pad_chain (target, gst_buffer_ref (gst_buffer_list_get (list, i))) == GST_FLOW_OK;
+    GST_PAD_STREAM_UNLOCK (target);
+  }
+  gst_buffer_list_unref (list);
+  if (target)
+    gst_object_unref (target);
+  return sent;
+}
+
+static void
+watch_audio (GstDvrSink * self)
+{
+  GstDvrSinkPrivate *priv = self->priv;
+  std::unique_lock < std::mutex > lock (priv->audio_lock);
+  while (priv->watchdog_running) {
+    priv->watchdog_wake.wait_for (lock, std::chrono::milliseconds (250));
+    if (!priv->watchdog_running || !self->audio_pad || !priv->audio_has_segment ||
+        priv->audio_eos || priv->audio_end < 0 || priv->video_end <= priv->audio_end ||
+        g_get_monotonic_time () - priv->last_real_audio_us < (gint64) AUDIO_STALL / 1000)
+      continue;
+    /* splitmuxsink holds the video until the audio has caught up with it, and
+     * takes only buffers as progress (a GAP moves its reference stream only). */
+    GstCaps *caps = gst_pad_get_current_caps (self->audio_pad);
+    GstBufferList *silence = caps ? silent_audio (caps, &priv->audio_segment, priv->audio_end,
+        priv->video_end + (gint64) (100 * GST_MSECOND)) : nullptr;
+    if (caps)
+      gst_caps_unref (caps);
+    if (!silence || gst_buffer_list_length (silence) == 0) {
+      if (silence)
+        gst_buffer_list_unref (silence);
+      continue;
+    }
+    GstBuffer *last = gst_buffer_list_get (silence, gst_buffer_list_length (silence) - 1);
+    const gint64 until = (gint64) gst_segment_to_running_time (&priv->audio_segment,
+        GST_FORMAT_TIME, GST_BUFFER_PTS (last) + GST_BUFFER_DURATION (last));
+    lock.unlock ();
+    bool sent = chain_to_audio (self, silence);
+    lock.lock ();
+    if (sent) {
+      GST_LOG_OBJECT (self, "audio stalled: silence up to %" GST_STIME_FORMAT, GST_STIME_ARGS (until));
+      priv->audio_end = MAX (priv->audio_end, until);
+    }
+  }
+}
+
+static void
+start_audio_watchdog (GstDvrSink * self)
+{
+  GstDvrSinkPrivate *priv = self->priv;
+  {
+    std::lock_guard < std::mutex > lock (priv->audio_lock);
+    if (priv->watchdog_running)
+      return;
+    priv->watchdog_running = true;
+    priv->audio_eos = false;
+    priv->audio_end = priv->video_end = -1;
+  }
+  priv->audio_watchdog = std::thread (watch_audio, self);
+}
+
+static void
+stop_audio_watchdog (GstDvrSink * self)
+{
+  GstDvrSinkPrivate *priv = self->priv;
+  {
+    std::lock_guard < std::mutex > lock (priv->audio_lock);
+    priv->watchdog_running = false;
+  }
+  priv->watchdog_wake.notify_all ();
+  if (priv->audio_watchdog.joinable ())
+    priv->audio_watchdog.join ();
+}
+
 static GstPad *
 gst_dvr_sink_request_new_pad (GstElement * element, GstPadTemplate * templ, const gchar *,
     const GstCaps *)
@@ -279,6 +557,8 @@ gst_dvr_sink_request_new_pad (GstElement * element, GstPadTemplate * templ, cons
     return nullptr;
   GstPad *pad = gst_ghost_pad_new_from_template ("audio", target, templ);
   gst_object_unref (target);
+  gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER |
+          GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), audio_probe, self, nullptr);
   gst_pad_set_active (pad, TRUE);
   gst_element_add_pad (element, pad);
   self->audio_pad = pad;
@@ -319,6 +599,10 @@ static GstStateChangeReturn
 gst_dvr_sink_change_state (GstElement * element, GstStateChange transition)
 {
   GstDvrSink *self = GST_DVR_SINK (element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    start_audio_watchdog (self);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    stop_audio_watchdog (self);
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     discard_open_segments (self);
@@ -363,6 +647,7 @@ static void
 gst_dvr_sink_finalize (GObject * object)
 {
   GstDvrSink *self = GST_DVR_SINK (object);
+  stop_audio_watchdog (self);
   discard_open_segments (self);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -451,6 +736,11 @@ gst_dvr_sink_init (GstDvrSink * self)
       G_CALLBACK (on_format_location_full), self);
   gst_dvr_index_set_split_func (GST_DVR_INDEX (self->index), split_now, self);
   gst_element_link (self->index, self->writer);
+  GstPad *video = gst_element_get_static_pad (self->index, "src");
+  gst_pad_add_probe (video, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER |
+          GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), video_probe, self, nullptr);
+  gst_object_unref (video);
+  gst_segment_init (&self->priv->audio_segment, GST_FORMAT_TIME);
 
   GstPadTemplate *templ = gst_static_pad_template_get (&sink_template);
   self->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink", templ);

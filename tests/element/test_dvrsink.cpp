@@ -461,3 +461,32 @@ TEST_CASE("consecutive segments join into one transport stream, continuity count
   CHECK(packets > 300);
   CHECK(jumps == 0);
 }
+
+TEST_CASE("audio that stops without a word never stalls the video recording") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline(camera() + "dvrsink name=dvr location=" + dir.path +
+                   " segment-duration=1 window=0 audiotestsrc is-live=true ! avenc_aac ! aacparse "
+                   "! valve name=mute ! dvr.audio",
+               6.0, &log, [](GstElement* pipeline) {
+                 GstElement* mute = gst_bin_get_by_name(GST_BIN(pipeline), "mute");
+                 // After 1.5 s the microphone goes silent: no buffers, no GAP, no EOS.
+                 std::thread([mute]() {
+                   g_usleep(1500 * 1000);
+                   g_object_set(mute, "drop", TRUE, nullptr);
+                   gst_object_unref(mute);
+                 }).detach();
+               });
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  // Six seconds of video are recorded, not just the 1.5 s that had audio.
+  CHECK(total_duration(pl) >= 4.5);
+  require_segments_valid(dir, pl);
+  // The hole is filled with silence a decoder takes without complaint.
+  for (const auto& s : pl.segments) {
+    INFO(s.uri);
+    int status = 0;
+    CHECK(run_command("ffmpeg -v error -i '" + dir.file(s.uri) + "' -map 0:a -f null - 2>&1", &status).empty());
+    CHECK(status == 0);
+  }
+}
