@@ -326,21 +326,28 @@ gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start)
   return g_strdup (path.c_str ());
 }
 
+/* The facts about a segment an application gets, in the message and the index. */
+static GstStructure *
+segment_structure (const char *name, const dvr::Segment & s)
+{
+  std::string pdt = dvr::format_program_date_time (s.start_us);
+  return gst_structure_new (name,
+      "filename", G_TYPE_STRING, s.filename.c_str (),
+      "sequence", G_TYPE_UINT64, (guint64) s.sequence,
+      "wall-clock-start", G_TYPE_INT64, (gint64) s.start_us,
+      "program-date-time", G_TYPE_STRING, pdt.c_str (),
+      "duration", G_TYPE_UINT64, (guint64) s.duration_us * 1000,
+      "bytes", G_TYPE_UINT64, (guint64) s.bytes,
+      "discontinuity", G_TYPE_BOOLEAN, (gboolean) s.discontinuity, NULL);
+}
+
 static GstMessage *
 segment_added_message (GstDvrIndex * self, const std::string & folder, const dvr::Segment & s)
 {
+  GstStructure *fields = segment_structure (GST_DVR_SEGMENT_ADDED_MESSAGE, s);
   std::string location = folder + "/" + s.filename;
-  std::string pdt = dvr::format_program_date_time (s.start_us);
-  return gst_message_new_element (GST_OBJECT (self),
-      gst_structure_new (GST_DVR_SEGMENT_ADDED_MESSAGE,
-          "location", G_TYPE_STRING, location.c_str (),
-          "filename", G_TYPE_STRING, s.filename.c_str (),
-          "sequence", G_TYPE_UINT64, (guint64) s.sequence,
-          "wall-clock-start", G_TYPE_INT64, (gint64) s.start_us,
-          "program-date-time", G_TYPE_STRING, pdt.c_str (),
-          "duration", G_TYPE_UINT64, (guint64) s.duration_us * 1000,
-          "bytes", G_TYPE_UINT64, (guint64) s.bytes,
-          "discontinuity", G_TYPE_BOOLEAN, (gboolean) s.discontinuity, NULL));
+  gst_structure_set (fields, "location", G_TYPE_STRING, location.c_str (), NULL);
+  return gst_message_new_element (GST_OBJECT (self), fields);
 }
 
 /* What a commit has to tell the application, posted once the lock is released. */
@@ -828,20 +835,6 @@ enum
 };
 static guint signals[N_SIGNALS];
 
-static GstStructure *
-segment_structure (const dvr::Segment & s)
-{
-  std::string pdt = dvr::format_program_date_time (s.start_us);
-  return gst_structure_new ("segment",
-      "filename", G_TYPE_STRING, s.filename.c_str (),
-      "sequence", G_TYPE_UINT64, (guint64) s.sequence,
-      "wall-clock-start", G_TYPE_INT64, (gint64) s.start_us,
-      "program-date-time", G_TYPE_STRING, pdt.c_str (),
-      "duration", G_TYPE_UINT64, (guint64) s.duration_us * 1000,
-      "bytes", G_TYPE_UINT64, (guint64) s.bytes,
-      "discontinuity", G_TYPE_BOOLEAN, (gboolean) s.discontinuity, NULL);
-}
-
 GstStructure *
 gst_dvr_index_get_segments (GstDvrIndex * self)
 {
@@ -854,7 +847,7 @@ gst_dvr_index_get_segments (GstDvrIndex * self)
     for (const dvr::Segment & seg:st.index->segments ()) {
       GValue item = G_VALUE_INIT;
       g_value_init (&item, GST_TYPE_STRUCTURE);
-      g_value_take_boxed (&item, segment_structure (seg));
+      g_value_take_boxed (&item, segment_structure ("segment", seg));
       gst_value_array_append_and_take_value (&list, &item);
     }
     media_sequence = st.index->segments ().empty ()? st.index->next_sequence () :

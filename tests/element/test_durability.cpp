@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "pipeline_runner.h"
+#include "recording_checks.h"
 
 extern char** environ;
 
@@ -23,27 +23,12 @@ const char* kCamera =
     "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! ";
 
-std::string seg_name(long long seq) {
-  std::string n = std::to_string(seq);
-  return "seg-" + std::string(10 - n.size(), '0') + n + ".ts";
-}
-
 pid_t spawn_launch(const std::string& pipeline) {
   std::string cmd = "exec gst-launch-1.0 -e " + pipeline + " >/dev/null 2>&1";
   const char* argv[] = {"sh", "-c", cmd.c_str(), nullptr};
   pid_t pid = -1;
   posix_spawnp(&pid, "sh", nullptr, nullptr, const_cast<char**>(argv), environ);
   return pid;
-}
-
-void check_listed_files_whole(const TempDir& dir, const ParsedPlaylist& pl) {
-  for (const auto& s : pl.segments) {
-    INFO(s.uri);
-    REQUIRE(file_exists(dir.file(s.uri)));
-    int status = 0;
-    std::string out = run_command("ffprobe -v error '" + dir.file(s.uri) + "' 2>&1", &status);
-    CHECK(out.empty());
-  }
 }
 
 }  // namespace
@@ -79,15 +64,12 @@ TEST_CASE("killed with SIGKILL mid-segment and started again, a recording loses 
   // Sequence numbers rise without a hole, and the gap is marked once.
   int marked = 0;
   for (size_t i = 0; i < after.segments.size(); i++) {
-    CHECK(after.segments[i].uri == seg_name(static_cast<long long>(i)));
+    CHECK(after.segments[i].uri == segment_name(static_cast<long long>(i)));
     marked += after.segments[i].discontinuity ? 1 : 0;
   }
   CHECK(marked == 1);
-  check_listed_files_whole(dir, after);
-  for (const std::string& name : list_dir(dir.path)) {
-    INFO(name);
-    CHECK(name[0] != '.');  // no stale temporary
-  }
+  require_segments_valid(dir, after);
+  require_no_temporaries(dir);
 }
 
 TEST_CASE("started again after longer than the window, the old segments expire by wall clock and are deleted") {

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "pipeline_runner.h"
+#include "recording_checks.h"
 
 namespace {
 
@@ -25,25 +25,6 @@ double total_duration(const ParsedPlaylist& pl) {
   double sum = 0;
   for (const auto& s : pl.segments) sum += s.duration;
   return sum;
-}
-
-// Every listed segment exists and ffprobe reads it without a word of complaint.
-void require_segments_valid(const TempDir& dir, const ParsedPlaylist& pl) {
-  for (const auto& s : pl.segments) {
-    INFO(s.uri);
-    REQUIRE(file_exists(dir.file(s.uri)));
-    int status = 0;
-    std::string out = run_command("ffprobe -v error '" + dir.file(s.uri) + "' 2>&1", &status);
-    CHECK(status == 0);
-    CHECK(out.empty());
-  }
-}
-
-void require_no_temporaries(const TempDir& dir) {
-  for (const std::string& name : list_dir(dir.path)) {
-    INFO(name);
-    CHECK(name[0] != '.');
-  }
 }
 
 // Adds `shift` to every timestamp from the first keyframe at or after `from`.
@@ -119,7 +100,7 @@ TEST_CASE("a recording lists complete segments with decimal durations, wall-cloc
   for (size_t i = 0; i < pl.segments.size(); i++) {
     const auto& s = pl.segments[i];
     INFO("segment " << i << " " << s.uri);
-    CHECK(s.uri == "seg-" + std::string(10 - std::to_string(i).size(), '0') + std::to_string(i) + ".ts");
+    CHECK(s.uri == segment_name(static_cast<long long>(i)));
     CHECK(s.duration > 0.0);
     CHECK(std::lround(s.duration) <= static_cast<long>(pl.target_duration));
     CHECK_FALSE(s.discontinuity);
@@ -172,10 +153,7 @@ TEST_CASE("segments leave the playlist first and the disk only after the grace p
   CHECK_FALSE(file_exists(dir.file("seg-0000000000.ts")));
   CHECK_FALSE(file_exists(dir.file("seg-0000000001.ts")));
   // The segment that left last did so less than the grace period ago: still there.
-  const long long last_left = pl.media_sequence - 1;
-  std::string name = std::to_string(last_left);
-  name = "seg-" + std::string(10 - name.size(), '0') + name + ".ts";
-  CHECK(file_exists(dir.file(name)));
+  CHECK(file_exists(dir.file(segment_name(pl.media_sequence - 1))));
 }
 
 TEST_CASE("nothing in the folder that is not the recorder's own is ever deleted") {

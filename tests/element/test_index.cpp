@@ -5,7 +5,7 @@
 #include <cmath>
 #include <regex>
 
-#include "pipeline_runner.h"
+#include "recording_checks.h"
 
 namespace {
 
@@ -75,10 +75,7 @@ TEST_CASE("dvrindex ahead of mpegtsmux and multifilesink, as its docs show, reco
     CHECK(run_command("ffmpeg -v error -i '" + dir.file(pl.segments[i].uri) + "' -frames:v 1 -f null - 2>&1", &status)
               .empty());
   }
-  for (const std::string& name : list_dir(dir.path)) {
-    INFO(name);
-    CHECK(name[0] != '.');
-  }
+  require_no_temporaries(dir);
   CHECK(log.segments_added.size() >= pl.segments.size());
 }
 

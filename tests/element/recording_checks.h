@@ -1,0 +1,13 @@
+// Checks on a recording folder shared by the element tests.
+#pragma once
+
+#include <string>
+
+#include "pipeline_runner.h"
+
+// "seg-0000000042.ts", the name dvrindex gives segment 42.
+std::string segment_name(long long sequence);
+// Every listed segment exists and ffprobe reads it without a word of complaint.
+void require_segments_valid(const TempDir& dir, const ParsedPlaylist& pl);
+// No hidden temporary is left in the folder.
+void require_no_temporaries(const TempDir& dir);
