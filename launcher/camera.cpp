@@ -13,6 +13,18 @@ namespace {
 
 constexpr unsigned kFirstBackoffMs = 1000;
 constexpr unsigned kMaxBackoffMs = 30000;
+// The back-off starts over only after this long of good recording, so that a
+// camera that fails every few seconds is not hammered at the shortest delay.
+constexpr std::int64_t kGoodRecordingUs = 60 * G_USEC_PER_SEC;
+
+bool is_unauthorized(GstMessage* message) {
+  g_autoptr(GError) err = nullptr;
+  g_autofree char* debug = nullptr;
+  gst_message_parse_error(message, &err, &debug);
+  if (err && g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED)) return true;
+  const std::string text = std::string(err ? err->message : "") + " " + (debug ? debug : "");
+  return text.find("401") != std::string::npos || text.find("Unauthorized") != std::string::npos;
+}
 
 std::string error_text(GstMessage* message) {
   g_autoptr(GError) err = nullptr;
@@ -41,6 +53,7 @@ const char* to_string(Camera::State state) {
     case Camera::State::Recording: return "recording";
     case Camera::State::Error: return "error";
     case Camera::State::Reconnecting: return "reconnecting";
+    case Camera::State::Unauthorized: return "unauthorized";
     case Camera::State::Stopping: return "stopping";
     case Camera::State::Stopped: return "stopped";
   }
@@ -52,6 +65,7 @@ Camera::Camera(CameraConfig config, PipelineOptions options, std::function<void(
 
 Camera::~Camera() {
   if (retry_timer_) g_source_remove(retry_timer_);
+  if (watchdog_timer_) g_source_remove(watchdog_timer_);
   teardown();
 }
 
@@ -85,6 +99,10 @@ void Camera::start() {
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_.get());
   bus_watch_ = gst_bus_add_watch(bus, &Camera::on_bus_message, this);
   set_state(State::Starting);
+  last_progress_us_ = g_get_monotonic_time();
+  // A camera that connects and then sends nothing never fails by itself (rtspsrc
+  // gives up only when RTCP times out): watch for new segments instead.
+  if (!watchdog_timer_) watchdog_timer_ = g_timeout_add_seconds(1, &Camera::on_watchdog, this);
 
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_autoptr(GstMessage) message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
@@ -134,6 +152,26 @@ gboolean Camera::on_bus_message(GstBus*, GstMessage* message, gpointer self) {
   return G_SOURCE_CONTINUE;
 }
 
+gboolean Camera::on_watchdog(gpointer data) {
+  auto* self = static_cast<Camera*>(data);
+  const std::int64_t now = g_get_monotonic_time();
+  if (self->state_ == State::Recording && self->recording_since_us_ &&
+      now - self->recording_since_us_ >= kGoodRecordingUs)
+    self->backoff_ms_ = kFirstBackoffMs;
+  const bool running = self->state_ == State::Starting || self->state_ == State::Recording;
+  // Progress is counted in segments: allow at least two of them, whatever is set.
+  const unsigned limit_s = std::max(self->config_.dvr.stall_timeout, 2 * self->config_.dvr.segment_duration + 2);
+  const std::int64_t limit = static_cast<std::int64_t>(limit_s) * G_USEC_PER_SEC;
+  if (running && self->pipeline_ && !self->stop_requested_ && now - self->last_progress_us_ > limit) {
+    try {
+      self->fail("no video from the camera for " + std::to_string(limit_s) + " s");
+    } catch (const std::exception& e) {
+      log_line(std::string("internal error in the stall watchdog: ") + e.what());
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean Camera::on_retry(gpointer data) {
   auto* self = static_cast<Camera*>(data);
   self->retry_timer_ = 0;
@@ -151,7 +189,7 @@ bool Camera::handle_message(GstMessage* message) {
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR:
       bus_watch_ = 0;  // returning false removes it
-      fail(error_text(message));
+      fail(error_text(message), is_unauthorized(message));
       return false;
     case GST_MESSAGE_EOS:
       bus_watch_ = 0;
@@ -171,9 +209,10 @@ bool Camera::handle_message(GstMessage* message) {
       if (gst_message_has_name(message, "dvr-segment-added")) {
         ++segments_;
         last_segment_at_ = g_get_real_time();
+        last_progress_us_ = g_get_monotonic_time();
         if (state_ == State::Starting) {
           error_.reset();
-          backoff_ms_ = kFirstBackoffMs;
+          recording_since_us_ = last_progress_us_;
           set_state(State::Recording);
         }
       }
@@ -183,13 +222,25 @@ bool Camera::handle_message(GstMessage* message) {
   }
 }
 
-void Camera::fail(const std::string& what) {
-  error_ = redact(what, config_.secrets());
-  set_state(State::Error, *error_);
+void Camera::fail(const std::string& what, bool unauthorized) {
+  recording_since_us_ = 0;
+  if (unauthorized) {
+    error_ = "the camera refused the user name or password; check them in the preset (" +
+             redact(what, config_.secrets()) + ")";
+  } else {
+    error_ = redact(what, config_.secrets());
+    set_state(State::Error, *error_);
+  }
   teardown();
   if (stop_requested_) {
     set_state(State::Stopped);
     on_stopped_();
+    return;
+  }
+  if (unauthorized) {
+    const unsigned delay_s = config_.dvr.auth_retry;
+    set_state(State::Unauthorized, *error_ + "; next attempt in " + std::to_string(delay_s) + " s");
+    retry_timer_ = g_timeout_add_seconds(delay_s, &Camera::on_retry, this);
     return;
   }
   const unsigned delay = backoff_ms_;

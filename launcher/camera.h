@@ -18,7 +18,7 @@ namespace dvr {
 
 class Camera {
  public:
-  enum class State { Starting, Recording, Error, Reconnecting, Stopping, Stopped };
+  enum class State { Starting, Recording, Error, Reconnecting, Unauthorized, Stopping, Stopped };
 
   // options.location: the camera's folder. on_stopped: called once the
   // camera has stopped after request_stop().
@@ -43,8 +43,10 @@ class Camera {
 
   static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
   static gboolean on_retry(gpointer self);
+  static gboolean on_watchdog(gpointer self);
   bool handle_message(GstMessage* message);
-  void fail(const std::string& what);
+  // unauthorized: the camera refused the login; retried slowly, not with back-off.
+  void fail(const std::string& what, bool unauthorized = false);
   void teardown();
   void set_state(State state, const std::string& detail = {});
 
@@ -55,6 +57,9 @@ class Camera {
   std::unique_ptr<GstElement, ElementUnref> pipeline_;
   guint bus_watch_ = 0;
   guint retry_timer_ = 0;
+  guint watchdog_timer_ = 0;
+  std::int64_t last_progress_us_ = 0;   // monotonic: pipeline start or newest segment
+  std::int64_t recording_since_us_ = 0; // monotonic, 0 when not recording
   unsigned backoff_ms_ = 1000;
   bool stop_requested_ = false;
 

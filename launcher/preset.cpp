@@ -22,8 +22,10 @@ const std::set<std::string> kPatterns = {
     "colors",     "smpte-rp-219"};
 
 const std::set<std::string> kServerKeys = {"listen", "storage", "web"};
-const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes"};
-const std::set<std::string> kCameraKeys = {"source", "segment-duration", "window", "max-bytes"};
+const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes", "stall-timeout",
+                                        "auth-retry"};
+const std::set<std::string> kCameraKeys = {"source",        "segment-duration", "window",
+                                           "max-bytes",     "stall-timeout",    "auth-retry"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
 const std::set<std::string> kRtspKeys = {"url",       "user",      "password",
                                          "password-env", "transport", "latency"};
@@ -113,6 +115,9 @@ class Reader {
     // A window of 0 keeps everything; the upper bound (a year) only catches typos.
     number(group, "window", 0, 366u * 24 * 3600, dvr.window);
     number(group, "max-bytes", 0, G_MAXUINT64, dvr.max_bytes);
+    number(group, "stall-timeout", 2, 3600, dvr.stall_timeout);
+    // Dahua cameras lock an address out after repeated failed logins: retry slowly.
+    number(group, "auth-retry", 5, 24 * 3600, dvr.auth_retry);
   }
 
  private:

@@ -15,6 +15,8 @@ struct DvrSettings {
   unsigned segment_duration = 2;  // seconds
   unsigned window = 120;          // seconds, 0 = keep everything
   std::uint64_t max_bytes = 0;    // 0 = no size limit
+  unsigned stall_timeout = 10;    // seconds without a new segment before a restart
+  unsigned auth_retry = 300;      // seconds between attempts after a refused login
 };
 
 enum class SourceKind { Test, Rtsp };

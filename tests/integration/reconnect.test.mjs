@@ -97,3 +97,52 @@ test('a camera lost and refused for 15 s comes back by itself, with one marked g
   assert.ok(!api.includes(PASSWORD));
   assert.ok(!launcher.log().includes(PASSWORD));
 });
+
+test('a refused login is reported as such, retried slowly, and the password shows nowhere', { timeout: 60000 }, async () => {
+  const wrong = 'not-the-password-4412';
+  const other = await startLauncher(`
+[server]
+listen = 127.0.0.1:8080
+[dvr]
+segment-duration = 1
+auth-retry = 300
+[camera door]
+source = rtsp
+url = ${camera.url}
+user = admin
+password = ${wrong}
+`);
+  try {
+    const door = await waitFor('the camera to be unauthorized', async () => {
+      const r = await fetch(`${other.url}/api/cameras`);
+      const c = (await r.json()).find((x) => x.name === 'door');
+      return c.state === 'unauthorized' && c;
+    }, 30000);
+    assert.match(door.error, /refused the user name or password/);
+    // Slowly: no second attempt within the next seconds.
+    await new Promise((r) => setTimeout(r, 3000));
+    const again = (await (await fetch(`${other.url}/api/cameras`)).json()).find((x) => x.name === 'door');
+    assert.equal(again.state, 'unauthorized');
+    assert.equal(again.reconnects, 0);
+    for (const text of [JSON.stringify(again), other.log(), await (await fetch(`${other.url}/`)).text()]) {
+      assert.ok(!text.includes(wrong), 'the password is shown');
+    }
+  } finally {
+    await other.stop();
+  }
+});
+
+test('a camera that stops sending is restarted within the stall timeout and records again', { timeout: 90000 }, async () => {
+  await waitFor('door recording', async () => (await cameraState('door')).state === 'recording', 30000);
+  const started = Date.now();
+  await camera.command('stall');
+  await waitFor('the stall to be noticed', async () => (await cameraState('door')).state !== 'recording', 20000);
+  // stall-timeout defaults to 10 s; two 1 s segments are the floor.
+  assert.ok(Date.now() - started < 14000, `noticed after ${Date.now() - started} ms`);
+  await camera.command('resume');
+  const before = (await cameraState('door')).segments;
+  await waitFor('recording again', async () => {
+    const c = await cameraState('door');
+    return c.state === 'recording' && c.segments > before;
+  }, 60000);
+});
