@@ -38,6 +38,7 @@
     lastTime: -1,         // stall watchdog: last currentTime seen ...
     lastProgressAt: 0,    // ... and when it last moved
     autoplayBlocked: false,
+    recorderDown: false,  // the last /api/cameras request failed
   };
 
   // Segments of 2 s by default; refined from the playlist's TARGETDURATION.
@@ -85,7 +86,9 @@
       const response = await fetch('/api/cameras', { cache: 'no-store' });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       state.cameras = await response.json();
+      state.recorderDown = false;
     } catch (e) {
+      state.recorderDown = true;
       setStatus(`Cannot reach the recorder (${e.message}); retrying…`);
       if (!state.loaded) showMessage('Cannot reach the recorder. Retrying…');
       return;
@@ -241,11 +244,11 @@
     const stalledFor = now - state.lastProgressAt;
     if (stalledFor >= STALL_RELOAD_MS) {
       recover(`No video from ${state.loaded} for ${Math.round(stalledFor / 1000)} s.`);
-    } else if (stalledFor >= STALL_NOTICE_MS && !els.message.textContent) {
+    } else if (stalledFor >= STALL_NOTICE_MS && (!els.message.textContent || els.message.dataset.kind === 'stall')) {
       const camera = state.cameras.find((c) => c.name === state.loaded);
-      const why = camera && camera.state !== 'recording'
-        ? waitingText(camera)
-        : `Loading video from ${state.loaded}…`;
+      let why = `Loading video from ${state.loaded}…`;
+      if (state.recorderDown) why = 'Cannot reach the recorder. Retrying…';
+      else if (camera && camera.state !== 'recording') why = waitingText(camera);
       showMessage(why, 'stall');
     }
   }

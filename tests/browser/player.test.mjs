@@ -8,7 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startLauncher, waitFor } from '../lib/launcher.mjs';
+import { startLauncher, waitFor, freePort } from '../lib/launcher.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -235,6 +235,55 @@ describe('player on a recording camera', () => {
     assert.deepEqual(problems.foreignRequests, []);
     assert.deepEqual(problems.pageErrors, []);
   });
+});
+
+describe('camera chooser and a camera that cannot be reached', () => {
+  let launcher;
+  let page;
+
+  before(async () => {
+    // Nothing listens on this port: the RTSP camera fails and is retried.
+    const deadPort = await freePort();
+    launcher = await startLauncher(`${preset()}[camera gone]
+source = rtsp
+url = rtsp://127.0.0.1:${deadPort}/cam/realmonitor?channel=1&subtype=0
+`);
+  });
+  after(async () => {
+    if (page) await page.close();
+    if (launcher) await launcher.stop();
+  });
+
+  test('shows the camera state and its error in words, then switches camera through the URL hash', { timeout: 90000 }, () => withLauncherLog(launcher, async () => {
+    const gone = await waitFor('the API to report the failing camera with its error', async () => {
+      const cameras = await (await fetch(`${launcher.url}/api/cameras`)).json();
+      const camera = cameras.find((c) => c.name === 'gone');
+      return camera && ['error', 'reconnecting'].includes(camera.state) && camera.error ? camera : null;
+    }, 30000, 250);
+
+    ({ page } = await openPage(browser, launcher.url, '#cam=gone'));
+    const shown = await waitFor('the message to name the state and the error', async () => {
+      const { message } = await readView(page);
+      return /^Camera gone (is reconnecting|has failed)/.test(message) && message.includes(gone.error) ? message : null;
+    }, 10000, 200);
+    assert.ok(shown);
+    await screenshot(page, 'player-error.png');
+
+    const chooser = page.getByRole('combobox', { name: 'Camera' });
+    assert.deepEqual(await chooser.locator('option').evaluateAll((options) => options.map((o) => o.value)),
+      ['cam1', 'gone']);
+    await chooser.selectOption('cam1');
+    assert.equal(new URL(page.url()).hash, '#cam=cam1');
+    await waitForBadge(page, /^LIVE$/, 60000);
+    await waitForPlaying(page, 'cam1 after choosing it');
+
+    // The hash alone picks the camera too, and a reload keeps the choice.
+    await page.evaluate(() => { location.hash = 'cam=gone'; });
+    await page.getByText(/^Camera gone (is reconnecting|has failed)/).waitFor({ timeout: 10000 });
+    await page.reload();
+    await waitFor('the chooser to show the camera from the URL after a reload',
+      async () => (await chooser.inputValue()) === 'gone', 10000, 200);
+  }));
 });
 
 describe('player opened before the camera has recorded anything', () => {
