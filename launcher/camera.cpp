@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "camera_pipeline.h"
 #include "log.h"
 
 namespace dvr {
@@ -16,33 +17,68 @@ constexpr unsigned kMaxBackoffMs = 30000;
 // The back-off starts over only after this long of good recording, so that a
 // camera that fails every few seconds is not hammered at the shortest delay.
 constexpr std::int64_t kGoodRecordingUs = 60 * G_USEC_PER_SEC;
+// How long a stopping camera may take to finish its last segment.
+constexpr guint kStopTimeoutMs = 5000;
+// Segments that make up the bitrate shown in the API.
+constexpr std::size_t kBitrateSegments = 8;
 
-bool is_unauthorized(GstMessage* message) {
+std::string seconds(unsigned ms) { return std::to_string(ms / 1000) + " s"; }
+
+// The part of GStreamer's debug text that says why: its last line.
+std::string reason_of(const char* debug) {
+  if (!debug) return {};
+  const char* nl = std::strrchr(debug, '\n');
+  std::string reason = nl ? nl + 1 : debug;
+  // Lines before the last are source locations; a one-line text may start with one too.
+  if (!nl && reason.find(".c(") != std::string::npos) {
+    auto colon = reason.find("): ");
+    if (colon != std::string::npos) reason = reason.substr(colon + 3);
+  }
+  return reason;
+}
+
+struct Described {
+  std::string text;
+  bool unauthorized = false;
+  bool local = false;  // the recorder failed, not the camera
+};
+
+// An ERROR message in plain words.
+Described describe_error(GstMessage* message, GstElement* pipeline, const CameraConfig& cam) {
   g_autoptr(GError) err = nullptr;
   g_autofree char* debug = nullptr;
   gst_message_parse_error(message, &err, &debug);
-  if (err && g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED)) return true;
-  const std::string text = std::string(err ? err->message : "") + " " + (debug ? debug : "");
-  return text.find("401") != std::string::npos || text.find("Unauthorized") != std::string::npos;
-}
+  const std::string msg = err ? err->message : "unknown error";
+  const std::string why = reason_of(debug);
+  const std::string all = msg + " " + why;
+  Described d;
 
-std::string error_text(GstMessage* message) {
-  g_autoptr(GError) err = nullptr;
-  g_autofree char* debug = nullptr;
-  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR)
-    gst_message_parse_error(message, &err, &debug);
-  else
-    gst_message_parse_warning(message, &err, &debug);
-  std::string text = GST_MESSAGE_SRC_NAME(message) ? GST_MESSAGE_SRC_NAME(message) : "pipeline";
-  text += std::string(": ") + (err ? err->message : "unknown error");
-  // The debug text's last line often says why ("Failed to connect."), while
-  // the message only says what; the lines before it are source locations.
-  if (debug) {
-    const char* reason = std::strrchr(debug, '\n');
-    reason = reason ? reason + 1 : nullptr;
-    if (reason && *reason) text += std::string(" (") + reason + ")";
+  g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstObject* from = GST_MESSAGE_SRC(message);
+  if (sink && from && (from == GST_OBJECT(sink) || gst_object_has_as_ancestor(from, GST_OBJECT(sink)))) {
+    d.local = true;
+    d.text = "recording failed: " + msg + (why.empty() ? "" : " (" + why + ")");
+    return d;
   }
-  return text;
+  if (cam.source != SourceKind::Rtsp) {
+    d.text = std::string(GST_MESSAGE_SRC_NAME(message)) + ": " + msg + (why.empty() ? "" : " (" + why + ")");
+    return d;
+  }
+  const std::string host = url_host(cam.rtsp.url);
+  if ((err && g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED)) ||
+      all.find("401") != std::string::npos || all.find("Unauthorized") != std::string::npos) {
+    d.unauthorized = true;
+    d.text = "the camera at " + host + " refused the user name or password; check user and password in the preset";
+  } else if (err && g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND)) {
+    d.text = "the camera at " + host + " has no such stream (404 Not Found); check the url's path, channel and subtype";
+  } else if (why.find("Failed to connect") != std::string::npos || why.find("Could not connect") != std::string::npos) {
+    d.text = "cannot connect to the camera at " + host + ": it refused the connection or cannot be reached";
+  } else if (err && err->domain == GST_RESOURCE_ERROR) {
+    d.text = "lost the camera at " + host + ": " + msg + (why.empty() ? "" : " (" + why + ")");
+  } else {
+    d.text = "the camera's stream failed: " + msg + (why.empty() ? "" : " (" + why + ")");
+  }
+  return d;
 }
 
 }  // namespace
@@ -51,9 +87,9 @@ const char* to_string(Camera::State state) {
   switch (state) {
     case Camera::State::Starting: return "starting";
     case Camera::State::Recording: return "recording";
-    case Camera::State::Error: return "error";
     case Camera::State::Reconnecting: return "reconnecting";
     case Camera::State::Unauthorized: return "unauthorized";
+    case Camera::State::Error: return "error";
     case Camera::State::Stopping: return "stopping";
     case Camera::State::Stopped: return "stopped";
   }
@@ -61,52 +97,64 @@ const char* to_string(Camera::State state) {
 }
 
 Camera::Camera(CameraConfig config, PipelineOptions options, std::function<void()> on_stopped)
-    : config_(std::move(config)), options_(std::move(options)), on_stopped_(std::move(on_stopped)) {}
+    : config_(std::move(config)), options_(std::move(options)), on_stopped_(std::move(on_stopped)) {
+  backoff_ms_ = kFirstBackoffMs;
+}
 
 Camera::~Camera() {
-  if (retry_timer_) g_source_remove(retry_timer_);
-  if (watchdog_timer_) g_source_remove(watchdog_timer_);
+  for (guint* timer : {&retry_timer_, &watchdog_timer_, &stop_timer_})
+    if (*timer) g_source_remove(*timer);
   teardown();
 }
 
 void Camera::start() {
+  set_state(State::Starting, {}, config_.source == SourceKind::Rtsp ? url_host(config_.rtsp.url) : "test source");
+  attempt();
+}
+
+// Builds and plays a fresh pipeline. The state stays what it was (starting,
+// reconnecting, ...) until the first segment says the camera records again.
+void Camera::attempt() {
   if (stop_requested_) return;
   if (g_mkdir_with_parents(options_.location.c_str(), 0755) != 0) {
     const int e = errno;
-    fail("cannot create folder " + options_.location + ": " + g_strerror(e));
+    fail(Failure::Fatal, "cannot create folder " + options_.location + ": " + g_strerror(e));
     return;
   }
-
-  const std::string description = pipeline_description(config_, options_, Secrets::Omit);
-  g_autoptr(GError) err = nullptr;
-  GstElement* pipeline = gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  std::string error;
+  GstElement* pipeline = build_camera_pipeline(config_, options_, error);
   if (!pipeline) {
-    fail(std::string("cannot build the pipeline: ") + (err ? err->message : "unknown error"));
+    fail(Failure::Fatal, error);
     return;
   }
-  pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(pipeline)));
+  pipeline_.reset(pipeline);
   // Names the pipeline in GStreamer's debug log.
   g_autofree char* pipeline_name = g_strdup_printf("camera-%s", config_.name.c_str());
   gst_object_set_name(GST_OBJECT(pipeline_.get()), pipeline_name);
 
-  if (config_.source == SourceKind::Rtsp) {
-    // Kept out of the description so that no pipeline text holds a secret.
-    g_autoptr(GstElement) src = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src");
-    g_object_set(src, "location", config_.rtsp.url.c_str(), nullptr);
-    if (!config_.rtsp.password.empty()) g_object_set(src, "user-pw", config_.rtsp.password.c_str(), nullptr);
-  }
-
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_.get());
   bus_watch_ = gst_bus_add_watch(bus, &Camera::on_bus_message, this);
-  set_state(State::Starting);
-  last_progress_us_ = g_get_monotonic_time();
-  // A camera that connects and then sends nothing never fails by itself (rtspsrc
-  // gives up only when RTCP times out): watch for new segments instead.
-  if (!watchdog_timer_) watchdog_timer_ = g_timeout_add_seconds(1, &Camera::on_watchdog, this);
-
+  const std::int64_t now = g_get_monotonic_time();
+  seen_buffers_ = 0;
+  last_buffer_us_ = last_segment_us_ = now;
+  audio_checked_ = false;
+  last_warning_.clear();
+  // rtspsrc gives up on a silent camera only when RTCP times out, tens of
+  // seconds later, and not at all while the camera still sends RTCP: watch
+  // the video buffers instead. A fraction of the stall timeout, so that a
+  // stall is seen within it.
+  if (!watchdog_timer_) {
+    const guint every_ms = std::clamp(config_.dvr.stall_timeout * 1000 / 8, 250u, 1000u);
+    watchdog_timer_ = g_timeout_add(every_ms, &Camera::on_watchdog, this);
+  }
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_autoptr(GstMessage) message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-    fail(message ? error_text(message) : "the pipeline would not start");
+    if (message) {
+      const Described d = describe_error(message, pipeline_.get(), config_);
+      fail(d.unauthorized ? Failure::Unauthorized : d.local ? Failure::Fatal : Failure::Lost, d.text);
+    } else {
+      fail(Failure::Fatal, "the pipeline would not start");
+    }
   }
 }
 
@@ -119,8 +167,17 @@ void Camera::request_stop() {
   }
   if (pipeline_ && bus_watch_) {
     set_state(State::Stopping);
+    stop_timer_ = g_timeout_add(kStopTimeoutMs, &Camera::on_stop_timeout, this);
     gst_element_send_event(pipeline_.get(), gst_event_new_eos());
     return;
+  }
+  finish_stop();
+}
+
+void Camera::finish_stop() {
+  for (guint* timer : {&watchdog_timer_, &stop_timer_}) {
+    if (*timer) g_source_remove(*timer);
+    *timer = 0;
   }
   teardown();
   set_state(State::Stopped);
@@ -130,6 +187,7 @@ void Camera::request_stop() {
 CameraStatus Camera::status() const {
   CameraStatus s;
   s.name = config_.name;
+  s.source = config_.source == SourceKind::Rtsp ? "rtsp" : "test";
   s.state = to_string(state_);
   s.error = error_;
   s.window = config_.dvr.window;
@@ -137,6 +195,16 @@ CameraStatus Camera::status() const {
   s.segments = segments_;
   s.last_segment_at = last_segment_at_;
   s.reconnects = reconnects_;
+  if (state_ == State::Recording) {
+    std::uint64_t bytes = 0, ns = 0;
+    for (const auto& [b, d] : recent_) {
+      bytes += b;
+      ns += d;
+    }
+    if (ns > 0) s.bitrate = bytes * 8 * GST_SECOND / ns;
+    if (!video_path_.empty()) s.video_path = video_path_;
+    if (!audio_path_.empty()) s.audio_path = audio_path_;
+  }
   return s;
 }
 
@@ -152,22 +220,11 @@ gboolean Camera::on_bus_message(GstBus*, GstMessage* message, gpointer self) {
   return G_SOURCE_CONTINUE;
 }
 
-gboolean Camera::on_watchdog(gpointer data) {
-  auto* self = static_cast<Camera*>(data);
-  const std::int64_t now = g_get_monotonic_time();
-  if (self->state_ == State::Recording && self->recording_since_us_ &&
-      now - self->recording_since_us_ >= kGoodRecordingUs)
-    self->backoff_ms_ = kFirstBackoffMs;
-  const bool running = self->state_ == State::Starting || self->state_ == State::Recording;
-  // Progress is counted in segments: allow at least two of them, whatever is set.
-  const unsigned limit_s = std::max(self->config_.dvr.stall_timeout, 2 * self->config_.dvr.segment_duration + 2);
-  const std::int64_t limit = static_cast<std::int64_t>(limit_s) * G_USEC_PER_SEC;
-  if (running && self->pipeline_ && !self->stop_requested_ && now - self->last_progress_us_ > limit) {
-    try {
-      self->fail("no video from the camera for " + std::to_string(limit_s) + " s");
-    } catch (const std::exception& e) {
-      log_line(std::string("internal error in the stall watchdog: ") + e.what());
-    }
+gboolean Camera::on_watchdog(gpointer self) {
+  try {
+    static_cast<Camera*>(self)->watchdog();
+  } catch (const std::exception& e) {
+    log_line(std::string("internal error in the stall watchdog: ") + e.what());
   }
   return G_SOURCE_CONTINUE;
 }
@@ -177,92 +234,186 @@ gboolean Camera::on_retry(gpointer data) {
   self->retry_timer_ = 0;
   try {
     ++self->reconnects_;
-    self->start();
+    self->attempt();
   } catch (const std::exception& e) {
     log_line(std::string("internal error while restarting a camera: ") + e.what());
   }
   return G_SOURCE_REMOVE;
 }
 
+gboolean Camera::on_stop_timeout(gpointer data) {
+  auto* self = static_cast<Camera*>(data);
+  self->stop_timer_ = 0;
+  log_line("camera " + self->config_.name + ": the last segment did not finish within " + seconds(kStopTimeoutMs) +
+           "; stopping anyway");
+  try {
+    self->finish_stop();
+  } catch (const std::exception& e) {
+    log_line(std::string("internal error while stopping a camera: ") + e.what());
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void Camera::watchdog() {
+  if (!pipeline_ || stop_requested_) return;
+  const std::int64_t now = g_get_monotonic_time();
+  const std::uint64_t count = video_buffer_count(pipeline_.get());
+  if (count != seen_buffers_) {
+    seen_buffers_ = count;
+    last_buffer_us_ = now;
+  }
+  if (state_ == State::Recording && recording_since_us_ && now - recording_since_us_ >= kGoodRecordingUs)
+    backoff_ms_ = kFirstBackoffMs;
+  if (!audio_checked_ && state_ != State::Recording && end_missing_audio(pipeline_.get())) {
+    audio_checked_ = true;
+    log_line("camera " + config_.name + ": the camera announced audio but sends none; recording video only");
+  }
+
+  const std::int64_t stall = static_cast<std::int64_t>(config_.dvr.stall_timeout) * G_USEC_PER_SEC;
+  if (now - last_buffer_us_ > stall) {
+    fail(Failure::Lost, "no video from the camera for " + std::to_string(config_.dvr.stall_timeout) + " s");
+    return;
+  }
+  // Video that comes without ever closing a segment: a camera sending too few
+  // keyframes, or a recorder stuck. Allow long GOPs before calling it a stall.
+  const unsigned segment_limit_s =
+      std::max({60u, 4 * config_.dvr.stall_timeout, 6 * config_.dvr.segment_duration});
+  if (now - last_segment_us_ > static_cast<std::int64_t>(segment_limit_s) * G_USEC_PER_SEC) {
+    fail(Failure::Lost, "video arrives but no segment was finished for " + std::to_string(segment_limit_s) +
+                            " s (does the camera send keyframes? set a fixed I-frame interval)");
+  }
+}
+
+void Camera::segment_added(const GstStructure* s) {
+  ++segments_;
+  last_segment_at_ = g_get_real_time();
+  last_segment_us_ = g_get_monotonic_time();
+  guint64 bytes = 0, duration = 0;
+  gst_structure_get_uint64(s, "bytes", &bytes);
+  gst_structure_get_uint64(s, "duration", &duration);
+  if (duration > 0) {
+    recent_.emplace_back(bytes, duration);
+    while (recent_.size() > kBitrateSegments) recent_.pop_front();
+  }
+  if (state_ == State::Recording || stop_requested_) return;
+  error_.reset();
+  recording_since_us_ = last_segment_us_;
+  const RecordedPaths paths = recorded_paths(pipeline_.get());
+  video_path_ = paths.video;
+  audio_path_ = paths.audio;
+  set_state(State::Recording, {},
+            "video " + (video_path_.empty() ? std::string("?") : video_path_) +
+                (audio_path_.empty() ? "" : "; audio " + audio_path_));
+}
+
 // Returns false when the pipeline is gone, which also removes this watch.
 bool Camera::handle_message(GstMessage* message) {
   switch (GST_MESSAGE_TYPE(message)) {
-    case GST_MESSAGE_ERROR:
+    case GST_MESSAGE_ERROR: {
+      const Described d = describe_error(message, pipeline_.get(), config_);
       bus_watch_ = 0;  // returning false removes it
-      fail(error_text(message), is_unauthorized(message));
+      fail(d.unauthorized ? Failure::Unauthorized : d.local ? Failure::Fatal : Failure::Lost, d.text);
       return false;
+    }
     case GST_MESSAGE_EOS:
       bus_watch_ = 0;
       if (stop_requested_) {
-        teardown();
-        set_state(State::Stopped);
-        on_stopped_();
+        finish_stop();
       } else {
-        // A camera that hangs up ends its stream: that is a failure to recover from.
-        fail("the stream ended");
+        // rtspsrc ends the stream when the camera hangs up.
+        fail(Failure::Lost, std::string(config_.source == SourceKind::Rtsp ? "the camera closed the connection"
+                                                                            : "the stream ended") +
+                                (last_warning_.empty() ? "" : " (" + last_warning_ + ")"));
       }
       return false;
-    case GST_MESSAGE_WARNING:
-      log_line("camera " + config_.name + ": warning: " + redact(error_text(message), config_.secrets()));
+    case GST_MESSAGE_WARNING: {
+      // Said again with the failure that usually follows, not logged on its own.
+      g_autoptr(GError) err = nullptr;
+      g_autofree char* debug = nullptr;
+      gst_message_parse_warning(message, &err, &debug);
+      last_warning_ = err ? err->message : "";
       return true;
-    case GST_MESSAGE_ELEMENT:
+    }
+    case GST_MESSAGE_APPLICATION: {
+      const GstStructure* s = gst_message_get_structure(message);
+      const char* reason = s ? gst_structure_get_string(s, "reason") : nullptr;
+      const std::string why = reason ? reason : "unknown";
+      if (gst_message_has_name(message, kUnsupportedStreamMessage)) {
+        bus_watch_ = 0;
+        fail(Failure::Fatal, why);
+        return false;
+      }
+      if (gst_message_has_name(message, kDiscardedStreamMessage) && notes_.insert(why).second)
+        log_line("camera " + config_.name + ": note: " + redact(why, config_.secrets()));
+      return true;
+    }
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure* s = gst_message_get_structure(message);
       if (gst_message_has_name(message, "dvr-segment-added")) {
-        ++segments_;
-        last_segment_at_ = g_get_real_time();
-        last_progress_us_ = g_get_monotonic_time();
-        if (state_ == State::Starting) {
-          error_.reset();
-          recording_since_us_ = last_progress_us_;
-          set_state(State::Recording);
-        }
+        segment_added(s);
+      } else if (gst_message_has_name(message, "GstRTSPSrcTimeout") && !stop_requested_) {
+        bus_watch_ = 0;
+        fail(Failure::Lost, "the camera stopped sending (RTCP timeout)");
+        return false;
       }
       return true;
+    }
     default:
       return true;
   }
 }
 
-void Camera::fail(const std::string& what, bool unauthorized) {
+void Camera::fail(Failure failure, const std::string& what) {
   recording_since_us_ = 0;
-  if (unauthorized) {
-    error_ = "the camera refused the user name or password; check them in the preset (" +
-             redact(what, config_.secrets()) + ")";
-  } else {
-    error_ = redact(what, config_.secrets());
-    set_state(State::Error, *error_);
-  }
+  recent_.clear();
+  video_path_.clear();
+  audio_path_.clear();
   teardown();
   if (stop_requested_) {
-    set_state(State::Stopped);
-    on_stopped_();
+    finish_stop();
     return;
   }
-  if (unauthorized) {
-    const unsigned delay_s = config_.dvr.auth_retry;
-    set_state(State::Unauthorized, *error_ + "; next attempt in " + std::to_string(delay_s) + " s");
-    retry_timer_ = g_timeout_add_seconds(delay_s, &Camera::on_retry, this);
-    return;
+  error_ = redact(what, config_.secrets());
+  unsigned delay_ms;
+  State next;
+  if (failure == Failure::Unauthorized) {
+    // Dahua cameras lock an address out after repeated failed logins.
+    delay_ms = config_.dvr.auth_retry * 1000;
+    next = State::Unauthorized;
+  } else {
+    delay_ms = backoff_ms_;
+    backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
+    next = failure == Failure::Fatal ? State::Error : State::Reconnecting;
   }
-  const unsigned delay = backoff_ms_;
-  backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
-  set_state(State::Reconnecting, "next attempt in " + std::to_string(delay / 1000) + " s");
-  retry_timer_ = g_timeout_add(delay, &Camera::on_retry, this);
+  set_state(next, *error_, "next attempt in " + seconds(delay_ms));
+  if (retry_timer_) g_source_remove(retry_timer_);
+  retry_timer_ = g_timeout_add(delay_ms, &Camera::on_retry, this);
 }
 
 void Camera::teardown() {
-  if (!pipeline_) return;
   if (bus_watch_) {
     g_source_remove(bus_watch_);
     bus_watch_ = 0;
   }
+  if (!pipeline_) return;
+  // This blocks the main loop (rtspsrc says TEARDOWN to the camera first):
+  // worth a line when it takes long, since the HTTP server waits meanwhile.
+  const std::int64_t begin = g_get_monotonic_time();
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
   pipeline_.reset();
+  const std::int64_t took_ms = (g_get_monotonic_time() - begin) / 1000;
+  if (took_ms >= 500) log_line("camera " + config_.name + ": stopping its pipeline took " + std::to_string(took_ms) + " ms");
 }
 
-void Camera::set_state(State state, const std::string& detail) {
-  if (state == state_ && state != State::Starting) return;
+void Camera::set_state(State state, const std::string& reason, const std::string& detail) {
   state_ = state;
-  log_line("camera " + config_.name + ": " + to_string(state) + (detail.empty() ? "" : ": " + detail));
+  // One line per change of state or of its reason; the same failure again
+  // (a camera that stays away for hours) is not logged again.
+  std::string line = "camera " + config_.name + ": " + to_string(state);
+  if (!reason.empty()) line += ": " + reason;
+  if (line == logged_) return;
+  logged_ = line;
+  log_line(redact(line + (detail.empty() ? "" : (reason.empty() ? ": " : "; ") + detail), config_.secrets()));
 }
 
 }  // namespace dvr

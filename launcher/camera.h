@@ -1,13 +1,18 @@
 // One camera: its pipeline, the bus watch that follows it, its state for the
-// API, and the restart with back-off when it fails. Everything here runs on
-// the main loop (the bus watch is attached to the default main context), so
-// the HTTP server can read a camera's status without locks.
+// API, and the rebuild with back-off when it fails. Everything here runs on
+// the main loop (the bus watch and the timers are attached to the default
+// main context), so the HTTP server reads a camera's status without locks.
+// The streaming threads only count buffers (see camera_pipeline.h).
 #pragma once
 
 #include <gst/gst.h>
 
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "camera_status.h"
@@ -18,10 +23,11 @@ namespace dvr {
 
 class Camera {
  public:
-  enum class State { Starting, Recording, Error, Reconnecting, Unauthorized, Stopping, Stopped };
+  enum class State { Starting, Recording, Reconnecting, Unauthorized, Error, Stopping, Stopped };
 
-  // options.location: the camera's folder. on_stopped: called once the
-  // camera has stopped after request_stop().
+  // options.location: the camera's folder. on_stopped: called from the main
+  // loop once the camera has stopped after request_stop(); the camera may be
+  // destroyed after that call returns, not during it.
   Camera(CameraConfig config, PipelineOptions options, std::function<void()> on_stopped);
   ~Camera();
   Camera(const Camera&) = delete;
@@ -29,14 +35,23 @@ class Camera {
 
   void start();
   // Sends EOS so that the last segment is finished and listed; the camera is
-  // stopped when the EOS has gone through (or at once if nothing runs).
+  // stopped when the EOS has gone through, at once if nothing runs, or after
+  // a few seconds if the EOS does not come through.
   void request_stop();
   bool stopped() const { return state_ == State::Stopped; }
+  bool stopping() const { return stop_requested_; }
 
   const std::string& name() const { return config_.name; }
+  const CameraConfig& config() const { return config_; }
   CameraStatus status() const;
 
  private:
+  // What went wrong decides how soon and in which state the camera retries.
+  enum class Failure {
+    Lost,          // refused, reset, closed, silent: back-off, state reconnecting
+    Unauthorized,  // login refused: every auth-retry seconds, state unauthorized
+    Fatal,         // nothing a reconnection fixes by itself: back-off, state error
+  };
   struct ElementUnref {
     void operator()(GstElement* e) const { gst_object_unref(e); }
   };
@@ -44,11 +59,16 @@ class Camera {
   static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
   static gboolean on_retry(gpointer self);
   static gboolean on_watchdog(gpointer self);
+  static gboolean on_stop_timeout(gpointer self);
   bool handle_message(GstMessage* message);
-  // unauthorized: the camera refused the login; retried slowly, not with back-off.
-  void fail(const std::string& what, bool unauthorized = false);
+  void segment_added(const GstStructure* s);
+  void watchdog();
+  void attempt();
+  void fail(Failure failure, const std::string& what);
+  void finish_stop();
   void teardown();
-  void set_state(State state, const std::string& detail = {});
+  // Logs one line when the state or its reason changes.
+  void set_state(State state, const std::string& reason = {}, const std::string& detail = {});
 
   CameraConfig config_;
   PipelineOptions options_;
@@ -58,16 +78,27 @@ class Camera {
   guint bus_watch_ = 0;
   guint retry_timer_ = 0;
   guint watchdog_timer_ = 0;
-  std::int64_t last_progress_us_ = 0;   // monotonic: pipeline start or newest segment
-  std::int64_t recording_since_us_ = 0; // monotonic, 0 when not recording
-  unsigned backoff_ms_ = 1000;
+  guint stop_timer_ = 0;
   bool stop_requested_ = false;
 
+  // Supervision, all monotonic microseconds.
+  std::uint64_t seen_buffers_ = 0;
+  std::int64_t last_buffer_us_ = 0;      // newest video buffer (or the attempt's start)
+  std::int64_t last_segment_us_ = 0;     // newest segment (or the attempt's start)
+  std::int64_t recording_since_us_ = 0;  // 0 when not recording
+  bool audio_checked_ = false;
+  unsigned backoff_ms_ = 0;
+
   State state_ = State::Starting;
+  std::string logged_;  // the last line logged, to log each change once
   std::optional<std::string> error_;
+  std::string last_warning_;
+  std::set<std::string> notes_;  // streams not recorded, logged once each
   std::uint64_t segments_ = 0;
   std::optional<std::int64_t> last_segment_at_;
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> recent_;  // bytes, duration in ns
   std::uint64_t reconnects_ = 0;
+  std::string video_path_, audio_path_;
 };
 
 const char* to_string(Camera::State state);

@@ -50,10 +50,14 @@ std::string cameras_json(const std::vector<CameraStatus>& cameras) {
     out += ", \"error\": " + (c.error ? json_string(*c.error) : "null");
     out += ", \"window\": " + std::to_string(c.window);
     out += ", \"segment_duration\": " + std::to_string(c.segment_duration);
+    out += ", \"source\": " + json_string(c.source);
     out += ", \"playlist\": " + json_string("/hls/" + c.name + "/live.m3u8");
     out += ", \"segments\": " + std::to_string(c.segments);
     out += ", \"last_segment_at\": " + (c.last_segment_at ? json_string(iso8601_utc(*c.last_segment_at)) : "null");
-    out += ", \"reconnects\": " + std::to_string(c.reconnects) + "}";
+    out += ", \"reconnects\": " + std::to_string(c.reconnects);
+    out += ", \"bitrate\": " + (c.bitrate ? std::to_string(*c.bitrate) : "null");
+    out += ", \"video_path\": " + (c.video_path ? json_string(*c.video_path) : "null");
+    out += ", \"audio_path\": " + (c.audio_path ? json_string(*c.audio_path) : "null") + "}";
   }
   return out + (cameras.empty() ? "]\n" : "\n]\n");
 }

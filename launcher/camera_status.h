@@ -11,13 +11,20 @@ namespace dvr {
 
 struct CameraStatus {
   std::string name;
-  std::string state;                 // starting | recording | error | reconnecting | stopping | stopped
+  std::string source;                // rtsp | test
+  // starting | recording | reconnecting | unauthorized | error | stopping | stopped
+  std::string state;
   std::optional<std::string> error;  // the last error, already redacted
   unsigned window = 0;               // seconds
   unsigned segment_duration = 0;     // seconds
   std::uint64_t segments = 0;        // segments finished since the launcher started
   std::optional<std::int64_t> last_segment_at;  // UNIX microseconds
   std::uint64_t reconnects = 0;
+  std::optional<std::uint64_t> bitrate;  // bits per second over the last segments, while recording
+  // The elements each recorded stream goes through, while recording:
+  // "rtspsrc ! rtph264depay ! dvrsink".
+  std::optional<std::string> video_path;
+  std::optional<std::string> audio_path;
 };
 
 // The body of /api/cameras: a JSON array of objects.

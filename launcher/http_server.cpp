@@ -154,8 +154,7 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path) {
   }
 
   if (p[0] == "hls") {
-    const auto& cams = options_.cameras;
-    if (p.size() != 3 || std::find(cams.begin(), cams.end(), p[1]) == cams.end() || !is_safe_name(p[2])) {
+    if (p.size() != 3 || !is_valid_camera_name(p[1]) || !options_.has_camera(p[1]) || !is_safe_name(p[2])) {
       respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
       return;
     }

@@ -20,7 +20,8 @@ class HttpServer {
   struct Options {
     std::string web_dir;      // index.html, player.js, ... (node_modules for /vendor)
     std::string storage_dir;  // one folder per camera
-    std::vector<std::string> cameras;
+    // Whether a camera of that name is configured now (a reload changes it).
+    std::function<bool(const std::string&)> has_camera;
     std::function<std::vector<CameraStatus>()> statuses;
   };
 

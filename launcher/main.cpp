@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -24,20 +26,40 @@ namespace {
 
 using namespace dvr;
 
-// How long SIGINT/SIGTERM waits for every camera to finish its last segment.
-constexpr guint kStopTimeoutMs = 5000;
+// How long SIGINT/SIGTERM waits for every camera to finish its last segment
+// (each camera gives up on its own after 5 s; this is the last resort).
+constexpr guint kStopTimeoutMs = 8000;
 
 struct Element {
   const char* factory;
   const char* where;
 };
 
+bool has_element(const char* factory) {
+  g_autoptr(GstElementFactory) f = gst_element_factory_find(factory);
+  return f != nullptr;
+}
+
+// The AAC encoder this machine has, best first; empty if none.
+std::string find_aac_encoder() {
+  for (const char* name : {"avenc_aac", "fdkaacenc", "voaacenc"})
+    if (has_element(name)) return name;
+  return {};
+}
+
 // The elements a preset's pipelines need, with where a user gets each.
-std::vector<Element> needed_elements(const Preset& preset) {
+std::vector<Element> needed_elements(const Preset& preset, const std::string& aac_encoder) {
   std::vector<Element> out = {{"dvrsink", "build this project's dvr plugin (meson compile -C build) or install it"},
                               {"h264parse", "install gstreamer1.0-plugins-bad"}};
-  bool test = false, rtsp = false;
-  for (const auto& cam : preset.cameras) (cam.source == SourceKind::Test ? test : rtsp) = true;
+  bool test = false, rtsp = false, h265 = false, audio = false, aac = false;
+  for (const auto& cam : preset.cameras) {
+    (cam.source == SourceKind::Test ? test : rtsp) = true;
+    if (cam.source == SourceKind::Rtsp) {
+      h265 |= cam.rtsp.codec != VideoCodec::H264;
+      audio |= cam.dvr.audio != AudioMode::Off;
+    }
+    aac |= cam.dvr.audio == AudioMode::Aac;
+  }
   if (test) {
     out.push_back({"videotestsrc", "install gstreamer1.0-plugins-base"});
     out.push_back({"x264enc", "install gstreamer1.0-plugins-ugly"});
@@ -45,13 +67,31 @@ std::vector<Element> needed_elements(const Preset& preset) {
   if (rtsp) {
     out.push_back({"rtspsrc", "install gstreamer1.0-plugins-good"});
     out.push_back({"rtph264depay", "install gstreamer1.0-plugins-good"});
+    out.push_back({"fakesink", "install gstreamer1.0-plugins-base"});
+  }
+  if (h265) {
+    out.push_back({"h265parse", "install gstreamer1.0-plugins-bad"});
+    out.push_back({"rtph265depay", "install gstreamer1.0-plugins-good"});
+  }
+  if (audio) {
+    out.push_back({"rtpmp4gdepay", "install gstreamer1.0-plugins-good"});
+    out.push_back({"rtpmp4adepay", "install gstreamer1.0-plugins-good"});
+    out.push_back({"aacparse", "install gstreamer1.0-plugins-good"});
+  }
+  if (aac) {
+    for (const char* e : {"rtppcmadepay", "rtppcmudepay", "alawdec", "mulawdec"})
+      out.push_back({e, "install gstreamer1.0-plugins-good"});
+    for (const char* e : {"audioconvert", "audioresample", "audiotestsrc"})
+      out.push_back({e, "install gstreamer1.0-plugins-base"});
+    out.push_back({aac_encoder.empty() ? "avenc_aac" : aac_encoder.c_str(),
+                   "an AAC encoder is needed for audio = aac: install gstreamer1.0-libav"});
   }
   return out;
 }
 
-std::vector<std::string> missing_elements(const Preset& preset) {
+std::vector<std::string> missing_elements(const Preset& preset, const std::string& aac_encoder) {
   std::vector<std::string> missing;
-  for (const auto& e : needed_elements(preset)) {
+  for (const auto& e : needed_elements(preset, aac_encoder)) {
     // Making one, not only finding the factory, also catches a plugin that
     // is listed but fails to load.
     GstElement* made = gst_element_factory_make(e.factory, nullptr);
@@ -61,11 +101,6 @@ std::vector<std::string> missing_elements(const Preset& preset) {
   return missing;
 }
 
-bool has_element(const char* factory) {
-  g_autoptr(GstElementFactory) f = gst_element_factory_find(factory);
-  return f != nullptr;
-}
-
 std::string absolute(const std::string& path) {
   g_autofree char* abs = g_canonicalize_filename(path.c_str(), nullptr);
   return abs;
@@ -73,12 +108,27 @@ std::string absolute(const std::string& path) {
 
 bool is_dir(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_IS_DIR); }
 
+// A launcher run from its build folder uses the plugin, presets and player of
+// the trees it was built from; an installed one only the installed copies.
+bool running_from_build_tree() {
+  g_autofree char* exe = g_file_read_link("/proc/self/exe", nullptr);
+  if (!exe) return false;
+  g_autofree char* dir = g_path_get_dirname(exe);
+  g_autofree char* build = g_canonicalize_filename(BUILD_LAUNCHER_DIR, nullptr);
+  return g_strcmp0(dir, build) == 0;
+}
+
+std::vector<std::string> preset_dirs(bool in_build_tree) {
+  if (in_build_tree) return {std::string(SOURCE_DIR) + "/presets", std::string(DATADIR) + "/presets"};
+  return {std::string(DATADIR) + "/presets"};
+}
+
 // The player folder: the preset's, else the source tree's (a build run in
 // place), else the installed one.
-std::string web_dir(const Preset& preset) {
+std::string web_dir(const Preset& preset, bool in_build_tree) {
   if (!preset.web.empty()) return absolute(preset.web);
   const std::string source_web = std::string(SOURCE_DIR) + "/web";
-  if (is_dir(source_web)) return source_web;
+  if (in_build_tree && is_dir(source_web)) return source_web;
   return std::string(DATADIR) + "/web";
 }
 
@@ -87,30 +137,171 @@ std::string camera_folder(const std::string& storage, const std::string& name) {
   return path;
 }
 
-int check(const Preset& preset, const std::string& storage, bool clock_overlay) {
+PipelineOptions options_for(const std::string& storage, const std::string& name, bool clock_overlay,
+                            const std::string& aac_encoder) {
+  PipelineOptions opts;
+  opts.location = camera_folder(storage, name);
+  opts.clock_overlay = clock_overlay;
+  if (!aac_encoder.empty()) opts.aac_encoder = aac_encoder;
+  return opts;
+}
+
+const char* audio_words(AudioMode mode) {
+  switch (mode) {
+    case AudioMode::Off: return "not recorded";
+    case AudioMode::Copy: return "AAC copied, other audio not recorded";
+    case AudioMode::Aac: return "AAC copied, G.711 encoded to AAC";
+  }
+  return "";
+}
+
+int check(const Preset& preset, const std::string& storage, bool clock_overlay, const std::string& aac_encoder) {
   std::printf("preset %s: OK, %zu camera%s, storage %s, serving %s\n", preset.path.c_str(), preset.cameras.size(),
               preset.cameras.size() == 1 ? "" : "s", storage.c_str(), preset.listen.url().c_str());
   for (const auto& cam : preset.cameras) {
-    PipelineOptions opts{camera_folder(storage, cam.name), clock_overlay};
-    std::printf("\n# camera %s\n%s\n", cam.name.c_str(), gst_launch_command(cam, opts).c_str());
+    const PipelineOptions opts = options_for(storage, cam.name, clock_overlay, aac_encoder);
+    std::printf("\n# camera %s", cam.name.c_str());
+    if (cam.source == SourceKind::Rtsp) {
+      // The launcher follows what the camera announces; gst-launch-1.0 cannot.
+      std::printf(" (rtsp: video %s, audio: %s; the line shows %s%s)", to_string(cam.rtsp.codec),
+                  audio_words(cam.dvr.audio), cam.rtsp.codec == VideoCodec::H265 ? "H.265" : "H.264",
+                  cam.dvr.audio == AudioMode::Aac    ? " and G.711 A-law audio"
+                  : cam.dvr.audio == AudioMode::Copy ? " and AAC audio"
+                                                     : "");
+    }
+    std::printf("\n%s\n", gst_launch_command(cam, opts).c_str());
   }
   // A missing element is a matter of this machine, not of the preset: warn.
-  for (const auto& m : missing_elements(preset)) g_printerr("warning: GStreamer element %s\n", m.c_str());
+  for (const auto& m : missing_elements(preset, aac_encoder)) g_printerr("warning: GStreamer element %s\n", m.c_str());
   return 0;
 }
 
+// Runs the cameras of a preset and follows changes of it (SIGHUP). Lives on
+// the main loop. A camera is destroyed only from an idle callback, never from
+// inside one of its own callbacks.
 struct Supervisor {
   GMainLoop* loop = nullptr;
-  std::vector<std::unique_ptr<Camera>> cameras;
+  std::string preset_path;
+  Preset preset;
+  std::string storage;
+  bool clock_overlay = true;
+  std::string aac_encoder;
+
+  std::vector<std::unique_ptr<Camera>> cameras;  // running, or stopping
+  // A camera whose settings changed, or that was added again while the old
+  // one of that name still stops: it starts once that one is gone, since
+  // both record into the same folder.
+  std::map<std::string, CameraConfig> waiting;
   bool stopping = false;
   guint stop_timer = 0;
+  guint reap_idle = 0;
+
+  // The camera of that name that has not stopped yet.
+  Camera* find(const std::string& name) {
+    for (const auto& cam : cameras)
+      if (cam->name() == name && !cam->stopped()) return cam.get();
+    return nullptr;
+  }
+
+  void add(const CameraConfig& config) {
+    cameras.push_back(std::make_unique<Camera>(config, options_for(storage, config.name, clock_overlay, aac_encoder),
+                                               [this] { camera_stopped(); }));
+    cameras.back()->start();
+  }
 
   void camera_stopped() {
-    if (!stopping) return;
-    for (const auto& cam : cameras)
-      if (!cam->stopped()) return;
-    log_line("every camera stopped");
-    g_main_loop_quit(loop);
+    if (!reap_idle) reap_idle = g_idle_add(&Supervisor::on_reap, this);
+  }
+
+  static gboolean on_reap(gpointer data) {
+    auto* self = static_cast<Supervisor*>(data);
+    self->reap_idle = 0;
+    try {
+      self->reap();
+    } catch (const std::exception& e) {
+      log_line(std::string("internal error while replacing a camera: ") + e.what());
+    }
+    return G_SOURCE_REMOVE;
+  }
+
+  void reap() {
+    cameras.erase(std::remove_if(cameras.begin(), cameras.end(), [](const auto& c) { return c->stopped(); }),
+                  cameras.end());
+    if (stopping) {
+      if (cameras.empty()) {
+        log_line("every camera stopped");
+        g_main_loop_quit(loop);
+      }
+      return;
+    }
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      if (find(it->first)) {
+        ++it;
+        continue;
+      }
+      add(it->second);
+      it = waiting.erase(it);
+    }
+  }
+
+  void reload() {
+    if (stopping) return;
+    PresetResult loaded = load_preset(preset_path);
+    if (!loaded.preset) {
+      log_line("reload: " + preset_path + " has errors; the cameras go on as they were:");
+      // Errors name files, sections and keys, never a value of a password.
+      gchar** lines = g_strsplit(loaded.error.c_str(), "\n", -1);
+      for (gchar** l = lines; *l; ++l) log_line(std::string("  ") + *l);
+      g_strfreev(lines);
+      return;
+    }
+    const Preset& next = *loaded.preset;
+    if (next.listen.to_string() != preset.listen.to_string() || next.storage != preset.storage ||
+        next.web != preset.web)
+      log_line("reload: changes in [server] take effect when the launcher restarts");
+
+    std::vector<std::string> added, removed, changed;
+    std::set<std::string> wanted;
+    for (const auto& config : next.cameras) {
+      wanted.insert(config.name);
+      Camera* running = find(config.name);
+      const bool will_stop = waiting.count(config.name) || (running && running->stopping());
+      if (!running) {
+        added.push_back(config.name);
+        add(config);
+      } else if (will_stop) {
+        // Already on its way out: what starts after it is the newest config.
+        waiting[config.name] = config;
+        changed.push_back(config.name);
+      } else if (running->config() != config) {
+        changed.push_back(config.name);
+        waiting[config.name] = config;
+        running->request_stop();
+      }
+    }
+    for (const auto& cam : cameras) {
+      if (wanted.count(cam->name()) || cam->stopped()) continue;
+      if (!cam->stopping()) removed.push_back(cam->name());
+      waiting.erase(cam->name());
+      cam->request_stop();
+    }
+    auto list = [](const std::vector<std::string>& names) {
+      std::string out;
+      for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+      return out.empty() ? std::string("none") : out;
+    };
+    log_line("reloaded " + preset_path + ": added " + list(added) + "; removed " + list(removed) + "; changed " +
+             list(changed));
+    preset.cameras = next.cameras;
+  }
+
+  static gboolean on_hangup(gpointer data) {
+    try {
+      static_cast<Supervisor*>(data)->reload();
+    } catch (const std::exception& e) {
+      log_line(std::string("internal error while reloading: ") + e.what());
+    }
+    return G_SOURCE_CONTINUE;
   }
 
   static gboolean on_signal(gpointer data) {
@@ -121,6 +312,7 @@ struct Supervisor {
       return G_SOURCE_CONTINUE;
     }
     self->stopping = true;
+    self->waiting.clear();
     log_line("stopping: finishing the last segment of every camera");
     self->stop_timer = g_timeout_add(kStopTimeoutMs, &Supervisor::on_stop_timeout, self);
     for (const auto& cam : self->cameras) cam->request_stop();
@@ -161,8 +353,10 @@ int run(int argc, char** argv) {
   g_option_context_add_group(ctx, gst_init_get_option_group());
   g_option_context_set_description(
       ctx,
-      "A bare preset name is looked up as NAME.ini in " SOURCE_DIR "/presets, then in " DATADIR
-      "/presets.\nThe HTTP server has no authentication: keep it on a trusted LAN or behind a reverse proxy.\n");
+      "A bare preset name is looked up as NAME.ini in the presets folder (" DATADIR
+      "/presets; run from the build folder: " SOURCE_DIR "/presets first).\n"
+      "SIGHUP reloads the preset: added cameras start, removed ones stop, changed ones restart.\n"
+      "The HTTP server has no authentication: keep it on a trusted LAN or behind a reverse proxy.\n");
   g_autoptr(GError) err = nullptr;
   if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
     g_printerr("dvr-launcher: %s (try --help)\n", err->message);
@@ -173,9 +367,9 @@ int run(int argc, char** argv) {
     return 2;
   }
 
+  const bool in_build_tree = running_from_build_tree();
   std::string why;
-  const auto preset_path =
-      find_preset(preset_arg ? preset_arg : "demo", {std::string(SOURCE_DIR) + "/presets", std::string(DATADIR) + "/presets"}, why);
+  const auto preset_path = find_preset(preset_arg ? preset_arg : "demo", preset_dirs(in_build_tree), why);
   if (!preset_path) {
     g_printerr("dvr-launcher: %s\n", why.c_str());
     return 1;
@@ -186,6 +380,7 @@ int run(int argc, char** argv) {
     return 1;
   }
   Preset preset = std::move(*loaded.preset);
+  const Preset as_in_file = preset;
   if (listen_arg) {
     auto addr = parse_listen(listen_arg, why);
     if (!addr) {
@@ -197,16 +392,18 @@ int run(int argc, char** argv) {
   if (storage_arg) preset.storage = storage_arg;
   const std::string storage = absolute(preset.storage);
 
-  // The option group initialised GStreamer. Find our plugin in the build tree
-  // without asking the user for GST_PLUGIN_PATH; installed, it is in the
-  // normal plugin path.
-  if (is_dir(BUILD_PLUGIN_DIR)) gst_registry_scan_path(gst_registry_get(), BUILD_PLUGIN_DIR);
+  // The option group initialised GStreamer. Find our plugin without asking
+  // the user for GST_PLUGIN_PATH: in the build tree when run from there, else
+  // where meson installed it (a prefix GStreamer may not search by itself).
+  const std::string plugin_dir = in_build_tree ? BUILD_PLUGIN_DIR : PLUGIN_INSTALL_DIR;
+  if (is_dir(plugin_dir)) gst_registry_scan_path(gst_registry_get(), plugin_dir.c_str());
   // clockoverlay lives in the pango plugin, which not every system has.
   const bool clock_overlay = has_element("clockoverlay");
+  const std::string aac_encoder = find_aac_encoder();
 
-  if (check_arg) return check(preset, storage, clock_overlay);
+  if (check_arg) return check(preset, storage, clock_overlay, aac_encoder);
 
-  if (auto missing = missing_elements(preset); !missing.empty()) {
+  if (auto missing = missing_elements(preset, aac_encoder); !missing.empty()) {
     for (const auto& m : missing) g_printerr("dvr-launcher: GStreamer element %s\n", m.c_str());
     return 1;
   }
@@ -219,22 +416,21 @@ int run(int argc, char** argv) {
     return 1;
   }
 
-  const std::string web = web_dir(preset);
+  const std::string web = web_dir(preset, in_build_tree);
   if (!g_file_test((web + "/index.html").c_str(), G_FILE_TEST_IS_REGULAR))
     log_line("warning: no player page at " + web + "/index.html");
 
   Supervisor supervisor;
   g_autoptr(GMainLoop) loop = g_main_loop_new(nullptr, FALSE);
   supervisor.loop = loop;
-  std::vector<std::string> names;
-  for (const auto& cam : preset.cameras) {
-    names.push_back(cam.name);
-    supervisor.cameras.push_back(std::make_unique<Camera>(
-        cam, PipelineOptions{camera_folder(storage, cam.name), clock_overlay},
-        [&supervisor] { supervisor.camera_stopped(); }));
-  }
+  supervisor.preset_path = *preset_path;
+  supervisor.storage = storage;
+  supervisor.clock_overlay = clock_overlay;
+  supervisor.aac_encoder = aac_encoder;
 
-  HttpServer server({web, storage, names, [&supervisor] {
+  HttpServer server({web, storage,
+                     [&supervisor](const std::string& name) { return supervisor.find(name) != nullptr; },
+                     [&supervisor] {
                        std::vector<CameraStatus> out;
                        for (const auto& cam : supervisor.cameras) out.push_back(cam->status());
                        return out;
@@ -252,13 +448,19 @@ int run(int argc, char** argv) {
 
   const guint sigint = g_unix_signal_add(SIGINT, &Supervisor::on_signal, &supervisor);
   const guint sigterm = g_unix_signal_add(SIGTERM, &Supervisor::on_signal, &supervisor);
+  const guint sighup = g_unix_signal_add(SIGHUP, &Supervisor::on_hangup, &supervisor);
 
-  for (const auto& cam : supervisor.cameras) cam->start();
+  // A reload compares [server] with the file as it was, and only ever takes
+  // the cameras: the command line's overrides hold.
+  supervisor.preset = as_in_file;
+  for (const auto& cam : preset.cameras) supervisor.add(cam);
   g_main_loop_run(loop);
 
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove(sighup);
   if (supervisor.stop_timer) g_source_remove(supervisor.stop_timer);
+  if (supervisor.reap_idle) g_source_remove(supervisor.reap_idle);
   supervisor.cameras.clear();  // sets every pipeline to NULL
   return 0;
 }

@@ -40,43 +40,91 @@ std::string shell_quote(const std::string& word) {
 std::string prop(const std::string& name, const std::string& value) { return name + "=" + gst_quote(value); }
 std::string prop(const std::string& name, std::uint64_t value) { return name + "=" + std::to_string(value); }
 
-std::vector<std::string> words(const CameraConfig& cam, const PipelineOptions& opts, Secrets secrets) {
-  std::vector<std::string> w;
-  bool keyframe_requests = false;
-  if (cam.source == SourceKind::Test) {
-    const auto& t = cam.test;
-    w = {"videotestsrc", "name=src", "is-live=true", prop("pattern", t.pattern), "!",
-         "video/x-raw,width=" + std::to_string(t.width) + ",height=" + std::to_string(t.height) +
-             ",framerate=" + std::to_string(t.framerate) + "/1",
-         "!"};
-    if (opts.clock_overlay) {
-      // A clock burnt into the picture lets a person see the time move and
-      // compare the player's position with the wall clock.
-      const unsigned font_size = std::max(8u, t.height / 24);
-      w.insert(w.end(), {"clockoverlay", prop("text", cam.name), prop("time-format", "%Y-%m-%d %H:%M:%S"),
-                         prop("font-desc", "Sans " + std::to_string(font_size)), "!"});
-    }
-    // One keyframe a second, so that any segment duration cuts on time.
-    w.insert(w.end(), {"x264enc", "tune=zerolatency", "speed-preset=ultrafast", prop("key-int-max", t.framerate),
-                       prop("bitrate", t.bitrate), "!", "video/x-h264,profile=main", "!"});
-    // The encoder is ours: dvrsink may ask it for a keyframe to cut a segment.
-    keyframe_requests = true;
-  } else {
-    const auto& r = cam.rtsp;
-    w = {"rtspsrc", "name=src"};
-    if (secrets == Secrets::Mask) w.push_back(prop("location", mask_url(r.url)));
-    if (!r.user.empty()) w.push_back(prop("user-id", r.user));
-    if (secrets == Secrets::Mask && !r.password.empty()) w.push_back("user-pw=***");
-    w.insert(w.end(), {prop("protocols", r.transport), prop("latency", r.latency), "!", "rtph264depay", "!"});
-    // Keyframe requests would become RTCP FIR/PLI sent to the camera.
-    keyframe_requests = false;
+void append_chain(std::vector<std::string>& w, const Chain& chain) {
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    if (i) w.push_back("!");
+    w.push_back(chain[i].factory);
+    for (const auto& [name, value] : chain[i].props) w.push_back(prop(name, value));
   }
-  w.insert(w.end(), {"h264parse", "!", "dvrsink", "name=sink", prop("location", opts.location),
-                     prop("segment-duration", cam.dvr.segment_duration), prop("window", cam.dvr.window),
-                     prop("max-bytes", cam.dvr.max_bytes),
-                     // The launcher resumes a camera after a restart: the live
-                     // playlist must never say it has ended.
-                     "endlist=false", std::string("send-keyframe-requests=") + (keyframe_requests ? "true" : "false")});
+}
+
+std::vector<std::string> sink_words(const CameraConfig& cam, const PipelineOptions& opts, bool keyframe_requests) {
+  return {"dvrsink", "name=sink", prop("location", opts.location), prop("segment-duration", cam.dvr.segment_duration),
+          prop("window", cam.dvr.window), prop("max-bytes", cam.dvr.max_bytes),
+          // The launcher resumes a camera after a restart: the live playlist
+          // must never say it has ended.
+          "endlist=false", std::string("send-keyframe-requests=") + (keyframe_requests ? "true" : "false")};
+}
+
+Chain aac_encoding(const std::string& encoder) {
+  // G.711 carries 8 kHz speech: 32 kbit/s of AAC holds all of it.
+  return {{"audioconvert", {}}, {"audioresample", {}}, {encoder, {{"bitrate", "32000"}}}, {"aacparse", {}}};
+}
+
+std::vector<std::string> test_words(const CameraConfig& cam, const PipelineOptions& opts) {
+  const auto& t = cam.test;
+  std::vector<std::string> w = {"videotestsrc", "name=src", "is-live=true", prop("pattern", t.pattern), "!",
+                                "video/x-raw,width=" + std::to_string(t.width) + ",height=" + std::to_string(t.height) +
+                                    ",framerate=" + std::to_string(t.framerate) + "/1",
+                                "!"};
+  if (opts.clock_overlay) {
+    // A clock burnt into the picture lets a person see the time move and
+    // compare the player's position with the wall clock.
+    const unsigned font_size = std::max(8u, t.height / 24);
+    w.insert(w.end(), {"clockoverlay", prop("text", cam.name), prop("time-format", "%Y-%m-%d %H:%M:%S"),
+                       prop("font-desc", "Sans " + std::to_string(font_size)), "!"});
+  }
+  // One keyframe a second, so that any segment duration cuts on time.
+  w.insert(w.end(), {"x264enc", "tune=zerolatency", "speed-preset=ultrafast", prop("key-int-max", t.framerate),
+                     prop("bitrate", t.bitrate), "!", "video/x-h264,profile=main", "!"});
+  // The encoder is ours: dvrsink may ask it for a keyframe to cut a segment.
+  auto sink = sink_words(cam, opts, true);
+  w.insert(w.end(), sink.begin(), sink.end());
+  if (cam.dvr.audio == AudioMode::Aac) {
+    // A test camera has no audio to copy; with aac it gets ticks, encoded here.
+    w.insert(w.end(), {"audiotestsrc", "name=asrc", "is-live=true", "wave=ticks", "volume=0.3", "!"});
+    append_chain(w, aac_encoding(opts.aac_encoder));
+    w.insert(w.end(), {"!", "sink.audio"});
+  }
+  return w;
+}
+
+std::vector<std::string> rtsp_source_words(const CameraConfig& cam, Secrets secrets) {
+  const auto& r = cam.rtsp;
+  std::vector<std::string> w = {"rtspsrc", "name=src"};
+  if (secrets == Secrets::Mask) w.push_back(prop("location", mask_url(r.url)));
+  if (!r.user.empty()) w.push_back(prop("user-id", r.user));
+  if (secrets == Secrets::Mask && !r.password.empty()) w.push_back("user-pw=***");
+  w.insert(w.end(), {prop("protocols", r.transport), prop("latency", r.latency)});
+  return w;
+}
+
+// What gst-launch-1.0 needs to do by hand what the launcher does as streams
+// appear: one branch per expected stream, picked from rtspsrc by its caps.
+std::vector<std::string> rtsp_display_words(const CameraConfig& cam, const PipelineOptions& opts) {
+  std::vector<std::string> w = rtsp_source_words(cam, Secrets::Mask);
+  const char* video = cam.rtsp.codec == VideoCodec::H265 ? "H265" : "H264";
+  w.insert(w.end(), {"src.", "!", std::string("application/x-rtp,media=video,encoding-name=") + video, "!"});
+  append_chain(w, plan_rtsp_stream(cam, {"video", video}, opts.aac_encoder).chain);
+  w.push_back("!");
+  // Keyframe requests would become RTCP FIR/PLI sent to the camera.
+  auto sink = sink_words(cam, opts, false);
+  w.insert(w.end(), sink.begin(), sink.end());
+  if (cam.dvr.audio != AudioMode::Off) {
+    const char* audio = cam.dvr.audio == AudioMode::Aac ? "PCMA" : "MPEG4-GENERIC";
+    w.insert(w.end(), {"src.", "!", std::string("application/x-rtp,media=audio,encoding-name=") + audio, "!"});
+    append_chain(w, plan_rtsp_stream(cam, {"audio", audio}, opts.aac_encoder).chain);
+    w.insert(w.end(), {"!", "sink.audio"});
+  }
+  return w;
+}
+
+std::vector<std::string> words(const CameraConfig& cam, const PipelineOptions& opts, Secrets secrets) {
+  if (cam.source == SourceKind::Test) return test_words(cam, opts);
+  if (secrets == Secrets::Mask) return rtsp_display_words(cam, opts);
+  std::vector<std::string> w = rtsp_source_words(cam, secrets);
+  auto sink = sink_words(cam, opts, false);
+  w.insert(w.end(), sink.begin(), sink.end());
   return w;
 }
 
@@ -93,6 +141,78 @@ std::string mask_url(const std::string& url) {
   auto colon = url.find(':', auth_begin);
   if (colon == std::string::npos || colon > at) return url;
   return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+StreamPlan plan_rtsp_stream(const CameraConfig& cam, const RtspStream& stream, const std::string& aac_encoder) {
+  StreamPlan plan;
+  const std::string& enc = stream.encoding;
+  if (stream.media == "video") {
+    const bool h264 = enc == "H264", h265 = enc == "H265";
+    if (!h264 && !h265) {
+      plan.route = Route::Unsupported;
+      plan.why = "the camera sends " + (enc.empty() ? std::string("unknown") : enc) +
+                 " video; only H.264 and H.265 can be recorded (set the camera's encoding to H.264)";
+      return plan;
+    }
+    const VideoCodec wanted = cam.rtsp.codec;
+    if ((wanted == VideoCodec::H264 && !h264) || (wanted == VideoCodec::H265 && !h265)) {
+      plan.route = Route::Unsupported;
+      plan.why = std::string("the camera sends ") + (h264 ? "H.264" : "H.265") + " video but the preset says codec = " +
+                 to_string(wanted) + " (set codec = auto, or change the camera's encoding)";
+      return plan;
+    }
+    // Depayloaded only: dvrsink parses the stream itself.
+    plan.route = Route::Video;
+    plan.chain = {{h264 ? "rtph264depay" : "rtph265depay", {}}};
+    return plan;
+  }
+  if (stream.media == "audio") {
+    const AudioMode mode = cam.dvr.audio;
+    if (mode == AudioMode::Off) {
+      plan.why = "audio is not recorded (audio = off)";
+      return plan;
+    }
+    if (enc == "MPEG4-GENERIC" || enc == "MP4A-LATM") {
+      plan.route = Route::Audio;
+      plan.chain = {{enc == "MPEG4-GENERIC" ? "rtpmp4gdepay" : "rtpmp4adepay", {}}, {"aacparse", {}}};
+      return plan;
+    }
+    if (enc == "PCMA" || enc == "PCMU") {
+      if (mode == AudioMode::Copy) {
+        plan.why = "G.711 audio cannot be copied into MPEG-TS; set audio = aac to record it as AAC";
+        return plan;
+      }
+      plan.route = Route::Audio;
+      const bool alaw = enc == "PCMA";
+      plan.chain = {{alaw ? "rtppcmadepay" : "rtppcmudepay", {}}, {alaw ? "alawdec" : "mulawdec", {}}};
+      for (auto& e : aac_encoding(aac_encoder)) plan.chain.push_back(std::move(e));
+      return plan;
+    }
+    plan.why = (enc.empty() ? std::string("unknown") : enc) + " audio is not recorded (only AAC and G.711 are)";
+    return plan;
+  }
+  plan.why = "a " + (stream.media.empty() ? std::string("data") : stream.media) + " stream" +
+             (enc.empty() ? std::string() : " (" + enc + ")") + " is not recorded";
+  return plan;
+}
+
+std::string chain_description(const Chain& chain) {
+  std::vector<std::string> w;
+  append_chain(w, chain);
+  std::string out;
+  for (const auto& word : w) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+std::string url_host(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return {};
+  auto begin = scheme_end + 3;
+  auto end = url.find_first_of("/?#", begin);
+  if (end == std::string::npos) end = url.size();
+  auto at = url.rfind('@', end);
+  if (at != std::string::npos && at >= begin) begin = at + 1;
+  return url.substr(begin, end - begin);
 }
 
 std::string pipeline_description(const CameraConfig& cam, const PipelineOptions& opts, Secrets secrets) {

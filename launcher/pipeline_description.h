@@ -1,9 +1,16 @@
-// The GStreamer pipeline of one camera, as gst-launch-1.0 text. The launcher
-// builds the running pipeline from the same text that --check prints, so what
-// a user pastes into a shell is what the launcher runs.
+// The GStreamer pipeline of one camera, as plain data and as gst-launch-1.0
+// text. The launcher builds the running pipeline from the same pieces that
+// --check prints, so what a user pastes into a shell is what the launcher runs.
+//
+// A test camera is one gst_parse_launch line. An RTSP camera is rtspsrc and
+// dvrsink from a line, plus one chain per stream the camera announces, chosen
+// by plan_rtsp_stream() when rtspsrc adds the stream's pad: no GStreamer type
+// appears here, so every choice is unit-tested without a camera.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "preset.h"
 
@@ -13,24 +20,66 @@ enum class Secrets {
   // For display: the password shows as ***.
   Mask,
   // For gst_parse_launch: the rtspsrc location and password are left out and
-  // set as properties on the element named "src" (see apply_rtsp_secrets in
-  // camera.cpp), so no secret ever sits in a pipeline description.
+  // set as properties on the element named "src" (see camera_pipeline.cpp),
+  // so no secret ever sits in a pipeline description.
   Omit,
 };
 
 struct PipelineOptions {
-  std::string location;       // the camera's folder
-  bool clock_overlay = true;  // clockoverlay exists (it needs the pango plugin)
+  std::string location;                 // the camera's folder
+  bool clock_overlay = true;            // clockoverlay exists (it needs the pango plugin)
+  std::string aac_encoder = "avenc_aac";  // the AAC encoder this machine has
 };
 
-// Text for gst_parse_launch().
+// One element to make: a factory and its properties, each value as
+// gst_util_set_object_arg() and gst-launch-1.0 read it.
+struct ElementSpec {
+  std::string factory;
+  std::vector<std::pair<std::string, std::string>> props;
+};
+using Chain = std::vector<ElementSpec>;
+
+// A stream as rtspsrc announces it (its application/x-rtp caps).
+struct RtspStream {
+  std::string media;     // video, audio, application (ONVIF metadata), ...
+  std::string encoding;  // encoding-name: H264, H265, PCMA, PCMU, MPEG4-GENERIC, MP4A-LATM, ...
+};
+
+enum class Route {
+  Video,        // chain, then dvrsink's sink pad
+  Audio,        // chain, then dvrsink's audio pad
+  Discard,      // into a fakesink: over TCP a stream left unlinked stops the whole camera
+  Unsupported,  // video that cannot be recorded: the camera is in error
+};
+
+struct StreamPlan {
+  Route route = Route::Discard;
+  Chain chain;      // from the depayloader on, without the sink
+  std::string why;  // Discard and Unsupported: what and why, in plain words
+};
+
+// What to do with one stream of an RTSP camera. Video is only depayloaded:
+// dvrsink parses it, and nothing on the video path decodes or encodes.
+StreamPlan plan_rtsp_stream(const CameraConfig& cam, const RtspStream& stream, const std::string& aac_encoder);
+
+// "a ! b prop=value ! c", values quoted for gst_parse_launch where needed.
+std::string chain_description(const Chain& chain);
+
+// Text for gst_parse_launch(). For an RTSP camera: rtspsrc named "src" and
+// dvrsink named "sink", unlinked; the chains come when the streams do.
 std::string pipeline_description(const CameraConfig& cam, const PipelineOptions& opts, Secrets secrets);
 
 // A shell command line: "gst-launch-1.0 -e ..." with secrets masked and every
-// word quoted for a POSIX shell where needed.
+// word quoted for a POSIX shell where needed. For an RTSP camera it shows the
+// streams a Dahua camera usually sends (H.264 unless codec = h265; G.711 audio
+// when audio = aac, AAC when audio = copy); the launcher itself follows what
+// the camera announces.
 std::string gst_launch_command(const CameraConfig& cam, const PipelineOptions& opts);
 
 // The URL with the password of its user info, if any, replaced by ***.
 std::string mask_url(const std::string& url);
+
+// host:port of an rtsp:// URL, without user info: for messages.
+std::string url_host(const std::string& url);
 
 }  // namespace dvr

@@ -23,12 +23,12 @@ const std::set<std::string> kPatterns = {
 
 const std::set<std::string> kServerKeys = {"listen", "storage", "web"};
 const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes", "stall-timeout",
-                                        "auth-retry"};
-const std::set<std::string> kCameraKeys = {"source",        "segment-duration", "window",
-                                           "max-bytes",     "stall-timeout",    "auth-retry"};
+                                        "auth-retry",       "audio"};
+const std::set<std::string> kCameraKeys = {"source",    "segment-duration", "window", "max-bytes",
+                                           "stall-timeout", "auth-retry",   "audio"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
-const std::set<std::string> kRtspKeys = {"url",       "user",      "password",
-                                         "password-env", "transport", "latency"};
+const std::set<std::string> kRtspKeys = {"url",       "user",      "password", "password-env",
+                                         "transport", "latency",   "codec"};
 
 const char kCameraPrefix[] = "camera";
 
@@ -118,6 +118,17 @@ class Reader {
     number(group, "stall-timeout", 2, 3600, dvr.stall_timeout);
     // Dahua cameras lock an address out after repeated failed logins: retry slowly.
     number(group, "auth-retry", 5, 24 * 3600, dvr.auth_retry);
+    if (auto audio = text(group, "audio")) {
+      if (*audio == "off")
+        dvr.audio = AudioMode::Off;
+      else if (*audio == "copy")
+        dvr.audio = AudioMode::Copy;
+      else if (*audio == "aac")
+        dvr.audio = AudioMode::Aac;
+      else
+        error(group, "audio", "expected off, copy (AAC as it comes) or aac (G.711 turned into AAC), got \"" +
+                                  *audio + "\"");
+    }
   }
 
  private:
@@ -247,9 +258,59 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
       r.error(group, "transport", "expected tcp or udp, got \"" + *transport + "\"");
   }
   r.number(group, "latency", 0, 60000, s.latency);
+  if (auto codec = r.text(group, "codec")) {
+    if (*codec == "auto")
+      s.codec = VideoCodec::Auto;
+    else if (*codec == "h264")
+      s.codec = VideoCodec::H264;
+    else if (*codec == "h265")
+      s.codec = VideoCodec::H265;
+    else
+      r.error(group, "codec", "expected auto, h264 or h265, got \"" + *codec + "\"");
+  }
 }
 
 }  // namespace
+
+const char* to_string(AudioMode mode) {
+  switch (mode) {
+    case AudioMode::Off: return "off";
+    case AudioMode::Copy: return "copy";
+    case AudioMode::Aac: return "aac";
+  }
+  return "off";
+}
+
+const char* to_string(VideoCodec codec) {
+  switch (codec) {
+    case VideoCodec::Auto: return "auto";
+    case VideoCodec::H264: return "h264";
+    case VideoCodec::H265: return "h265";
+  }
+  return "auto";
+}
+
+bool DvrSettings::operator==(const DvrSettings& o) const {
+  return segment_duration == o.segment_duration && window == o.window && max_bytes == o.max_bytes &&
+         stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio;
+}
+
+bool TestSourceSettings::operator==(const TestSourceSettings& o) const {
+  return pattern == o.pattern && width == o.width && height == o.height && framerate == o.framerate &&
+         bitrate == o.bitrate;
+}
+
+bool RtspSourceSettings::operator==(const RtspSourceSettings& o) const {
+  return url == o.url && user == o.user && password == o.password && transport == o.transport &&
+         latency == o.latency && codec == o.codec;
+}
+
+bool CameraConfig::operator==(const CameraConfig& o) const {
+  // Only the settings of the camera's own source count: a test camera's
+  // unused rtsp defaults never differ anyway.
+  return name == o.name && source == o.source && dvr == o.dvr &&
+         (source == SourceKind::Test ? test == o.test : rtsp == o.rtsp);
+}
 
 std::vector<std::string> CameraConfig::secrets() const {
   std::vector<std::string> out;

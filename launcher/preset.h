@@ -10,13 +10,28 @@
 
 namespace dvr {
 
+// What happens to a camera's audio. Off: dropped. Copy: AAC recorded as it
+// comes, anything else dropped (MPEG-TS takes no G.711). Aac: AAC copied,
+// G.711 (PCMA, PCMU) turned into AAC.
+enum class AudioMode { Off, Copy, Aac };
+
+// Which video a camera must send. Auto: H.264 or H.265, as announced.
+enum class VideoCodec { Auto, H264, H265 };
+
+const char* to_string(AudioMode mode);
+const char* to_string(VideoCodec codec);
+
 // Retention and segmenting, from [dvr] with per-camera overrides.
 struct DvrSettings {
   unsigned segment_duration = 2;  // seconds
   unsigned window = 120;          // seconds, 0 = keep everything
   std::uint64_t max_bytes = 0;    // 0 = no size limit
-  unsigned stall_timeout = 10;    // seconds without a new segment before a restart
+  unsigned stall_timeout = 10;    // seconds without a video buffer before a restart
   unsigned auth_retry = 300;      // seconds between attempts after a refused login
+  AudioMode audio = AudioMode::Off;
+
+  bool operator==(const DvrSettings& o) const;
+  bool operator!=(const DvrSettings& o) const { return !(*this == o); }
 };
 
 enum class SourceKind { Test, Rtsp };
@@ -27,6 +42,8 @@ struct TestSourceSettings {
   unsigned height = 360;
   unsigned framerate = 25;        // frames per second
   unsigned bitrate = 1000;        // kbit/s
+
+  bool operator==(const TestSourceSettings& o) const;
 };
 
 struct RtspSourceSettings {
@@ -37,6 +54,9 @@ struct RtspSourceSettings {
   std::string password;
   std::string transport = "tcp";  // tcp | udp
   unsigned latency = 200;         // ms
+  VideoCodec codec = VideoCodec::Auto;
+
+  bool operator==(const RtspSourceSettings& o) const;
 };
 
 struct CameraConfig {
@@ -48,6 +68,10 @@ struct CameraConfig {
 
   // Every string that must not appear in logs, pages or the API.
   std::vector<std::string> secrets() const;
+
+  // Same camera, recorded the same way: a reload leaves it running.
+  bool operator==(const CameraConfig& o) const;
+  bool operator!=(const CameraConfig& o) const { return !(*this == o); }
 };
 
 struct ListenAddress {

@@ -61,12 +61,21 @@ TEST_CASE("the dahua template is a valid preset of rtsp cameras", "[preset]") {
   auto r = load_preset(TEST_PRESETS_DIR "/dahua.ini");
   INFO(r.error);
   REQUIRE(r.preset);
-  REQUIRE_FALSE(r.preset->cameras.empty());
+  REQUIRE(r.preset->cameras.size() == 2);
   for (const auto& cam : r.preset->cameras) {
     CHECK(cam.source == SourceKind::Rtsp);
     CHECK(cam.rtsp.url.rfind("rtsp://", 0) == 0);
+    CHECK_THAT(cam.rtsp.url, Catch::EndsWith("/cam/realmonitor?channel=1&subtype=0"));
     CHECK(cam.rtsp.transport == "tcp");
+    CHECK(cam.rtsp.codec == VideoCodec::Auto);
+    CHECK(cam.dvr.segment_duration == 2);
+    CHECK(cam.dvr.stall_timeout == 10);
+    CHECK(cam.dvr.auth_retry == 300);
   }
+  const auto& door = r.preset->cameras[0];
+  CHECK(door.dvr.window == 7200);  // two hours of 2 s segments
+  CHECK(door.dvr.audio == AudioMode::Aac);
+  CHECK(r.preset->cameras[1].dvr.audio == AudioMode::Off);
 }
 
 TEST_CASE("a camera takes [dvr] defaults wherever [dvr] stands, and may override them", "[preset]") {
@@ -165,7 +174,7 @@ TEST_CASE("a test camera's pipeline encodes, parses and records with the preset'
   CHECK_THAT(d, Catch::StartsWith("videotestsrc name=src is-live=true pattern=ball ! "
                                   "video/x-raw,width=320,height=240,framerate=10/1 ! clockoverlay "));
   CHECK_THAT(d, Catch::Contains("x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 bitrate=500 ! "
-                                "video/x-h264,profile=main ! h264parse ! dvrsink name=sink location=/rec/cam1 "
+                                "video/x-h264,profile=main ! dvrsink name=sink location=/rec/cam1 "
                                 "segment-duration=1 window=20 max-bytes=0 endlist=false send-keyframe-requests=true"));
   CHECK_THAT(pipeline_description(p.cameras[0], {"/rec/cam1", false}, Secrets::Omit),
              !Catch::Contains("clockoverlay"));
@@ -186,7 +195,8 @@ TEST_CASE("a password never appears in a pipeline description or in the --check 
 
   const std::string shown = gst_launch_command(cam, opts);
   CHECK_THAT(shown, Catch::StartsWith("gst-launch-1.0 -e rtspsrc name=src "));
-  CHECK_THAT(shown, Catch::Contains("user-id=admin 'user-pw=***' protocols=tcp latency=200 ! rtph264depay ! h264parse ! dvrsink"));
+  CHECK_THAT(shown, Catch::Contains("user-id=admin 'user-pw=***' protocols=tcp latency=200 src. ! "
+                                    "application/x-rtp,media=video,encoding-name=H264 ! rtph264depay ! dvrsink"));
   CHECK_THAT(shown, Catch::Contains("send-keyframe-requests=false"));
   CHECK_THAT(shown, Catch::Contains("'location=\"rtsp://192.168.1.108:554/cam/realmonitor?channel=1&subtype=0\"'"));
   CHECK_THAT(shown, !Catch::Contains("s3cr3t"));
@@ -236,7 +246,8 @@ TEST_CASE("dvr-launcher --check prints each camera's gst-launch line with the pa
   INFO(err);
   CHECK(g_spawn_check_wait_status(status, nullptr));
   const std::string all = std::string(out) + err;
-  CHECK_THAT(all, Catch::Contains("# camera door\ngst-launch-1.0 -e rtspsrc"));
+  CHECK_THAT(all, Catch::Contains("# camera door (rtsp: video auto, audio: not recorded; the line shows H.264)\n"
+                                  "gst-launch-1.0 -e rtspsrc"));
   CHECK_THAT(all, Catch::Contains("user-pw=***"));
   CHECK_THAT(all, Catch::Contains("# camera cam2\ngst-launch-1.0 -e videotestsrc"));
   CHECK_THAT(all, !Catch::Contains("s3cr3t"));
@@ -289,4 +300,87 @@ TEST_CASE("a bare preset name is looked up in the preset folders, a path is used
   CHECK_FALSE(find_preset("nosuch", {TEST_PRESETS_DIR}, why));
   CHECK_THAT(why, Catch::Contains(TEST_PRESETS_DIR));
   CHECK_FALSE(find_preset("./nosuch.ini", {TEST_PRESETS_DIR}, why));
+}
+
+TEST_CASE("audio and codec: defaults, [dvr] inheritance, overrides, and mistakes", "[preset]") {
+  auto p = parse_ok(
+      "[dvr]\naudio = aac\n"
+      "[camera a]\nsource = rtsp\nurl = rtsp://h/a\n"
+      "[camera b]\nsource = rtsp\nurl = rtsp://h/b\naudio = off\ncodec = h265\n"
+      "[camera c]\nsource = rtsp\nurl = rtsp://h/c\naudio = copy\ncodec = auto\n");
+  CHECK(p.cameras[0].dvr.audio == AudioMode::Aac);
+  CHECK(p.cameras[0].rtsp.codec == VideoCodec::Auto);
+  CHECK(p.cameras[1].dvr.audio == AudioMode::Off);
+  CHECK(p.cameras[1].rtsp.codec == VideoCodec::H265);
+  CHECK(p.cameras[2].dvr.audio == AudioMode::Copy);
+  CHECK(parse_ok("[camera a]\nsource = rtsp\nurl = rtsp://h/a\n").cameras[0].dvr.audio == AudioMode::Off);
+
+  CHECK_THAT(parse_error("[camera a]\nsource = rtsp\nurl = rtsp://h/\naudio = g711\n"),
+             Catch::Contains(kFile + ":camera a:audio: expected off, copy (AAC as it comes) or aac"));
+  CHECK_THAT(parse_error("[camera a]\nsource = rtsp\nurl = rtsp://h/\ncodec = mjpeg\n"),
+             Catch::Contains(kFile + ":camera a:codec: expected auto, h264 or h265, got \"mjpeg\""));
+  CHECK_THAT(parse_error("[camera a]\nsource = test\ncodec = h264\n"),
+             Catch::Contains(kFile + ":camera a:codec: only for source=rtsp"));
+}
+
+TEST_CASE("an rtsp section is checked key by key, and every mistake is named at once", "[preset]") {
+  const std::string e = parse_error(
+      "[camera door]\nsource = rtsp\nuser = admin\npassword = s3cr3t-Pa55\ntransport = http\nlatncy = 100\n"
+      "latency = soon\n");
+  CHECK_THAT(e, Catch::Contains(kFile + ":camera door:url: missing"));
+  CHECK_THAT(e, Catch::Contains(kFile + ":camera door:transport: expected tcp or udp, got \"http\""));
+  CHECK_THAT(e, Catch::Contains(kFile + ":camera door:latncy: unknown key"));
+  CHECK_THAT(e, Catch::Contains(kFile + ":camera door:latency: expected a whole number"));
+  CHECK_THAT(e, !Catch::Contains("s3cr3t"));
+  // A URL with a password in it that is not valid is not quoted back.
+  CHECK_THAT(parse_error("[camera d]\nsource = rtsp\nurl = rtsp://admin:pw%zz@[bad/\n"),
+             Catch::Contains(":camera d:url: not a valid URL") && !Catch::Contains("pw%zz"));
+}
+
+TEST_CASE("a reload restarts a camera only when its own settings changed", "[preset][reload]") {
+  const std::string base =
+      "[camera door]\nsource = rtsp\nurl = rtsp://h/a\nuser = admin\npassword = one\n"
+      "[camera yard]\nsource = test\npattern = ball\n";
+  const auto a = parse_ok(base);
+  CHECK(a.cameras[0] == parse_ok(base).cameras[0]);
+  CHECK(a.cameras[1] == parse_ok(base).cameras[1]);
+  // A changed password, window or audio mode restarts the camera.
+  CHECK(a.cameras[0] != parse_ok(base + "[dvr]\nwindow = 60\n").cameras[0]);
+  CHECK(a.cameras[0] != parse_ok("[camera door]\nsource = rtsp\nurl = rtsp://h/a\nuser = admin\npassword = two\n")
+                           .cameras[0]);
+  CHECK(a.cameras[1] != parse_ok(base + "[dvr]\naudio = aac\n").cameras[1]);
+  CHECK(a.cameras[1] != parse_ok("[camera yard]\nsource = test\npattern = snow\n").cameras[0]);
+  // [server] is not part of a camera.
+  CHECK(a.cameras[1] == parse_ok(base + "[server]\nlisten = 127.0.0.1:9999\n").cameras[1]);
+}
+
+TEST_CASE("dvr-launcher --check fails on a broken rtsp section, naming each key, before starting anything",
+          "[check]") {
+  const char* launcher = g_getenv("DVR_LAUNCHER");
+  if (!launcher) {
+    WARN("DVR_LAUNCHER not set: run through meson test");
+    return;
+  }
+  g_autofree char* dir = g_dir_make_tmp("dvr-preset-XXXXXX", nullptr);
+  REQUIRE(dir);
+  g_autofree char* path = g_build_filename(dir, "cams.ini", nullptr);
+  REQUIRE(g_file_set_contents(path,
+                              "[camera door]\nsource = rtsp\npassword = s3cr3t-Pa55\ntransport = carrier\n"
+                              "colour = red\n",
+                              -1, nullptr));
+  const char* argv[] = {launcher, "--preset", path, "--check", nullptr};
+  g_autofree char* out = nullptr;
+  g_autofree char* err = nullptr;
+  int status = 0;
+  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
+                       &status, nullptr));
+  CHECK_FALSE(g_spawn_check_wait_status(status, nullptr));
+  const std::string e = err;
+  CHECK_THAT(e, Catch::Contains(std::string(path) + ":camera door:url: missing"));
+  CHECK_THAT(e, Catch::Contains(std::string(path) + ":camera door:transport:"));
+  CHECK_THAT(e, Catch::Contains(std::string(path) + ":camera door:colour: unknown key"));
+  CHECK_THAT(e + out, !Catch::Contains("s3cr3t"));
+  CHECK_THAT(std::string(out), !Catch::Contains("gst-launch"));
+  g_unlink(path);
+  g_rmdir(dir);
 }

@@ -1,0 +1,115 @@
+// What the launcher does with each stream an RTSP camera announces: video is
+// only depayloaded, audio follows the preset's `audio`, and everything else
+// is drained so that it cannot stop the camera.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "pipeline_description.h"
+#include "preset.h"
+
+using namespace dvr;
+
+namespace {
+
+CameraConfig camera(AudioMode audio = AudioMode::Off, VideoCodec codec = VideoCodec::Auto) {
+  CameraConfig cam;
+  cam.name = "door";
+  cam.source = SourceKind::Rtsp;
+  cam.rtsp.url = "rtsp://192.168.1.108:554/cam/realmonitor?channel=1&subtype=0";
+  cam.rtsp.codec = codec;
+  cam.dvr.audio = audio;
+  return cam;
+}
+
+std::string chain(const StreamPlan& plan) { return chain_description(plan.chain); }
+
+}  // namespace
+
+TEST_CASE("H.264 and H.265 video are depayloaded and nothing more", "[plan]") {
+  for (auto audio : {AudioMode::Off, AudioMode::Copy, AudioMode::Aac}) {
+    auto p = plan_rtsp_stream(camera(audio), {"video", "H264"}, "avenc_aac");
+    CHECK(p.route == Route::Video);
+    CHECK(chain(p) == "rtph264depay");
+    p = plan_rtsp_stream(camera(audio), {"video", "H265"}, "avenc_aac");
+    CHECK(p.route == Route::Video);
+    CHECK(chain(p) == "rtph265depay");
+  }
+  CHECK(plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::H264), {"video", "H264"}, "").route == Route::Video);
+  CHECK(plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::H265), {"video", "H265"}, "").route == Route::Video);
+}
+
+TEST_CASE("video the preset does not expect, or that cannot be recorded, is an error in plain words", "[plan]") {
+  auto p = plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::H264), {"video", "H265"}, "");
+  CHECK(p.route == Route::Unsupported);
+  CHECK(p.why == "the camera sends H.265 video but the preset says codec = h264 (set codec = auto, or change the "
+                 "camera's encoding)");
+  p = plan_rtsp_stream(camera(), {"video", "JPEG"}, "");
+  CHECK(p.route == Route::Unsupported);
+  CHECK_THAT(p.why, Catch::Contains("JPEG video; only H.264 and H.265 can be recorded"));
+}
+
+TEST_CASE("G.711 audio becomes AAC with audio = aac, and is left out with copy or off", "[plan]") {
+  auto p = plan_rtsp_stream(camera(AudioMode::Aac), {"audio", "PCMA"}, "avenc_aac");
+  CHECK(p.route == Route::Audio);
+  CHECK(chain(p) == "rtppcmadepay ! alawdec ! audioconvert ! audioresample ! avenc_aac bitrate=32000 ! aacparse");
+  p = plan_rtsp_stream(camera(AudioMode::Aac), {"audio", "PCMU"}, "voaacenc");
+  CHECK(chain(p) == "rtppcmudepay ! mulawdec ! audioconvert ! audioresample ! voaacenc bitrate=32000 ! aacparse");
+
+  p = plan_rtsp_stream(camera(AudioMode::Copy), {"audio", "PCMA"}, "avenc_aac");
+  CHECK(p.route == Route::Discard);
+  CHECK(p.why == "G.711 audio cannot be copied into MPEG-TS; set audio = aac to record it as AAC");
+  p = plan_rtsp_stream(camera(AudioMode::Off), {"audio", "PCMA"}, "avenc_aac");
+  CHECK(p.route == Route::Discard);
+  CHECK(p.why == "audio is not recorded (audio = off)");
+}
+
+TEST_CASE("AAC audio is copied with audio = copy or aac, never re-encoded", "[plan]") {
+  for (auto audio : {AudioMode::Copy, AudioMode::Aac}) {
+    auto p = plan_rtsp_stream(camera(audio), {"audio", "MPEG4-GENERIC"}, "avenc_aac");
+    CHECK(p.route == Route::Audio);
+    CHECK(chain(p) == "rtpmp4gdepay ! aacparse");
+    p = plan_rtsp_stream(camera(audio), {"audio", "MP4A-LATM"}, "avenc_aac");
+    CHECK(chain(p) == "rtpmp4adepay ! aacparse");
+  }
+  CHECK(plan_rtsp_stream(camera(AudioMode::Off), {"audio", "MPEG4-GENERIC"}, "").route == Route::Discard);
+}
+
+TEST_CASE("ONVIF metadata and unknown streams are drained, not left unlinked", "[plan]") {
+  auto p = plan_rtsp_stream(camera(AudioMode::Aac), {"application", "VND.ONVIF.METADATA"}, "avenc_aac");
+  CHECK(p.route == Route::Discard);
+  CHECK(p.why == "a application stream (VND.ONVIF.METADATA) is not recorded");
+  p = plan_rtsp_stream(camera(AudioMode::Aac), {"audio", "G726-32"}, "avenc_aac");
+  CHECK(p.route == Route::Discard);
+  CHECK(p.why == "G726-32 audio is not recorded (only AAC and G.711 are)");
+  CHECK(plan_rtsp_stream(camera(), {"", ""}, "").route == Route::Discard);
+}
+
+TEST_CASE("the --check line of an rtsp camera links each expected stream by its caps", "[plan][check]") {
+  PipelineOptions opts;
+  opts.location = "/rec/door";
+  auto cam = camera(AudioMode::Aac, VideoCodec::H265);
+  cam.rtsp.user = "admin";
+  cam.rtsp.password = "s3cr3t";
+  const std::string line = gst_launch_command(cam, opts);
+  CHECK_THAT(line, Catch::Contains("src. ! application/x-rtp,media=video,encoding-name=H265 ! rtph265depay ! dvrsink "
+                                   "name=sink location=/rec/door"));
+  CHECK_THAT(line, Catch::Contains("send-keyframe-requests=false src. ! application/x-rtp,media=audio,encoding-name=PCMA "
+                                   "! rtppcmadepay ! alawdec ! audioconvert ! audioresample ! avenc_aac bitrate=32000 ! "
+                                   "aacparse ! sink.audio"));
+  CHECK_THAT(line, !Catch::Contains("s3cr3t"));
+  cam.dvr.audio = AudioMode::Copy;
+  CHECK_THAT(gst_launch_command(cam, opts), Catch::Contains("encoding-name=MPEG4-GENERIC ! rtpmp4gdepay ! aacparse ! "
+                                                            "sink.audio"));
+  cam.dvr.audio = AudioMode::Off;
+  CHECK_THAT(gst_launch_command(cam, opts), !Catch::Contains("media=audio"));
+  // What the launcher parses: source and sink only, no secret, no stream yet.
+  CHECK(pipeline_description(cam, opts, Secrets::Omit) ==
+        "rtspsrc name=src user-id=admin protocols=tcp latency=200 dvrsink name=sink location=/rec/door "
+        "segment-duration=2 window=120 max-bytes=0 endlist=false send-keyframe-requests=false");
+}
+
+TEST_CASE("url_host names the camera without its user info", "[plan]") {
+  CHECK(url_host("rtsp://admin:pw@10.0.0.2:554/cam?x=1") == "10.0.0.2:554");
+  CHECK(url_host("rtsp://10.0.0.2/live") == "10.0.0.2");
+  CHECK(url_host("rtsp://[::1]:8554/a") == "[::1]:8554");
+}
