@@ -123,7 +123,6 @@ export function accountRecording(folder, { wallFrom, stoppedAt, segmentDuration 
   const shortfall = missing > slack ? Math.ceil((missing - slack) / segmentDuration) : 0;
   return {
     listed: segments.length,
-    expected: Math.round(wall / segmentDuration),
     recorded,
     wall,
     missing,
