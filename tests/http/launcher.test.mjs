@@ -46,13 +46,14 @@ async function playlist(cam = 'cam1') {
 
 // Sends the request line exactly as written: fetch() would normalise "..",
 // "%2e" and backslashes before they ever reach the server.
-function rawRequest(path, method = 'GET') {
+function rawRequest(path, method = 'GET', headers = {}) {
   return new Promise((resolve, reject) => {
     const sock = connect(launcher.port, '127.0.0.1');
     const chunks = [];
     sock.setTimeout(5000, () => sock.destroy(new Error(`no answer to ${method} ${path}`)));
     sock.on('connect', () =>
-      sock.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${launcher.port}\r\nConnection: close\r\n\r\n`));
+      sock.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${launcher.port}\r\nConnection: close\r\n` +
+        Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n'));
     sock.on('data', (d) => chunks.push(d));
     sock.on('error', reject);
     sock.on('end', () => {
@@ -211,6 +212,61 @@ test('nothing outside the recordings, and no hidden or index file, is ever serve
     const r = await rawRequest(path);
     assert.ok(r.status >= 400 && r.status < 500, `${path} gave ${r.status}`);
     assert.doesNotMatch(r.body.toString('latin1'), /root:|"name":/, path);
+  }
+});
+
+test('files carry ETag and Last-Modified, and a matching condition gives 304 without a body', async () => {
+  const seg = await latestSegment();
+  const first = await fetch(seg.url);
+  await first.arrayBuffer();
+  const etag = first.headers.get('etag');
+  const lastModified = first.headers.get('last-modified');
+  assert.match(etag, /^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/);
+  assert.equal(new Date(lastModified).getTime(), Math.floor(statSync(seg.file).mtimeMs / 1000) * 1000);
+
+  for (const headers of [{ 'If-None-Match': etag }, { 'If-None-Match': `"x", W/${etag}` }, { 'If-None-Match': '*' },
+    { 'If-Modified-Since': lastModified }, { 'If-Modified-Since': new Date(Date.now() + 60000).toUTCString() }]) {
+    const r = await rawRequest(`/hls/cam1/${seg.name}`, 'GET', headers);
+    assert.equal(r.status, 304, JSON.stringify(headers));
+    assert.equal(r.body.length, 0);
+    assert.match(r.head, new RegExp(`etag: ${etag}`, 'i'));
+    assert.match(r.head, /cache-control: .*immutable/i);
+  }
+  for (const headers of [{ 'If-None-Match': '"other"' }, { 'If-Modified-Since': 'Sat, 01 Jan 2000 00:00:00 GMT' },
+    // If-None-Match wins over a matching If-Modified-Since.
+    { 'If-None-Match': '"other"', 'If-Modified-Since': lastModified }]) {
+    const r = await fetch(seg.url, { headers });
+    assert.equal(r.status, 200, JSON.stringify(headers));
+    await r.arrayBuffer();
+  }
+  // The live playlist is replaced, never edited: a new segment is a new ETag.
+  const before = await fetch(`${launcher.url}/hls/cam1/live.m3u8`);
+  const tag = before.headers.get('etag');
+  const text = await before.text();
+  const same = await fetch(`${launcher.url}/hls/cam1/live.m3u8`, { headers: { 'If-None-Match': tag } });
+  assert.ok(same.status === 304 || (await same.text()) !== text);
+  await waitFor('a new segment', async () => (await playlist()) !== text, 10000);
+  const changed = await fetch(`${launcher.url}/hls/cam1/live.m3u8`, { headers: { 'If-None-Match': tag } });
+  assert.equal(changed.status, 200);
+  assert.notEqual(changed.headers.get('etag'), tag);
+  await changed.arrayBuffer();
+});
+
+test('If-Range keeps a Range only while the file is the one the client has', async () => {
+  const seg = await latestSegment();
+  const file = readFileSync(seg.file);
+  const head = await fetch(seg.url, { method: 'HEAD' });
+  const etag = head.headers.get('etag');
+  const lastModified = head.headers.get('last-modified');
+  for (const ifRange of [etag, lastModified]) {
+    const r = await fetch(seg.url, { headers: { Range: 'bytes=10-19', 'If-Range': ifRange } });
+    assert.equal(r.status, 206, ifRange);
+    assert.ok(Buffer.from(await r.arrayBuffer()).equals(file.subarray(10, 20)));
+  }
+  for (const ifRange of ['"stale"', `W/${etag}`, 'Sat, 01 Jan 2000 00:00:00 GMT']) {
+    const r = await fetch(seg.url, { headers: { Range: 'bytes=10-19', 'If-Range': ifRange } });
+    assert.equal(r.status, 200, ifRange);
+    assert.equal(Buffer.from(await r.arrayBuffer()).length, file.length);
   }
 });
 
