@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { existsSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLauncher, waitFor, freePort } from '../lib/launcher.mjs';
 
@@ -184,7 +184,7 @@ test('a missing file or an unknown camera gives 404', async () => {
   }
 });
 
-test('nothing outside the recordings, and no hidden or index file, is ever served', async () => {
+test('no hostile path reaches a file outside the recordings, a link, a hidden, temporary or index file', async () => {
   const hostile = [
     '/hls/cam1/../../etc/passwd',
     '/hls/cam1/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
@@ -204,15 +204,81 @@ test('nothing outside the recordings, and no hidden or index file, is ever serve
     '/vendor/%2e%2e/%2e%2e/package.json',
     '/package.json',
     '/node_modules/video.js/package.json',
+    // encoded and double-encoded dots and separators
+    '/hls/cam1/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/hls/cam1/%252e%252e%252f%252e%252e%252fetc%252fpasswd',
+    '/hls/%252e%252e/etc/passwd',
+    '/hls/cam1/%2E%2E/%2E%2E/%2E%2E/etc/passwd',
+    '/hls/cam1%2f..%2f..%2fetc/passwd',
+    '/hls/cam1/..%2f..%2f..%2fetc%2fpasswd',
+    '/hls/cam1/.%2e/.%2e/.%2e/etc/passwd',
+    '/vendor/..%2f..%2f..%2fpackage.json',
+    // backslashes, raw and encoded
+    '/hls/cam1/..\\live.m3u8',
+    '/hls/cam1\\..\\..\\etc\\passwd',
+    '/hls/cam1/..%5clive.m3u8',
+    '/hls/cam1/%5c%5c127.0.0.1%5cshare',
+    // NUL and other control bytes
+    '/hls/cam1/live.m3u8%00',
+    '/hls/cam1/%00/../../etc/passwd',
+    '/hls/cam1/seg-0000000000.ts%00.m3u8',
+    '/hls/cam1/live.m3u8%0a',
+    '/hls/cam1/live%0d%0aX-Injected:%20yes.m3u8',
+    // hidden, journal, temporary and playlist-temporary names
+    '/hls/cam1/.live.m3u8.tmp',
+    '/hls/cam1/.index.journal.tmp',
+    '/hls/cam1/.seg-1-0.part',
+    '/hls/cam1/%2eindex.journal',
+    '/hls/cam1/index.journal%00.ts',
+    '/hls/cam1/.',
+    '/hls/cam1/..',
+    '/hls/cam1/%2e',
+    // absolute paths and absolute-form targets
+    '//etc/passwd',
+    '/hls/cam1//etc/passwd',
+    '/hls/cam1/%2fetc%2fpasswd',
+    '/hls//etc/passwd',
+    'http://127.0.0.1/../../etc/passwd',
+    '/etc/passwd',
+    '/hls/cam1/file:%2f%2f%2fetc%2fpasswd',
+    // overlong names
+    `/hls/cam1/${'a'.repeat(300)}.ts`,
+    `/hls/cam1/seg-${'0'.repeat(5000)}.ts`,
+    `/${'x'.repeat(8000)}.html`,
+    // unicode look-alikes and overlong UTF-8
+    '/hls/cam1/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
+    '/hls/cam1/%e2%80%a4%e2%80%a4/live.m3u8',
+    '/hls/cam1/%ef%bc%8e%ef%bc%8e%ef%bc%8fetc%ef%bc%8fpasswd',
+    '/hls/cam1/%e2%88%95etc%e2%88%95passwd',
+    '/hls/cam1/live%e2%80%8b.m3u8',
+    '/hls/ca%cc%81m1/live.m3u8',
+    '/hls/CAM1/live.m3u8',
+    // symlinks placed in a camera folder, and a camera folder that is one
+    '/hls/cam1/evil.m3u8',
+    '/hls/cam1/seg-9999999998.ts',
+    '/hls/cam1/sub/live.m3u8',
+    '/hls/cam1/linked.m3u8',
+    '/hls/cam3/passwd',
+    '/hls/cam3/live.m3u8',
   ];
+  // Links a careless or hostile process could leave in the storage.
+  const folder = join(launcher.storage, 'cam1');
+  symlinkSync('/etc/passwd', join(folder, 'evil.m3u8'));
+  symlinkSync('/etc/passwd', join(folder, 'seg-9999999998.ts'));
+  symlinkSync('/etc', join(folder, 'sub'));
+  symlinkSync(join(folder, 'live.m3u8'), join(folder, 'linked.m3u8'));
+  symlinkSync('/etc', join(launcher.storage, 'cam3'));
   // Hidden temporaries exist while a segment is being written: ask for a real one.
   const hidden = readdirSync(join(launcher.storage, 'cam1')).find((f) => f.startsWith('.'));
   if (hidden) hostile.push(`/hls/cam1/${hidden}`);
   for (const path of hostile) {
     const r = await rawRequest(path);
-    assert.ok(r.status >= 400 && r.status < 500, `${path} gave ${r.status}`);
-    assert.doesNotMatch(r.body.toString('latin1'), /root:|"name":/, path);
+    assert.ok([400, 404].includes(r.status), `${path} gave ${r.status}`);
+    assert.doesNotMatch(r.body.toString('latin1'), /root:|"name":|#EXTM3U/, path);
+    assert.doesNotMatch(r.head, /x-injected/i, path);
   }
+  for (const name of ['evil.m3u8', 'seg-9999999998.ts', 'sub', 'linked.m3u8']) rmSync(join(folder, name));
+  rmSync(join(launcher.storage, 'cam3'));
 });
 
 test('files carry ETag and Last-Modified, and a matching condition gives 304 without a body', async () => {
