@@ -107,7 +107,19 @@ export async function liveSection(ctx, mock) {
       `${f(addedBig, 1)} MiB per added camera (target: at most 8), and lost ${lost} segment(s) over all launcher runs (target: 0). ` +
       'The kernel counts CPU time in 10 ms ticks, so the 1-camera rows rest on a few dozen ticks and are coarse; the ' +
       'rows with more cameras are the steadier ones. Both recorders share two cores with the camera server, the bench and whatever else the machine ' +
-      'runs, so the rows with many cameras are measured under load; the camera server\'s CPU is not in either column.',
+      'runs, so the rows with many cameras are measured under load; the camera server\'s CPU is not in either column. ' +
+      'Where the launcher\'s CPU goes, from callgrind (user-space instructions; `valgrind --tool=callgrind --separate-threads=yes` ' +
+      'on a launcher recording one mock camera, instrumentation switched on after 12 s and counted for 20 s: 8447 RTP packets, ' +
+      'about 10 MB): 746 million instructions, 88 thousand per RTP packet, against 154 million for ffmpeg on the same stream ' +
+      '(4.8×). By thread: splitmuxsink\'s muxer thread, mpegtsmux packetizing into 188-byte buffers and giostreamsink writing each ' +
+      'one through GOutputStream, 60 %, and splitmuxsink\'s sink queue 2 % (the lean MPEG-TS writer is meant to replace these); ' +
+      'rtspsrc reading the interleaved TCP stream, the RTP session and the jitterbuffer\'s input 19 %; the jitterbuffer\'s ' +
+      'output, rtph264depay, h264parse (avc turned into byte-stream) and splitmuxsink\'s input 18 %, of which dvrindex is ' +
+      '2 %; the launcher\'s main loop (stall watchdog, status, the probe counting buffers) 0.4 %. Tried, and within 1.5 % per ' +
+      'packet, so not kept: jitterbuffer latency 0, do-retransmission off with buffer-mode none; asking the depayloader for ' +
+      'byte-stream made that thread 16 % dearer (h264parse then scans for start codes instead of reading NAL lengths). ' +
+      'The GStreamer ingest alone (rtspsrc to dvrindex, 276 million) is 1.8× ffmpeg\'s whole run in instructions, so a ' +
+      'lean writer closes most of the gap but not all of it.',
   });
   return results;
 }
@@ -182,7 +194,10 @@ export async function startupSection(ctx, mock, liveResults) {
       `(each camera's folder is watched with inotify; times are the kernel's file time stamps). One camera, ${reps} fresh ` +
       `start${reps === 1 ? '' : 's'} of each recorder${reps === 1 ? '' : ' in turn'}, plus the starts of the live runs above. ` +
       '"First frame" is the first segment\'s ' +
-      'PROGRAM-DATE-TIME: the local arrival time of its first frame less the pipeline latency (200 ms).',
+      'PROGRAM-DATE-TIME: the local clock when that frame reached rtspsrc (dvrindex subtracts the time the frame spent in the ' +
+      'pipeline, measured on the pipeline clock). Over TCP the jitterbuffer passes packets that arrive in order at once, so ' +
+      'its latency (200 ms) delays nothing here: with latency 0 the first segment came no sooner (3955 against 3953 ms, ' +
+      'medians of 5 starts).',
     table: startTable,
     extra:
       'How long a finished segment takes to reach the playlist, over the measurement windows of the live runs: ' +
@@ -194,8 +209,13 @@ export async function startupSection(ctx, mock, liveResults) {
       'the index journals it (fdatasync) and rewrites the playlist right after the rename. The first segment of a ' +
       `camera is listed ${ms(fromFrame)} ms after its first frame (target: segment-duration + 1 s = ${SEGMENT_DURATION * 1000 + 1000} ms), ` +
       `${ms(median(l1.map((t) => t.first)))} ms after the launcher starts against ${ms(median(f1.map((t) => t.first)))} ms for ffmpeg. ` +
-      'The time from last frame to listing, about one GOP (2 s here), is consistent with splitmuxsink collecting the next ' +
-      'whole GOP before it closes a fragment; "last write → listed" adds the file and folder fsyncs, which ffmpeg does not do. ' +
+      'Both the first segment\'s delay and the time from last frame to listing (about one GOP, 2 s here) are splitmuxsink ' +
+      'inside dvrsink: it gathers each GOP whole before deciding which fragment it goes in, so a segment is closed only when ' +
+      'the GOP after it is complete; the first segment, one 2 s GOP, is listed at the third keyframe, two GOPs after its first ' +
+      'frame. Closing a segment at the keyframe that ends it (splitmuxsink\'s split-after emitted as dvrindex sees that ' +
+      'keyframe, or a writer of our own that closes the file there) would list it about one segment-duration after its ' +
+      'first frame; that is dvrsink\'s writer, not the index or the launcher. ' +
+      '"Last write → listed" adds the file and folder fsyncs, which ffmpeg does not do. ' +
       'Time stamps have the kernel clock tick\'s granularity (a few ms).',
   });
   return { renamedP99: p99, firstFromFrame: fromFrame };

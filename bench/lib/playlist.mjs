@@ -56,12 +56,19 @@ export async function playlistSection(ctx) {
     ),
     meaning:
       `Rendering a 2-hour playlist takes ${f(two.median_ms, 3)} ms (target: under 1 ms; ${two.median_ms < 1 ? 'met' : 'not met'} in this run), about ` +
-      `${f((two.median_ms * 1e6) / two.segments, 0)} ns per segment: every render formats each line's PROGRAM-DATE-TIME ` +
-      `(gmtime_r and snprintf) and EXTINF again. A 7-day window is ${f(week.playlist_bytes / 1048576, 1)} MiB of playlist: ` +
-      `${f(week.median_ms, 0)} ms to render and ${f(weekIx.add_median_ms, 0)} ms of work on each new segment, because ` +
-      'the whole live playlist is rendered and written again each time (twice when a segment also leaves the window), ' +
-      `and ${f(weekIx.open_ms, 0)} ms to reopen. The index itself is small: about ${f(weekIx.heap_bytes / weekIx.segments, 0)} bytes ` +
-      'per segment. Timings are medians on a shared machine; the minimum shows the undisturbed cost.',
+      `${f((two.median_ms * 1e6) / two.segments, 0)} ns per segment. Each line's PROGRAM-DATE-TIME and EXTINF are formatted by hand ` +
+      '(a day count turned into a civil date, digits written in place) into one buffer reserved up front: with gmtime_r and ' +
+      'snprintf per line, as before, the same render took 1.07 ms (3600 segments) and 89 ms (302,400) in a run on this machine. ' +
+      `A 7-day window is ${f(week.playlist_bytes / 1048576, 1)} MiB of playlist: ${f(week.median_ms, 0)} ms to render and ` +
+      `${f(weekIx.add_median_ms, 0)} ms of work on each new segment (281 ms before). A new segment now renders and writes the ` +
+      'playlist once, for itself and the segments leaving with it (it was twice), and TARGETDURATION comes from a count of the ' +
+      'listed segments by rounded duration instead of a scan of the window. What remains grows with the window and stays: the ' +
+      'live playlist lists the whole window and is replaced atomically, so every segment renders it (about 13 ms at a week), writes ' +
+      'its 24 MiB and renames it over the old one (ext4 frees the old file and starts writing the new one out then): about ' +
+      '12 MiB/s of disk writes per camera at a week\'s window. Keeping each segment\'s lines rendered in memory saved only ' +
+      'about 5 ms more per segment at a week but doubled the index (123 to 250 bytes per segment), so the index keeps only the segments. ' +
+      `Reopening takes ${f(weekIx.open_ms, 0)} ms (the journal is parsed line by line). The index itself is small: about ` +
+      `${f(weekIx.heap_bytes / weekIx.segments, 0)} bytes per segment. Timings are medians on a shared machine; the minimum shows the undisturbed cost.`,
   });
   return { render2hMs: two.median_ms, render7dMs: week.median_ms, add7dMs: weekIx.add_median_ms };
 }

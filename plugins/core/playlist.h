@@ -22,6 +22,8 @@ std::string format_program_date_time(int64_t unix_us);
 // Decimal EXTINF with millisecond precision, rounded to nearest: "1.960".
 std::string format_extinf(int64_t duration_us);
 
+// What target_duration_for counts for one segment: its EXTINF as a player rounds it.
+unsigned rounded_extinf_s(int64_t duration_us);
 // TARGETDURATION: the configured segment duration, raised to cover any listed
 // EXTINF once rounded to the nearest second (RFC 8216 4.3.3.1).
 unsigned target_duration_for(const std::deque<Segment>& segments, unsigned configured_s);

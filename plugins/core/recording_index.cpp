@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cinttypes>
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -79,7 +80,24 @@ int64_t RecordingIndex::grace_us() const {
 }
 
 unsigned RecordingIndex::target_duration() const {
-  return target_duration_for(state_.listed, options_.segment_duration_s);
+  const unsigned configured = options_.segment_duration_s > 0 ? options_.segment_duration_s : 1;
+  return rounded_durations_.empty() ? configured : std::max(configured, rounded_durations_.rbegin()->first);
+}
+
+void RecordingIndex::list_back(const Segment& segment) {
+  state_.listed.push_back(segment);
+  rounded_durations_[rounded_extinf_s(segment.duration_us)]++;
+}
+
+void RecordingIndex::unlist_front() {
+  const auto it = rounded_durations_.find(rounded_extinf_s(state_.listed.front().duration_us));
+  if (it != rounded_durations_.end() && --it->second == 0) rounded_durations_.erase(it);
+  state_.listed.pop_front();
+}
+
+void RecordingIndex::relist_all() {
+  rounded_durations_.clear();
+  for (const Segment& s : state_.listed) rounded_durations_[rounded_extinf_s(s.duration_us)]++;
 }
 
 std::unique_ptr<RecordingIndex> RecordingIndex::open(const RecordingOptions& options, int64_t now_us,
@@ -91,6 +109,7 @@ std::unique_ptr<RecordingIndex> RecordingIndex::open(const RecordingOptions& opt
     return nullptr;
   }
   if (!read_journal(index->path(kJournalName), &index->state_, error)) return nullptr;
+  index->relist_all();
   index->rejected_on_open_ = index->state_.rejected;
   index->gap_pending_ = index->state_.next_sequence > 0;
   // A resumed recording goes on live: ENDLIST would stop players from reloading.
@@ -198,13 +217,17 @@ bool RecordingIndex::write_playlist(std::string* error) {
   return replace_file_atomically(path(options_.playlist_name), playlist_text(), false, error);
 }
 
-std::string RecordingIndex::playlist_text() const {
+PlaylistHeader RecordingIndex::playlist_header() const {
   PlaylistHeader header;
   header.target_duration_s = target_duration();
   header.media_sequence = state_.listed.empty() ? state_.next_sequence : state_.listed.front().sequence;
   header.discontinuity_sequence = state_.discontinuity_sequence;
   header.endlist = state_.ended && options_.endlist;
-  return render_playlist(state_.listed, header);
+  return header;
+}
+
+std::string RecordingIndex::playlist_text() const {
+  return render_playlist(state_.listed, playlist_header());
 }
 
 bool RecordingIndex::add_segment(const std::string& temporary, int64_t start_us, int64_t duration_us,
@@ -231,30 +254,38 @@ bool RecordingIndex::add_segment(const std::string& temporary, int64_t start_us,
   state_.next_sequence = s.sequence + 1;
   state_.ended = false;
   gap_pending_ = false;
-  state_.listed.push_back(s);
+  list_back(s);
   if (added) *added = s;
+  // One playlist write for the new segment and the ones leaving with it: at a
+  // week's window each write is tens of MiB. Files are unlinked only after it.
   std::string expire_error;
-  bool expired = expire(now_us, &expire_error);
+  size_t retired = 0;
+  bool expired = retire_expired(now_us, &retired, &expire_error);
   if (!write_playlist(error)) return false;
+  if (expired) expired = unlink_due(deletions_due(state_.pending, now_us), &expire_error);
   if (!expired && error) *error = expire_error;
   return expired;
 }
 
-bool RecordingIndex::expire(int64_t now_us, std::string* error) {
-  bool ok = true;
+bool RecordingIndex::retire_expired(int64_t now_us, size_t* retired, std::string* error) {
   const size_t leaving = segments_to_expire(state_.listed, options_.retention, now_us);
   const int64_t due = now_us + grace_us();
   for (size_t i = 0; i < leaving; i++) {
     const Segment& s = state_.listed.front();
-    if (!append(journal_expired_record(s.sequence, due), error)) {
-      ok = false;
-      break;
-    }
+    if (!append(journal_expired_record(s.sequence, due), error)) return false;
     if (s.discontinuity) state_.discontinuity_sequence++;
     state_.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, due});
-    state_.listed.pop_front();
+    unlist_front();
+    (*retired)++;
   }
-  if (leaving > 0 && ok) ok = write_playlist(error);
+  return true;
+}
+
+bool RecordingIndex::expire(int64_t now_us, std::string* error) {
+  size_t retired = 0;
+  bool ok = retire_expired(now_us, &retired, error);
+  // Players must stop asking for them before they go.
+  if (retired > 0 && ok) ok = write_playlist(error);
   if (!ok) return false;
   return unlink_due(deletions_due(state_.pending, now_us), error);
 }
@@ -281,7 +312,7 @@ uint64_t RecordingIndex::make_room(int64_t now_us, std::string* error) {
     if (!append(journal_expired_record(s.sequence, now_us), error)) return 0;
     if (s.discontinuity) state_.discontinuity_sequence++;
     state_.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, now_us});
-    state_.listed.pop_front();
+    unlist_front();
     // Players must stop asking for it before it goes.
     if (!write_playlist(error)) return 0;
   }

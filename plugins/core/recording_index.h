@@ -9,10 +9,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "journal.h"
+#include "playlist.h"
 #include "retention.h"
 #include "segment.h"
 
@@ -84,12 +86,19 @@ class RecordingIndex {
   bool append(const std::string& record, std::string* error);
   bool compact(std::string* error);
   bool write_playlist(std::string* error);
+  PlaylistHeader playlist_header() const;
+  void list_back(const Segment& segment);
+  void unlist_front();
+  void relist_all();
+  bool retire_expired(int64_t now_us, size_t* retired, std::string* error);
   void recover_files();
   bool unlink_due(size_t count, std::string* error);
   int64_t grace_us() const;
 
   RecordingOptions options_;
   JournalState state_;
+  // Kept in step with state_.listed: TARGETDURATION without a scan of the window.
+  std::map<unsigned, size_t> rounded_durations_;  // EXTINF as players round it -> listed segments
   int journal_fd_ = -1;
   size_t records_since_compaction_ = 0;
   size_t rejected_on_open_ = 0;

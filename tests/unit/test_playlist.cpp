@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <deque>
 #include <string>
@@ -172,4 +174,23 @@ TEST_CASE("a wall-clock range renders as a VOD playlist", "[playlist]") {
   const std::string text = dvr::render_playlist({make_segment(0, kT0, 2 * kSecond)}, header);
   CHECK(text.find("#EXT-X-PLAYLIST-TYPE:VOD\n") != std::string::npos);
   CHECK(text.find("#EXT-X-PLAYLIST-TYPE:VOD\n") < text.find("#EXTINF"));
+}
+
+TEST_CASE("PROGRAM-DATE-TIME names the right calendar day across leap days and centuries", "[playlist]") {
+  CHECK(dvr::format_program_date_time(951782400LL * kSecond) == "2000-02-29T00:00:00.000Z");
+  CHECK(dvr::format_program_date_time(4107542399LL * kSecond + 999000) == "2100-02-28T23:59:59.999Z");
+  CHECK(dvr::format_program_date_time(4107542400LL * kSecond) == "2100-03-01T00:00:00.000Z");
+  // Every day from 1969 to 2200 at a time of day that moves, against the C library.
+  for (int64_t day = -365; day < 84000; day++) {
+    const int64_t seconds = day * 86400 + (day * 7919) % 86400;
+    const time_t t = static_cast<time_t>(seconds);
+    struct tm tm_utc;
+    gmtime_r(&t, &tm_utc);
+    char expected[96];
+    std::snprintf(expected, sizeof expected, "%04d-%02d-%02dT%02d:%02d:%02d.042Z", tm_utc.tm_year + 1900,
+                  tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec);
+    if (dvr::format_program_date_time(seconds * kSecond + 42000) != expected) {
+      FAIL("day " << day << ": " << dvr::format_program_date_time(seconds * kSecond + 42000) << " != " << expected);
+    }
+  }
 }
