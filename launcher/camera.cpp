@@ -193,6 +193,7 @@ CameraStatus Camera::status() const {
   s.window = config_.dvr.window;
   s.segment_duration = config_.dvr.segment_duration;
   s.segments = segments_;
+  s.bytes = bytes_;
   s.last_segment_at = last_segment_at_;
   s.reconnects = reconnects_;
   if (state_ == State::Recording) {
@@ -291,6 +292,7 @@ void Camera::segment_added(const GstStructure* s) {
   guint64 bytes = 0, duration = 0;
   gst_structure_get_uint64(s, "bytes", &bytes);
   gst_structure_get_uint64(s, "duration", &duration);
+  bytes_ += bytes;
   if (duration > 0) {
     recent_.emplace_back(bytes, duration);
     while (recent_.size() > kBitrateSegments) recent_.pop_front();

@@ -95,6 +95,7 @@ class Camera {
   std::string last_warning_;
   std::set<std::string> notes_;  // streams not recorded, logged once each
   std::uint64_t segments_ = 0;
+  std::uint64_t bytes_ = 0;
   std::optional<std::int64_t> last_segment_at_;
   std::deque<std::pair<std::uint64_t, std::uint64_t>> recent_;  // bytes, duration in ns
   std::uint64_t reconnects_ = 0;

@@ -40,6 +40,15 @@ std::string iso8601_utc(std::int64_t unix_usec) {
   return std::string(base) + ms + "Z";
 }
 
+namespace {
+
+std::string span_json(const WallClockSpan& span) {
+  return "{\"start\": " + json_string(iso8601_utc(span.start_us)) + ", \"end\": " +
+         json_string(iso8601_utc(span.end_us)) + "}";
+}
+
+}  // namespace
+
 std::string cameras_json(const std::vector<CameraStatus>& cameras) {
   std::string out = "[";
   for (std::size_t i = 0; i < cameras.size(); ++i) {
@@ -57,7 +66,11 @@ std::string cameras_json(const std::vector<CameraStatus>& cameras) {
     out += ", \"reconnects\": " + std::to_string(c.reconnects);
     out += ", \"bitrate\": " + (c.bitrate ? std::to_string(*c.bitrate) : "null");
     out += ", \"video_path\": " + (c.video_path ? json_string(*c.video_path) : "null");
-    out += ", \"audio_path\": " + (c.audio_path ? json_string(*c.audio_path) : "null") + "}";
+    out += ", \"audio_path\": " + (c.audio_path ? json_string(*c.audio_path) : "null");
+    out += ", \"range\": " + (c.recorded ? span_json(*c.recorded) : "null");
+    out += ", \"gaps\": [";
+    for (std::size_t g = 0; g < c.gaps.size(); ++g) out += (g ? ", " : "") + span_json(c.gaps[g]);
+    out += "]}";
   }
   return out + (cameras.empty() ? "]\n" : "\n]\n");
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "recording_catalog.h"
+
 namespace dvr {
 
 struct CameraStatus {
@@ -18,6 +20,7 @@ struct CameraStatus {
   unsigned window = 0;               // seconds
   unsigned segment_duration = 0;     // seconds
   std::uint64_t segments = 0;        // segments finished since the launcher started
+  std::uint64_t bytes = 0;           // bytes of those segments
   std::optional<std::int64_t> last_segment_at;  // UNIX microseconds
   std::uint64_t reconnects = 0;
   std::optional<std::uint64_t> bitrate;  // bits per second over the last segments, while recording
@@ -25,6 +28,10 @@ struct CameraStatus {
   // "rtspsrc ! rtph264depay ! dvrsink".
   std::optional<std::string> video_path;
   std::optional<std::string> audio_path;
+  // From the camera folder's journal, whatever the camera's state: what the
+  // live playlist lists, oldest start to newest end, and the holes in it.
+  std::optional<WallClockSpan> recorded;
+  std::vector<WallClockSpan> gaps;
 };
 
 // The body of /api/cameras: a JSON array of objects.

@@ -8,9 +8,26 @@
 
 #include "file_response.h"
 #include "log.h"
+#include "range_playlist.h"
 
 namespace dvr {
 namespace {
+
+// A clip is a download, not an archive export: an hour at most, two at once,
+// so that remuxing never competes with recording for the CPU.
+constexpr std::int64_t kMaxClipUs = std::int64_t{3600} * G_USEC_PER_SEC;
+constexpr unsigned kMaxClips = 2;
+
+void respond_with_text(SoupServerMessage* msg, guint status, const std::string& text) {
+  soup_server_message_set_status(msg, status, nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
+  const std::string body = text + "\n";
+  soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, body.data(), body.size());
+}
+
+const char* query_value(GHashTable* query, const char* key) {
+  return query ? static_cast<const char*>(g_hash_table_lookup(query, key)) : nullptr;
+}
 
 // ^[A-Za-z0-9][A-Za-z0-9._-]*$: no hidden file, no "..", no separator of any kind.
 bool is_safe_name(const std::string& s) {
@@ -74,7 +91,8 @@ std::string join_path(std::initializer_list<std::string> parts) {
 
 }  // namespace
 
-HttpServer::HttpServer(Options options) : options_(std::move(options)) {
+HttpServer::HttpServer(Options options)
+    : options_(std::move(options)), catalog_(options_.storage_dir), clips_(kMaxClips) {
   server_ = soup_server_new("server-header", "stream-dvr", "raw-paths", TRUE, nullptr);
   soup_server_add_handler(server_, nullptr, &HttpServer::on_request, this, nullptr);
 }
@@ -105,10 +123,11 @@ bool HttpServer::listen(const ListenAddress& address, std::string& error) {
   return true;
 }
 
-void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self) {
+void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
+                            gpointer self) {
   // No exception may unwind into libsoup.
   try {
-    static_cast<HttpServer*>(self)->handle(msg, path);
+    static_cast<HttpServer*>(self)->handle(msg, path, query);
   } catch (const std::exception& e) {
     log_line(std::string("http: internal error: ") + e.what());
     respond_with_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR);
@@ -117,7 +136,65 @@ void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* pat
   }
 }
 
-void HttpServer::handle(SoupServerMessage* msg, const char* path) {
+std::vector<CameraStatus> HttpServer::statuses() {
+  std::vector<CameraStatus> out = options_.statuses();
+  for (auto& c : out) {
+    const auto segments = catalog_.segments(c.name);
+    c.recorded = recorded_span(*segments);
+    c.gaps = find_gaps(*segments);
+  }
+  return out;
+}
+
+std::optional<CameraStatus> HttpServer::status_of(const std::string& camera) {
+  if (!is_valid_camera_name(camera) || !options_.has_camera(camera)) return std::nullopt;
+  for (auto& c : options_.statuses())
+    if (c.name == camera) return c;
+  return std::nullopt;
+}
+
+void HttpServer::serve_range_playlist(SoupServerMessage* msg, const std::string& camera, GHashTable* query) {
+  const auto status = status_of(camera);
+  if (!status) return respond_with_text(msg, SOUP_STATUS_NOT_FOUND, "no camera named " + camera);
+  std::string error;
+  const auto range = parse_time_range(query_value(query, "start"), query_value(query, "end"), error);
+  if (!range) return respond_with_text(msg, SOUP_STATUS_BAD_REQUEST, error);
+  const std::string text = render_range_playlist(*catalog_.segments(camera), *range, status->segment_duration);
+  if (text.empty()) return respond_with_text(msg, SOUP_STATUS_NOT_FOUND, "nothing recorded in that range");
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
+  soup_server_message_set_response(msg, "application/vnd.apple.mpegurl", SOUP_MEMORY_COPY, text.data(), text.size());
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+}
+
+void HttpServer::serve_clip(SoupServerMessage* msg, const std::string& camera, GHashTable* query) {
+  if (!status_of(camera)) return respond_with_text(msg, SOUP_STATUS_NOT_FOUND, "no camera named " + camera);
+  std::string error;
+  const auto range = parse_time_range(query_value(query, "start"), query_value(query, "end"), error);
+  if (!range) return respond_with_text(msg, SOUP_STATUS_BAD_REQUEST, error);
+  if (range->length_us() > kMaxClipUs)
+    return respond_with_text(msg, SOUP_STATUS_BAD_REQUEST, "a clip is at most one hour long");
+  const auto chosen = segments_overlapping(*catalog_.segments(camera), range->start_us, range->end_us);
+  if (chosen.empty()) return respond_with_text(msg, SOUP_STATUS_NOT_FOUND, "nothing recorded in that range");
+  if (clips_.full()) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After", "10");
+    return respond_with_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                             "too many clips are being made at once; try again shortly");
+  }
+  SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
+  const std::string disposition =
+      "attachment; filename=\"" + camera + "-" + compact_utc(range->start_us) + ".mp4\"";
+  soup_message_headers_replace(response, "Content-Disposition", disposition.c_str());
+  soup_message_headers_replace(response, "Content-Type", "video/mp4");
+  soup_message_headers_replace(response, "Cache-Control", "no-store");
+  soup_message_headers_replace(response, "X-Content-Type-Options", "nosniff");
+  if (std::strcmp(soup_server_message_get_method(msg), "HEAD") == 0) {
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    return;
+  }
+  clips_.start(msg, ClipRequest{catalog_.folder(camera), {chosen.begin(), chosen.end()}, *range});
+}
+
+void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* query) {
   SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
   std::optional<std::string> range;
   if (const char* r = soup_message_headers_get_one(request, "Range")) range = r;
@@ -146,10 +223,20 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path) {
   }
 
   if (p.size() == 2 && p[0] == "api" && p[1] == "cameras") {
-    const std::string body = cameras_json(options_.statuses());
+    const std::string body = cameras_json(statuses());
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
     soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    return;
+  }
+
+  if (p.size() == 4 && p[0] == "api" && p[1] == "cameras" && p[3] == "clip.mp4") {
+    serve_clip(msg, p[2], query);
+    return;
+  }
+
+  if (p.size() == 3 && p[0] == "hls" && p[2] == "range.m3u8") {
+    serve_range_playlist(msg, p[1], query);
     return;
   }
 

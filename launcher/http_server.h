@@ -7,11 +7,14 @@
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "camera_status.h"
+#include "clip_stream.h"
 #include "preset.h"
+#include "recording_catalog.h"
 
 namespace dvr {
 
@@ -35,10 +38,17 @@ class HttpServer {
  private:
   static void on_request(SoupServer* server, SoupServerMessage* msg, const char* path, GHashTable* query,
                          gpointer self);
-  void handle(SoupServerMessage* msg, const char* path);
+  void handle(SoupServerMessage* msg, const char* path, GHashTable* query);
+  // Every status with what the camera's journal says about its recording.
+  std::vector<CameraStatus> statuses();
+  std::optional<CameraStatus> status_of(const std::string& camera);
+  void serve_range_playlist(SoupServerMessage* msg, const std::string& camera, GHashTable* query);
+  void serve_clip(SoupServerMessage* msg, const std::string& camera, GHashTable* query);
 
   Options options_;
   SoupServer* server_ = nullptr;
+  RecordingCatalog catalog_;
+  ClipStreams clips_;
 };
 
 }  // namespace dvr

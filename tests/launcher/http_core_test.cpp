@@ -82,7 +82,22 @@ TEST_CASE("the camera API shows bitrate, source and the recorded paths while rec
   const std::string json = cameras_json({c, d});
   CHECK_THAT(json, Catch::Contains("\"source\": \"rtsp\""));
   CHECK_THAT(json, Catch::Contains("\"bitrate\": 4123456, \"video_path\": \"rtspsrc ! rtph264depay ! dvrsink\", "
-                                   "\"audio_path\": null}"));
+                                   "\"audio_path\": null, "));
   CHECK_THAT(json, Catch::Contains("\"state\": \"unauthorized\""));
-  CHECK_THAT(json, Catch::Contains("\"bitrate\": null, \"video_path\": null, \"audio_path\": null}"));
+  CHECK_THAT(json, Catch::Contains("\"bitrate\": null, \"video_path\": null, \"audio_path\": null, "));
+}
+
+TEST_CASE("the camera API gives the recorded range and its gaps, null and empty when nothing is recorded", "[json]") {
+  CameraStatus c;
+  c.name = "door";
+  c.recorded = WallClockSpan{1700000000000000, 1700000060500000};
+  c.gaps = {{1700000010000000, 1700000012345000}, {1700000020000000, 1700000021000000}};
+  CameraStatus d;
+  d.name = "yard";
+  const std::string json = cameras_json({c, d});
+  CHECK_THAT(json, Catch::Contains("\"range\": {\"start\": \"2023-11-14T22:13:20.000Z\", "
+                                   "\"end\": \"2023-11-14T22:14:20.500Z\"}, \"gaps\": ["
+                                   "{\"start\": \"2023-11-14T22:13:30.000Z\", \"end\": \"2023-11-14T22:13:32.345Z\"}, "
+                                   "{\"start\": \"2023-11-14T22:13:40.000Z\", \"end\": \"2023-11-14T22:13:41.000Z\"}]}"));
+  CHECK_THAT(json, Catch::Contains("\"range\": null, \"gaps\": []}"));
 }
