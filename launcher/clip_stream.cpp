@@ -151,7 +151,9 @@ class ClipStreams::Clip {
     }
     if (failed && !sent_any_) {
       done_ = true;
-      soup_message_headers_set_encoding(soup_server_message_get_response_headers(msg_), SOUP_ENCODING_CONTENT_LENGTH);
+      SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg_);
+      soup_message_headers_remove(headers, "Content-Disposition");
+      soup_message_headers_set_encoding(headers, SOUP_ENCODING_CONTENT_LENGTH);
       respond_with_status(msg_, SOUP_STATUS_INTERNAL_SERVER_ERROR);
     } else if (failed || eos) {
       // After the first byte a failure can only cut the file short.

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "byte_range.h"
+#include "conditional.h"
 
 namespace dvr {
 namespace {
@@ -44,6 +46,14 @@ GBytes* map_all(int fd) {
   return mapped ? g_mapped_file_get_bytes(mapped) : nullptr;
 }
 
+std::optional<std::int64_t> http_date(SoupMessageHeaders* headers, const char* name) {
+  const char* text = soup_message_headers_get_one(headers, name);
+  if (!text) return std::nullopt;
+  g_autoptr(GDateTime) t = soup_date_time_new_from_http_string(text);
+  if (!t) return std::nullopt;
+  return g_date_time_to_unix(t);
+}
+
 }  // namespace
 
 void respond_with_status(SoupServerMessage* msg, guint status) {
@@ -62,6 +72,24 @@ void respond_with_file(SoupServerMessage* msg, const std::string& path, const ch
     respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
     return;
   }
+  SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+  SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
+  const Validators validators =
+      validators_for(st.st_ino, st.st_size, static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+  g_autoptr(GDateTime) mtime = g_date_time_new_from_unix_utc(validators.mtime_s);
+  g_autofree char* last_modified = soup_date_time_to_string(mtime, SOUP_DATE_HTTP);
+  soup_message_headers_replace(response, "ETag", validators.etag.c_str());
+  soup_message_headers_replace(response, "Last-Modified", last_modified);
+  soup_message_headers_replace(response, "Cache-Control", cache_control);
+  if (is_not_modified(soup_message_headers_get_one(request, "If-None-Match"), http_date(request, "If-Modified-Since"),
+                      validators)) {
+    soup_server_message_set_status(msg, SOUP_STATUS_NOT_MODIFIED, nullptr);
+    return;
+  }
+  // A part of a file that changed since the client's copy would not fit it.
+  if (!range_still_valid(soup_message_headers_get_one(request, "If-Range"), http_date(request, "If-Range"), validators))
+    range_header = nullptr;
+
   g_autoptr(GBytes) whole = st.st_size < kMapThreshold ? read_all(file.fd, st.st_size) : map_all(file.fd);
   if (!whole) {
     respond_with_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR);
@@ -69,11 +97,9 @@ void respond_with_file(SoupServerMessage* msg, const std::string& path, const ch
   }
   const std::uint64_t size = g_bytes_get_size(whole);
 
-  SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
   const ByteRange range = parse_byte_range(range_header, size);
 
   soup_message_headers_replace(response, "Accept-Ranges", "bytes");
-  soup_message_headers_replace(response, "Cache-Control", cache_control);
   soup_message_headers_replace(response, "X-Content-Type-Options", "nosniff");
   SoupMessageBody* body = soup_server_message_get_response_body(msg);
 

@@ -8,6 +8,7 @@
 
 #include "file_response.h"
 #include "log.h"
+#include "metrics.h"
 #include "range_playlist.h"
 
 namespace dvr {
@@ -92,9 +93,20 @@ std::string join_path(std::initializer_list<std::string> parts) {
 }  // namespace
 
 HttpServer::HttpServer(Options options)
-    : options_(std::move(options)), catalog_(options_.storage_dir), clips_(kMaxClips) {
+    : options_(std::move(options)),
+      auth_(options_.auth),
+      cors_(options_.cors_origins),
+      catalog_(options_.storage_dir),
+      clips_(kMaxClips) {
   server_ = soup_server_new("server-header", "stream-dvr", "raw-paths", TRUE, nullptr);
   soup_server_add_handler(server_, nullptr, &HttpServer::on_request, this, nullptr);
+  g_signal_connect(server_, "request-finished", G_CALLBACK(&HttpServer::on_request_finished), this);
+}
+
+void HttpServer::on_request_finished(SoupServer*, SoupServerMessage* msg, gpointer self) {
+  const guint status = soup_server_message_get_status(msg);
+  // A client that left before an answer has no status to count.
+  if (status >= 100 && status < 600) static_cast<HttpServer*>(self)->answered_[status]++;
 }
 
 HttpServer::~HttpServer() {
@@ -194,7 +206,43 @@ void HttpServer::serve_clip(SoupServerMessage* msg, const std::string& camera, G
   clips_.start(msg, ClipRequest{catalog_.folder(camera), {chosen.begin(), chosen.end()}, *range});
 }
 
+bool HttpServer::cross_origin(SoupServerMessage* msg) {
+  if (!cors_.enabled()) return false;
+  SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+  SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
+  // The answer depends on Origin whether or not this one is allowed: caches must know.
+  soup_message_headers_append(response, "Vary", "Origin");
+  const char* origin = soup_message_headers_get_one(request, "Origin");
+  if (!cors_.allows(origin)) return false;
+  soup_message_headers_replace(response, "Access-Control-Allow-Origin", origin);
+  soup_message_headers_replace(response, "Access-Control-Expose-Headers",
+                               "Content-Length, Content-Range, Content-Disposition, ETag, Last-Modified");
+  const bool preflight = std::strcmp(soup_server_message_get_method(msg), "OPTIONS") == 0 &&
+                         soup_message_headers_get_one(request, "Access-Control-Request-Method");
+  if (!preflight) return false;
+  // A preflight carries no credentials by design: it is answered before authentication.
+  soup_message_headers_replace(response, "Access-Control-Allow-Methods", "GET, HEAD");
+  soup_message_headers_replace(response, "Access-Control-Allow-Headers",
+                               "Authorization, Range, If-None-Match, If-Modified-Since, If-Range");
+  soup_message_headers_replace(response, "Access-Control-Max-Age", "600");
+  soup_message_headers_replace(response, "Cache-Control", "no-cache");
+  soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+  return true;
+}
+
+bool HttpServer::authenticate(SoupServerMessage* msg) {
+  const char* header = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+  if (auth_.allows(header)) return true;
+  SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
+  if (auth_.basic()) soup_message_headers_append(response, "WWW-Authenticate", "Basic realm=\"Stream DVR\", charset=\"UTF-8\"");
+  if (auth_.bearer()) soup_message_headers_append(response, "WWW-Authenticate", "Bearer realm=\"Stream DVR\"");
+  respond_with_status(msg, SOUP_STATUS_UNAUTHORIZED);
+  return false;
+}
+
 void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* query) {
+  if (cross_origin(msg)) return;
+  if (!authenticate(msg)) return;
   SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
   std::optional<std::string> range;
   if (const char* r = soup_message_headers_get_one(request, "Range")) range = r;
@@ -226,6 +274,15 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* qu
     const std::string body = cameras_json(statuses());
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
     soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    return;
+  }
+
+  if (p.size() == 1 && p[0] == "metrics") {
+    const std::string body = render_metrics(statuses(), answered_, g_get_real_time());
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
+    soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY, body.data(),
+                                     body.size());
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
     return;
   }

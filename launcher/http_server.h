@@ -7,12 +7,15 @@
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "auth.h"
 #include "camera_status.h"
 #include "clip_stream.h"
+#include "cors.h"
 #include "preset.h"
 #include "recording_catalog.h"
 
@@ -26,6 +29,8 @@ class HttpServer {
     // Whether a camera of that name is configured now (a reload changes it).
     std::function<bool(const std::string&)> has_camera;
     std::function<std::vector<CameraStatus>()> statuses;
+    AuthSettings auth;
+    std::vector<std::string> cors_origins;
   };
 
   explicit HttpServer(Options options);
@@ -42,11 +47,20 @@ class HttpServer {
   // Every status with what the camera's journal says about its recording.
   std::vector<CameraStatus> statuses();
   std::optional<CameraStatus> status_of(const std::string& camera);
+  // Adds the CORS headers; true when msg was a preflight and is answered.
+  bool cross_origin(SoupServerMessage* msg);
+  // True when msg may go on; otherwise it is answered with 401.
+  bool authenticate(SoupServerMessage* msg);
   void serve_range_playlist(SoupServerMessage* msg, const std::string& camera, GHashTable* query);
   void serve_clip(SoupServerMessage* msg, const std::string& camera, GHashTable* query);
 
   Options options_;
   SoupServer* server_ = nullptr;
+  static void on_request_finished(SoupServer* server, SoupServerMessage* msg, gpointer self);
+
+  std::map<unsigned, std::uint64_t> answered_;  // by status code, for /metrics
+  Authenticator auth_;
+  CorsPolicy cors_;
   RecordingCatalog catalog_;
   ClipStreams clips_;
 };

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -155,9 +156,26 @@ const char* audio_words(AudioMode mode) {
   return "";
 }
 
+// Says how the server is guarded without showing any secret.
+std::string auth_words(const AuthSettings& auth) {
+  std::string out;
+  if (!auth.user.empty()) out = "HTTP Basic (user " + auth.user + ")";
+  if (!auth.token.empty()) out += (out.empty() ? "" : " or ") + std::string("bearer token from $") + auth.token_env;
+  return out.empty() ? "none" : out;
+}
+
+std::optional<std::string> open_server_warning(const Preset& preset) {
+  if (preset.listen.is_loopback() || preset.auth.enabled()) return std::nullopt;
+  return "warning: listening on " + preset.listen.to_string() +
+         " without authentication: anyone who reaches this address sees every camera; set auth-user and "
+         "auth-password-hash or auth-token-env in [server], or keep it on a trusted LAN";
+}
+
 int check(const Preset& preset, const std::string& storage, bool clock_overlay, const std::string& aac_encoder) {
   std::printf("preset %s: OK, %zu camera%s, storage %s, serving %s\n", preset.path.c_str(), preset.cameras.size(),
               preset.cameras.size() == 1 ? "" : "s", storage.c_str(), preset.listen.url().c_str());
+  std::printf("authentication: %s\n", auth_words(preset.auth).c_str());
+  if (auto warning = open_server_warning(preset)) std::printf("%s\n", warning->c_str());
   for (const auto& cam : preset.cameras) {
     const PipelineOptions opts = options_for(storage, cam.name, clock_overlay, aac_encoder);
     std::printf("\n# camera %s", cam.name.c_str());
@@ -257,7 +275,7 @@ struct Supervisor {
     }
     const Preset& next = *loaded.preset;
     if (next.listen.to_string() != preset.listen.to_string() || next.storage != preset.storage ||
-        next.web != preset.web)
+        next.web != preset.web || next.auth != preset.auth || next.cors_origins != preset.cors_origins)
       log_line("reload: changes in [server] take effect when the launcher restarts");
 
     std::vector<std::string> added, removed, changed;
@@ -356,7 +374,7 @@ int run(int argc, char** argv) {
       "A bare preset name is looked up as NAME.ini in the presets folder (" DATADIR
       "/presets; run from the build folder: " SOURCE_DIR "/presets first).\n"
       "SIGHUP reloads the preset: added cameras start, removed ones stop, changed ones restart.\n"
-      "The HTTP server has no authentication: keep it on a trusted LAN or behind a reverse proxy.\n");
+      "Authentication (HTTP Basic, bearer token) and CORS are set in the preset's [server] section.\n");
   g_autoptr(GError) err = nullptr;
   if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
     g_printerr("dvr-launcher: %s (try --help)\n", err->message);
@@ -434,7 +452,8 @@ int run(int argc, char** argv) {
                        std::vector<CameraStatus> out;
                        for (const auto& cam : supervisor.cameras) out.push_back(cam->status());
                        return out;
-                     }});
+                     },
+                     preset.auth, preset.cors_origins});
   if (!server.listen(preset.listen, why)) {
     g_printerr("dvr-launcher: %s\n", why.c_str());
     return 1;
@@ -442,9 +461,8 @@ int run(int argc, char** argv) {
   log_line("preset " + preset.path + ": " + std::to_string(preset.cameras.size()) + " camera(s), recording into " +
            storage);
   log_line("serving " + preset.listen.url() + " (player files from " + web + ")");
-  if (!preset.listen.is_loopback())
-    log_line("warning: listening on " + preset.listen.to_string() +
-             ": this server has no authentication; keep it on a trusted LAN or put it behind nginx");
+  log_line(std::string("authentication: ") + auth_words(preset.auth));
+  if (auto warning = open_server_warning(preset)) log_line(*warning);
 
   const guint sigint = g_unix_signal_add(SIGINT, &Supervisor::on_signal, &supervisor);
   const guint sigterm = g_unix_signal_add(SIGTERM, &Supervisor::on_signal, &supervisor);

@@ -8,6 +8,9 @@
 #include <map>
 #include <set>
 
+#include "auth.h"
+#include "cors.h"
+
 namespace dvr {
 namespace {
 
@@ -21,7 +24,11 @@ const std::set<std::string> kPatterns = {
     "smpte100",   "bar",      "pinwheel",   "spokes",     "gradient",
     "colors",     "smpte-rp-219"};
 
-const std::set<std::string> kServerKeys = {"listen", "storage", "web"};
+const std::set<std::string> kServerKeys = {"listen",         "storage",            "web",
+                                           "auth-user",      "auth-password-hash", "auth-token-env",
+                                           "cors-origins"};
+// A bearer token shorter than this is guessable.
+constexpr std::size_t kMinTokenLength = 16;
 const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes", "stall-timeout",
                                         "auth-retry",       "audio"};
 const std::set<std::string> kCameraKeys = {"source",    "segment-duration", "window", "max-bytes",
@@ -170,6 +177,52 @@ std::optional<std::string> url_password(const std::string& url) {
   return url.substr(colon + 1, at - colon - 1);
 }
 
+void server_access(Reader& r, const std::string& group, Preset& preset) {
+  AuthSettings& auth = preset.auth;
+  const bool has_user = r.has(group, "auth-user"), has_hash = r.has(group, "auth-password-hash");
+  if (auto user = r.text(group, "auth-user")) {
+    if (user->find(':') != std::string::npos)
+      r.error(group, "auth-user", "must not contain ':' (HTTP Basic separates user and password with it)");
+    else
+      auth.user = *user;
+  }
+  if (auto hash = r.text(group, "auth-password-hash", true)) {
+    // Never quoted: a hash is not a password, but it helps to guess one.
+    if (!is_password_hash(*hash))
+      r.error(group, "auth-password-hash",
+              "not a crypt(3) password hash; make one with: openssl passwd -6 (it starts with $6$)");
+    else
+      auth.password_hash = *hash;
+  }
+  if (has_user && !has_hash)
+    r.error(group, "auth-password-hash", "missing: auth-user needs it (make one with: openssl passwd -6)");
+  if (has_hash && !has_user) r.error(group, "auth-user", "missing: auth-password-hash needs a user name");
+  if (auto var = r.text(group, "auth-token-env")) {
+    const char* token = g_getenv(var->c_str());
+    if (!token || !*token)
+      r.error(group, "auth-token-env", "environment variable " + *var + " is not set");
+    else if (std::strlen(token) < kMinTokenLength)
+      r.error(group, "auth-token-env", "the token in " + *var + " is too short (at least " +
+                                           std::to_string(kMinTokenLength) + " characters)");
+    else
+      auth.token = token, auth.token_env = *var;
+  }
+  if (auto origins = r.text(group, "cors-origins")) {
+    g_auto(GStrv) parts = g_strsplit(origins->c_str(), ",", -1);
+    bool bad = false;
+    for (char** p = parts; *p; ++p) {
+      const std::string item = trim(*p);
+      std::string why;
+      if (item.empty()) continue;
+      if (auto origin = parse_origin(item, why))
+        preset.cors_origins.push_back(*origin);
+      else
+        bad = true, r.error(group, "cors-origins", why);
+    }
+    if (preset.cors_origins.empty() && !bad) r.error(group, "cors-origins", "lists no origin");
+  }
+}
+
 void parse_camera(Reader& r, const std::string& group, const std::string& name, const Preset& preset,
                   CameraConfig& cam) {
   cam.name = name;
@@ -293,6 +346,10 @@ const char* to_string(VideoCodec codec) {
 bool DvrSettings::operator==(const DvrSettings& o) const {
   return segment_duration == o.segment_duration && window == o.window && max_bytes == o.max_bytes &&
          stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio;
+}
+
+bool AuthSettings::operator==(const AuthSettings& o) const {
+  return user == o.user && password_hash == o.password_hash && token == o.token && token_env == o.token_env;
 }
 
 bool TestSourceSettings::operator==(const TestSourceSettings& o) const {
@@ -427,8 +484,13 @@ PresetResult parse_preset(const std::string& text, const std::string& path) {
   for (gsize i = 0; i < n_groups; ++i) {
     const std::string group = groups[i];
     if (group == "server") {
-      for (const auto& key : r.keys(group))
-        if (!kServerKeys.count(key)) r.error(group, key, "unknown key (known: " + join(kServerKeys) + ")");
+      for (const auto& key : r.keys(group)) {
+        if (key == "auth-password")
+          r.error(group, key, "a plain password is not accepted: set auth-password-hash to the output of "
+                              "openssl passwd -6");
+        else if (!kServerKeys.count(key))
+          r.error(group, key, "unknown key (known: " + join(kServerKeys) + ")");
+      }
       if (auto listen = r.text(group, "listen")) {
         std::string why;
         if (auto addr = parse_listen(*listen, why))
@@ -438,6 +500,7 @@ PresetResult parse_preset(const std::string& text, const std::string& path) {
       }
       if (auto storage = r.text(group, "storage")) preset.storage = *storage;
       if (auto web = r.text(group, "web")) preset.web = *web;
+      server_access(r, group, preset);
     } else if (group == "dvr") {
       for (const auto& key : r.keys(group))
         if (!kDvrKeys.count(key)) r.error(group, key, "unknown key (known: " + join(kDvrKeys) + ")");

@@ -83,11 +83,25 @@ struct ListenAddress {
   bool is_loopback() const;
 };
 
+// [server] auth-*: who may use the HTTP server. Empty: anyone who reaches it.
+struct AuthSettings {
+  std::string user;           // HTTP Basic user, with password_hash
+  std::string password_hash;  // crypt(3), e.g. made by `openssl passwd -6`
+  std::string token;          // bearer token, resolved from auth-token-env; never printed
+  std::string token_env;      // the environment variable's name
+
+  bool enabled() const { return !user.empty() || !token.empty(); }
+  bool operator==(const AuthSettings& o) const;
+  bool operator!=(const AuthSettings& o) const { return !(*this == o); }
+};
+
 struct Preset {
   std::string path;                  // the file it came from, for messages
   ListenAddress listen;
   std::string storage = "recordings";  // relative to the current directory
   std::string web;                   // empty: the default player folder
+  AuthSettings auth;
+  std::vector<std::string> cors_origins;  // normalized; empty: no cross-origin access
   DvrSettings dvr;
   std::vector<CameraConfig> cameras;
 };

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { existsSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLauncher, waitFor, freePort } from '../lib/launcher.mjs';
 
@@ -46,13 +46,14 @@ async function playlist(cam = 'cam1') {
 
 // Sends the request line exactly as written: fetch() would normalise "..",
 // "%2e" and backslashes before they ever reach the server.
-function rawRequest(path, method = 'GET') {
+function rawRequest(path, method = 'GET', headers = {}) {
   return new Promise((resolve, reject) => {
     const sock = connect(launcher.port, '127.0.0.1');
     const chunks = [];
     sock.setTimeout(5000, () => sock.destroy(new Error(`no answer to ${method} ${path}`)));
     sock.on('connect', () =>
-      sock.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${launcher.port}\r\nConnection: close\r\n\r\n`));
+      sock.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${launcher.port}\r\nConnection: close\r\n` +
+        Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n'));
     sock.on('data', (d) => chunks.push(d));
     sock.on('error', reject);
     sock.on('end', () => {
@@ -183,7 +184,7 @@ test('a missing file or an unknown camera gives 404', async () => {
   }
 });
 
-test('nothing outside the recordings, and no hidden or index file, is ever served', async () => {
+test('no hostile path reaches a file outside the recordings, a link, a hidden, temporary or index file', async () => {
   const hostile = [
     '/hls/cam1/../../etc/passwd',
     '/hls/cam1/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
@@ -203,14 +204,135 @@ test('nothing outside the recordings, and no hidden or index file, is ever serve
     '/vendor/%2e%2e/%2e%2e/package.json',
     '/package.json',
     '/node_modules/video.js/package.json',
+    // encoded and double-encoded dots and separators
+    '/hls/cam1/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/hls/cam1/%252e%252e%252f%252e%252e%252fetc%252fpasswd',
+    '/hls/%252e%252e/etc/passwd',
+    '/hls/cam1/%2E%2E/%2E%2E/%2E%2E/etc/passwd',
+    '/hls/cam1%2f..%2f..%2fetc/passwd',
+    '/hls/cam1/..%2f..%2f..%2fetc%2fpasswd',
+    '/hls/cam1/.%2e/.%2e/.%2e/etc/passwd',
+    '/vendor/..%2f..%2f..%2fpackage.json',
+    // backslashes, raw and encoded
+    '/hls/cam1/..\\live.m3u8',
+    '/hls/cam1\\..\\..\\etc\\passwd',
+    '/hls/cam1/..%5clive.m3u8',
+    '/hls/cam1/%5c%5c127.0.0.1%5cshare',
+    // NUL and other control bytes
+    '/hls/cam1/live.m3u8%00',
+    '/hls/cam1/%00/../../etc/passwd',
+    '/hls/cam1/seg-0000000000.ts%00.m3u8',
+    '/hls/cam1/live.m3u8%0a',
+    '/hls/cam1/live%0d%0aX-Injected:%20yes.m3u8',
+    // hidden, journal, temporary and playlist-temporary names
+    '/hls/cam1/.live.m3u8.tmp',
+    '/hls/cam1/.index.journal.tmp',
+    '/hls/cam1/.seg-1-0.part',
+    '/hls/cam1/%2eindex.journal',
+    '/hls/cam1/index.journal%00.ts',
+    '/hls/cam1/.',
+    '/hls/cam1/..',
+    '/hls/cam1/%2e',
+    // absolute paths and absolute-form targets
+    '//etc/passwd',
+    '/hls/cam1//etc/passwd',
+    '/hls/cam1/%2fetc%2fpasswd',
+    '/hls//etc/passwd',
+    'http://127.0.0.1/../../etc/passwd',
+    '/etc/passwd',
+    '/hls/cam1/file:%2f%2f%2fetc%2fpasswd',
+    // overlong names
+    `/hls/cam1/${'a'.repeat(300)}.ts`,
+    `/hls/cam1/seg-${'0'.repeat(5000)}.ts`,
+    `/${'x'.repeat(8000)}.html`,
+    // unicode look-alikes and overlong UTF-8
+    '/hls/cam1/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
+    '/hls/cam1/%e2%80%a4%e2%80%a4/live.m3u8',
+    '/hls/cam1/%ef%bc%8e%ef%bc%8e%ef%bc%8fetc%ef%bc%8fpasswd',
+    '/hls/cam1/%e2%88%95etc%e2%88%95passwd',
+    '/hls/cam1/live%e2%80%8b.m3u8',
+    '/hls/ca%cc%81m1/live.m3u8',
+    '/hls/CAM1/live.m3u8',
+    // symlinks placed in a camera folder, and a camera folder that is one
+    '/hls/cam1/evil.m3u8',
+    '/hls/cam1/seg-9999999998.ts',
+    '/hls/cam1/sub/live.m3u8',
+    '/hls/cam1/linked.m3u8',
+    '/hls/cam3/passwd',
+    '/hls/cam3/live.m3u8',
   ];
+  // Links a careless or hostile process could leave in the storage.
+  const folder = join(launcher.storage, 'cam1');
+  symlinkSync('/etc/passwd', join(folder, 'evil.m3u8'));
+  symlinkSync('/etc/passwd', join(folder, 'seg-9999999998.ts'));
+  symlinkSync('/etc', join(folder, 'sub'));
+  symlinkSync(join(folder, 'live.m3u8'), join(folder, 'linked.m3u8'));
+  symlinkSync('/etc', join(launcher.storage, 'cam3'));
   // Hidden temporaries exist while a segment is being written: ask for a real one.
   const hidden = readdirSync(join(launcher.storage, 'cam1')).find((f) => f.startsWith('.'));
   if (hidden) hostile.push(`/hls/cam1/${hidden}`);
   for (const path of hostile) {
     const r = await rawRequest(path);
-    assert.ok(r.status >= 400 && r.status < 500, `${path} gave ${r.status}`);
-    assert.doesNotMatch(r.body.toString('latin1'), /root:|"name":/, path);
+    assert.ok([400, 404].includes(r.status), `${path} gave ${r.status}`);
+    assert.doesNotMatch(r.body.toString('latin1'), /root:|"name":|#EXTM3U/, path);
+    assert.doesNotMatch(r.head, /x-injected/i, path);
+  }
+  for (const name of ['evil.m3u8', 'seg-9999999998.ts', 'sub', 'linked.m3u8']) rmSync(join(folder, name));
+  rmSync(join(launcher.storage, 'cam3'));
+});
+
+test('files carry ETag and Last-Modified, and a matching condition gives 304 without a body', async () => {
+  const seg = await latestSegment();
+  const first = await fetch(seg.url);
+  await first.arrayBuffer();
+  const etag = first.headers.get('etag');
+  const lastModified = first.headers.get('last-modified');
+  assert.match(etag, /^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/);
+  assert.equal(new Date(lastModified).getTime(), Math.floor(statSync(seg.file).mtimeMs / 1000) * 1000);
+
+  for (const headers of [{ 'If-None-Match': etag }, { 'If-None-Match': `"x", W/${etag}` }, { 'If-None-Match': '*' },
+    { 'If-Modified-Since': lastModified }, { 'If-Modified-Since': new Date(Date.now() + 60000).toUTCString() }]) {
+    const r = await rawRequest(`/hls/cam1/${seg.name}`, 'GET', headers);
+    assert.equal(r.status, 304, JSON.stringify(headers));
+    assert.equal(r.body.length, 0);
+    assert.match(r.head, new RegExp(`etag: ${etag}`, 'i'));
+    assert.match(r.head, /cache-control: .*immutable/i);
+  }
+  for (const headers of [{ 'If-None-Match': '"other"' }, { 'If-Modified-Since': 'Sat, 01 Jan 2000 00:00:00 GMT' },
+    // If-None-Match wins over a matching If-Modified-Since.
+    { 'If-None-Match': '"other"', 'If-Modified-Since': lastModified }]) {
+    const r = await fetch(seg.url, { headers });
+    assert.equal(r.status, 200, JSON.stringify(headers));
+    await r.arrayBuffer();
+  }
+  // The live playlist is replaced, never edited: a new segment is a new ETag.
+  const before = await fetch(`${launcher.url}/hls/cam1/live.m3u8`);
+  const tag = before.headers.get('etag');
+  const text = await before.text();
+  const same = await fetch(`${launcher.url}/hls/cam1/live.m3u8`, { headers: { 'If-None-Match': tag } });
+  assert.ok(same.status === 304 || (await same.text()) !== text);
+  await waitFor('a new segment', async () => (await playlist()) !== text, 10000);
+  const changed = await fetch(`${launcher.url}/hls/cam1/live.m3u8`, { headers: { 'If-None-Match': tag } });
+  assert.equal(changed.status, 200);
+  assert.notEqual(changed.headers.get('etag'), tag);
+  await changed.arrayBuffer();
+});
+
+test('If-Range keeps a Range only while the file is the one the client has', async () => {
+  const seg = await latestSegment();
+  const file = readFileSync(seg.file);
+  const head = await fetch(seg.url, { method: 'HEAD' });
+  const etag = head.headers.get('etag');
+  const lastModified = head.headers.get('last-modified');
+  for (const ifRange of [etag, lastModified]) {
+    const r = await fetch(seg.url, { headers: { Range: 'bytes=10-19', 'If-Range': ifRange } });
+    assert.equal(r.status, 206, ifRange);
+    assert.ok(Buffer.from(await r.arrayBuffer()).equals(file.subarray(10, 20)));
+  }
+  for (const ifRange of ['"stale"', `W/${etag}`, 'Sat, 01 Jan 2000 00:00:00 GMT']) {
+    const r = await fetch(seg.url, { headers: { Range: 'bytes=10-19', 'If-Range': ifRange } });
+    assert.equal(r.status, 200, ifRange);
+    assert.equal(Buffer.from(await r.arrayBuffer()).length, file.length);
   }
 });
 

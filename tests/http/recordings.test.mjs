@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLauncher, waitFor, sleep } from '../lib/launcher.mjs';
@@ -246,4 +246,76 @@ test('a client that leaves mid-clip frees its place: later clips still come', as
     return res.status === 200 ? res : (await res.arrayBuffer(), false);
   }, 10000);
   assert.ok((await r.arrayBuffer()).byteLength > 1000);
+});
+
+test('/metrics parses as Prometheus text with each camera counter, its state and requests by status', async () => {
+  const r = await fetch(`${launcher.url}/metrics`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+  const samples = new Map();
+  const types = new Map();
+  for (const line of (await r.text()).split('\n')) {
+    if (!line) continue;
+    const meta = /^# (HELP|TYPE) ([a-z_]+) (.+)$/.exec(line);
+    if (meta) {
+      if (meta[1] === 'TYPE') types.set(meta[2], meta[3]);
+      continue;
+    }
+    const m = /^([a-z_]+)(?:\{((?:[a-z_]+="[^"\\]*",?)*)\})? (-?[0-9.e+]+)$/.exec(line);
+    assert.ok(m, `not a sample line: ${line}`);
+    assert.ok(types.has(m[1]), `${m[1]} has no TYPE before its samples`);
+    samples.set(`${m[1]}{${m[2] ?? ''}}`, Number(m[3]));
+  }
+  const cam1 = (name, extra = '') => samples.get(`${name}{camera="cam1"${extra}}`);
+  assert.equal(types.get('dvr_camera_bytes_written_total'), 'counter');
+  assert.ok(cam1('dvr_camera_bytes_written_total') > 10000);
+  assert.ok(cam1('dvr_camera_segments_written_total') >= 4);
+  assert.equal(cam1('dvr_camera_reconnects_total'), 0);
+  assert.equal(cam1('dvr_camera_state', ',state="recording"'), 1);
+  for (const state of ['starting', 'reconnecting', 'unauthorized', 'error', 'stopping', 'stopped'])
+    assert.equal(cam1('dvr_camera_state', `,state="${state}"`), 0, state);
+  assert.ok(cam1('dvr_camera_bitrate_bits_per_second') > 0);
+  const age = cam1('dvr_camera_newest_segment_age_seconds');
+  assert.ok(age >= -1 && age < 10, `age ${age}`);
+  assert.ok(samples.get('dvr_http_requests_total{code="200"}') > 5);
+  assert.ok(samples.get('dvr_http_requests_total{code="400"}') >= 1);
+});
+
+test('many viewers fetching segments at once do not stall the recording', async () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const get = (path) => new Promise((resolve, reject) => {
+    request(`${launcher.url}${path}`, { agent }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve(res.statusCode));
+    }).on('error', reject).end();
+  });
+  const startText = await live();
+  const seqOf = (name) => Number(/(\d+)\.ts$/.exec(name)[1]);
+  const firstNew = seqOf(listed(startText).at(-1)) + 1;
+  const deadline = Date.now() + 5000;
+  let served = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (Date.now() < deadline) {
+      const names = listed(await live());
+      const status = await get(`/hls/cam1/${names[Math.floor(Math.random() * names.length)]}`);
+      // A segment may leave the disk between the playlist and the request.
+      assert.ok(status === 200 || status === 404, `status ${status}`);
+      served += status === 200;
+    }
+  }));
+  agent.destroy();
+  assert.ok(served > 50, `only ${served} segments served`);
+
+  const text = await live();
+  const entries = [...text.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:([\d.]+),\n(seg-\d+\.ts)/g)]
+    .map(([, date, extinf, name]) => ({ start: Date.parse(date), duration: Number(extinf) * 1000, seq: seqOf(name) }))
+    .filter((e) => e.seq >= firstNew - 1);
+  // Five seconds of 1 s segments: at least three new ones, back to back.
+  assert.ok(entries.length >= 4, text);
+  for (let i = 1; i < entries.length; i++) {
+    assert.equal(entries[i].seq, entries[i - 1].seq + 1);
+    const hole = entries[i].start - (entries[i - 1].start + entries[i - 1].duration);
+    assert.ok(Math.abs(hole) < 300, `a hole of ${hole} ms before ${entries[i].seq}`);
+  }
+  assert.equal(text.match(/#EXT-X-DISCONTINUITY\n/g).length, 1, 'only the restart of before() is marked');
 });

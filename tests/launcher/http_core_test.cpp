@@ -1,9 +1,10 @@
 // The parts of the HTTP server that decide what a client gets: byte ranges
-// and the JSON of /api/cameras.
+// and the JSON of /api/cameras, conditional requests.
 #include <catch2/catch.hpp>
 
 #include "byte_range.h"
 #include "camera_status.h"
+#include "conditional.h"
 
 using namespace dvr;
 using Kind = ByteRange::Kind;
@@ -100,4 +101,26 @@ TEST_CASE("the camera API gives the recorded range and its gaps, null and empty 
                                    "{\"start\": \"2023-11-14T22:13:30.000Z\", \"end\": \"2023-11-14T22:13:32.345Z\"}, "
                                    "{\"start\": \"2023-11-14T22:13:40.000Z\", \"end\": \"2023-11-14T22:13:41.000Z\"}]}"));
   CHECK_THAT(json, Catch::Contains("\"range\": null, \"gaps\": []}"));
+}
+
+TEST_CASE("a matching validator makes a 304; a changed file makes a Range fall back to the whole", "[conditional]") {
+  const Validators v = validators_for(0x1234, 1000, 1700000000123456789);
+  CHECK(v.etag == "\"1234-3e8-17979cfe3d85cd15\"");
+  CHECK(v.mtime_s == 1700000000);
+  CHECK(is_not_modified(v.etag.c_str(), std::nullopt, v));
+  CHECK(is_not_modified(("\"a\", W/" + v.etag).c_str(), std::nullopt, v));
+  CHECK(is_not_modified("*", std::nullopt, v));
+  CHECK_FALSE(is_not_modified("\"a\"", std::nullopt, v));
+  CHECK_FALSE(is_not_modified("\"a\"", 1700000000, v));  // If-None-Match wins
+  CHECK(is_not_modified(nullptr, 1700000000, v));
+  CHECK_FALSE(is_not_modified(nullptr, 1699999999, v));
+  CHECK_FALSE(is_not_modified(nullptr, std::nullopt, v));
+
+  CHECK(range_still_valid(nullptr, std::nullopt, v));
+  CHECK(range_still_valid(v.etag.c_str(), std::nullopt, v));
+  CHECK_FALSE(range_still_valid(("W/" + v.etag).c_str(), std::nullopt, v));
+  CHECK_FALSE(range_still_valid("\"old\"", std::nullopt, v));
+  CHECK(range_still_valid("Tue, 14 Nov 2023 22:13:20 GMT", 1700000000, v));
+  CHECK_FALSE(range_still_valid("Tue, 14 Nov 2023 22:13:19 GMT", 1699999999, v));
+  CHECK_FALSE(range_still_valid("garbage", std::nullopt, v));
 }

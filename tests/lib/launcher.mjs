@@ -79,7 +79,9 @@ export async function startLauncher(presetText, { extraArgs = [], env = {}, stor
     await waitFor('the launcher to answer /api/cameras', async () => {
       if (proc.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
       const r = await fetch(`${url}/api/cameras`);
-      return r.ok;
+      await r.arrayBuffer();
+      // 401: up, and guarded by the preset's authentication.
+      return r.ok || r.status === 401;
     }, 15000);
   } catch (e) {
     await handle.stop();
