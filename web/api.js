@@ -1,5 +1,11 @@
 // The launcher's HTTP API as the player uses it.
+import { cameraCodec } from './camera-state.js';
 import { fromIso, toIso } from './clock.js';
+
+// The codec each camera last recorded in: video_path names it only while the
+// camera records, and a reconnecting H.265 camera must not be handed to the
+// player in the meantime.
+const lastCodec = new Map();
 
 // GET /api/cameras, with the recorded range and gaps turned into ms (null
 // where the launcher does not give them).
@@ -9,6 +15,7 @@ export async function fetchCameras() {
   const cameras = await response.json();
   return cameras.map((c) => ({
     ...c,
+    codec: rememberCodec(c),
     rangeStart: c.range ? fromIso(c.range.start) : null,
     rangeEnd: c.range ? fromIso(c.range.end) : null,
     gapList: Array.isArray(c.gaps)
@@ -31,4 +38,10 @@ export async function playlistReady(camera) {
 export function clipUrl(name, startMs, endMs) {
   const q = new URLSearchParams({ start: toIso(startMs), end: toIso(endMs) });
   return `/api/cameras/${encodeURIComponent(name)}/clip.mp4?${q}`;
+}
+
+function rememberCodec(camera) {
+  const codec = cameraCodec(camera);
+  if (codec) lastCodec.set(camera.name, codec);
+  return codec || lastCodec.get(camera.name) || null;
 }

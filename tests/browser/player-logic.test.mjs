@@ -14,6 +14,7 @@ import {
   cameraCodec, codecProblemText, isTrouble, waitingText,
 } from '../../web/camera-state.js';
 import { badgeState } from '../../web/badge.js';
+import { clipUrl, fetchCameras } from '../../web/api.js';
 
 // A local time on a given day, built the way the player reads typed times.
 function local(y, mo, d, h, mi, s = 0) {
@@ -179,5 +180,28 @@ describe('what the page says about a camera', () => {
     assert.deepEqual(badgeState({ ready: false }), { mode: 'none', text: '—' });
     assert.deepEqual(badgeState({ ready: true, atLive: true, behind: 1 }), { mode: 'live', text: 'LIVE' });
     assert.deepEqual(badgeState({ ready: true, atLive: false, behind: 65 }), { mode: 'dvr', text: 'DVR -01:05' });
+  });
+
+  test('a camera that recorded H.265 is still known as H.265 while it reconnects', async () => {
+    const answers = [
+      [{ name: 'porch', state: 'recording', video_path: 'rtspsrc ! rtph265depay ! dvrsink', range: null, gaps: [] }],
+      [{ name: 'porch', state: 'reconnecting', video_path: null, range: { start: '2024-05-01T12:00:00.000Z', end: '2024-05-01T12:01:00.500Z' }, gaps: [] }],
+    ];
+    const saved = globalThis.fetch;
+    globalThis.fetch = async () => ({ ok: true, json: async () => answers.shift() });
+    try {
+      assert.equal((await fetchCameras())[0].codec, 'h265');
+      const [later] = await fetchCameras();
+      assert.equal(later.codec, 'h265');
+      assert.match(codecProblemText(later), /porch sends H\.265/);
+      assert.equal(later.rangeEnd - later.rangeStart, 60500);
+    } finally {
+      globalThis.fetch = saved;
+    }
+  });
+
+  test('a clip URL names the camera and the range in UTC', () => {
+    assert.equal(clipUrl('door', Date.UTC(2024, 4, 1, 12, 0, 0), Date.UTC(2024, 4, 1, 12, 0, 30)),
+      '/api/cameras/door/clip.mp4?start=2024-05-01T12%3A00%3A00.000Z&end=2024-05-01T12%3A00%3A30.000Z');
   });
 });
