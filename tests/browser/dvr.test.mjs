@@ -1,7 +1,8 @@
 // The player as a DVR, against one launcher recording two test cameras: the
 // grid plays both; in one camera's view, go to a typed clock time, the
-// timeline, keyboard, +10s and speed, a clip downloaded through the page, a
-// phone-sized screen, and the gap a restart of the launcher leaves.
+// timeline (click, drag, Shift-drag), keyboard, +10s and speed, a clip
+// downloaded through the page, a phone-sized screen, and the gap a restart of
+// the launcher leaves.
 //
 //   cd tests && node --test browser/dvr.test.mjs
 import { describe, test, before, after } from 'node:test';
@@ -204,6 +205,49 @@ describe('the player as a DVR', () => {
       // It starts at the keyframe at or before From: up to one GOP (1 s) longer.
       const duration = Number(probe.format.duration);
       assert.ok(duration >= 12 - 0.2 && duration <= 12 + 1 + 0.2, `clip is ${duration} s long`);
+    }));
+
+  test('dragging on the timeline seeks where it is let go; Shift-drag picks the clip range', { timeout: 60000 },
+    () => withLauncherLog(launcher, async () => {
+      await page.keyboard.press('l');
+      await waitForBadge(page, /^LIVE$/);
+      const box = await page.locator('#timeline .tl-track').boundingBox();
+      const y = box.y + box.height / 2;
+      const at = (f) => box.x + f * box.width;
+
+      let cam = await recorded(launcher);
+      await page.mouse.move(at(0.2), y);
+      await page.mouse.down();
+      await page.mouse.move(at(0.45), y, { steps: 5 });
+      await page.mouse.move(at(0.6), y, { steps: 5 });
+      await page.mouse.up();
+      const expected = cam.start + 0.6 * (cam.end - cam.start);
+      await waitForBadge(page, /^DVR /);
+      await waitForSeekDone(page);
+      const view = await readView(page);
+      const slack = SEGMENT_S * 1000 + 0.6 * 3000 + 1500;
+      assert.ok(Math.abs(view.clock - expected) <= slack,
+        `let go at ${new Date(expected).toISOString()}, shown ${new Date(view.clock).toISOString()}`);
+
+      cam = await recorded(launcher);
+      await page.keyboard.down('Shift');
+      await page.mouse.move(at(0.3), y);
+      await page.mouse.down();
+      await page.mouse.move(at(0.5), y, { steps: 5 });
+      await page.mouse.up();
+      await page.keyboard.up('Shift');
+      const fields = await page.evaluate(() => [document.getElementById('clip-from').value, document.getElementById('clip-to').value]);
+      const want = [cam.start + 0.3 * (cam.end - cam.start), cam.start + 0.5 * (cam.end - cam.start)];
+      const seconds = (t) => t.split(':').reduce((a, n) => a * 60 + Number(n), 0);
+      const wantText = await Promise.all(want.map((t) => clockText(page, t)));
+      for (let i = 0; i < 2; i++) {
+        assert.ok(Math.abs(seconds(fields[i]) - seconds(wantText[i])) <= 3, `clip fields ${fields}, expected about ${wantText}`);
+      }
+      assert.equal(await page.locator('#timeline .tl-selection').isVisible(), true, 'the selection shows on the timeline');
+      assert.equal(await page.locator('#clip').evaluate((d) => d.open), true, 'the clip form opens');
+      // Selecting does not move the picture.
+      const after = await readView(page);
+      assert.ok(Math.abs(after.clock - view.clock) < 15000, 'Shift-drag did not seek');
     }));
 
   test('on a phone-sized screen nothing overflows and every control is reachable and named', { timeout: 60000 },
