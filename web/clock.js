@@ -65,18 +65,6 @@ export function formatBehind(seconds) {
   return h ? `-${h}:${mmss}` : `-${mmss}`;
 }
 
-// A length of time in words for messages: "45 s", "3 min 5 s", "2 h 10 min".
-export function formatLength(seconds) {
-  const total = Math.max(0, Math.round(seconds));
-  if (total < 60) return `${total} s`;
-  if (total < 3600) {
-    const s = total % 60;
-    return `${Math.floor(total / 60)} min${s ? ` ${s} s` : ''}`;
-  }
-  const m = Math.floor((total % 3600) / 60);
-  return `${Math.floor(total / 3600)} h${m ? ` ${m} min` : ''}`;
-}
-
 // ISO 8601 UTC with milliseconds, as the API takes and gives it.
 export function toIso(ms) {
   return new Date(ms).toISOString();

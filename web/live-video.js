@@ -56,16 +56,6 @@ export function placedSegments(player) {
   })));
 }
 
-// Every listed segment with its wall-clock span, placed on the media timeline
-// or not: what the timeline shows when the API gives no range.
-export function listedSegments(player) {
-  const media = mediaPlaylist(player);
-  if (!media || !media.segments) return [];
-  return media.segments
-    .filter((s) => s.dateTimeObject)
-    .map((s) => ({ start: 0, end: s.duration, date: s.dateTimeObject.getTime() }));
-}
-
 // Muted so that browsers allow playback without a click. Resolves to false
 // when the browser still refuses (then a person has to press play).
 export async function startPlaying(player) {

@@ -13,6 +13,7 @@ const STALL_NOTICE_MS = 4000;   // no progress this long: explain it on screen
 const STALL_RELOAD_MS = 15000;  // no progress this long: reload the playlist
 const RETRY_AFTER_ERROR_MS = 3000;
 const DEFAULT_CLIP_S = 60;
+const MAX_CLIP_S = 3600;      // the launcher refuses longer clips
 
 export class SingleView {
   constructor(els) {
@@ -352,7 +353,10 @@ export class SingleView {
   }
 
   clipRange() {
-    if (this.selection) return this.selection;
+    if (this.selection) {
+      const { start, end } = this.selection;
+      return end - start > MAX_CLIP_S * 1000 ? { error: 'A clip is at most one hour long: select a shorter range.' } : this.selection;
+    }
     const span = this.recordedSpan();
     const from = parseClockTime(this.els.clipFrom.value);
     const to = parseClockTime(this.els.clipTo.value);
@@ -361,6 +365,7 @@ export class SingleView {
     const end = resolveClockTime(to, { start: span.start, end: span.end });
     if (!start.inside && !end.inside) return { error: 'Nothing is recorded between those times.' };
     if (end.time <= start.time) return { error: 'To must come after From.' };
+    if (end.time - start.time > MAX_CLIP_S * 1000) return { error: 'A clip is at most one hour long: choose a shorter range.' };
     return { start: start.time, end: end.time };
   }
 

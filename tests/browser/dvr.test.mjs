@@ -188,15 +188,26 @@ describe('the player as a DVR', () => {
       assert.ok(Math.abs(length - expected) <= 3, `defaults ${defaults}, ${expected} s expected`);
 
       const start = Math.floor((cam.end - 25000) / 1000) * 1000;
+      // A reversed or too long range is refused on the page, with the reason.
+      const download = page.getByRole('button', { name: 'Download MP4' });
+      await from.fill(await clockText(page, start + 5000));
+      await to.fill(await clockText(page, start));
+      await download.click();
+      await page.locator('#output').getByText('To must come after From.').waitFor({ timeout: 5000 });
+      await from.fill(await clockText(page, cam.start - 2 * 3600000));
+      await to.fill(await clockText(page, cam.end));
+      await download.click();
+      await page.locator('#output').getByText(/^A clip is at most one hour long/).waitFor({ timeout: 5000 });
+
       await from.fill(await clockText(page, start));
       await to.fill(await clockText(page, start + 12000));
-      const [download] = await Promise.all([
+      const [saved] = await Promise.all([
         page.waitForEvent('download', { timeout: 60000 }),
-        page.getByRole('button', { name: 'Download MP4' }).click(),
+        download.click(),
       ]);
-      assert.match(download.suggestedFilename(), /^cam1-\d{8}-\d{6}Z\.mp4$/);
+      assert.match(saved.suggestedFilename(), /^cam1-\d{8}-\d{6}Z\.mp4$/);
       const file = join(launcher.dir, 'clip.mp4');
-      await download.saveAs(file);
+      await saved.saveAs(file);
       const { stdout } = await promisify(execFile)('ffprobe',
         ['-v', 'error', '-show_entries', 'format=format_name,duration:stream=codec_name', '-of', 'json', file]);
       const probe = JSON.parse(stdout);
