@@ -1,7 +1,8 @@
 // One camera: the video, the LIVE/DVR badge and clock, the timeline of the
 // recorded window, jumps, go to time, speed and the clip download.
-import { clipUrl, playlistReady } from './api.js';
+import { playlistReady } from './api.js';
 import { badgeState, renderBadge, renderClock } from './badge.js';
+import { ClipForm } from './clip-form.js';
 import { codecProblemText, isTrouble, waitingText } from './camera-state.js';
 import { formatClock, parseClockTime, resolveClockTime } from './clock.js';
 import { createLivePlayer, mediaPlaylist, placedSegments, startPlaying } from './live-video.js';
@@ -12,8 +13,6 @@ const TICK_MS = 250;            // badge, clock, timeline and stall watchdog ref
 const STALL_NOTICE_MS = 4000;   // no progress this long: explain it on screen
 const STALL_RELOAD_MS = 15000;  // no progress this long: reload the playlist
 const RETRY_AFTER_ERROR_MS = 3000;
-const DEFAULT_CLIP_S = 60;
-const MAX_CLIP_S = 3600;      // the launcher refuses longer clips
 
 export class SingleView {
   constructor(els) {
@@ -28,8 +27,6 @@ export class SingleView {
     this.autoplayBlocked = false;
     this.recorderDown = false;
     this.targetDuration = 2;
-    this.selection = null;   // clip range chosen on the timeline { start, end } (ms)
-    this.clipEdited = false; // the person typed a clip range: keep it
 
     this.player = createLivePlayer(els.video, { liveTolerance: this.liveTolerance() });
     // Our own timeline and Live button replace Video.js's seek bar and LIVE button.
@@ -39,8 +36,9 @@ export class SingleView {
 
     this.timeline = new TimelineView(els.timeline, {
       onSeek: (t) => this.seekToWall(t),
-      onSelect: (range) => this.select(range),
+      onSelect: (range) => this.clip.select(range),
     });
+    this.clip = new ClipForm(els, this);
     this.wire();
     setInterval(() => this.tick(), TICK_MS);
   }
@@ -64,18 +62,6 @@ export class SingleView {
     });
     els.speed.addEventListener('change', () => player.playbackRate(Number(els.speed.value)));
     player.on('ratechange', () => { els.speed.value = String(player.playbackRate()); });
-    for (const input of [els.clipFrom, els.clipTo]) {
-      input.addEventListener('input', () => {
-        this.clipEdited = true;
-        this.selection = null;
-      });
-    }
-    els.clipFromHere.addEventListener('click', () => this.markClip('from'));
-    els.clipToHere.addEventListener('click', () => this.markClip('to'));
-    els.clipForm.addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.downloadClip();
-    });
     document.addEventListener('keydown', (e) => this.shortcut(e));
 
     player.on('error', () => {
@@ -105,10 +91,7 @@ export class SingleView {
     this.name = name;
     this.camera = null;
     this.retryAt = 0;
-    this.selection = null;
-    this.clipEdited = false;
-    this.els.clipFrom.value = '';
-    this.els.clipTo.value = '';
+    this.clip.reset();
     this.setOutput('');
     this.unload();
     this.showMessage(`Waiting for camera ${name}…`);
@@ -257,9 +240,9 @@ export class SingleView {
       span: span.start !== null ? { start: span.start, end: span.end } : null,
       gaps: span.gaps,
       position: shown,
-      selection: this.selection,
+      selection: this.clip.selection,
     });
-    this.defaultClipRange(span);
+    this.clip.update(span);
   }
 
   // ---- moving around ---------------------------------------------------------
@@ -323,62 +306,6 @@ export class SingleView {
     else if (e.key === 'l' || e.key === 'L') this.goLive();
     else return;
     e.preventDefault();
-  }
-
-  // ---- clip download ---------------------------------------------------------
-
-  select(range) {
-    this.selection = range;
-    this.clipEdited = false;
-    this.els.clipFrom.value = formatClock(range.start);
-    this.els.clipTo.value = formatClock(range.end);
-    this.els.clipDetails.open = true;
-  }
-
-  markClip(which) {
-    const shown = this.shownWallClock();
-    if (shown === null) return;
-    this.clipEdited = true;
-    this.selection = null;
-    (which === 'from' ? this.els.clipFrom : this.els.clipTo).value = formatClock(shown);
-  }
-
-  // Until a person picks a range, the clip is the last minute recorded.
-  defaultClipRange(span) {
-    if (this.clipEdited || this.selection || span.end === null) return;
-    const from = formatClock(Math.max(span.start, span.end - DEFAULT_CLIP_S * 1000));
-    const to = formatClock(span.end);
-    if (this.els.clipFrom.value !== from) this.els.clipFrom.value = from;
-    if (this.els.clipTo.value !== to) this.els.clipTo.value = to;
-  }
-
-  clipRange() {
-    if (this.selection) {
-      const { start, end } = this.selection;
-      return end - start > MAX_CLIP_S * 1000 ? { error: 'A clip is at most one hour long: select a shorter range.' } : this.selection;
-    }
-    const span = this.recordedSpan();
-    const from = parseClockTime(this.els.clipFrom.value);
-    const to = parseClockTime(this.els.clipTo.value);
-    if (!from || !to) return { error: 'Type From and To as HH:MM or HH:MM:SS.' };
-    const start = resolveClockTime(from, { start: span.start, end: span.end });
-    const end = resolveClockTime(to, { start: span.start, end: span.end });
-    if (!start.inside && !end.inside) return { error: 'Nothing is recorded between those times.' };
-    if (end.time <= start.time) return { error: 'To must come after From.' };
-    if (end.time - start.time > MAX_CLIP_S * 1000) return { error: 'A clip is at most one hour long: choose a shorter range.' };
-    return { start: start.time, end: end.time };
-  }
-
-  downloadClip() {
-    const range = this.clipRange();
-    if (range.error) return this.setOutput(range.error, true);
-    const link = document.createElement('a');
-    link.href = clipUrl(this.name, range.start, range.end);
-    link.download = '';
-    document.body.append(link);
-    link.click();
-    link.remove();
-    this.setOutput(`Downloading ${this.name} from ${formatClock(range.start)} to ${formatClock(range.end)}…`);
   }
 
   // ---- words on the page ---------------------------------------------------

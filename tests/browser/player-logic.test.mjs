@@ -15,6 +15,7 @@ import {
 } from '../../web/camera-state.js';
 import { badgeState } from '../../web/badge.js';
 import { clipUrl, fetchCameras } from '../../web/api.js';
+import { chooseClipRange, defaultClipFields } from '../../web/clip.js';
 
 // A local time on a given day, built the way the player reads typed times.
 function local(y, mo, d, h, mi, s = 0) {
@@ -203,5 +204,32 @@ describe('what the page says about a camera', () => {
   test('a clip URL names the camera and the range in UTC', () => {
     assert.equal(clipUrl('door', Date.UTC(2024, 4, 1, 12, 0, 0), Date.UTC(2024, 4, 1, 12, 0, 30)),
       '/api/cameras/door/clip.mp4?start=2024-05-01T12%3A00%3A00.000Z&end=2024-05-01T12%3A00%3A30.000Z');
+  });
+});
+
+describe('the clip range', () => {
+  const now = local(2024, 5, 1, 15, 0);
+  const span = { start: local(2024, 5, 1, 14, 0), end: now, now };
+
+  test('by default the last minute recorded, or all of it when less', () => {
+    assert.deepEqual(defaultClipFields(span), { from: '14:59:00', to: '15:00:00' });
+    assert.deepEqual(defaultClipFields({ start: local(2024, 5, 1, 14, 59, 40), end: now }), { from: '14:59:40', to: '15:00:00' });
+    assert.equal(defaultClipFields({ start: null, end: null }), null);
+  });
+
+  test('typed times become a range; a selection on the timeline wins over them', () => {
+    assert.deepEqual(chooseClipRange({ fromText: '14:30', toText: '14:31:30', span }),
+      { start: local(2024, 5, 1, 14, 30), end: local(2024, 5, 1, 14, 31, 30) });
+    const selection = { start: local(2024, 5, 1, 14, 10), end: local(2024, 5, 1, 14, 12) };
+    assert.deepEqual(chooseClipRange({ selection, fromText: 'garbage', toText: '', span }), selection);
+  });
+
+  test('a range that cannot be a clip is refused with the reason', () => {
+    const reason = (fromText, toText) => chooseClipRange({ fromText, toText, span }).error;
+    assert.match(reason('14:30', 'later'), /Type From and To/);
+    assert.match(reason('14:31', '14:30'), /To must come after From/);
+    assert.match(reason('10:00', '11:00'), /Nothing is recorded/);
+    assert.match(reason('13:00', '14:30'), /at most one hour/);
+    assert.match(chooseClipRange({ selection: { start: 0, end: 3600001 }, span }).error, /at most one hour/);
   });
 });
