@@ -1,6 +1,7 @@
 // The grid: every camera live in a small muted tile; a tile opens the single
 // view. A camera that is not recording shows its state in words instead of a
-// black box.
+// black box. Only tiles on screen play: with many cameras, the ones scrolled
+// away cost neither bandwidth nor decoding.
 import { playlistReady } from './api.js';
 import { codecProblemText, isTrouble, stateLabel, waitingText } from './camera-state.js';
 import { createLivePlayer, startPlaying } from './live-video.js';
@@ -13,6 +14,16 @@ export class GridView {
     this.onOpen = onOpen;
     this.tiles = new Map(); // camera name -> tile
     this.active = false;
+    this.cameras = [];
+    this.observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const tile = this.tiles.get(entry.target.dataset.camera);
+        if (!tile) continue;
+        tile.visible = entry.isIntersecting;
+        if (!tile.visible) unloadTile(tile);
+      }
+      this.update(this.cameras);
+    });
   }
 
   // Shown: tiles play. Hidden: their players are let go, so that the grid
@@ -20,6 +31,7 @@ export class GridView {
   setActive(active) {
     this.active = active;
     if (!active) {
+      this.observer.disconnect();
       for (const tile of this.tiles.values()) disposeTile(tile);
       this.tiles.clear();
       this.root.replaceChildren();
@@ -27,24 +39,27 @@ export class GridView {
   }
 
   update(cameras) {
+    this.cameras = cameras;
     if (!this.active) return;
     const names = cameras.map((c) => c.name);
     for (const [name, tile] of this.tiles) {
       if (!names.includes(name)) {
+        this.observer.unobserve(tile.element);
         disposeTile(tile);
         tile.element.remove();
         this.tiles.delete(name);
       }
     }
-    for (const camera of cameras) {
+    cameras.forEach((camera, i) => {
       let tile = this.tiles.get(camera.name);
       if (!tile) {
         tile = this.createTile(camera.name);
         this.tiles.set(camera.name, tile);
       }
-      this.root.append(tile.element); // keeps the API's order
+      // The API's order; a tile already in place is not moved.
+      if (this.root.children[i] !== tile.element) this.root.insertBefore(tile.element, this.root.children[i] || null);
       this.updateTile(tile, camera);
-    }
+    });
   }
 
   createTile(name) {
@@ -73,7 +88,8 @@ export class GridView {
     element.append(video, message, open);
     this.root.append(element);
     const player = createLivePlayer(video, { controls: false });
-    const tile = { name, element, player, message, state, loaded: false, checking: false, retryAt: 0 };
+    const tile = { name, element, player, message, state, loaded: false, checking: false, retryAt: 0, visible: false };
+    this.observer.observe(element);
     player.on('error', () => {
       player.reset();
       tile.loaded = false;
@@ -88,10 +104,7 @@ export class GridView {
     tile.element.dataset.state = camera.state;
     const problem = codecProblemText(camera);
     if (problem) {
-      if (tile.loaded) {
-        tile.player.reset();
-        tile.loaded = false;
-      }
+      unloadTile(tile);
       showTileMessage(tile, `${camera.name} sends H.265, which this player cannot show. Open it for details.`, true);
       return;
     }
@@ -99,12 +112,12 @@ export class GridView {
       showTileMessage(tile, camera.state === 'recording' ? '' : waitingText(camera), isTrouble(camera));
       return;
     }
-    if (tile.checking || Date.now() < tile.retryAt) return;
+    if (!tile.visible || tile.checking || Date.now() < tile.retryAt) return;
     const hasVideo = camera.segments > 0 || camera.state === 'recording';
     tile.checking = true;
     const ready = hasVideo && await playlistReady(camera);
     tile.checking = false;
-    if (!this.tiles.has(camera.name) || this.tiles.get(camera.name) !== tile) return; // gone meanwhile
+    if (this.tiles.get(camera.name) !== tile || !tile.visible || tile.loaded) return; // changed meanwhile
     if (!ready) {
       showTileMessage(tile, waitingText(camera), isTrouble(camera));
       return;
@@ -120,6 +133,12 @@ function showTileMessage(tile, text, trouble = false) {
   tile.message.hidden = !text;
   if (tile.message.textContent !== text) tile.message.textContent = text;
   tile.message.dataset.kind = trouble ? 'trouble' : '';
+}
+
+function unloadTile(tile) {
+  if (!tile.loaded) return;
+  tile.loaded = false;
+  tile.player.reset();
 }
 
 function disposeTile(tile) {

@@ -306,6 +306,24 @@ describe('the player as a DVR', () => {
       assert.deepEqual(problems.foreignRequests, []);
     }));
 
+  test('in the grid only the tiles on screen play', { timeout: 60000 }, () => withLauncherLog(launcher, async () => {
+    // So short that the two tiles, one above the other, are never on screen together.
+    const small = await openPage(browser, launcher.url, '', { viewport: { width: 390, height: 150 } });
+    try {
+      const playing = (name) => small.page.evaluate((n) => {
+        const v = document.querySelector(`.tile[data-camera="${n}"] video`);
+        return Boolean(v && v.currentSrc && !v.paused && v.currentTime > 0.5);
+      }, name);
+      await waitFor('cam1, on screen, to play', () => playing('cam1'), 30000, 200);
+      assert.equal(await playing('cam2'), false, 'cam2, below the screen, does not play');
+      await small.page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await waitFor('cam2, scrolled into view, to play', () => playing('cam2'), 30000, 200);
+      await waitFor('cam1, scrolled away, to stop', async () => !(await playing('cam1')), 10000, 200);
+    } finally {
+      await small.page.close();
+    }
+  }));
+
   test('after a restart of the launcher the timeline shows the gap', { timeout: 120000 }, () => withLauncherLog(launcher, async () => {
     await page.close();
     const stoppedAt = Date.now();
