@@ -22,7 +22,10 @@ export class TimelineView {
     this.selection.hidden = true;
     this.marker = el('div', 'tl-marker');
     this.marker.hidden = true;
-    this.track.append(this.spansLayer, this.selection, this.marker);
+    // The time under the pointer, so that a click lands where a person means.
+    this.hover = el('div', 'tl-hover');
+    this.hover.hidden = true;
+    this.track.append(this.spansLayer, this.selection, this.marker, this.hover);
     this.labels = el('div', 'tl-labels');
     this.labels.setAttribute('aria-hidden', 'true');
     root.append(this.track, this.labels);
@@ -31,6 +34,7 @@ export class TimelineView {
     this.track.addEventListener('pointermove', (e) => this.pointerMove(e));
     this.track.addEventListener('pointerup', (e) => this.pointerUp(e));
     this.track.addEventListener('pointercancel', () => { this.drag = null; });
+    this.track.addEventListener('pointerleave', () => { if (!this.drag) this.hover.hidden = true; });
   }
 
   // span: { start, end } (ms) or null; gaps: [{ start, end }]; position: ms
@@ -116,8 +120,13 @@ export class TimelineView {
   }
 
   pointerMove(event) {
-    if (!this.drag || !this.span) return;
-    this.drag.time = this.timeAt(event);
+    if (!this.span) return;
+    const time = this.timeAt(event);
+    this.hover.hidden = false;
+    this.hover.textContent = formatClock(time);
+    this.hover.style.left = `${fractionAtTime(this.span, time) * 100}%`;
+    if (!this.drag) return;
+    this.drag.time = time;
     if (this.last) this.render(this.last);
   }
 

@@ -45,6 +45,20 @@ async function recorded(launcher, name = 'cam1') {
   return { ...c, start: Date.parse(c.range.start), end: Date.parse(c.range.end) };
 }
 
+// Waits until the camera has this much recorded, so that a position in the
+// window can be well behind live.
+function recordedFor(launcher, ms) {
+  return waitFor(`${ms / 1000} s recorded`, async () => {
+    const c = await recorded(launcher);
+    return c && c.end - c.start >= ms ? c : null;
+  }, 90000, 1000);
+}
+
+// "14:32:05" into seconds since midnight.
+function clockSeconds(text) {
+  return text.split(':').reduce((a, n) => a * 60 + Number(n), 0);
+}
+
 // A clock time as the page reads it, in the browser's time zone.
 function clockText(page, ms) {
   return page.evaluate((t) => {
@@ -95,10 +109,7 @@ describe('the player as a DVR', () => {
 
   test('go to a typed clock time: the time shown matches within one segment', { timeout: 120000 },
     () => withLauncherLog(launcher, async () => {
-      const cam = await waitFor('40 s recorded', async () => {
-        const c = await recorded(launcher);
-        return c && c.end - c.start >= 40000 ? c : null;
-      }, 90000, 1000);
+      const cam = await recordedFor(launcher, 40000);
       await waitForBadge(page, /^LIVE$/, 30000);
       // Whole seconds, as typed; 20 s back from the newest recorded point.
       const target = Math.floor((cam.end - 20000) / 1000) * 1000;
@@ -128,11 +139,18 @@ describe('the player as a DVR', () => {
       await page.locator('#output').getByText(/is not a time/).waitFor({ timeout: 5000 });
     }));
 
-  test('clicking the timeline seeks to the wall-clock time under the pointer', { timeout: 60000 },
+  test('hovering the timeline tells the time; clicking seeks to the wall-clock time under the pointer', { timeout: 60000 },
     () => withLauncherLog(launcher, async () => {
       const track = page.locator('#timeline .tl-track');
       const box = await track.boundingBox();
-      const cam = await recorded(launcher);
+      const cam = await recordedFor(launcher, 40000);
+      // Hovering tells the time under the pointer.
+      await track.hover({ position: { x: box.width * 0.4, y: box.height / 2 } });
+      const hover = page.locator('#timeline .tl-hover');
+      await hover.waitFor({ timeout: 5000 });
+      const hovered = await hover.textContent();
+      const want = await clockText(page, cam.start + 0.4 * (cam.end - cam.start));
+      assert.ok(Math.abs(clockSeconds(hovered) - clockSeconds(want)) <= 4, `hover says ${hovered}, about ${want} expected`);
       await track.click({ position: { x: box.width * 0.4, y: box.height / 2 } });
       const expected = cam.start + 0.4 * (cam.end - cam.start);
       await waitForBadge(page, /^DVR /);
@@ -145,6 +163,7 @@ describe('the player as a DVR', () => {
     }));
 
   test('keyboard, +10s and speed', { timeout: 60000 }, () => withLauncherLog(launcher, async () => {
+    await recordedFor(launcher, 40000);
     await page.locator('body').click({ position: { x: 5, y: 5 } }); // focus the page, not a field
     await page.keyboard.press('l');
     await waitForBadge(page, /^LIVE$/);
@@ -182,9 +201,8 @@ describe('the player as a DVR', () => {
       const to = page.getByLabel('To', { exact: true });
       const defaults = await page.evaluate(() => [document.getElementById('clip-from').value, document.getElementById('clip-to').value]);
       const cam = await recorded(launcher);
-      const seconds = (t) => t.split(':').reduce((a, n) => a * 60 + Number(n), 0);
       const expected = Math.min(60, (cam.end - cam.start) / 1000);
-      const length = (seconds(defaults[1]) - seconds(defaults[0]) + 86400) % 86400;
+      const length = (clockSeconds(defaults[1]) - clockSeconds(defaults[0]) + 86400) % 86400;
       assert.ok(Math.abs(length - expected) <= 3, `defaults ${defaults}, ${expected} s expected`);
 
       const start = Math.floor((cam.end - 25000) / 1000) * 1000;
@@ -221,6 +239,7 @@ describe('the player as a DVR', () => {
 
   test('dragging on the timeline seeks where it is let go; Shift-drag picks the clip range', { timeout: 60000 },
     () => withLauncherLog(launcher, async () => {
+      await recordedFor(launcher, 40000);
       await page.keyboard.press('l');
       await waitForBadge(page, /^LIVE$/);
       const box = await page.locator('#timeline .tl-track').boundingBox();
@@ -250,10 +269,9 @@ describe('the player as a DVR', () => {
       await page.keyboard.up('Shift');
       const fields = await page.evaluate(() => [document.getElementById('clip-from').value, document.getElementById('clip-to').value]);
       const want = [cam.start + 0.3 * (cam.end - cam.start), cam.start + 0.5 * (cam.end - cam.start)];
-      const seconds = (t) => t.split(':').reduce((a, n) => a * 60 + Number(n), 0);
       const wantText = await Promise.all(want.map((t) => clockText(page, t)));
       for (let i = 0; i < 2; i++) {
-        assert.ok(Math.abs(seconds(fields[i]) - seconds(wantText[i])) <= 3, `clip fields ${fields}, expected about ${wantText}`);
+        assert.ok(Math.abs(clockSeconds(fields[i]) - clockSeconds(wantText[i])) <= 3, `clip fields ${fields}, expected about ${wantText}`);
       }
       assert.equal(await page.locator('#timeline .tl-selection').isVisible(), true, 'the selection shows on the timeline');
       assert.equal(await page.locator('#clip').evaluate((d) => d.open), true, 'the clip form opens');
