@@ -303,7 +303,9 @@ export class SingleView {
     if (e.target.closest && e.target.closest('input, select, textarea')) return;
     if (e.key === 'ArrowLeft') this.jump(-10);
     else if (e.key === 'ArrowRight') this.jump(10);
-    else if (e.key === 'l' || e.key === 'L') this.goLive();
+    else if (e.key === 'l' || e.key === 'L' || e.key === 'End') this.goLive();
+    // Home is the oldest recorded point, as on any slider.
+    else if (e.key === 'Home') this.jump(-Infinity);
     else return;
     e.preventDefault();
   }

@@ -179,6 +179,13 @@ describe('the player as a DVR', () => {
     await waitForBadge(page, /^DVR -00:(0[7-9]|1[0-4])$/);
     await page.getByRole('button', { name: 'Forward 10 seconds' }).click();
     await waitForBadge(page, /^LIVE$/);
+    await page.keyboard.press('Home');
+    await waitForBadge(page, /^DVR /);
+    await waitForSeekDone(page);
+    const oldest = await readView(page);
+    assert.ok(Math.abs(oldest.currentTime - oldest.seekableStart) <= 2, 'Home goes to the oldest point');
+    await page.keyboard.press('End');
+    await waitForBadge(page, /^LIVE$/);
 
     await page.getByRole('button', { name: 'Back 60 seconds' }).click();
     await waitForBadge(page, /^DVR /);
