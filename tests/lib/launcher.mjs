@@ -42,9 +42,11 @@ export async function waitFor(what, fn, timeoutMs = 30000, everyMs = 250) {
 }
 
 // presetText: the INI text of the preset. Returns { url, port, storage, dir, proc, log(), stop() }.
-export async function startLauncher(presetText, { extraArgs = [], env = {} } = {}) {
+// storage: record into this folder (a previous launcher's, to test a restart)
+// instead of one in the launcher's own temporary folder; it is left in place.
+export async function startLauncher(presetText, { extraArgs = [], env = {}, storage: storageDir } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dvr-test-'));
-  const storage = join(dir, 'storage');
+  const storage = storageDir || join(dir, 'storage');
   const presetPath = join(dir, 'preset.ini');
   writeFileSync(presetPath, presetText);
   const port = await freePort();

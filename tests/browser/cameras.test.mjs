@@ -1,0 +1,134 @@
+// The player with real (mock) RTSP cameras through the launcher: an H.264
+// camera plays live; a camera that refuses the password and an H.265 camera
+// (which no browser can play from MPEG-TS through the player) are explained in
+// plain words instead of a spinner or a Video.js error.
+//
+//   cd tests && node --test browser/cameras.test.mjs
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startLauncher, waitFor } from '../lib/launcher.mjs';
+import { startMockCamera } from '../lib/mock-camera.mjs';
+import {
+  launchBrowser, openPage, readView, waitForPlaying, waitForBadge, screenshot, withLogs,
+} from '../lib/player-page.mjs';
+
+const PASSWORD = 'porch-pw-5519';
+
+describe('player with RTSP cameras', () => {
+  let browser;
+  let h264;
+  let h265;
+  let launcher;
+  const logs = {};
+
+  before(async () => {
+    const common = ['--user', 'admin', '--password', PASSWORD, '--gop', '25', '--duration', '4',
+      '--speed-preset', 'ultrafast'];
+    [h264, h265, browser] = await Promise.all([
+      startMockCamera(common),
+      startMockCamera([...common, '--codec', 'h265']),
+      launchBrowser(),
+    ]);
+    launcher = await startLauncher(`
+[dvr]
+segment-duration = 1
+window = 120
+[camera door]
+source = rtsp
+url = ${h264.url}
+user = admin
+password-env = CAM_PW
+[camera porch]
+source = rtsp
+url = ${h265.url}
+user = admin
+password-env = CAM_PW
+[camera gate]
+source = rtsp
+url = ${h264.url}
+user = admin
+password = not-the-password
+`, { env: { CAM_PW: PASSWORD } });
+    Object.assign(logs, { launcher, 'H.264 camera': h264, 'H.265 camera': h265 });
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    for (const server of [launcher, h264, h265]) if (server) await server.stop();
+  });
+
+  async function camera(name) {
+    return (await (await fetch(`${launcher.url}/api/cameras`)).json()).find((c) => c.name === name);
+  }
+
+  test('a recording from the mock camera plays live in the browser', { timeout: 90000 }, () => withLogs(logs, async () => {
+    await waitFor('the camera to record', async () => (await camera('door')).state === 'recording', 40000, 250);
+    const { page, problems } = await openPage(browser, launcher.url, '#cam=door');
+    try {
+      await waitForBadge(page, /^LIVE$/, 40000);
+      await waitForPlaying(page, 'the mock camera live');
+      await waitForPlaying(page, 'the mock camera, a little later');
+      const view = await readView(page);
+      assert.equal(view.message, '');
+      assert.equal(view.badge, 'LIVE');
+      assert.ok(Math.abs(Date.now() - view.clock) < 30000, 'the clock shows recent video');
+      await screenshot(page, 'player-rtsp.png');
+      assert.deepEqual(problems, { pageErrors: [], foreignRequests: [] });
+    } finally {
+      await page.close();
+    }
+  }));
+
+  test('a camera that refuses the password says so and what to do', { timeout: 90000 }, () => withLogs(logs, async () => {
+    await waitFor('the API to report the camera unauthorized',
+      async () => (await camera('gate')).state === 'unauthorized', 40000, 250);
+    const { page } = await openPage(browser, launcher.url, '#cam=gate');
+    try {
+      const message = page.locator('#message');
+      await message.getByText(/^Camera gate refused the user name or password/).waitFor({ timeout: 10000 });
+      const text = await message.textContent();
+      assert.match(text, /Check user and password/);
+      assert.ok(!text.includes('not-the-password'), 'the password is not shown');
+      assert.equal(await page.locator('.vjs-loading-spinner:visible').count(), 0, 'no spinner');
+      await screenshot(page, 'player-unauthorized.png');
+
+      // The grid says it too, on the camera's tile.
+      await page.getByRole('button', { name: 'All cameras' }).click();
+      await page.locator('.tile[data-camera="gate"] .tile-message')
+        .getByText(/refused the user name or password/).waitFor({ timeout: 10000 });
+      assert.equal(await page.locator('.tile[data-camera="gate"] .tile-state').textContent(), 'wrong password');
+    } finally {
+      await page.close();
+    }
+  }));
+
+  test('an H.265 camera is explained in plain words, not a spinner or a player error', { timeout: 90000 },
+    () => withLogs(logs, async () => {
+      const porch = await waitFor('the H.265 camera to record', async () => {
+        const c = await camera('porch');
+        return c.state === 'recording' && c.segments > 0 ? c : null;
+      }, 40000, 250);
+      assert.match(porch.video_path, /rtph265depay/, 'precondition: the camera records H.265');
+      const { page, problems } = await openPage(browser, launcher.url, '#cam=porch');
+      try {
+        const message = page.locator('#message');
+        await message.getByText(/^Camera porch sends H\.265/).waitFor({ timeout: 15000 });
+        const text = await message.textContent();
+        assert.match(text, /set the camera's video encoding to H\.264/);
+        assert.match(text, /VLC/);
+        assert.equal(await message.getAttribute('data-kind'), 'trouble');
+        // Nothing was handed to the player, so no Video.js error or spinner shows up later.
+        await page.waitForTimeout(3000);
+        assert.equal(await page.locator('.vjs-error-display:visible').count(), 0, 'no Video.js error');
+        assert.equal(await page.locator('.vjs-loading-spinner:visible').count(), 0, 'no spinner');
+        assert.match(await message.textContent(), /^Camera porch sends H\.265/, 'the message stays');
+        await screenshot(page, 'player-h265.png');
+
+        await page.getByRole('button', { name: 'All cameras' }).click();
+        await page.locator('.tile[data-camera="porch"] .tile-message').getByText(/sends H\.265/).waitFor({ timeout: 10000 });
+        assert.deepEqual(problems.pageErrors, []);
+      } finally {
+        await page.close();
+      }
+    }));
+});

@@ -1,0 +1,117 @@
+// The player page in headless Chromium (playwright-core), as the browser
+// tests look at it: what it shows, whether the video moves, and failures that
+// carry the launcher's output.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
+// Opens the page and records everything a person (or a bug) would notice:
+// page errors, and any request that does not go to the launcher.
+// contextOptions go to browser.newContext (viewport, httpCredentials, acceptDownloads).
+export async function openPage(browser, base, hash = '#cam=cam1', contextOptions = {}) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 760 }, ...contextOptions });
+  const page = await context.newPage();
+  const problems = { pageErrors: [], foreignRequests: [] };
+  page.on('pageerror', (e) => problems.pageErrors.push(e.message));
+  page.on('request', (r) => {
+    // data: and the blob: URLs of the page's own MediaSource never leave the browser.
+    const local = r.url().startsWith('data:') || r.url().startsWith(`blob:${base}`);
+    if (!r.url().startsWith(base) && !local) problems.foreignRequests.push(r.url());
+  });
+  page.on('close', () => context.close().catch(() => {}));
+  await page.goto(`${base}/${hash}`);
+  return { page, problems };
+}
+
+// What the single-camera view shows, plus the playhead of its <video>.
+export function readView(page) {
+  return page.evaluate(() => {
+    const video = document.querySelector('#single-view video');
+    const player = window.dvrPlayer;
+    const seekable = player && player.seekable();
+    const clock = document.getElementById('clock');
+    const message = document.getElementById('message');
+    return {
+      badge: document.getElementById('badge').textContent.trim(),
+      clock: clock.getAttribute('datetime') ? Date.parse(clock.getAttribute('datetime')) : null,
+      message: message.hidden ? '' : message.textContent.trim(),
+      currentTime: video.currentTime,
+      paused: video.paused,
+      seeking: video.seeking,
+      seekableStart: seekable && seekable.length ? seekable.start(0) : null,
+      seekableEnd: seekable && seekable.length ? seekable.end(0) : null,
+    };
+  });
+}
+
+// Playing means the playhead moves between two reads, not just "not paused".
+export async function waitForPlaying(page, what, timeoutMs = 20000) {
+  const first = await readView(page);
+  await page.waitForFunction((t) => {
+    const video = document.querySelector('#single-view video');
+    return !video.paused && !video.seeking && video.currentTime > t + 0.5;
+  }, first.currentTime, { timeout: timeoutMs, polling: 100 }).catch(async (e) => {
+    throw new Error(`${what}: video not advancing (${JSON.stringify(await readView(page))}): ${e.message}`);
+  });
+}
+
+export async function waitForBadge(page, pattern, timeoutMs = 15000) {
+  await page.waitForFunction((source) => new RegExp(source).test(
+    document.getElementById('badge').textContent.trim()), pattern.source, { timeout: timeoutMs, polling: 100 })
+    .catch(async (e) => {
+      throw new Error(`badge never matched ${pattern} (${JSON.stringify(await readView(page))}): ${e.message}`);
+    });
+}
+
+export async function waitForSeekDone(page) {
+  await page.waitForFunction(() => !document.querySelector('#single-view video').seeking, null,
+    { timeout: 15000, polling: 100 });
+}
+
+export async function screenshot(page, name) {
+  if (process.env.PLAYER_SCREENSHOTS) await page.screenshot({ path: join(process.env.PLAYER_SCREENSHOTS, name) });
+}
+
+// Parses "DVR -01:05" (or "-1:02:03") into seconds behind live.
+export function behindSeconds(badge) {
+  const m = badge.match(/^DVR -(?:(\d+):)?(\d{2}):(\d{2})/);
+  assert.ok(m, `badge "${badge}" does not read DVR -mm:ss`);
+  return Number(m[1] || 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
+
+// Failures carry the launcher's (and other servers') output: most player
+// failures start there.
+export async function withLogs(servers, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    for (const [name, server] of Object.entries(servers)) {
+      e.message += `\n--- ${name} output (last 4000 chars) ---\n${server.log().slice(-4000)}`;
+    }
+    throw e;
+  }
+}
+
+export const withLauncherLog = (launcher, fn) => withLogs({ launcher }, fn);
+
+// The live playlist as the player gets it: null while it does not exist (404).
+export async function fetchPlaylist(base, camera = 'cam1', init = {}) {
+  const response = await fetch(`${base}/hls/${camera}/live.m3u8`, { cache: 'no-store', ...init });
+  if (response.status === 404) return null;
+  assert.equal(response.status, 200, `playlist answered HTTP ${response.status}`);
+  const text = await response.text();
+  const durations = [...text.matchAll(/^#EXTINF:([\d.]+)/gm)].map((m) => Number(m[1]));
+  const dates = [...text.matchAll(/^#EXT-X-PROGRAM-DATE-TIME:(.+)$/gm)].map((m) => Date.parse(m[1].trim()));
+  return { text, seconds: durations.reduce((a, b) => a + b, 0), segments: durations.length, dates, durations };
+}

@@ -1,0 +1,47 @@
+// The launcher's HTTP API as the player uses it.
+import { cameraCodec } from './camera-state.js';
+import { fromIso, toIso } from './clock.js';
+
+// The codec each camera last recorded in: video_path names it only while the
+// camera records, and a reconnecting H.265 camera must not be handed to the
+// player in the meantime.
+const lastCodec = new Map();
+
+// GET /api/cameras, with the recorded range and gaps turned into ms (null
+// where the launcher does not give them).
+export async function fetchCameras() {
+  const response = await fetch('/api/cameras', { cache: 'no-store' });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const cameras = await response.json();
+  return cameras.map((c) => ({
+    ...c,
+    codec: rememberCodec(c),
+    rangeStart: c.range ? fromIso(c.range.start) : null,
+    rangeEnd: c.range ? fromIso(c.range.end) : null,
+    gapList: Array.isArray(c.gaps)
+      ? c.gaps.map((g) => ({ start: fromIso(g.start), end: fromIso(g.end) })).filter((g) => g.start !== null && g.end !== null)
+      : null,
+  }));
+}
+
+// True once the camera's live playlist lists a segment (404 before that).
+export async function playlistReady(camera) {
+  try {
+    const response = await fetch(camera.playlist, { cache: 'no-store' });
+    return response.ok && /#EXTINF/.test(await response.text());
+  } catch (e) {
+    return false;
+  }
+}
+
+// The MP4 download of [startMs, endMs] of a camera.
+export function clipUrl(name, startMs, endMs) {
+  const q = new URLSearchParams({ start: toIso(startMs), end: toIso(endMs) });
+  return `/api/cameras/${encodeURIComponent(name)}/clip.mp4?${q}`;
+}
+
+function rememberCodec(camera) {
+  const codec = cameraCodec(camera);
+  if (codec) lastCodec.set(camera.name, codec);
+  return codec || lastCodec.get(camera.name) || null;
+}
