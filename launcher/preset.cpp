@@ -23,9 +23,9 @@ const std::set<std::string> kPatterns = {
 
 const std::set<std::string> kServerKeys = {"listen", "storage", "web"};
 const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes", "stall-timeout",
-                                        "auth-retry",       "audio"};
+                                        "auth-retry",       "audio",  "muxer"};
 const std::set<std::string> kCameraKeys = {"source",    "segment-duration", "window", "max-bytes",
-                                           "stall-timeout", "auth-retry",   "audio"};
+                                           "stall-timeout", "auth-retry",   "audio",  "muxer"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
 const std::set<std::string> kRtspKeys = {"url",       "user",      "password", "password-env",
                                          "transport", "latency",   "codec"};
@@ -128,6 +128,12 @@ class Reader {
       else
         error(group, "audio", "expected off, copy (AAC as it comes) or aac (G.711 turned into AAC), got \"" +
                                   *audio + "\"");
+    }
+    if (auto muxer = text(group, "muxer")) {
+      if (*muxer == "lean" || *muxer == "mpegtsmux")
+        dvr.muxer = *muxer;
+      else
+        error(group, "muxer", "expected lean or mpegtsmux, got \"" + *muxer + "\"");
     }
   }
 
@@ -292,7 +298,8 @@ const char* to_string(VideoCodec codec) {
 
 bool DvrSettings::operator==(const DvrSettings& o) const {
   return segment_duration == o.segment_duration && window == o.window && max_bytes == o.max_bytes &&
-         stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio;
+         stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio &&
+         muxer == o.muxer;
 }
 
 bool TestSourceSettings::operator==(const TestSourceSettings& o) const {
