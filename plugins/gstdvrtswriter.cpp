@@ -298,9 +298,11 @@ drain (GstDvrTsWriter * self)
         break;
       take_video = true;
     } else if (a) {
-      const gint64 video_at = !video.queue.empty ()? video.queue.front ().dts : video.last_in;
-      if (!video.eos && (video_at == G_MININT64 || video_at < a->dts) &&
-          (video_at == G_MININT64 || a->dts - video_at <= (gint64) INTERLEAVE_LIMIT))
+      /* Before any video, audio has no segment to go to: what lies further back
+       * than the limit is dropped rather than queued without bound. */
+      const gint64 video_at = !video.queue.empty ()? video.queue.front ().dts :
+          video.last_in != G_MININT64 ? video.last_in : audio.last_in - (gint64) INTERLEAVE_LIMIT;
+      if (!video.eos && video_at < a->dts && a->dts - video_at <= (gint64) INTERLEAVE_LIMIT)
         break;
       take_video = false;
     } else {
