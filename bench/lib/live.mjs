@@ -151,7 +151,7 @@ export async function startupSection(ctx, mock, liveResults) {
       ms(r.startup.first),
       '',
       r.cameras > 1 ? ms(r.startup.all) : '',
-      r.recorder === 'dvr-launcher' ? ms(median(r.startup.fromFrame)) : '',
+      r.recorder.startsWith('dvr-launcher') ? ms(median(r.startup.fromFrame)) : '',
     ]);
   }
   const startTable = table(
@@ -162,7 +162,7 @@ export async function startupSection(ctx, mock, liveResults) {
   const delayRows = [];
   for (const r of liveResults ?? []) {
     const d = r.delays;
-    const dvr = r.recorder === 'dvr-launcher';
+    const dvr = r.recorder.startsWith('dvr-launcher');
     const p = (v) => (v.length ? `${ms(percentile(v, 50))} / ${ms(percentile(v, 99))} / ${ms(max(v))}` : '–');
     delayRows.push([
       r.cameras,
