@@ -9,7 +9,8 @@
 namespace dvr {
 
 SegmentFile::SegmentFile(size_t buffer_size)
-    : buffer_((buffer_size / kTsPacketSize > 0 ? buffer_size / kTsPacketSize : 1) * kTsPacketSize) {}
+    : capacity_((buffer_size / kTsPacketSize > 0 ? buffer_size / kTsPacketSize : 1) * kTsPacketSize),
+      buffer_(new uint8_t[capacity_]) {}
 
 SegmentFile::~SegmentFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -22,7 +23,7 @@ int SegmentFile::open(const std::string& path) {
 }
 
 void SegmentFile::flush() {
-  const uint8_t* p = buffer_.data();
+  const uint8_t* p = buffer_.get();
   size_t left = used_;
   while (left > 0 && error_ == 0 && fd_ >= 0) {
     ssize_t n = ::write(fd_, p, left);
@@ -38,8 +39,8 @@ void SegmentFile::flush() {
 }
 
 uint8_t* SegmentFile::next_packet() {
-  if (used_ + kTsPacketSize > buffer_.size()) flush();
-  uint8_t* p = buffer_.data() + used_;
+  if (used_ + kTsPacketSize > capacity_) flush();
+  uint8_t* p = buffer_.get() + used_;
   used_ += kTsPacketSize;
   bytes_ += kTsPacketSize;
   return p;
@@ -49,9 +50,9 @@ void SegmentFile::append(const void* data, size_t size) {
   const auto* in = static_cast<const uint8_t*>(data);
   bytes_ += size;
   while (size > 0) {
-    if (used_ == buffer_.size()) flush();
-    const size_t n = size < buffer_.size() - used_ ? size : buffer_.size() - used_;
-    std::memcpy(buffer_.data() + used_, in, n);
+    if (used_ == capacity_) flush();
+    const size_t n = size < capacity_ - used_ ? size : capacity_ - used_;
+    std::memcpy(buffer_.get() + used_, in, n);
     used_ += n;
     in += n;
     size -= n;
