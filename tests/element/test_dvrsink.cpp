@@ -514,3 +514,38 @@ TEST_CASE("gst-inspect documents the muxer property: lean by default, mpegtsmux 
   CHECK(section.find("(0): lean") != std::string::npos);
   CHECK(section.find("(1): mpegtsmux") != std::string::npos);
 }
+
+TEST_CASE("a stream parsed upstream is not parsed again by the lean writer; avc input still is") {
+  struct Case {
+    const char* name;
+    std::string pipeline;
+    bool parsed_upstream;
+  };
+  const std::string raw = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! ";
+  const Case cases[] = {
+      {"byte-stream from h264parse", raw + "x264enc key-int-max=15 tune=zerolatency ! h264parse ! ", true},
+      {"avc from the encoder", raw + "x264enc key-int-max=15 tune=zerolatency ! video/x-h264,stream-format=avc ! ",
+       false},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      TempDir dir;
+      BusLog log;
+      std::set<std::string> factories;
+      run_pipeline(c.pipeline + "dvrsink name=dvr location=" + dir.path + " segment-duration=1 window=0", 2.0, &log,
+                   [&factories](GstElement* pipeline) {
+                     g_signal_connect(pipeline, "deep-element-added",
+                                      G_CALLBACK(+[](GstBin*, GstBin* sub, GstElement* e, std::set<std::string>* out) {
+                                        // Only what dvrsink adds once data flows: its parser.
+                                        if (std::string(GST_OBJECT_NAME(sub)) == "dvr")
+                                          out->insert(GST_OBJECT_NAME(gst_element_get_factory(e)));
+                                      }),
+                                      &factories);
+                   });
+      REQUIRE(log.errors.empty());
+      CHECK(playlist_in(dir).segments.size() >= 1);
+      const bool lean = test_muxer() == nullptr || std::string(test_muxer()) == "lean";
+      CHECK(factories.count("h264parse") == (lean && c.parsed_upstream ? 0u : 1u));
+    }
+  }
+}
