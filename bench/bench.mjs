@@ -231,10 +231,10 @@ function targets(h, cfg) {
   if (h.live) {
     const n = Math.max(...cfg.live.cameras);
     const l = h.live.find((r) => r.cameras === n && r.recorder === 'dvr-launcher');
-    const fr = h.live.find((r) => r.cameras === n && r.recorder !== 'dvr-launcher');
+    const fr = h.live.find((r) => r.cameras === n && r.recorder === 'ffmpeg ×N');
     const l1 = h.live.find((r) => r.cameras === 1 && r.recorder === 'dvr-launcher');
-    const lost = h.live.filter((r) => r.recorder === 'dvr-launcher').reduce((a, r) => a + r.account.lost, 0);
-    const started = h.live.filter((r) => r.recorder === 'dvr-launcher').every((r) => r.started === r.cameras);
+    const lost = h.live.filter((r) => r.recorder.startsWith('dvr-launcher')).reduce((a, r) => a + r.account.lost, 0);
+    const started = h.live.filter((r) => r.recorder.startsWith('dvr-launcher')).every((r) => r.started === r.cameras);
     rows.push([`${n} cameras recorded, no segment lost`, `${lost} lost over all launcher runs${started ? '' : '; not every camera started'}`, yes(lost === 0 && started)]);
     if (l && fr) {
       const a = l.cpuCores / n;

@@ -49,11 +49,14 @@ void append_chain(std::vector<std::string>& w, const Chain& chain) {
 }
 
 std::vector<std::string> sink_words(const CameraConfig& cam, const PipelineOptions& opts, bool keyframe_requests) {
-  return {"dvrsink", "name=sink", prop("location", opts.location), prop("segment-duration", cam.dvr.segment_duration),
+  std::vector<std::string> w = {"dvrsink", "name=sink", prop("location", opts.location), prop("segment-duration", cam.dvr.segment_duration),
           prop("window", cam.dvr.window), prop("max-bytes", cam.dvr.max_bytes),
           // The launcher resumes a camera after a restart: the live playlist
           // must never say it has ended.
           "endlist=false", std::string("send-keyframe-requests=") + (keyframe_requests ? "true" : "false")};
+  // Named only when it is not dvrsink's default, so the --check line stays short.
+  if (cam.dvr.muxer != "lean") w.push_back(prop("muxer", cam.dvr.muxer));
+  return w;
 }
 
 Chain aac_encoding(const std::string& encoder) {

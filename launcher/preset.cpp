@@ -30,9 +30,9 @@ const std::set<std::string> kServerKeys = {"listen",         "storage",         
 // A bearer token shorter than this is guessable.
 constexpr std::size_t kMinTokenLength = 16;
 const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes", "stall-timeout",
-                                        "auth-retry",       "audio"};
+                                        "auth-retry",       "audio",  "muxer"};
 const std::set<std::string> kCameraKeys = {"source",    "segment-duration", "window", "max-bytes",
-                                           "stall-timeout", "auth-retry",   "audio"};
+                                           "stall-timeout", "auth-retry",   "audio",  "muxer"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
 const std::set<std::string> kRtspKeys = {"url",       "user",      "password", "password-env",
                                          "transport", "latency",   "codec"};
@@ -135,6 +135,12 @@ class Reader {
       else
         error(group, "audio", "expected off, copy (AAC as it comes) or aac (G.711 turned into AAC), got \"" +
                                   *audio + "\"");
+    }
+    if (auto muxer = text(group, "muxer")) {
+      if (*muxer == "lean" || *muxer == "mpegtsmux")
+        dvr.muxer = *muxer;
+      else
+        error(group, "muxer", "expected lean or mpegtsmux, got \"" + *muxer + "\"");
     }
   }
 
@@ -345,7 +351,8 @@ const char* to_string(VideoCodec codec) {
 
 bool DvrSettings::operator==(const DvrSettings& o) const {
   return segment_duration == o.segment_duration && window == o.window && max_bytes == o.max_bytes &&
-         stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio;
+         stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio &&
+         muxer == o.muxer;
 }
 
 bool AuthSettings::operator==(const AuthSettings& o) const {

@@ -29,6 +29,8 @@ struct DvrSettings {
   unsigned stall_timeout = 10;    // seconds without a video buffer before a restart
   unsigned auth_retry = 300;      // seconds between attempts after a refused login
   AudioMode audio = AudioMode::Off;
+  // dvrsink's muxer property: "lean" (its own writer, the default) or "mpegtsmux".
+  std::string muxer = "lean";
 
   bool operator==(const DvrSettings& o) const;
   bool operator!=(const DvrSettings& o) const { return !(*this == o); }

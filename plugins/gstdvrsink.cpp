@@ -20,14 +20,26 @@
  *
  * dvrsink is a bin: h264parse or h265parse (with config-interval=-1, so every
  * segment starts with the parameter sets a decoder needs, and avc input becomes
- * byte-stream) ! dvrindex ! splitmuxsink (muxer mpegtsmux, sink giostreamsink). splitmuxsink cuts segments at the first keyframe at or after
- * #GstDvrSink:segment-duration; dvrsink hands it one buffered stream per segment
- * under a hidden temporary name, and when splitmuxsink closes the segment it
- * flushes, fsyncs and hands it to dvrindex, which renames, journals and lists
- * it, and posts the `dvr-segment-added` element message (see dvrindex).
+ * byte-stream) ! dvrindex ! a segment writer chosen by #GstDvrSink:muxer.
+ *
+ * `muxer=lean` (the default): dvrsink's own MPEG-TS writer cuts segments at the
+ * first keyframe at or after #GstDvrSink:segment-duration and writes whole TS
+ * packets straight into a large buffer per segment, interleaving audio with
+ * video by DTS. It repeats the parameter sets before every keyframe itself, so
+ * a stream that arrives already parsed (byte-stream access units from h264parse
+ * or h265parse) skips dvrsink's own parser.
+ *
+ * `muxer=mpegtsmux`: splitmuxsink (muxer mpegtsmux, sink giostreamsink), the
+ * chain stock hlssink2 is made of; dvrsink hands it one buffered stream per
+ * segment.
+ *
+ * Either way each segment is written under a hidden temporary name, flushed and
+ * fsynced, then handed to dvrindex, which renames, journals and lists it, and
+ * posts the `dvr-segment-added` element message (see dvrindex).
  *
  * Audio that stops without a word (a camera's microphone branch stalls, no GAP,
- * no EOS) would make splitmuxsink hold the video back without bound. When no
+ * no EOS) would make splitmuxsink hold the video back without bound (the lean
+ * writer holds it at most half a second). When no
  * audio has arrived for a second while the video goes on, dvrsink fills the
  * hole with silent AAC-LC frames, and at EOS it ends a silent audio stream.
  */
@@ -40,7 +52,9 @@
 #include <mutex>
 #include <thread>
 
+#include "adts.h"
 #include "gstdvrindex-writer.h"
+#include "gstdvrtswriter.h"
 #include "segment_stream.h"
 
 GST_DEBUG_CATEGORY_STATIC (dvr_sink_debug);
@@ -53,15 +67,41 @@ GST_DEBUG_CATEGORY_STATIC (dvr_sink_debug);
 /* Segment writes go out in chunks this large: a few syscalls per segment. */
 #define SEGMENT_BUFFER_SIZE (1024 * 1024)
 
+/* Which writer muxes and writes the segments. */
+typedef enum
+{
+  GST_DVR_MUXER_LEAN,
+  GST_DVR_MUXER_MPEGTSMUX,
+} GstDvrMuxer;
+
+#define GST_TYPE_DVR_MUXER (gst_dvr_muxer_get_type ())
+static GType
+gst_dvr_muxer_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_DVR_MUXER_LEAN, "dvrsink's own MPEG-TS writer: cuts at keyframes and writes "
+          "188-byte packets straight into the segment's buffer", "lean"},
+    {GST_DVR_MUXER_MPEGTSMUX, "splitmuxsink with mpegtsmux and giostreamsink, "
+          "the chain stock hlssink2 is made of", "mpegtsmux"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstDvrSinkMuxer", values));
+  return type;
+}
+
 enum
 {
   PROP_0,
   PROP_SEND_KEYFRAME_REQUESTS,
+  PROP_MUXER,
   PROP_FIRST_INDEX_PROP,
   PROP_LAST_INDEX_PROP = PROP_FIRST_INDEX_PROP + GST_DVR_INDEX_N_PROPERTIES - 1,
 };
 
 #define DEFAULT_SEND_KEYFRAME_REQUESTS FALSE
+#define DEFAULT_MUXER GST_DVR_MUXER_LEAN
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -83,6 +123,10 @@ struct _GstDvrSink
   GstElement *writer;
   GstElement *file_sink;
   GstPad *audio_pad;
+  GstDvrMuxer muxer;
+  gboolean direct;              /* the sink pad leads straight into dvrindex */
+  gboolean send_keyframe_requests;
+  guint64 segment_duration;     /* ns */
   struct GstDvrSinkPrivate *priv;
 };
 
@@ -205,29 +249,58 @@ static void
 split_now (gpointer user_data)
 {
   GstDvrSink *self = GST_DVR_SINK (user_data);
-  g_signal_emit_by_name (self->writer, "split-now");
+  if (self->muxer == GST_DVR_MUXER_LEAN)
+    gst_dvr_ts_writer_split (GST_DVR_TS_WRITER (self->writer));
+  else
+    g_signal_emit_by_name (self->writer, "split-now");
 }
 
 /* The stream goes through a parser of dvrsink's own, chosen by the caps: it
  * turns avc into the byte-stream that mpegtsmux takes, and puts the parameter
  * sets (SPS/PPS, and VPS for H.265) before every keyframe, so that each segment
  * decodes on its own even when the camera sent them only once or only in SDP. */
+static bool
+parsed_byte_stream (const GstStructure * s)
+{
+  gboolean parsed = FALSE;
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  const gchar *alignment = gst_structure_get_string (s, "alignment");
+  return gst_structure_get_boolean (s, "parsed", &parsed) && parsed && format && alignment &&
+      g_str_equal (format, "byte-stream") && g_str_equal (alignment, "au");
+}
+
+/* The lean writer repeats the parameter sets itself, so a stream that an
+ * upstream parser already made byte-stream access units (and whose caps it
+ * keeps up to date with the SPS) needs no second parser. */
 static gboolean
 ensure_parser (GstDvrSink * self, GstCaps * caps)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const char *factory = gst_structure_has_name (s, "video/x-h265") ? "h265parse" : "h264parse";
+  if (self->muxer == GST_DVR_MUXER_LEAN && parsed_byte_stream (s))
+    factory = nullptr;
   if (self->parser) {
     GstElementFactory *current = gst_element_get_factory (self->parser);
-    if (g_str_equal (GST_OBJECT_NAME (current), factory))
+    if (factory && g_str_equal (GST_OBJECT_NAME (current), factory))
       return TRUE;
-    /* The camera switched codec: a new parser for the new stream. */
+    /* The camera switched codec or format: a new parser, or none. */
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), nullptr);
     gst_element_set_locked_state (self->parser, TRUE);
     gst_element_set_state (self->parser, GST_STATE_NULL);
     gst_bin_remove (GST_BIN (self), self->parser);
     self->parser = nullptr;
+  } else if (self->direct && !factory) {
+    return TRUE;
   }
+  if (!factory) {
+    GstPad *target = gst_element_get_static_pad (self->index, "sink");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
+    gst_object_unref (target);
+    self->direct = TRUE;
+    GST_DEBUG_OBJECT (self, "parsed upstream: no parser of its own");
+    return TRUE;
+  }
+  self->direct = FALSE;
   GstElement *parser = gst_element_factory_make (factory, "parse");
   if (!parser) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("The element %s is missing", factory),
@@ -236,6 +309,7 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
   }
   g_object_set (parser, "config-interval", -1, NULL);
   gst_bin_add (GST_BIN (self), parser);
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), nullptr);
   if (!gst_element_link (parser, self->index)) {
     gst_bin_remove (GST_BIN (self), parser);
     return FALSE;
@@ -269,7 +343,8 @@ gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstDvrSink *self = GST_DVR_SINK (parent);
   if (!self->parser) {
-    /* Before the first caps there is no parser yet: answer for the one to come. */
+    /* Before the first caps there is no parser yet, and without one dvrsink
+     * still takes every format (it adds a parser when it needs one). */
     if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
       GstCaps *filter, *templ = gst_pad_get_pad_template_caps (pad);
       gst_query_parse_caps (query, &filter);
@@ -440,15 +515,8 @@ silent_audio (GstCaps * caps, const GstSegment * segment, gint64 from, gint64 un
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
     guint8 *out = map.data;
     if (adts) {
-      /* MPEG-4, no CRC, AAC LC, one raw data block per frame. */
-      out[0] = 0xff;
-      out[1] = 0xf1;
-      out[2] = (guint8) ((1 << 6) | (rate_index << 2) | (channels >> 2));
-      out[3] = (guint8) (((channels & 3) << 6) | ((size >> 11) & 3));
-      out[4] = (guint8) ((size >> 3) & 0xff);
-      out[5] = (guint8) (((size & 7) << 5) | 0x1f);
-      out[6] = 0xfc;
-      out += 7;
+      dvr::write_adts_header (out, 1, (guint) rate_index, (guint) channels, size);
+      out += dvr::kAdtsHeaderSize;
     }
     memcpy (out, frame, frame_size);
     gst_buffer_unmap (buf, &map);
@@ -609,20 +677,94 @@ gst_dvr_sink_change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
+static GstElement *
+make_child (GstDvrSink * self, const char *factory, const char *name)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+  if (!e)
+    g_critical ("dvrsink: the element '%s' is missing; install the GStreamer plugin that has it",
+        factory);
+  else
+    gst_bin_add (GST_BIN (self), e);
+  return e;
+}
+
+/* (Re)builds the chain after dvrindex for the chosen muxer; in NULL or READY. */
+static void
+build_writer (GstDvrSink * self)
+{
+  GstPad *old_audio = nullptr;
+  if (self->writer) {
+    if (self->audio_pad) {
+      old_audio = gst_ghost_pad_get_target (GST_GHOST_PAD (self->audio_pad));
+      gst_ghost_pad_set_target (GST_GHOST_PAD (self->audio_pad), nullptr);
+      if (old_audio) {
+        gst_element_release_request_pad (self->writer, old_audio);
+        gst_object_unref (old_audio);
+      }
+    }
+    gst_element_set_state (self->writer, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), self->writer);
+    self->writer = nullptr;
+    self->file_sink = nullptr;
+  }
+  if (self->muxer == GST_DVR_MUXER_LEAN) {
+    self->writer = GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_WRITER, "name", "writer", NULL));
+    gst_dvr_ts_writer_set_index (GST_DVR_TS_WRITER (self->writer), GST_DVR_INDEX (self->index));
+    gst_bin_add (GST_BIN (self), self->writer);
+    gst_element_link_pads (self->index, "src", self->writer, "video");
+  } else {
+    self->writer = make_child (self, "splitmuxsink", "writer");
+    GstElement *muxer = gst_element_factory_make ("mpegtsmux", nullptr);
+    self->file_sink = gst_element_factory_make ("giostreamsink", nullptr);
+    if (!self->writer || !muxer || !self->file_sink) {
+      g_critical ("dvrsink: cannot build its chain; mpegtsmux (gst-plugins-bad) and "
+          "giostreamsink (gst-plugins-base) are needed");
+      return;
+    }
+    /* No async finalize: segments close in order in one thread, so the FIFO of
+     * open streams matches fragment-closed messages one to one. */
+    g_object_set (self->writer, "muxer", muxer, "sink", self->file_sink, NULL);
+    g_signal_connect (self->writer, "format-location-full",
+        G_CALLBACK (on_format_location_full), self);
+    gst_element_link (self->index, self->writer);
+  }
+  g_object_set (self->writer, "max-size-time", self->segment_duration,
+      "send-keyframe-requests", self->send_keyframe_requests, NULL);
+  if (self->audio_pad) {
+    GstPad *target = gst_element_request_pad_simple (self->writer, "audio_%u");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->audio_pad), target);
+    if (target)
+      gst_object_unref (target);
+  }
+}
+
 static void
 gst_dvr_sink_set_property (GObject * object, guint prop_id, const GValue * value,
     GParamSpec * pspec)
 {
   GstDvrSink *self = GST_DVR_SINK (object);
   if (prop_id == PROP_SEND_KEYFRAME_REQUESTS) {
-    g_object_set_property (G_OBJECT (self->writer), "send-keyframe-requests", value);
+    self->send_keyframe_requests = g_value_get_boolean (value);
+    if (self->writer)
+      g_object_set_property (G_OBJECT (self->writer), "send-keyframe-requests", value);
+    return;
+  }
+  if (prop_id == PROP_MUXER) {
+    GstDvrMuxer muxer = (GstDvrMuxer) g_value_get_enum (value);
+    if (muxer != self->muxer) {
+      self->muxer = muxer;
+      build_writer (self);
+    }
     return;
   }
   if (prop_id >= PROP_FIRST_INDEX_PROP && prop_id <= PROP_LAST_INDEX_PROP) {
     g_object_set_property (G_OBJECT (self->index), pspec->name, value);
-    if (g_str_equal (pspec->name, "segment-duration"))
-      g_object_set (self->writer, "max-size-time",
-          (guint64) g_value_get_uint (value) * GST_SECOND, NULL);
+    if (g_str_equal (pspec->name, "segment-duration")) {
+      self->segment_duration = (guint64) g_value_get_uint (value) * GST_SECOND;
+      if (self->writer)
+        g_object_set (self->writer, "max-size-time", self->segment_duration, NULL);
+    }
     return;
   }
   G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -633,7 +775,11 @@ gst_dvr_sink_get_property (GObject * object, guint prop_id, GValue * value, GPar
 {
   GstDvrSink *self = GST_DVR_SINK (object);
   if (prop_id == PROP_SEND_KEYFRAME_REQUESTS) {
-    g_object_get_property (G_OBJECT (self->writer), "send-keyframe-requests", value);
+    g_value_set_boolean (value, self->send_keyframe_requests);
+    return;
+  }
+  if (prop_id == PROP_MUXER) {
+    g_value_set_enum (value, self->muxer);
     return;
   }
   if (prop_id >= PROP_FIRST_INDEX_PROP && prop_id <= PROP_LAST_INDEX_PROP) {
@@ -684,6 +830,12 @@ gst_dvr_sink_class_init (GstDvrSinkClass * klass)
           "in the same pipeline, off for cameras (it would become RTCP FIR/PLI)",
           DEFAULT_SEND_KEYFRAME_REQUESTS,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property (gobject_class, PROP_MUXER,
+      g_param_spec_enum ("muxer", "Muxer",
+          "What writes the MPEG-TS segments: lean (dvrsink's own writer, a fraction of the "
+          "CPU) or mpegtsmux (splitmuxsink with mpegtsmux, as stock hlssink2)",
+          GST_TYPE_DVR_MUXER, DEFAULT_MUXER,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   gst_dvr_index_install_properties (gobject_class, PROP_FIRST_INDEX_PROP);
   gst_dvr_index_install_signals (G_OBJECT_CLASS_TYPE (klass),
       G_CALLBACK (gst_dvr_sink_get_segments), G_CALLBACK (gst_dvr_sink_render_playlist),
@@ -701,41 +853,19 @@ gst_dvr_sink_class_init (GstDvrSinkClass * klass)
       "Stream DVR developers");
 }
 
-static GstElement *
-make_child (GstDvrSink * self, const char *factory, const char *name)
-{
-  GstElement *e = gst_element_factory_make (factory, name);
-  if (!e)
-    g_critical ("dvrsink: the element '%s' is missing; install the GStreamer plugin that has it",
-        factory);
-  else
-    gst_bin_add (GST_BIN (self), e);
-  return e;
-}
-
 static void
 gst_dvr_sink_init (GstDvrSink * self)
 {
   self->priv = new GstDvrSinkPrivate ();
   memset (&self->priv->continuity, 0, sizeof self->priv->continuity);
   self->index = make_child (self, "dvrindex", "index");
-  self->writer = make_child (self, "splitmuxsink", "writer");
-  GstElement *muxer = gst_element_factory_make ("mpegtsmux", nullptr);
-  self->file_sink = gst_element_factory_make ("giostreamsink", nullptr);
-  if (!self->index || !self->writer || !muxer || !self->file_sink) {
-    g_critical ("dvrsink: cannot build its chain; mpegtsmux (gst-plugins-bad) and "
-        "giostreamsink (gst-plugins-base) are needed");
+  if (!self->index)
     return;
-  }
-  /* No async finalize: segments close in order in one thread, so the FIFO of
-   * open streams matches fragment-closed messages one to one. */
-  g_object_set (self->writer, "muxer", muxer, "sink", self->file_sink,
-      "max-size-time", (guint64) 2 * GST_SECOND,
-      "send-keyframe-requests", DEFAULT_SEND_KEYFRAME_REQUESTS, NULL);
-  g_signal_connect (self->writer, "format-location-full",
-      G_CALLBACK (on_format_location_full), self);
+  self->muxer = DEFAULT_MUXER;
+  self->send_keyframe_requests = DEFAULT_SEND_KEYFRAME_REQUESTS;
+  self->segment_duration = 2 * GST_SECOND;
+  build_writer (self);
   gst_dvr_index_set_split_func (GST_DVR_INDEX (self->index), split_now, self);
-  gst_element_link (self->index, self->writer);
   GstPad *video = gst_element_get_static_pad (self->index, "src");
   gst_pad_add_probe (video, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER |
           GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), video_probe, self, nullptr);

@@ -12,8 +12,14 @@ export async function liveSection(ctx, mock) {
   const { cameras, seconds } = ctx.cfg.live;
   const results = [];
   for (const n of cameras) {
-    for (const Kind of [LauncherRun, FfmpegRun]) {
-      const run = new Kind(ctx, n, mock, path.join(ctx.work, `live-${n}`));
+    // The launcher with each of dvrsink's muxers, then ffmpeg.
+    const makers = [
+      (dir) => new LauncherRun(ctx, n, mock, dir, 'lean'),
+      (dir) => new LauncherRun(ctx, n, mock, dir, 'mpegtsmux'),
+      (dir) => new FfmpegRun(ctx, n, mock, dir),
+    ];
+    for (const make of makers) {
+      const run = make(path.join(ctx.work, `live-${n}`));
       ctx.say(`live: ${n} camera(s), ${run.name}, ${seconds} s`);
       const r = await measure(run, { seconds, startTimeoutMs: startTimeout(n) });
       if (r.started < n) r.note = `only ${r.started} of ${n} cameras listed a segment within ${startTimeout(n) / 1000} s; log: ${tail(r.log, 5)}`;
@@ -27,7 +33,8 @@ export async function liveSection(ctx, mock) {
   const perCamCpu = (r) => r.cpuCores / r.cameras;
   const rows = results.map((r) => {
     const one = find(1, r.recorder);
-    const other = find(r.cameras, r.recorder === 'dvr-launcher' ? 'ffmpeg ×N' : 'dvr-launcher');
+    const dvr = r.recorder.startsWith('dvr-launcher');
+    const other = find(r.cameras, dvr ? 'ffmpeg ×N' : 'dvr-launcher');
     const added = r.cameras > 1 && one ? (r.pssMiB - one.pssMiB) / (r.cameras - 1) : NaN;
     const a = r.account;
     return [
@@ -36,7 +43,7 @@ export async function liveSection(ctx, mock) {
       f(r.cpuCores * 100, 1),
       f(perCamCpu(r) * 100, 2),
       f(perCamCpu(r) * 3600, 0),
-      r.recorder === 'dvr-launcher' ? ratio(perCamCpu(r), other ? perCamCpu(other) : NaN) : '',
+      dvr ? ratio(perCamCpu(r), other ? perCamCpu(other) : NaN) : '',
       f(r.pssMiB, 0),
       f(r.pssMiB / r.cameras, 1),
       f(added, 1),
@@ -80,14 +87,15 @@ export async function liveSection(ctx, mock) {
   const biggest = Math.max(...cameras);
   const lb = find(biggest, 'dvr-launcher');
   const fb = find(biggest, 'ffmpeg ×N');
-  const lost = results.filter((r) => r.recorder === 'dvr-launcher').reduce((a, r) => a + r.account.lost, 0);
+  const lost = results.filter((r) => r.recorder.startsWith('dvr-launcher')).reduce((a, r) => a + r.account.lost, 0);
   const addedBig = lb && find(1, 'dvr-launcher') ? (lb.pssMiB - find(1, 'dvr-launcher').pssMiB) / (biggest - 1) : NaN;
   ctx.emit({
     id: 'live',
     title: '2. Live cameras',
     intro:
       `One \`dvr-mock-camera --channels ${biggest}\` serves pre-encoded 1920x1080 25 fps H.264 at 4 Mbit/s (GOP 50) over RTSP/TCP on 127.0.0.1. ` +
-      `N of its channels are recorded either by one \`dvr-launcher\` (a generated preset, \`source = rtsp\`, 2 s segments) or by N ` +
+      `N of its channels are recorded either by one \`dvr-launcher\` (a generated preset, \`source = rtsp\`, 2 s segments; once with ` +
+      "dvrsink's default `muxer = lean`, once with `muxer = mpegtsmux`) or by N " +
       '`ffmpeg -rtsp_transport tcp -i URL -c copy -f hls -hls_time 2` processes, one after the other on the same streams. ' +
       `CPU is utime+stime from /proc/PID/stat over ${seconds} s, counted from 2 s after every camera listed its first segment ` +
       '(so start-up is left out), summed over the recorder\'s processes. Memory is the proportional set size (PSS, ' +
@@ -155,7 +163,7 @@ export async function startupSection(ctx, mock, liveResults) {
       ms(r.startup.first),
       '',
       r.cameras > 1 ? ms(r.startup.all) : '',
-      r.recorder === 'dvr-launcher' ? ms(median(r.startup.fromFrame)) : '',
+      r.recorder.startsWith('dvr-launcher') ? ms(median(r.startup.fromFrame)) : '',
     ]);
   }
   const startTable = table(
@@ -166,7 +174,7 @@ export async function startupSection(ctx, mock, liveResults) {
   const delayRows = [];
   for (const r of liveResults ?? []) {
     const d = r.delays;
-    const dvr = r.recorder === 'dvr-launcher';
+    const dvr = r.recorder.startsWith('dvr-launcher');
     const p = (v) => (v.length ? `${ms(percentile(v, 50))} / ${ms(percentile(v, 99))} / ${ms(max(v))}` : '–');
     delayRows.push([
       r.cameras,

@@ -181,10 +181,12 @@ class Run {
   }
 }
 
+// muxer: dvrsink's muxer property (lean, its default, or mpegtsmux).
 export class LauncherRun extends Run {
-  constructor(ctx, cameras, mock, dir) {
+  constructor(ctx, cameras, mock, dir, muxer = 'lean') {
     super(ctx, 'dvr', cameras, mock, dir);
-    this.name = 'dvr-launcher';
+    this.muxer = muxer;
+    this.name = muxer === 'lean' ? 'dvr-launcher' : `dvr-launcher muxer=${muxer}`;
   }
 
   async start() {
@@ -198,6 +200,7 @@ export class LauncherRun extends Run {
       `segment-duration = ${SEGMENT_DURATION}`,
       'window = 0',
       'stall-timeout = 10',
+      `muxer = ${this.muxer}`,
     ];
     for (let i = 1; i <= this.cameras; i++) {
       preset.push(`[camera ${cameraName(i)}]`, 'source = rtsp', `url = ${this.mock.url(i)}`, 'transport = tcp');

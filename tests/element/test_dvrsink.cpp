@@ -3,9 +3,11 @@
 #include <catch2/catch.hpp>
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "recording_checks.h"
@@ -466,5 +468,84 @@ TEST_CASE("audio that stops without a word never stalls the video recording") {
     int status = 0;
     CHECK(run_command("ffmpeg -v error -i '" + dir.file(s.uri) + "' -map 0:a -f null - 2>&1", &status).empty());
     CHECK(status == 0);
+  }
+}
+
+TEST_CASE("audio and video are interleaved by decoding time within every segment") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline(camera() + "dvrsink name=dvr location=" + dir.path +
+                   " segment-duration=1 window=0 audiotestsrc is-live=true ! avenc_aac ! aacparse ! dvr.audio",
+               3.5, &log);
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 2);
+  for (const auto& s : pl.segments) {
+    INFO(s.uri);
+    int status = 0;
+    // Packets in file order: a player reading the file front to back should not
+    // find one stream far ahead of the other.
+    std::istringstream packets(run_command(
+        "ffprobe -v error -show_entries packet=codec_type,dts_time -of csv=p=0 '" + dir.file(s.uri) + "'", &status));
+    std::string line;
+    double newest = -1e9, worst = 0;
+    std::set<std::string> kinds;
+    while (std::getline(packets, line)) {
+      const auto comma = line.find(',');
+      if (comma == std::string::npos || line.substr(comma + 1) == "N/A") continue;
+      kinds.insert(line.substr(0, comma));
+      const double dts = std::stod(line.substr(comma + 1));
+      worst = std::max(worst, newest - dts);
+      newest = std::max(newest, dts);
+    }
+    CHECK(kinds.size() == 2);
+    CHECK(worst < 0.6);
+  }
+}
+
+TEST_CASE("gst-inspect documents the muxer property: lean by default, mpegtsmux as the alternative") {
+  int status = -1;
+  const std::string out = run_command("gst-inspect-1.0 dvrsink", &status);
+  REQUIRE(status == 0);
+  const auto at = out.find("  muxer ");
+  REQUIRE(at != std::string::npos);
+  const std::string section = out.substr(at, out.find("\n  ", out.find("(1): mpegtsmux", at)) - at);
+  CHECK(section.find("Default: 0, \"lean\"") != std::string::npos);
+  CHECK(section.find("(0): lean") != std::string::npos);
+  CHECK(section.find("(1): mpegtsmux") != std::string::npos);
+}
+
+TEST_CASE("a stream parsed upstream is not parsed again by the lean writer; avc input still is") {
+  struct Case {
+    const char* name;
+    std::string pipeline;
+    bool parsed_upstream;
+  };
+  const std::string raw = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! ";
+  const Case cases[] = {
+      {"byte-stream from h264parse", raw + "x264enc key-int-max=15 tune=zerolatency ! h264parse ! ", true},
+      {"avc from the encoder", raw + "x264enc key-int-max=15 tune=zerolatency ! video/x-h264,stream-format=avc ! ",
+       false},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      TempDir dir;
+      BusLog log;
+      std::set<std::string> factories;
+      run_pipeline(c.pipeline + "dvrsink name=dvr location=" + dir.path + " segment-duration=1 window=0", 2.0, &log,
+                   [&factories](GstElement* pipeline) {
+                     g_signal_connect(pipeline, "deep-element-added",
+                                      G_CALLBACK(+[](GstBin*, GstBin* sub, GstElement* e, std::set<std::string>* out) {
+                                        // Only what dvrsink adds once data flows: its parser.
+                                        if (std::string(GST_OBJECT_NAME(sub)) == "dvr")
+                                          out->insert(GST_OBJECT_NAME(gst_element_get_factory(e)));
+                                      }),
+                                      &factories);
+                   });
+      REQUIRE(log.errors.empty());
+      CHECK(playlist_in(dir).segments.size() >= 1);
+      const bool lean = test_muxer() == nullptr || std::string(test_muxer()) == "lean";
+      CHECK(factories.count("h264parse") == (lean && c.parsed_upstream ? 0u : 1u));
+    }
   }
 }

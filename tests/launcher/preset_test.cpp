@@ -323,6 +323,15 @@ TEST_CASE("audio and codec: defaults, [dvr] inheritance, overrides, and mistakes
              Catch::Contains(kFile + ":camera a:codec: only for source=rtsp"));
 }
 
+TEST_CASE("the muxer is dvrsink's default unless [dvr] or the camera picks mpegtsmux", "[preset]") {
+  auto p = parse_ok("[dvr]\nmuxer = mpegtsmux\n[camera a]\nsource = test\n[camera b]\nsource = test\nmuxer = lean\n");
+  CHECK_THAT(pipeline_description(p.cameras[0], {"/rec/a", false}, Secrets::Omit), Catch::Contains(" muxer=mpegtsmux"));
+  CHECK_THAT(pipeline_description(p.cameras[1], {"/rec/b", false}, Secrets::Omit), !Catch::Contains("muxer="));
+  CHECK(p.cameras[0].dvr != p.cameras[1].dvr);  // a reload that switches it restarts the camera
+  CHECK_THAT(parse_error("[camera a]\nsource = test\nmuxer = ffmpeg\n"),
+             Catch::Contains(kFile + ":camera a:muxer: expected lean or mpegtsmux, got \"ffmpeg\""));
+}
+
 TEST_CASE("an rtsp section is checked key by key, and every mistake is named at once", "[preset]") {
   const std::string e = parse_error(
       "[camera door]\nsource = rtsp\nuser = admin\npassword = s3cr3t-Pa55\ntransport = http\nlatncy = 100\n"

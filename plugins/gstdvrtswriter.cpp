@@ -1,0 +1,604 @@
+#include "gstdvrtswriter.h"
+
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <cerrno>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "adts.h"
+#include "gstdvrindex-writer.h"
+#include "parameter_sets.h"
+#include "segment_file.h"
+#include "ts_muxer.h"
+
+GST_DEBUG_CATEGORY_STATIC (dvr_ts_writer_debug);
+#define GST_CAT_DEFAULT dvr_ts_writer_debug
+
+/* Segment writes go out in chunks this large: a few syscalls per segment. */
+#define SEGMENT_BUFFER_SIZE (1024 * 1024)
+
+/* How far one stream may run ahead of the other, in stream time, before it is
+ * written without waiting: interleaving must never let a stalled audio branch
+ * hold the video back (nor the reverse). */
+#define INTERLEAVE_LIMIT (500 * GST_MSECOND)
+
+/* Timestamps in the transport stream are running time plus this, as mpegtsmux
+ * does: B-frames' negative DTS stay positive, and both muxers agree. */
+#define CLOCK_BASE (3600 * GST_SECOND)
+
+enum
+{
+  PROP_0,
+  PROP_MAX_SIZE_TIME,
+  PROP_SEND_KEYFRAME_REQUESTS,
+};
+
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-h264, stream-format = (string) byte-stream, alignment = (string) au; "
+        "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au"));
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
+    GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, stream-format = (string) { raw, adts }"));
+
+namespace {
+
+struct BufferUnref
+{
+  void operator () (GstBuffer * b) const
+  {
+    gst_buffer_unref (b);
+  }
+};
+using BufferPtr = std::unique_ptr < GstBuffer, BufferUnref >;
+
+/* A buffer waiting to be interleaved, with its running times. */
+struct Pending
+{
+  BufferPtr buffer;
+  gint64 dts;
+  gint64 pts;
+  gint64 end;
+  bool keyframe;
+};
+
+struct Stream
+{
+  GstSegment segment;
+  std::deque < Pending > queue;
+  gint64 last_in = G_MININT64;  /* DTS of the newest buffer received */
+  bool eos = false;
+};
+
+}  // namespace
+
+struct _GstDvrTsWriter
+{
+  GstElement parent;
+  GstPad *video_pad;
+  GstPad *audio_pad;
+  struct GstDvrTsWriterPrivate *priv;
+};
+
+struct GstDvrTsWriterPrivate
+{
+  /* Settings. */
+  std::atomic < guint64 > max_size_time { 2 * GST_SECOND };
+  std::atomic < bool > send_keyframe_requests { false };
+  GstDvrIndex *index = nullptr;
+  std::atomic < bool > split_requested { false };
+
+  /* Both streaming threads write under this lock; dvrindex never waits on it
+   * (its split request only sets a flag), so calling it from here is safe. */
+  std::mutex lock;
+  Stream video, audio;
+  bool have_audio = false;      /* an audio pad with caps */
+  gint64 first_video = G_MININT64;
+  dvr::TsMuxer muxer;
+  dvr::TsStreamType video_type = dvr::TsStreamType::kNone;
+  std::unique_ptr < dvr::ParameterSetCache > parameter_sets;
+  /* ADTS header fields for raw AAC, from its AudioSpecificConfig. */
+  bool audio_raw = false;
+  guint8 adts_profile = 1, adts_rate_index = 4, adts_channels = 2;
+
+  std::unique_ptr < dvr::SegmentFile > file;
+  gint64 segment_start = 0;
+  gint64 segment_end = 0;
+  bool keyframe_requested = false;
+  bool eos_posted = false;
+};
+
+#define gst_dvr_ts_writer_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstDvrTsWriter, gst_dvr_ts_writer, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (dvr_ts_writer_debug, "dvrtswriter", 0,
+        "dvrsink's MPEG-TS segment writer"));
+
+void
+gst_dvr_ts_writer_set_index (GstDvrTsWriter * self, GstDvrIndex * index)
+{
+  self->priv->index = index;
+}
+
+void
+gst_dvr_ts_writer_split (GstDvrTsWriter * self)
+{
+  self->priv->split_requested = true;
+}
+
+static gint64
+to_90khz (gint64 running_time)
+{
+  return (running_time + (gint64) CLOCK_BASE) * 9 / 100000;
+}
+
+/* Running time of ts in segment, negative where it lies before the segment's
+ * start (B-frames' DTS); G_MININT64 when there is none. */
+static gint64
+running_time (const GstSegment * segment, GstClockTime ts)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (ts) || segment->format != GST_FORMAT_TIME)
+    return G_MININT64;
+  guint64 rt;
+  int sign = gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt);
+  return sign > 0 ? (gint64) rt : sign < 0 ? -(gint64) rt : G_MININT64;
+}
+
+static void
+close_segment (GstDvrTsWriter * self, gint64 end)
+{
+  GstDvrTsWriterPrivate *priv = self->priv;
+  std::unique_ptr < dvr::SegmentFile > file = std::move (priv->file);
+  if (!file)
+    return;
+  int err = file->finish ();
+  if (err != 0)
+    gst_dvr_index_abandon_segment (priv->index, file->path ().c_str (), err);
+  else
+    gst_dvr_index_commit_segment (priv->index, file->path ().c_str (), (GstClockTime) MAX (end, 0),
+        file->bytes ());
+}
+
+static void
+open_segment (GstDvrTsWriter * self, gint64 start)
+{
+  GstDvrTsWriterPrivate *priv = self->priv;
+  g_autofree gchar *path = gst_dvr_index_begin_segment (priv->index, (GstClockTime) MAX (start, 0));
+  if (!path)
+    return;
+  auto file = std::make_unique < dvr::SegmentFile > (SEGMENT_BUFFER_SIZE);
+  int err = file->open (path);
+  if (err != 0) {
+    GST_WARNING_OBJECT (self, "cannot create %s: %s", path, g_strerror (err));
+    gst_dvr_index_abandon_segment (priv->index, path, err == ENOSPC ? ENOSPC : EIO);
+    return;
+  }
+  priv->file = std::move (file);
+  priv->segment_start = priv->segment_end = start;
+  priv->keyframe_requested = false;
+  priv->muxer.set_streams (priv->video_type,
+      priv->have_audio ? dvr::TsStreamType::kAacAdts : dvr::TsStreamType::kNone);
+  priv->muxer.write_tables (*priv->file);
+}
+
+/* Asks upstream (an encoder in the same pipeline) for a keyframe once the
+ * segment is due, as splitmuxsink does with send-keyframe-requests. */
+static void
+request_keyframe (GstDvrTsWriter * self, gint64 pts)
+{
+  GstDvrTsWriterPrivate *priv = self->priv;
+  if (!priv->send_keyframe_requests || priv->keyframe_requested || !priv->file ||
+      pts - priv->segment_start < (gint64) priv->max_size_time.load ())
+    return;
+  priv->keyframe_requested = true;
+  gst_pad_push_event (self->video_pad,
+      gst_video_event_new_upstream_force_key_unit ((GstClockTime) pts, TRUE, 0));
+}
+
+static void
+write_video (GstDvrTsWriter * self, Pending & v)
+{
+  GstDvrTsWriterPrivate *priv = self->priv;
+  /* The last frame at EOS ends its segment rather than start one of a single
+   * frame (which dvrindex would take for the stream's last segment). */
+  const bool last = priv->video.eos && priv->video.queue.size () == 1;
+  if (v.keyframe && (!priv->file || !last)) {
+    const bool due = v.pts - priv->segment_start >= (gint64) priv->max_size_time.load () - (gint64) GST_MSECOND;
+    if (!priv->file || due || priv->split_requested.exchange (false)) {
+      close_segment (self, v.pts);
+      open_segment (self, v.pts);
+    }
+  } else {
+    request_keyframe (self, v.pts);
+  }
+  if (!priv->file)
+    return;
+  GstMapInfo map;
+  if (!gst_buffer_map (v.buffer.get (), &map, GST_MAP_READ))
+    return;
+  dvr::TsChunk chunks[3];
+  size_t count = 0;
+  if (v.keyframe && priv->parameter_sets) {
+    size_t at = 0;
+    const std::vector < uint8_t > &missing = priv->parameter_sets->missing_from (map.data, map.size, &at);
+    if (!missing.empty ()) {
+      chunks[count++] = { map.data, at };
+      chunks[count++] = { missing.data (), missing.size () };
+      chunks[count++] = { map.data + at, map.size - at };
+    }
+  }
+  if (count == 0)
+    chunks[count++] = { map.data, map.size };
+  dvr::TsFrame frame;
+  frame.chunks = chunks;
+  frame.chunk_count = count;
+  frame.pts = to_90khz (v.pts);
+  frame.dts = to_90khz (v.dts);
+  frame.keyframe = v.keyframe;
+  priv->muxer.write_video (*priv->file, frame);
+  gst_buffer_unmap (v.buffer.get (), &map);
+  priv->segment_end = MAX (priv->segment_end, v.end);
+}
+
+static void
+write_audio (GstDvrTsWriter * self, Pending & a)
+{
+  GstDvrTsWriterPrivate *priv = self->priv;
+  /* Audio before the first keyframe has no segment to go to. */
+  if (!priv->file)
+    return;
+  GstMapInfo map;
+  if (!gst_buffer_map (a.buffer.get (), &map, GST_MAP_READ))
+    return;
+  guint8 adts[dvr::kAdtsHeaderSize];
+  dvr::TsChunk chunks[2];
+  size_t count = 0;
+  if (priv->audio_raw) {
+    dvr::write_adts_header (adts, priv->adts_profile, priv->adts_rate_index, priv->adts_channels,
+        map.size + sizeof adts);
+    chunks[count++] = { adts, sizeof adts };
+  }
+  chunks[count++] = { map.data, map.size };
+  dvr::TsFrame frame;
+  frame.chunks = chunks;
+  frame.chunk_count = count;
+  frame.pts = frame.dts = to_90khz (a.pts);
+  priv->muxer.write_audio (*priv->file, frame);
+  gst_buffer_unmap (a.buffer.get (), &map);
+}
+
+static bool
+audio_expected (GstDvrTsWriterPrivate * priv)
+{
+  return priv->have_audio && !priv->audio.eos;
+}
+
+/* Writes what can be written in DTS order. The newest video buffer stays
+ * queued until the next one comes, so that a split dvrindex asks for right
+ * after pushing a keyframe still lands at that keyframe. */
+static void
+drain (GstDvrTsWriter * self)
+{
+  GstDvrTsWriterPrivate *priv = self->priv;
+  Stream & video = priv->video, &audio = priv->audio;
+  for (;;) {
+    Pending *v = (!video.queue.empty () && (video.queue.size () >= 2 || video.eos)) ?
+        &video.queue.front () : nullptr;
+    Pending *a = audio.queue.empty ()? nullptr : &audio.queue.front ();
+    bool take_video;
+    if (v && a) {
+      take_video = v->dts <= a->dts;
+    } else if (v) {
+      /* Audio that may still come with earlier timestamps goes first, unless it
+       * lags too far behind. */
+      const gint64 audio_at = audio.last_in != G_MININT64 ? audio.last_in : priv->first_video;
+      if (audio_expected (priv) && audio_at < v->dts && v->dts - audio_at <= (gint64) INTERLEAVE_LIMIT)
+        break;
+      take_video = true;
+    } else if (a) {
+      /* Before any video, audio has no segment to go to: what lies further back
+       * than the limit is dropped rather than queued without bound. */
+      const gint64 video_at = !video.queue.empty ()? video.queue.front ().dts :
+          video.last_in != G_MININT64 ? video.last_in : audio.last_in - (gint64) INTERLEAVE_LIMIT;
+      if (!video.eos && video_at < a->dts && a->dts - video_at <= (gint64) INTERLEAVE_LIMIT)
+        break;
+      take_video = false;
+    } else {
+      break;
+    }
+    if (take_video) {
+      write_video (self, *v);
+      video.queue.pop_front ();
+    } else {
+      write_audio (self, *a);
+      audio.queue.pop_front ();
+    }
+  }
+}
+
+/* After both streams ended: the last segment is complete. */
+static void
+finish_if_done (GstDvrTsWriter * self)
+{
+  GstDvrTsWriterPrivate *priv = self->priv;
+  if (priv->eos_posted || !priv->video.eos || audio_expected (priv))
+    return;
+  drain (self);
+  close_segment (self, priv->segment_end);
+  priv->eos_posted = true;
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_eos (GST_OBJECT (self)));
+}
+
+static GstFlowReturn
+chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstDvrTsWriter *self = GST_DVR_TS_WRITER (parent);
+  GstDvrTsWriterPrivate *priv = self->priv;
+  const bool is_video = pad == self->video_pad;
+  std::lock_guard < std::mutex > lock (priv->lock);
+  Stream & s = is_video ? priv->video : priv->audio;
+  Pending p;
+  p.pts = running_time (&s.segment, GST_BUFFER_PTS (buf));
+  p.dts = running_time (&s.segment, GST_BUFFER_DTS (buf));
+  if (p.dts == G_MININT64)
+    p.dts = p.pts;
+  if (p.pts == G_MININT64)
+    p.pts = p.dts;
+  if (p.dts == G_MININT64) {
+    GST_DEBUG_OBJECT (pad, "buffer without a timestamp dropped");
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  p.end = p.pts + (GST_BUFFER_DURATION_IS_VALID (buf) ? (gint64) GST_BUFFER_DURATION (buf) : 0);
+  p.keyframe = is_video && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  p.buffer.reset (buf);
+  if (is_video && priv->first_video == G_MININT64)
+    priv->first_video = p.dts;
+  s.last_in = MAX (s.last_in, p.dts);
+  s.queue.push_back (std::move (p));
+  drain (self);
+  return GST_FLOW_OK;
+}
+
+static void
+set_video_caps (GstDvrTsWriterPrivate * priv, GstCaps * caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const bool h265 = gst_structure_has_name (s, "video/x-h265");
+  const dvr::TsStreamType type = h265 ? dvr::TsStreamType::kH265 : dvr::TsStreamType::kH264;
+  if (type != priv->video_type) {
+    /* Another codec: a new segment, with a PMT that says so, at its first keyframe. */
+    if (priv->video_type != dvr::TsStreamType::kNone)
+      priv->split_requested = true;
+    priv->video_type = type;
+    priv->parameter_sets = std::make_unique < dvr::ParameterSetCache >
+        (h265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264);
+  }
+}
+
+static void
+set_audio_caps (GstDvrTsWriterPrivate * priv, GstCaps * caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  priv->audio_raw = format && g_str_equal (format, "raw");
+  priv->have_audio = true;
+  const GValue *v = gst_structure_get_value (s, "codec_data");
+  GstMapInfo map;
+  if (priv->audio_raw && v && G_VALUE_HOLDS (v, GST_TYPE_BUFFER) &&
+      gst_buffer_map (gst_value_get_buffer (v), &map, GST_MAP_READ)) {
+    if (map.size >= 2) {
+      /* AudioSpecificConfig: object type (5 bits), rate index (4), channels (4). */
+      const guint object_type = map.data[0] >> 3;
+      priv->adts_profile = (guint8) ((object_type >= 1 && object_type <= 4 ? object_type : 2) - 1);
+      priv->adts_rate_index = (guint8) (((map.data[0] & 7) << 1) | (map.data[1] >> 7));
+      priv->adts_channels = (guint8) ((map.data[1] >> 3) & 0xf);
+    }
+    gst_buffer_unmap (gst_value_get_buffer (v), &map);
+  }
+}
+
+static gboolean
+sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstDvrTsWriter *self = GST_DVR_TS_WRITER (parent);
+  GstDvrTsWriterPrivate *priv = self->priv;
+  const bool is_video = pad == self->video_pad;
+  {
+    std::lock_guard < std::mutex > lock (priv->lock);
+    Stream & s = is_video ? priv->video : priv->audio;
+    switch (GST_EVENT_TYPE (event)) {
+      case GST_EVENT_CAPS:{
+        GstCaps *caps;
+        gst_event_parse_caps (event, &caps);
+        if (is_video)
+          set_video_caps (priv, caps);
+        else
+          set_audio_caps (priv, caps);
+        break;
+      }
+      case GST_EVENT_SEGMENT:{
+        const GstSegment *segment;
+        gst_event_parse_segment (event, &segment);
+        gst_segment_copy_into (segment, &s.segment);
+        break;
+      }
+      case GST_EVENT_EOS:
+        s.eos = true;
+        drain (self);
+        finish_if_done (self);
+        break;
+      case GST_EVENT_FLUSH_STOP:
+        s.queue.clear ();
+        s.eos = false;
+        s.last_in = G_MININT64;
+        priv->eos_posted = false;
+        break;
+      default:
+        break;
+    }
+  }
+  /* Serialized events end here; only the upstream-bound ones go anywhere. */
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static gboolean
+sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    /* Written as it comes, without waiting for a clock: no latency of its own. */
+    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static gboolean
+gst_dvr_ts_writer_query (GstElement * element, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
+    return gst_pad_peer_query (GST_DVR_TS_WRITER (element)->video_pad, query);
+  return GST_ELEMENT_CLASS (parent_class)->query (element, query);
+}
+
+static void
+reset (GstDvrTsWriter * self)
+{
+  GstDvrTsWriterPrivate *priv = self->priv;
+  std::lock_guard < std::mutex > lock (priv->lock);
+  for (Stream * s : { &priv->video, &priv->audio }) {
+    s->queue.clear ();
+    s->eos = false;
+    s->last_in = G_MININT64;
+    gst_segment_init (&s->segment, GST_FORMAT_TIME);
+  }
+  priv->first_video = G_MININT64;
+  priv->split_requested = false;
+  priv->eos_posted = false;
+  /* Stopped without EOS: the index removes the temporary when it closes. */
+  if (priv->file)
+    priv->file->finish ();
+  priv->file.reset ();
+}
+
+static GstStateChangeReturn
+gst_dvr_ts_writer_change_state (GstElement * element, GstStateChange transition)
+{
+  GstDvrTsWriter *self = GST_DVR_TS_WRITER (element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    reset (self);
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    reset (self);
+  return ret;
+}
+
+static GstPad *
+gst_dvr_ts_writer_request_new_pad (GstElement * element, GstPadTemplate * templ, const gchar *,
+    const GstCaps *)
+{
+  GstDvrTsWriter *self = GST_DVR_TS_WRITER (element);
+  if (self->audio_pad)
+    return nullptr;
+  GstPad *pad = gst_pad_new_from_template (templ, "audio_0");
+  gst_pad_set_chain_function (pad, GST_DEBUG_FUNCPTR (chain));
+  gst_pad_set_event_function (pad, GST_DEBUG_FUNCPTR (sink_event));
+  gst_pad_set_query_function (pad, GST_DEBUG_FUNCPTR (sink_query));
+  gst_pad_set_active (pad, TRUE);
+  gst_element_add_pad (element, pad);
+  self->audio_pad = pad;
+  return pad;
+}
+
+static void
+gst_dvr_ts_writer_release_pad (GstElement * element, GstPad * pad)
+{
+  GstDvrTsWriter *self = GST_DVR_TS_WRITER (element);
+  if (pad != self->audio_pad)
+    return;
+  {
+    std::lock_guard < std::mutex > lock (self->priv->lock);
+    self->priv->have_audio = false;
+    self->priv->audio.queue.clear ();
+  }
+  self->audio_pad = nullptr;
+  gst_element_remove_pad (element, pad);
+}
+
+static void
+gst_dvr_ts_writer_set_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
+{
+  GstDvrTsWriterPrivate *priv = GST_DVR_TS_WRITER (object)->priv;
+  if (prop_id == PROP_MAX_SIZE_TIME)
+    priv->max_size_time = g_value_get_uint64 (value);
+  else if (prop_id == PROP_SEND_KEYFRAME_REQUESTS)
+    priv->send_keyframe_requests = g_value_get_boolean (value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+gst_dvr_ts_writer_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
+{
+  GstDvrTsWriterPrivate *priv = GST_DVR_TS_WRITER (object)->priv;
+  if (prop_id == PROP_MAX_SIZE_TIME)
+    g_value_set_uint64 (value, priv->max_size_time);
+  else if (prop_id == PROP_SEND_KEYFRAME_REQUESTS)
+    g_value_set_boolean (value, priv->send_keyframe_requests);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+gst_dvr_ts_writer_finalize (GObject * object)
+{
+  GstDvrTsWriter *self = GST_DVR_TS_WRITER (object);
+  if (self->priv->file)
+    self->priv->file->finish ();
+  delete self->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_dvr_ts_writer_class_init (GstDvrTsWriterClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  gobject_class->set_property = gst_dvr_ts_writer_set_property;
+  gobject_class->get_property = gst_dvr_ts_writer_get_property;
+  gobject_class->finalize = gst_dvr_ts_writer_finalize;
+  g_object_class_install_property (gobject_class, PROP_MAX_SIZE_TIME,
+      g_param_spec_uint64 ("max-size-time", "Segment duration",
+          "Cut at the first keyframe at or after this many nanoseconds", 0, G_MAXUINT64,
+          2 * GST_SECOND, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, PROP_SEND_KEYFRAME_REQUESTS,
+      g_param_spec_boolean ("send-keyframe-requests", "Send keyframe requests",
+          "Ask upstream for a keyframe when a segment is due", FALSE,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_dvr_ts_writer_change_state);
+  element_class->request_new_pad = GST_DEBUG_FUNCPTR (gst_dvr_ts_writer_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_dvr_ts_writer_release_pad);
+  element_class->query = GST_DEBUG_FUNCPTR (gst_dvr_ts_writer_query);
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  gst_element_class_set_static_metadata (element_class, "DVR MPEG-TS segment writer",
+      "Sink/Video", "dvrsink's own MPEG-TS segment writer", "Stream DVR developers");
+}
+
+static void
+gst_dvr_ts_writer_init (GstDvrTsWriter * self)
+{
+  self->priv = new GstDvrTsWriterPrivate ();
+  for (Stream * s : { &self->priv->video, &self->priv->audio })
+    gst_segment_init (&s->segment, GST_FORMAT_TIME);
+  self->video_pad = gst_pad_new_from_static_template (&video_template, "video");
+  gst_pad_set_chain_function (self->video_pad, GST_DEBUG_FUNCPTR (chain));
+  gst_pad_set_event_function (self->video_pad, GST_DEBUG_FUNCPTR (sink_event));
+  gst_pad_set_query_function (self->video_pad, GST_DEBUG_FUNCPTR (sink_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->video_pad);
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+}

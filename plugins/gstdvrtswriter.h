@@ -1,0 +1,26 @@
+/* dvrsink's own segment writer (muxer=lean): takes the video dvrindex lets
+ * through and an optional AAC stream, cuts segments at keyframes, packetizes
+ * them into MPEG-TS with dvr::TsMuxer and speaks dvrindex's writer protocol
+ * (gstdvrindex-writer.h). It stands where splitmuxsink, mpegtsmux and
+ * giostreamsink stand on the other path, and is not registered on its own.
+ *
+ * Pads: "video" (always; H.264 or H.265 byte-stream, one access unit per
+ * buffer) and "audio_%u" (request, at most one; AAC raw or ADTS).
+ * Properties: "max-size-time" (segment length, ns) and
+ * "send-keyframe-requests", named as on splitmuxsink so dvrsink sets either. */
+#pragma once
+
+#include "gstdvrindex.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_DVR_TS_WRITER (gst_dvr_ts_writer_get_type ())
+G_DECLARE_FINAL_TYPE (GstDvrTsWriter, gst_dvr_ts_writer, GST, DVR_TS_WRITER, GstElement)
+
+/* The index the writer reports to; set once, before the writer leaves NULL. */
+void gst_dvr_ts_writer_set_index (GstDvrTsWriter * self, GstDvrIndex * index);
+/* Cut at the next keyframe to be written, or at the keyframe just received:
+ * dvrindex asks right after pushing the keyframe that must start a segment. */
+void gst_dvr_ts_writer_split (GstDvrTsWriter * self);
+
+G_END_DECLS
