@@ -35,6 +35,17 @@ void gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int 
 /* The writer finished after EOS and committed its last segment. */
 void gst_dvr_index_finish (GstDvrIndex * self);
 
+/* The first keyframe at least this far into a segment ends it: a tenth of the
+ * target duration short of it, 200 ms at most. Camera timestamps jitter by tens
+ * of milliseconds, and a keyframe interval equal to the segment duration must
+ * not double a segment (and the delay before it is listed) whenever a keyframe
+ * lands a little early. */
+static inline gint64
+gst_dvr_index_split_threshold (gint64 segment_duration)
+{
+  return segment_duration - MIN (segment_duration / 10, 200 * (gint64) GST_MSECOND);
+}
+
 /* Installs dvrindex's folder and retention properties on another class (dvrsink
  * forwards them), with consecutive ids from first_prop, in this order: location,
  * playlist-name, segment-duration, window, max-bytes, delete-grace, endlist,

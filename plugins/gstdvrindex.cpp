@@ -16,8 +16,8 @@
  * ]|
  *
  * On its own, ahead of a foreign writer, it decides the segment boundaries (the
- * first keyframe at or after #GstDvrIndex:segment-duration, or after a
- * discontinuity), announces each with a downstream force-key-unit event, and
+ * first keyframe at or after #GstDvrIndex:segment-duration, less a tenth of
+ * it for timestamp jitter, or after a discontinuity), announces each with a downstream force-key-unit event, and
  * lists a file once the writer has moved on to the next one. Tell it the
  * writer's file pattern; hidden `.seg-*.part` names are cleaned up after a crash:
  * |[
@@ -572,11 +572,11 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     }
     if (st.standalone && st.index && keyframe && pts_rt != G_MININT64) {
       /* Ahead of a foreign writer, dvrindex cuts: the first keyframe at or
-       * after the target duration, or the first after a discontinuity. */
+       * after the split threshold, or the first after a discontinuity. */
       const gint64 out_rt = pts_rt + st.offset;
       const bool due = !st.pending.empty () && (st.split_at_next_keyframe ||
           out_rt - st.pending.back ().start_rt >=
-          (gint64) settings.segment_duration * GST_SECOND - GST_MSECOND);
+          gst_dvr_index_split_threshold ((gint64) settings.segment_duration * GST_SECOND));
       if (st.pending.empty () || due) {
         if (!st.pending.empty ()) {
           st.pending.back ().end_rt = out_rt;
@@ -1046,7 +1046,7 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_uint ("segment-duration", "Segment duration",
           "Target segment duration in seconds; segments are cut at the first keyframe "
-          "at or after it", 1, 3600, DEFAULT_SEGMENT_DURATION, rw));
+          "at or after it, less a tenth (200 ms at most) for timestamp jitter", 1, 3600, DEFAULT_SEGMENT_DURATION, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_uint ("window", "Window",
           "Seconds of history kept, by wall clock (0 keeps everything)", 0, G_MAXUINT,

@@ -23,9 +23,9 @@
  * byte-stream) ! dvrindex ! a segment writer chosen by #GstDvrSink:muxer.
  *
  * `muxer=lean` (the default): dvrsink's own MPEG-TS writer cuts segments at the
- * first keyframe at or after #GstDvrSink:segment-duration and writes whole TS
- * packets straight into a large buffer per segment, interleaving audio with
- * video by DTS. It repeats the parameter sets before every keyframe itself, so
+ * first keyframe at or after #GstDvrSink:segment-duration (less a tenth, for
+ * timestamp jitter) and writes whole TS packets straight into a large buffer
+ * per segment, interleaving audio with video by DTS. It repeats the parameter sets before every keyframe itself, so
  * a stream that arrives already parsed (byte-stream access units from h264parse
  * or h265parse) skips dvrsink's own parser.
  *

@@ -190,7 +190,8 @@ request_keyframe (GstDvrTsWriter * self, gint64 pts)
 {
   GstDvrTsWriterPrivate *priv = self->priv;
   if (!priv->send_keyframe_requests || priv->keyframe_requested || !priv->file ||
-      pts - priv->segment_start < (gint64) priv->max_size_time.load ())
+      pts - priv->segment_start <
+      gst_dvr_index_split_threshold ((gint64) priv->max_size_time.load ()))
     return;
   priv->keyframe_requested = true;
   gst_pad_push_event (self->video_pad,
@@ -205,7 +206,8 @@ write_video (GstDvrTsWriter * self, Pending & v)
    * frame (which dvrindex would take for the stream's last segment). */
   const bool last = priv->video.eos && priv->video.queue.size () == 1;
   if (v.keyframe && (!priv->file || !last)) {
-    const bool due = v.pts - priv->segment_start >= (gint64) priv->max_size_time.load () - (gint64) GST_MSECOND;
+    const bool due = v.pts - priv->segment_start >=
+        gst_dvr_index_split_threshold ((gint64) priv->max_size_time.load ());
     if (!priv->file || due || priv->split_requested.exchange (false)) {
       close_segment (self, v.pts);
       open_segment (self, v.pts);

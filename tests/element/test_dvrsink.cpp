@@ -186,6 +186,24 @@ TEST_CASE("with endlist off the finished playlist stays open for players") {
   CHECK_FALSE(pl.endlist);
 }
 
+TEST_CASE("keyframes a little less than the segment duration apart cut segments at each keyframe, not every other") {
+  // A camera's keyframe interval set to the segment duration arrives with
+  // jitter: one keyframe a few frames early must not make a double-length
+  // segment (listed a whole segment later).
+  TempDir dir;
+  BusLog log;
+  run_pipeline(camera(57) + "dvrsink location=" + dir.path + " segment-duration=2 window=0", 8.5, &log);
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 3);
+  CHECK(pl.target_duration == 2);
+  for (size_t i = 0; i + 1 < pl.segments.size(); i++) {
+    INFO("segment " << i << " " << pl.segments[i].uri);
+    CHECK(pl.segments[i].duration == Approx(1.9).margin(0.04));
+  }
+  require_segments_valid(dir, pl);
+}
+
 TEST_CASE("a recording resumed in the same folder keeps its history, raises sequence numbers and marks the gap") {
   TempDir dir;
   const std::string desc = camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0";
