@@ -192,7 +192,7 @@ TEST_CASE("keyframes a little less than the segment duration apart cut segments 
   // segment (listed a whole segment later).
   TempDir dir;
   BusLog log;
-  run_pipeline(camera(57) + "dvrsink location=" + dir.path + " segment-duration=2 window=0", 8.5, &log);
+  run_pipeline(camera(57) + "dvrsink location=" + dir.path + " segment-duration=2 window=0", 6.5, &log);
   REQUIRE(log.errors.empty());
   ParsedPlaylist pl = playlist_in(dir);
   REQUIRE(pl.segments.size() >= 3);

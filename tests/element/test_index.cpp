@@ -49,7 +49,7 @@ long long first_pdt_offset_ms(gint64 offset_ms) {
 
 }  // namespace
 
-TEST_CASE("dvrindex ahead of mpegtsmux and multifilesink, as its docs show, records a valid sliding window") {
+TEST_CASE("dvrindex ahead of mpegtsmux and multifilesink, as its docs show, records a valid sliding window", "[index]") {
   const std::string source = read_file(source_dir() + "/plugins/gstdvrindex.cpp");
   std::smatch m;
   REQUIRE(std::regex_search(source, m, std::regex("gst-launch-1.0 -e (videotestsrc[^\\n]*dvrindex location=/tmp/cam2[^\\n]*)")));
@@ -79,7 +79,7 @@ TEST_CASE("dvrindex ahead of mpegtsmux and multifilesink, as its docs show, reco
   CHECK(log.segments_added.size() >= pl.segments.size());
 }
 
-TEST_CASE("dvrindex on its own without the writer's file pattern says what it needs") {
+TEST_CASE("dvrindex on its own without the writer's file pattern says what it needs", "[index]") {
   TempDir dir;
   BusLog log;
   run_pipeline(std::string(kCamera) + "dvrindex location=" + dir.path + " ! mpegtsmux ! fakesink", 1.0, &log);
@@ -87,7 +87,7 @@ TEST_CASE("dvrindex on its own without the writer's file pattern says what it ne
   CHECK(log.errors[0].find("writer-location") != std::string::npos);
 }
 
-TEST_CASE("an application lists the segments and gets a playlist for a wall-clock range") {
+TEST_CASE("an application lists the segments and gets a playlist for a wall-clock range", "[index]") {
   TempDir dir;
   BusLog log;
   run_pipeline(std::string(kCamera) + "dvrsink location=" + dir.path + " segment-duration=1", 4.0, &log);
@@ -135,7 +135,7 @@ TEST_CASE("an application lists the segments and gets a playlist for a wall-cloc
   gst_object_unref(index);
 }
 
-TEST_CASE("the embedding example prints every finished segment and a playlist of the recording") {
+TEST_CASE("the embedding example prints every finished segment and a playlist of the recording", "[index]") {
   TempDir dir;
   int status = -1;
   const std::string out = run_command(std::string(g_getenv("DVR_EXAMPLE")) + " " + dir.path + " 3 2>&1", &status);
@@ -147,7 +147,7 @@ TEST_CASE("the embedding example prints every finished segment and a playlist of
   CHECK(out.find("#EXT-X-PLAYLIST-TYPE:VOD") != std::string::npos);
 }
 
-TEST_CASE("the camera's clock is used for PROGRAM-DATE-TIME only while it agrees with the local clock") {
+TEST_CASE("the camera's clock is used for PROGRAM-DATE-TIME only while it agrees with the local clock", "[index]") {
   // One second ahead: within the tolerance, so the camera's time is shown.
   CHECK(first_pdt_offset_ms(1000) == Approx(1000).margin(400));
   // A minute ahead (a camera with a wrong clock): the local clock is used.
