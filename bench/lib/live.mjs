@@ -217,12 +217,12 @@ export async function startupSection(ctx, mock, liveResults) {
       'the index journals it (fdatasync) and rewrites the playlist right after the rename. The first segment of a ' +
       `camera is listed ${ms(fromFrame)} ms after its first frame (target: segment-duration + 1 s = ${SEGMENT_DURATION * 1000 + 1000} ms), ` +
       `${ms(median(l1.map((t) => t.first)))} ms after the launcher starts against ${ms(median(f1.map((t) => t.first)))} ms for ffmpeg. ` +
-      'Both the first segment\'s delay and the time from last frame to listing (about one GOP, 2 s here) are splitmuxsink ' +
-      'inside dvrsink: it gathers each GOP whole before deciding which fragment it goes in, so a segment is closed only when ' +
-      'the GOP after it is complete; the first segment, one 2 s GOP, is listed at the third keyframe, two GOPs after its first ' +
-      'frame. Closing a segment at the keyframe that ends it (splitmuxsink\'s split-after emitted as dvrindex sees that ' +
-      'keyframe, or a writer of our own that closes the file there) would list it about one segment-duration after its ' +
-      'first frame; that is dvrsink\'s writer, not the index or the launcher. ' +
+      'dvrsink\'s own writer (muxer=lean, the default) closes a segment at the keyframe that ends it, so a segment is ' +
+      'listed tens of milliseconds after its last frame and the first one about one segment-duration after its first frame. ' +
+      'With muxer=mpegtsmux, splitmuxsink gathers each GOP whole before deciding which fragment it goes in: a segment closes ' +
+      'only when the GOP after it is complete, one GOP (2 s here) later. The first segment was once twice as long: over RTSP ' +
+      'the first keyframe lands about 60 ms late, so the next one fell just short of the 2 s cut; segments are now cut at the ' +
+      'first keyframe a tenth of the segment duration short of it (200 ms at most). ' +
       '"Last write → listed" adds the file and folder fsyncs, which ffmpeg does not do. ' +
       'Time stamps have the kernel clock tick\'s granularity (a few ms).',
   });
