@@ -72,7 +72,7 @@ TEST_CASE("killed with SIGKILL mid-segment and started again, a recording loses 
   require_no_temporaries(dir);
 }
 
-TEST_CASE("started again after longer than the window, the old segments expire by wall clock and are deleted") {
+TEST_CASE("started again after longer than the window, the old segments expire by wall clock and are deleted", "[index]") {
   TempDir dir;
   const std::string desc =
       std::string(kCamera) + "dvrsink location=" + dir.path + " segment-duration=1 window=2 delete-grace=1";

@@ -138,7 +138,7 @@ TEST_CASE("a recording lists complete segments with decimal durations, wall-cloc
   }
 }
 
-TEST_CASE("segments leave the playlist first and the disk only after the grace period") {
+TEST_CASE("segments leave the playlist first and the disk only after the grace period", "[index]") {
   TempDir dir;
   BusLog log;
   run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=3 delete-grace=2", 9.0,
@@ -158,7 +158,7 @@ TEST_CASE("segments leave the playlist first and the disk only after the grace p
   CHECK(file_exists(dir.file(segment_name(pl.media_sequence - 1))));
 }
 
-TEST_CASE("nothing in the folder that is not the recorder's own is ever deleted") {
+TEST_CASE("nothing in the folder that is not the recorder's own is ever deleted", "[index]") {
   TempDir dir;
   for (const char* name : {"notes.txt", "other.ts", "seg-abc.ts"}) {
     FILE* f = std::fopen(dir.file(name).c_str(), "w");
@@ -176,7 +176,7 @@ TEST_CASE("nothing in the folder that is not the recorder's own is ever deleted"
   }
 }
 
-TEST_CASE("with endlist off the finished playlist stays open for players") {
+TEST_CASE("with endlist off the finished playlist stays open for players", "[index]") {
   TempDir dir;
   BusLog log;
   run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 endlist=false", 2.5, &log);
