@@ -169,6 +169,76 @@ std::vector<std::string> duplicate_sections(const std::string& text) {
   return dups;
 }
 
+// GKeyFile stops at the first line it cannot read and quotes that whole line
+// in its message: a line such as `password secret`, missing its '=', would put
+// the password on the terminal and in the log. So the lines are checked here
+// first, by the rules GKeyFile applies (GLib 2.74, gkeyfile.c), and each
+// problem is reported as file:LINE: what is wrong, without the line's text.
+std::vector<std::string> syntax_errors(const std::string& text, const std::string& file) {
+  std::vector<std::string> errors;
+  auto error = [&](unsigned line, const std::string& what) {
+    errors.push_back(file + ":" + std::to_string(line) + ": " + what);
+  };
+  bool in_group = false;
+  unsigned number = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::size_t b = 0;
+    while (b < line.size() && g_ascii_isspace(line[b])) ++b;
+    line.erase(0, b);
+
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      const auto close = line.find(']');
+      if (close != std::string::npos && line.find_first_not_of(" \t", close + 1) == std::string::npos) {
+        const std::string name = line.substr(1, close - 1);
+        const bool control = std::any_of(name.begin(), name.end(), [](char c) { return g_ascii_iscntrl(c); });
+        if (name.empty() || name.find('[') != std::string::npos || control)
+          error(number, "not a valid section name (write [server], [dvr] or [camera NAME])");
+        else
+          in_group = true;
+        continue;
+      }
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      error(number, "not a key = value line, a [section] or a # comment (a missing '='?)");
+      continue;
+    }
+    if (eq == 0) {
+      error(number, "a value without a key (the line starts with '=')");
+      continue;
+    }
+    if (!in_group) {
+      error(number, "key = value before the first [section]");
+      continue;
+    }
+    // A key as GKeyFile takes it: no space at either end, no '[' or ']'
+    // except a [locale] suffix at the end.
+    std::string key = line.substr(0, eq);
+    while (!key.empty() && g_ascii_isspace(key.back())) key.pop_back();
+    const auto bracket = key.find_first_of("[]");
+    bool valid = bracket != 0 && key.front() != ' ';
+    if (valid && bracket != std::string::npos) {
+      std::size_t i = bracket + 1;
+      valid = key[bracket] == '[';
+      while (valid && i < key.size() &&
+             (g_ascii_isalnum(key[i]) || key[i] == '-' || key[i] == '_' || key[i] == '.' || key[i] == '@' ||
+              static_cast<unsigned char>(key[i]) >= 0x80))
+        ++i;
+      valid = valid && i + 1 == key.size() && key[i] == ']';
+    }
+    if (!valid) error(number, "not a valid key name (letters, digits and '-' before the '=')");
+  }
+  return errors;
+}
+
 // The password of rtsp://user:password@host/..., still percent-encoded.
 std::optional<std::string> url_password(const std::string& url) {
   auto scheme_end = url.find("://");
@@ -473,8 +543,11 @@ PresetResult parse_preset(const std::string& text, const std::string& path) {
   PresetResult result;
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) err = nullptr;
-  if (!g_key_file_load_from_data(kf, text.data(), text.size(), G_KEY_FILE_NONE, &err)) {
-    result.error = path + ": " + err->message;
+  const std::vector<std::string> syntax = syntax_errors(text, path);
+  if (!syntax.empty() || !g_key_file_load_from_data(kf, text.data(), text.size(), G_KEY_FILE_NONE, &err)) {
+    // GLib's own message would quote the line it could not read.
+    for (const auto& line : syntax) result.error += (result.error.empty() ? "" : "\n") + line;
+    if (syntax.empty()) result.error = path + ": not a valid INI file ([section] and key = value lines)";
     return result;
   }
 

@@ -109,7 +109,9 @@ struct Preset {
 };
 
 // Exactly one of preset and error is set. error holds one line per problem,
-// each "file:section:key: what is wrong".
+// each "file:section:key: what is wrong", or "file:LINE: what is wrong" for a
+// line that is not key = value, [section] or # comment (never its text: it
+// may hold a password).
 struct PresetResult {
   std::optional<Preset> preset;
   std::string error;

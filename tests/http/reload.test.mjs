@@ -120,3 +120,15 @@ test('a preset broken on reload is reported and changes nothing', { timeout: 200
     assert.equal(after[name].reconnects, before[name].reconnects, name);
   }
 });
+
+test('a line without "=" on reload is reported by its number; the line, which may be a password, is not logged',
+  { timeout: 20000 }, async () => {
+    const text = second + '\n[camera arriving3]\nsource = rtsp\nurl = rtsp://127.0.0.1/\npassword Reload-S3cret\n';
+    const lineNumber = text.split('\n').indexOf('password Reload-S3cret') + 1;
+    reload(text);
+    await waitFor('the reload to be refused', () => /preset\.ini:\d+: not a key = value line/.test(launcher.log()),
+      5000, 100);
+    assert.match(launcher.log(), new RegExp(`preset\\.ini:${lineNumber}: not a key = value line`));
+    assert.doesNotMatch(launcher.log(), /Reload-S3cret/);
+    assert.equal((await states()).arriving3, undefined);
+  });

@@ -150,7 +150,56 @@ TEST_CASE("sections and camera names are checked", "[preset]") {
 }
 
 TEST_CASE("a syntax error names the file", "[preset]") {
-  CHECK_THAT(parse_error("this is not a key file\n"), Catch::StartsWith(kFile + ": "));
+  CHECK_THAT(parse_error("this is not a key file\n"), Catch::StartsWith(kFile + ":1: "));
+}
+
+TEST_CASE("a line without '=' is reported by its number, never by its text", "[preset][secrets]") {
+  const std::string e = parse_error(
+      "# cameras\n"
+      "[camera door]\n"
+      "source = rtsp\n"
+      "url = rtsp://192.168.1.108/cam/realmonitor?channel=1&subtype=0\n"
+      "password s3cr3t-Pa55\n"
+      "user = admin\n"
+      "  hunter2-Secret\r\n");
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains(kFile + ":5: not a key = value line"));
+  CHECK_THAT(e, Catch::Contains(kFile + ":7: not a key = value line"));
+  CHECK_THAT(e, !Catch::Contains("s3cr3t"));
+  CHECK_THAT(e, !Catch::Contains("hunter2"));
+  CHECK_THAT(e, !Catch::Contains("password"));
+}
+
+TEST_CASE("every key-file syntax error is reported with its line, and only its line", "[preset][secrets]") {
+  const std::string e = parse_error(
+      "pass = w0rd-One\n"        // before any section
+      "[camera c]\n"
+      "= w0rd-Two\n"             // no key
+      "pass[x = w0rd-Three\n"    // not a key name
+      "[a[b]\n"                  // not a section name
+      "source = test\n");
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains(kFile + ":1: key = value before the first [section]"));
+  CHECK_THAT(e, Catch::Contains(kFile + ":3: a value without a key"));
+  CHECK_THAT(e, Catch::Contains(kFile + ":4: not a valid key name"));
+  CHECK_THAT(e, Catch::Contains(kFile + ":5: not a valid section name"));
+  CHECK_THAT(e, !Catch::Contains("w0rd"));
+}
+
+TEST_CASE("the line check accepts exactly what GLib's key-file parser accepts", "[preset]") {
+  // Each line after a valid [camera c] section.
+  const char* lines[] = {"source = test",   "  # indented comment", "\t", "[camera d]  \t", "[camera e] x",
+                         "[]",              "[a]b]",                "key", "=v",             "k[de_DE.UTF-8@euro] = v",
+                         "k[de = v",        "k] = v",               "k[] = v", "k = v = w",   "k=",
+                         "[a\x01]",         "[unclosed",            "[x=y",  " [camera f]",   "k\r"};
+  for (const char* line : lines) {
+    const std::string text = std::string("[camera c]\nsource = test\n") + line + "\n";
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    const bool glib_ok = g_key_file_load_from_data(kf, text.data(), text.size(), G_KEY_FILE_NONE, nullptr);
+    const auto r = parse_preset(text, kFile);
+    INFO("line: " << line << "\n" << r.error);
+    CHECK(glib_ok == (r.error.find(kFile + ":3: ") == std::string::npos));
+  }
 }
 
 TEST_CASE("a password comes from the preset or from an environment variable", "[preset]") {
@@ -261,6 +310,17 @@ TEST_CASE("dvr-launcher --check prints each camera's gst-launch line with the pa
                        &status, nullptr));
   CHECK_FALSE(g_spawn_check_wait_status(status, nullptr));
   CHECK_THAT(std::string(err), Catch::Contains(std::string(path) + ":camera c:width:"));
+
+  // A password on a line without '=': the line's number, not its text.
+  REQUIRE(g_file_set_contents(path, "[camera door]\nsource = rtsp\npassword s3cr3t-Pa55\n", -1, nullptr));
+  g_free(out);
+  g_free(err);
+  out = err = nullptr;
+  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
+                       &status, nullptr));
+  CHECK_FALSE(g_spawn_check_wait_status(status, nullptr));
+  CHECK_THAT(std::string(err), Catch::Contains(std::string(path) + ":3: not a key = value line"));
+  CHECK_THAT(std::string(out) + err, !Catch::Contains("s3cr3t"));
 
   g_unlink(path);
   g_rmdir(dir);
