@@ -202,6 +202,22 @@ TEST_CASE("the line check accepts exactly what GLib's key-file parser accepts", 
   }
 }
 
+TEST_CASE("a preset that does not set them gets a 10 s stall timeout and a 300 s auth retry", "[preset]") {
+  auto p = parse_ok(std::string(kRtspCamera) + "[camera yard]\nsource = test\n[dvr]\nwindow = 60\n");
+  REQUIRE(p.cameras.size() == 2);
+  for (const auto& cam : p.cameras) {
+    CHECK(cam.dvr.stall_timeout == 10);
+    CHECK(cam.dvr.auth_retry == 300);
+  }
+  // Set in [dvr], they are inherited; set on a camera, they are its own.
+  p = parse_ok("[dvr]\nstall-timeout = 4\nauth-retry = 900\n[camera a]\nsource = test\n"
+               "[camera b]\nsource = test\nstall-timeout = 20\nauth-retry = 60\n");
+  CHECK(p.cameras[0].dvr.stall_timeout == 4);
+  CHECK(p.cameras[0].dvr.auth_retry == 900);
+  CHECK(p.cameras[1].dvr.stall_timeout == 20);
+  CHECK(p.cameras[1].dvr.auth_retry == 60);
+}
+
 TEST_CASE("a password comes from the preset or from an environment variable", "[preset]") {
   auto p = parse_ok(kRtspCamera);
   CHECK(p.cameras[0].rtsp.password == "s3cr3t-Pa55");
