@@ -12,11 +12,6 @@
 namespace dvr {
 namespace {
 
-constexpr unsigned kFirstBackoffMs = 1000;
-constexpr unsigned kMaxBackoffMs = 30000;
-// The back-off starts over only after this long of good recording, so that a
-// camera that fails every few seconds is not hammered at the shortest delay.
-constexpr std::int64_t kGoodRecordingUs = 60 * G_USEC_PER_SEC;
 // How long a stopping camera may take to finish its last segment.
 constexpr guint kStopTimeoutMs = 5000;
 // Segments that make up the bitrate shown in the API.
@@ -97,9 +92,10 @@ const char* to_string(Camera::State state) {
 }
 
 Camera::Camera(CameraConfig config, PipelineOptions options, std::function<void()> on_stopped)
-    : config_(std::move(config)), options_(std::move(options)), on_stopped_(std::move(on_stopped)) {
-  backoff_ms_ = kFirstBackoffMs;
-}
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      on_stopped_(std::move(on_stopped)),
+      backoff_(config_.dvr.auth_retry) {}
 
 Camera::~Camera() {
   for (guint* timer : {&retry_timer_, &watchdog_timer_, &stop_timer_})
@@ -263,8 +259,7 @@ void Camera::watchdog() {
     seen_buffers_ = count;
     last_buffer_us_ = now;
   }
-  if (state_ == State::Recording && recording_since_us_ && now - recording_since_us_ >= kGoodRecordingUs)
-    backoff_ms_ = kFirstBackoffMs;
+  if (state_ == State::Recording && recording_since_us_) backoff_.recording_for(now - recording_since_us_);
   if (!audio_checked_ && state_ != State::Recording && end_missing_audio(pipeline_.get())) {
     audio_checked_ = true;
     log_line("camera " + config_.name + ": the camera announced audio but sends none; recording video only");
@@ -366,6 +361,7 @@ bool Camera::handle_message(GstMessage* message) {
 }
 
 void Camera::fail(Failure failure, const std::string& what) {
+  if (recording_since_us_) backoff_.recording_for(g_get_monotonic_time() - recording_since_us_);
   recording_since_us_ = 0;
   recent_.clear();
   video_path_.clear();
@@ -379,12 +375,10 @@ void Camera::fail(Failure failure, const std::string& what) {
   unsigned delay_ms;
   State next;
   if (failure == Failure::Unauthorized) {
-    // Dahua cameras lock an address out after repeated failed logins.
-    delay_ms = config_.dvr.auth_retry * 1000;
+    delay_ms = backoff_.after_refused_login_ms();
     next = State::Unauthorized;
   } else {
-    delay_ms = backoff_ms_;
-    backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
+    delay_ms = backoff_.after_failure_ms();
     next = failure == Failure::Fatal ? State::Error : State::Reconnecting;
   }
   set_state(next, *error_, "next attempt in " + seconds(delay_ms));

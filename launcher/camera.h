@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 
+#include "backoff.h"
 #include "camera_status.h"
 #include "pipeline_description.h"
 #include "preset.h"
@@ -87,7 +88,7 @@ class Camera {
   std::int64_t last_segment_us_ = 0;     // newest segment (or the attempt's start)
   std::int64_t recording_since_us_ = 0;  // 0 when not recording
   bool audio_checked_ = false;
-  unsigned backoff_ms_ = 0;
+  Backoff backoff_;
 
   State state_ = State::Starting;
   std::string logged_;  // the last line logged, to log each change once
