@@ -1,0 +1,72 @@
+// The launcher's log: one line per state change of a camera, with its name,
+// not one per segment, and not one per failed attempt while a camera stays away.
+//
+//   node --test tests/http/logging.test.mjs          (after meson compile -C build)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startLauncher, waitFor, freePort } from '../lib/launcher.mjs';
+
+const testCamera = (name, pattern) => `
+[camera ${name}]
+source = test
+pattern = ${pattern}
+width = 160
+height = 120
+framerate = 10
+bitrate = 200
+`;
+
+// The log's lines about one camera, without the time stamp.
+const linesOf = (log, name) =>
+  log.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d{3} /, '')).filter((l) => l.startsWith(`camera ${name}: `));
+
+async function cameras(launcher) {
+  return Object.fromEntries((await (await fetch(`${launcher.url}/api/cameras`)).json()).map((c) => [c.name, c]));
+}
+
+test('a camera recording segment after segment logs starting and recording once each, with its name',
+  { timeout: 60000 }, async () => {
+    const launcher = await startLauncher('[dvr]\nsegment-duration = 1\nwindow = 60\n' +
+      testCamera('porch', 'ball') + testCamera('garage', 'snow'));
+    let stoppedLog;
+    try {
+      await waitFor('both cameras to record six segments', async () => {
+        const s = await cameras(launcher);
+        return s.porch?.segments >= 6 && s.garage?.segments >= 6;
+      }, 40000);
+      for (const name of ['porch', 'garage']) {
+        const lines = linesOf(launcher.log(), name);
+        assert.equal(lines.length, 2, `${name}:\n${launcher.log()}`);
+        assert.match(lines[0], new RegExp(`^camera ${name}: starting\\b`));
+        assert.match(lines[1], new RegExp(`^camera ${name}: recording\\b`));
+      }
+    } finally {
+      const { code } = await launcher.stop({ keepFiles: false });
+      stoppedLog = launcher.log();
+      assert.equal(code, 0, stoppedLog);
+    }
+    // Stopping is two more changes, each logged once.
+    for (const name of ['porch', 'garage']) {
+      const states = linesOf(stoppedLog, name).map((l) => l.split(': ')[1].replace(/[;:].*/, ''));
+      assert.deepEqual(states, ['starting', 'recording', 'stopping', 'stopped'], stoppedLog);
+    }
+  });
+
+test('a camera that stays away is logged once as reconnecting, not once per attempt', { timeout: 60000 }, async () => {
+  const closedPort = await freePort();
+  const launcher = await startLauncher(`
+[camera door]
+source = rtsp
+url = rtsp://127.0.0.1:${closedPort}/cam/realmonitor?channel=1&subtype=0
+` + testCamera('yard', 'smpte'));
+  try {
+    await waitFor('door to have been retried three times', async () => (await cameras(launcher)).door?.reconnects >= 3,
+      30000);
+    const lines = linesOf(launcher.log(), 'door');
+    assert.equal(lines.length, 2, launcher.log());
+    assert.match(lines[0], /^camera door: starting: 127\.0\.0\.1/);
+    assert.match(lines[1], /^camera door: reconnecting: cannot connect to the camera at 127\.0\.0\.1/);
+  } finally {
+    await launcher.stop();
+  }
+});
