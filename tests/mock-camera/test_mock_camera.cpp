@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
+#include <gst/rtp/gstrtpbuffer.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -209,6 +210,14 @@ struct StreamInfo {
   guint ssrc = 0;
 };
 
+// The video's RTP packets as they reached the depayloader.
+struct RtpSeen {
+  int packets = 0;
+  guint16 first_seq = 0, last_seq = 0;
+  guint32 first_ts = 0, last_ts = 0;
+  Clock::time_point first_at, last_at;
+};
+
 struct Outcome {
   bool eos = false;
   bool error = false;
@@ -238,6 +247,9 @@ class Client {
     sink_ = gst_element_factory_make("appsink", nullptr);
     REQUIRE((depay_ && parse && sink_));
     g_object_set(sink_, "sync", FALSE, "max-buffers", 1000, nullptr);
+    GstPad *depay_sink = gst_element_get_static_pad(depay_, "sink");
+    gst_pad_add_probe(depay_sink, GST_PAD_PROBE_TYPE_BUFFER, on_rtp, this, nullptr);
+    gst_object_unref(depay_sink);
     gst_bin_add_many(GST_BIN(pipeline_), src_, depay_, parse, sink_, nullptr);
     REQUIRE(gst_element_link_many(depay_, parse, sink_, nullptr));
     g_signal_connect(src_, "pad-added", G_CALLBACK(on_pad_added), this);
@@ -299,7 +311,33 @@ class Client {
     return std::nullopt;
   }
 
+  RtpSeen rtp() {
+    std::lock_guard<std::mutex> lk(mutex_);
+    return rtp_;
+  }
+
  private:
+  static GstPadProbeReturn on_rtp(GstPad *, GstPadProbeInfo *info, gpointer data) {
+    auto *self = static_cast<Client *>(data);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
+      return GST_PAD_PROBE_OK;
+    const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+    const guint32 ts = gst_rtp_buffer_get_timestamp(&rtp);
+    gst_rtp_buffer_unmap(&rtp);
+    std::lock_guard<std::mutex> lk(self->mutex_);
+    RtpSeen &r = self->rtp_;
+    if (r.packets++ == 0) {
+      r.first_seq = seq;
+      r.first_ts = ts;
+      r.first_at = Clock::now();
+    }
+    r.last_seq = seq;
+    r.last_ts = ts;
+    r.last_at = Clock::now();
+    return GST_PAD_PROBE_OK;
+  }
+
   static void on_pad_added(GstElement *, GstPad *pad, gpointer data) {
     auto *self = static_cast<Client *>(data);
     GstCaps *caps = gst_pad_get_current_caps(pad);
@@ -337,6 +375,7 @@ class Client {
   Clock::time_point started_;
   std::mutex mutex_;
   std::vector<StreamInfo> streams_;
+  RtpSeen rtp_;
 };
 
 // Reads frames until `n` keyframes were seen (from the first keyframe on).
@@ -548,9 +587,11 @@ TEST_CASE("refuse N refuses new connections for N seconds", "[mock-camera]") {
   CHECK(ok_after < 8);
 }
 
-TEST_CASE("restart drops clients; new sessions get a new SSRC", "[mock-camera]") {
+TEST_CASE("restart drops clients; new sessions get a new SSRC and RTP numbering from a new random base",
+          "[mock-camera]") {
   MockCamera cam(small());
   guint ssrc_before = 0;
+  RtpSeen before;
   {
     Client c(cam.url(), "", "");
     REQUIRE(receives_frames(c, 5, milliseconds(10000)));
@@ -560,12 +601,30 @@ TEST_CASE("restart drops clients; new sessions get a new SSRC", "[mock-camera]")
     cam.command("restart");
     auto o = c.end(milliseconds(10000));
     REQUIRE(o);
+    before = c.rtp();
   }
   Client c(cam.url(), "", "");
   REQUIRE(receives_frames(c, 5, milliseconds(10000)));
   auto v = c.stream("video");
   REQUIRE(v);
   CHECK(v->ssrc != ssrc_before);
+
+  // A stream that went on would number its packets on from the last one the
+  // old session saw, and its timestamps would have advanced by the time in
+  // between (90 kHz). A new random base lands in those windows by chance with
+  // odds of 1 in 2000 (sequence numbers) and 1 in 8000 (timestamps).
+  const RtpSeen after = c.rtp();
+  REQUIRE(before.packets > 0);
+  REQUIRE(after.packets > 0);
+  const guint16 seq_step = static_cast<guint16>(after.first_seq - before.last_seq);
+  INFO("sequence numbers: last before " << before.last_seq << ", first after " << after.first_seq);
+  CHECK_FALSE((seq_step >= 1 && seq_step <= 32));
+  const double gap_s = std::chrono::duration<double>(after.first_at - before.last_at).count();
+  const guint32 expected_ts = before.last_ts + static_cast<guint32>(gap_s * 90000);
+  const gint32 ts_off = static_cast<gint32>(after.first_ts - expected_ts);
+  INFO("timestamps: last before " << before.last_ts << ", first after " << after.first_ts << ", " << gap_s
+                                  << " s apart");
+  CHECK_FALSE((ts_off > -3 * 90000 && ts_off < 3 * 90000));
 }
 
 TEST_CASE("H.265 video with AAC audio", "[mock-camera]") {
