@@ -9,6 +9,11 @@
 #include "camera_pipeline.h"
 #include "log.h"
 
+// Detail below the log's one line per state change: each attempt, segment and
+// watchdog tick (GST_DEBUG=dvrlauncher:5). Camera names only, never a URL.
+GST_DEBUG_CATEGORY_STATIC(dvr_launcher_debug);
+#define GST_CAT_DEFAULT dvr_launcher_debug
+
 namespace dvr {
 namespace {
 
@@ -95,7 +100,10 @@ Camera::Camera(CameraConfig config, PipelineOptions options, std::function<void(
     : config_(std::move(config)),
       options_(std::move(options)),
       on_stopped_(std::move(on_stopped)),
-      backoff_(config_.dvr.auth_retry) {}
+      backoff_(config_.dvr.auth_retry) {
+  if (!dvr_launcher_debug)
+    GST_DEBUG_CATEGORY_INIT(dvr_launcher_debug, "dvrlauncher", 0, "dvr-launcher camera supervision");
+}
 
 Camera::~Camera() {
   for (guint* timer : {&retry_timer_, &watchdog_timer_, &stop_timer_})
@@ -123,6 +131,7 @@ void Camera::attempt() {
     fail(Failure::Fatal, error);
     return;
   }
+  GST_INFO("camera %s: pipeline built (attempt %" G_GUINT64_FORMAT ")", config_.name.c_str(), reconnects_ + 1);
   pipeline_.reset(pipeline);
   // Names the pipeline in GStreamer's debug log.
   g_autofree char* pipeline_name = g_strdup_printf("camera-%s", config_.name.c_str());
@@ -255,6 +264,7 @@ void Camera::watchdog() {
   if (!pipeline_ || stop_requested_) return;
   const std::int64_t now = g_get_monotonic_time();
   const std::uint64_t count = video_buffer_count(pipeline_.get());
+  GST_LOG("camera %s: %" G_GUINT64_FORMAT " video buffers", config_.name.c_str(), count);
   if (count != seen_buffers_) {
     seen_buffers_ = count;
     last_buffer_us_ = now;
@@ -288,6 +298,10 @@ void Camera::segment_added(const GstStructure* s) {
   gst_structure_get_uint64(s, "bytes", &bytes);
   gst_structure_get_uint64(s, "duration", &duration);
   bytes_ += bytes;
+  guint64 sequence = 0;
+  gst_structure_get_uint64(s, "sequence", &sequence);
+  GST_DEBUG("camera %s: segment %" G_GUINT64_FORMAT " finished, %" G_GUINT64_FORMAT " bytes, %" GST_TIME_FORMAT,
+            config_.name.c_str(), sequence, bytes, GST_TIME_ARGS(duration));
   if (duration > 0) {
     recent_.emplace_back(bytes, duration);
     while (recent_.size() > kBitrateSegments) recent_.pop_front();
@@ -381,6 +395,7 @@ void Camera::fail(Failure failure, const std::string& what) {
     delay_ms = backoff_.after_failure_ms();
     next = failure == Failure::Fatal ? State::Error : State::Reconnecting;
   }
+  GST_DEBUG("camera %s: next attempt in %u ms", config_.name.c_str(), delay_ms);
   set_state(next, *error_, "next attempt in " + seconds(delay_ms));
   if (retry_timer_) g_source_remove(retry_timer_);
   retry_timer_ = g_timeout_add(delay_ms, &Camera::on_retry, this);

@@ -70,3 +70,17 @@ url = rtsp://127.0.0.1:${closedPort}/cam/realmonitor?channel=1&subtype=0
     await launcher.stop();
   }
 });
+
+test('GST_DEBUG=dvrlauncher:5 gives the per-segment detail that the log leaves out', { timeout: 40000 }, async () => {
+  const launcher = await startLauncher('[dvr]\nsegment-duration = 1\n' + testCamera('shed', 'ball'),
+    { env: { GST_DEBUG: 'dvrlauncher:5', GST_DEBUG_NO_COLOR: '1' } });
+  try {
+    await waitFor('three segments', async () => (await cameras(launcher)).shed?.segments >= 3, 30000);
+    const log = launcher.log();
+    assert.match(log, /dvrlauncher .*camera shed: pipeline built \(attempt 1\)/);
+    for (const n of [0, 1, 2]) assert.match(log, new RegExp(`dvrlauncher .*camera shed: segment ${n} finished, \\d+ bytes`));
+    assert.equal(linesOf(log, 'shed').length, 2, log);
+  } finally {
+    await launcher.stop();
+  }
+});
