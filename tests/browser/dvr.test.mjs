@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { sleep, startLauncher, waitFor } from '../lib/launcher.mjs';
 import {
   launchBrowser, openPage, readView, waitForPlaying, waitForBadge, waitForSeekDone, screenshot, behindSeconds,
-  withLauncherLog,
+  withLauncherLog, recorded, recordedFor, clockSeconds, clockText,
 } from '../lib/player-page.mjs';
 
 const SEGMENT_S = 1;
@@ -37,35 +37,6 @@ height = 180
 framerate = 25
 bitrate = 300
 `;
-
-async function recorded(launcher, name = 'cam1') {
-  const cameras = await (await fetch(`${launcher.url}/api/cameras`)).json();
-  const c = cameras.find((x) => x.name === name);
-  if (!c || !c.range) return null;
-  return { ...c, start: Date.parse(c.range.start), end: Date.parse(c.range.end) };
-}
-
-// Waits until the camera has this much recorded, so that a position in the
-// window can be well behind live.
-function recordedFor(launcher, ms) {
-  return waitFor(`${ms / 1000} s recorded`, async () => {
-    const c = await recorded(launcher);
-    return c && c.end - c.start >= ms ? c : null;
-  }, 90000, 1000);
-}
-
-// "14:32:05" into seconds since midnight.
-function clockSeconds(text) {
-  return text.split(':').reduce((a, n) => a * 60 + Number(n), 0);
-}
-
-// A clock time as the page reads it, in the browser's time zone.
-function clockText(page, ms) {
-  return page.evaluate((t) => {
-    const d = new Date(t);
-    return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  }, ms);
-}
 
 describe('the player as a DVR', () => {
   let browser;
