@@ -4,20 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
-#include <memory>
 #include <optional>
 
 #include "byte_range.h"
 #include "conditional.h"
+#include "file_body.h"
 
 namespace dvr {
 namespace {
-
-// Below this, reading is cheaper than mapping, and a playlist read whole is
-// a consistent snapshot.
-constexpr off_t kMapThreshold = 256 * 1024;
 
 struct Fd {
   int fd;
@@ -25,26 +20,6 @@ struct Fd {
     if (fd >= 0) close(fd);
   }
 };
-
-GBytes* read_all(int fd, off_t size) {
-  std::unique_ptr<char, decltype(&g_free)> buf(static_cast<char*>(g_malloc(size > 0 ? size : 1)), g_free);
-  off_t done = 0;
-  while (done < size) {
-    ssize_t n = read(fd, buf.get() + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return nullptr;
-    if (n == 0) break;
-    done += n;
-  }
-  return g_bytes_new_take(buf.release(), done);
-}
-
-// The recorder only ever unlinks or renames over a segment, never truncates
-// it, so a mapping stays valid (and SIGBUS-free) for as long as it is sent.
-GBytes* map_all(int fd) {
-  g_autoptr(GMappedFile) mapped = g_mapped_file_new_from_fd(fd, FALSE, nullptr);
-  return mapped ? g_mapped_file_get_bytes(mapped) : nullptr;
-}
 
 std::optional<std::int64_t> http_date(SoupMessageHeaders* headers, const char* name) {
   const char* text = soup_message_headers_get_one(headers, name);
@@ -65,7 +40,7 @@ void respond_with_status(SoupServerMessage* msg, guint status) {
 }
 
 void respond_with_file(SoupServerMessage* msg, const std::string& path, const char* content_type,
-                       const char* cache_control, const char* range_header) {
+                       const char* cache_control, const char* range_header, FileBody how) {
   Fd file{open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)};
   struct stat st;
   if (file.fd < 0 || fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -90,7 +65,7 @@ void respond_with_file(SoupServerMessage* msg, const std::string& path, const ch
   if (!range_still_valid(soup_message_headers_get_one(request, "If-Range"), http_date(request, "If-Range"), validators))
     range_header = nullptr;
 
-  g_autoptr(GBytes) whole = st.st_size < kMapThreshold ? read_all(file.fd, st.st_size) : map_all(file.fd);
+  g_autoptr(GBytes) whole = file_body(file.fd, st.st_size, how);
   if (!whole) {
     respond_with_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR);
     return;

@@ -266,7 +266,7 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* qu
 
   if (p.empty()) {
     respond_with_file(msg, join_path({options_.web_dir, "index.html"}), "text/html; charset=utf-8", "no-cache",
-                      range_header);
+                      range_header, FileBody::CopiedWhenSmall);
     return;
   }
 
@@ -305,10 +305,12 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* qu
     const std::string file = join_path({options_.storage_dir, p[1], p[2]});
     if (ends_with(p[2], ".m3u8")) {
       // A live playlist changes every segment: never let a cache keep it.
-      respond_with_file(msg, file, "application/vnd.apple.mpegurl", "no-cache", range_header);
+      respond_with_file(msg, file, "application/vnd.apple.mpegurl", "no-cache", range_header,
+                        FileBody::CopiedWhenSmall);
     } else if (ends_with(p[2], ".ts")) {
-      // A segment's name is never reused, so its bytes never change.
-      respond_with_file(msg, file, "video/mp2t", "max-age=31536000, immutable", range_header);
+      // A segment's name is never reused, so its bytes never change: mapped
+      // whatever its size, so that viewers never copy it into memory.
+      respond_with_file(msg, file, "video/mp2t", "max-age=31536000, immutable", range_header, FileBody::Mapped);
     } else {
       respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
     }
@@ -329,13 +331,14 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* qu
       respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
       return;
     }
-    respond_with_file(msg, file, type, "max-age=86400", range_header);
+    respond_with_file(msg, file, type, "max-age=86400", range_header, FileBody::CopiedWhenSmall);
     return;
   }
 
   if (p.size() == 1 && is_safe_name(p[0])) {
     if (const char* type = web_content_type(p[0], false)) {
-      respond_with_file(msg, join_path({options_.web_dir, p[0]}), type, "no-cache", range_header);
+      respond_with_file(msg, join_path({options_.web_dir, p[0]}), type, "no-cache", range_header,
+                        FileBody::CopiedWhenSmall);
       return;
     }
   }

@@ -1,7 +1,8 @@
 // The player with real (mock) RTSP cameras through the launcher: an H.264
 // camera plays live; a camera that refuses the password and an H.265 camera
 // (which no browser can play from MPEG-TS through the player) are explained in
-// plain words instead of a spinner or a Video.js error.
+// plain words instead of a spinner or a Video.js error; a camera that drops
+// and comes back leaves a gap on its own timeline while the launcher runs on.
 //
 //   cd tests && node --test browser/cameras.test.mjs
 import { describe, test, before, after } from 'node:test';
@@ -9,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startLauncher, waitFor } from '../lib/launcher.mjs';
 import { startMockCamera } from '../lib/mock-camera.mjs';
 import {
-  launchBrowser, openPage, readView, waitForPlaying, waitForBadge, screenshot, withLogs,
+  launchBrowser, openPage, readView, waitForPlaying, waitForBadge, screenshot, withLogs, recorded,
 } from '../lib/player-page.mjs';
 
 const PASSWORD = 'porch-pw-5519';
@@ -126,6 +127,52 @@ password = not-the-password
 
         await page.getByRole('button', { name: 'All cameras' }).click();
         await page.locator('.tile[data-camera="porch"] .tile-message').getByText(/sends H\.265/).waitFor({ timeout: 10000 });
+        assert.deepEqual(problems.pageErrors, []);
+      } finally {
+        await page.close();
+      }
+    }));
+
+  test('a camera that drops and reconnects shows the gap on its timeline; the others have none', { timeout: 90000 },
+    () => withLogs(logs, async () => {
+      await waitFor('door to have recorded a few seconds', async () => {
+        const c = await recorded(launcher, 'door');
+        return c && c.state === 'recording' && c.end - c.start >= 3000;
+      }, 40000, 250);
+      const before = await recorded(launcher, 'door');
+      assert.deepEqual(before.gaps, [], 'precondition: no gap yet');
+      const porchBefore = await recorded(launcher, 'porch');
+      // The camera drops its clients and turns new ones away for 2 s: the
+      // launcher's second attempt (back-off 1 s, then 2 s) gets through.
+      await h264.command('refuse 2');
+      await h264.command('drop');
+      const droppedAt = Date.now();
+      const gap = await waitFor('the API to list the gap, and 3 s recorded after it', async () => {
+        const c = await recorded(launcher, 'door');
+        const last = c && c.gaps.length ? c.gaps[c.gaps.length - 1] : null;
+        return last && c.state === 'recording' && c.end - Date.parse(last.end) >= 3000 ? last : null;
+      }, 60000, 250);
+      const door = await recorded(launcher, 'door');
+      assert.ok(door.reconnects >= 1, `reconnects: ${door.reconnects}`);
+      assert.equal(door.gaps.length, 1, JSON.stringify(door.gaps));
+      const porch = await recorded(launcher, 'porch');
+      assert.equal(porch.reconnects, porchBefore.reconnects, 'the other camera did not reconnect');
+      assert.deepEqual(porch.gaps, [], 'and has no gap');
+
+      const { page, problems } = await openPage(browser, launcher.url, '#cam=door');
+      try {
+        await waitForBadge(page, /^LIVE$/, 40000);
+        const hole = page.locator('#timeline .tl-gap');
+        await hole.first().waitFor({ timeout: 10000 });
+        assert.equal(await hole.count(), 1);
+        const shown = { start: Date.parse(await hole.getAttribute('data-start')), end: Date.parse(await hole.getAttribute('data-end')) };
+        assert.deepEqual(shown, { start: Date.parse(gap.start), end: Date.parse(gap.end) });
+        assert.ok(Math.abs(shown.start - droppedAt) < 3000, `the gap starts ${shown.start - droppedAt} ms from the drop`);
+        assert.ok(shown.end - shown.start >= 1500, `and lasts while the camera was away (${shown.end - shown.start} ms)`);
+        const box = await hole.boundingBox();
+        assert.ok(box && box.width >= 1, 'the gap is visible');
+        assert.match(await hole.getAttribute('title'), /^Nothing recorded from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d$/);
+        await screenshot(page, 'player-reconnect-gap.png');
         assert.deepEqual(problems.pageErrors, []);
       } finally {
         await page.close();

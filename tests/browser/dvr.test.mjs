@@ -1,6 +1,6 @@
 // The player as a DVR, against one launcher recording two test cameras: the
 // grid plays both; in one camera's view, go to a typed clock time, the
-// timeline (click, drag, Shift-drag), keyboard, +10s and speed, a clip
+// timeline (clock-time labels, click, drag, Shift-drag), keyboard, +10s and speed, a clip
 // downloaded through the page, a phone-sized screen, and the gap a restart of
 // the launcher leaves.
 //
@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { sleep, startLauncher, waitFor } from '../lib/launcher.mjs';
 import {
   launchBrowser, openPage, readView, waitForPlaying, waitForBadge, waitForSeekDone, screenshot, behindSeconds,
-  withLauncherLog,
+  withLauncherLog, recorded, recordedFor, clockSeconds, clockText,
 } from '../lib/player-page.mjs';
 
 const SEGMENT_S = 1;
@@ -37,35 +37,6 @@ height = 180
 framerate = 25
 bitrate = 300
 `;
-
-async function recorded(launcher, name = 'cam1') {
-  const cameras = await (await fetch(`${launcher.url}/api/cameras`)).json();
-  const c = cameras.find((x) => x.name === name);
-  if (!c || !c.range) return null;
-  return { ...c, start: Date.parse(c.range.start), end: Date.parse(c.range.end) };
-}
-
-// Waits until the camera has this much recorded, so that a position in the
-// window can be well behind live.
-function recordedFor(launcher, ms) {
-  return waitFor(`${ms / 1000} s recorded`, async () => {
-    const c = await recorded(launcher);
-    return c && c.end - c.start >= ms ? c : null;
-  }, 90000, 1000);
-}
-
-// "14:32:05" into seconds since midnight.
-function clockSeconds(text) {
-  return text.split(':').reduce((a, n) => a * 60 + Number(n), 0);
-}
-
-// A clock time as the page reads it, in the browser's time zone.
-function clockText(page, ms) {
-  return page.evaluate((t) => {
-    const d = new Date(t);
-    return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  }, ms);
-}
 
 describe('the player as a DVR', () => {
   let browser;
@@ -160,6 +131,32 @@ describe('the player as a DVR', () => {
       const slack = SEGMENT_S * 1000 + 0.4 * 3000 + 1500;
       assert.ok(Math.abs(view.clock - expected) <= slack,
         `clicked at ${new Date(expected).toISOString()}, shown ${new Date(view.clock).toISOString()}`);
+    }));
+
+  test('the timeline is labelled with clock times of the recorded window, each where its time is', { timeout: 30000 },
+    () => withLauncherLog(launcher, async () => {
+      const cam = await recordedFor(launcher, 40000);
+      const labels = page.locator('#timeline .tl-label');
+      await labels.first().waitFor({ timeout: 10000 });
+      const track = await page.locator('#timeline .tl-track').boundingBox();
+      const shown = await labels.evaluateAll((all) => all.map((l) => {
+        const r = l.getBoundingClientRect();
+        return { text: l.textContent, centre: r.left + r.width / 2, width: r.width };
+      }));
+      assert.ok(shown.length >= 2, `labels: ${JSON.stringify(shown)}`);
+      let previous = -Infinity;
+      for (const { text, centre, width } of shown) {
+        assert.match(text, /^\d\d:\d\d(:\d\d)?$/, 'a label reads as a clock time');
+        assert.ok(width > 0, `${text} is visible`);
+        const fraction = (centre - track.x) / track.width;
+        assert.ok(fraction > 0 && fraction < 1, `${text} is over the track`);
+        assert.ok(centre > previous, 'labels run left to right');
+        previous = centre;
+        // The time under the label is the time it reads (the page's range may be a poll older).
+        const under = clockSeconds(await clockText(page, cam.start + fraction * (cam.end - cam.start)));
+        const off = ((clockSeconds(text) - under + 86400 + 43200) % 86400) - 43200;
+        assert.ok(Math.abs(off) <= 4, `label ${text} sits where the time is ${off} s off`);
+      }
     }));
 
   test('keyboard, +10s and speed', { timeout: 60000 }, () => withLauncherLog(launcher, async () => {

@@ -165,15 +165,43 @@ test('range.m3u8 answers 400 for a malformed or reversed range and 404 for an un
 const clipUrl = (start, end, camera = 'cam1') =>
   `${launcher.url}/api/cameras/${camera}/clip.mp4?start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`;
 
+const run = promisify(execFile);
+
+// The first video frame of a file: its timestamp and whether it is a keyframe.
+async function firstVideoFrame(file) {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1',
+    '-show_entries', 'packet=pts_time,flags', '-of', 'json', file]);
+  const [packet] = JSON.parse(stdout).packets;
+  return { pts: Number(packet.pts_time), key: packet.flags.startsWith('K') };
+}
+
+// Wall-clock times (ms) of the keyframes in a recorded segment, from its
+// PROGRAM-DATE-TIME and the keyframes' distance from its first frame.
+async function keyframeTimes(uri, programDate) {
+  const dir = mkdtempSync(join(tmpdir(), 'dvr-seg-'));
+  try {
+    const file = join(dir, 'seg.ts');
+    writeFileSync(file, Buffer.from(await (await fetch(`${launcher.url}/hls/cam1/${uri}`)).arrayBuffer()));
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0',
+      '-show_entries', 'packet=pts_time,flags', '-of', 'json', file]);
+    const packets = JSON.parse(stdout).packets.map((p) => ({ pts: Number(p.pts_time), key: p.flags.startsWith('K') }));
+    const first = Math.min(...packets.map((p) => p.pts));
+    return packets.filter((p) => p.key).map((p) => programDate + (p.pts - first) * 1000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function probeDuration(buffer) {
   const dir = mkdtempSync(join(tmpdir(), 'dvr-clip-'));
   try {
     const file = join(dir, 'clip.mp4');
     writeFileSync(file, buffer);
-    const { stdout } = await promisify(execFile)('ffprobe',
+    const { stdout } = await run('ffprobe',
       ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', file]);
     const info = JSON.parse(stdout);
-    return { duration: Number(info.format.duration), codecs: info.streams.map((s) => s.codec_name) };
+    return { duration: Number(info.format.duration), codecs: info.streams.map((s) => s.codec_name),
+      first: await firstVideoFrame(file) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -191,10 +219,20 @@ test('clip.mp4 is an MP4 of the asked length within one GOP, named for camera an
   assert.equal(r.headers.get('content-disposition'), `attachment; filename="cam1-${stamp}.mp4"`);
   const body = Buffer.from(await r.arrayBuffer());
   assert.equal(body.subarray(4, 8).toString('latin1'), 'ftyp');
-  const { duration, codecs } = await probeDuration(body);
+  const { duration, codecs, first } = await probeDuration(body);
   assert.deepEqual(codecs, ['h264']);
   // The test cameras make a keyframe every second.
   assert.ok(duration >= 3 - 0.15 && duration <= 3 + 1.05, `duration ${duration}`);
+  // It starts with the keyframe at or before start, so it shows start itself:
+  // from that keyframe's wall-clock time to the end, less at most one frame (10 fps).
+  assert.ok(first.key, 'the first video frame is a keyframe');
+  const { text } = await rangePlaylist(iso(start - 5000), iso(start + 1));
+  const [, date, name] = [...text.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:[\d.]+,\n(\S+)/g)].at(-1);
+  const keyframe = Math.max(...(await keyframeTimes(name, Date.parse(date))).filter((t) => t <= start + 1));
+  assert.ok(start - keyframe < 1100, `the keyframe before start is ${start - keyframe} ms before it`);
+  const covered = (end - keyframe) / 1000;
+  assert.ok(duration >= covered - 0.15 && duration <= covered + 0.15,
+    `duration ${duration}, ${covered} s from the keyframe at or before start to the end`);
   // Nothing written beside the recording: the clip never touches the disk.
   const afterwards = readdirSync(join(storage, 'cam1')).filter((f) => !f.startsWith('.'));
   assert.deepEqual(afterwards.filter((f) => !before.includes(f) && !/^seg-\d+\.ts$/.test(f)), []);

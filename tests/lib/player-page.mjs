@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { waitFor } from './launcher.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -114,4 +115,36 @@ export async function fetchPlaylist(base, camera = 'cam1', init = {}) {
   const durations = [...text.matchAll(/^#EXTINF:([\d.]+)/gm)].map((m) => Number(m[1]));
   const dates = [...text.matchAll(/^#EXT-X-PROGRAM-DATE-TIME:(.+)$/gm)].map((m) => Date.parse(m[1].trim()));
   return { text, seconds: durations.reduce((a, b) => a + b, 0), segments: durations.length, dates, durations };
+}
+
+// The camera as /api/cameras gives it, with its recorded range in ms (start,
+// end); null before anything is recorded. init: fetch options (credentials).
+export async function recorded(server, name = 'cam1', init = {}) {
+  const cameras = await (await fetch(`${server.url}/api/cameras`, init)).json();
+  const c = cameras.find((x) => x.name === name);
+  if (!c || !c.range) return null;
+  return { ...c, start: Date.parse(c.range.start), end: Date.parse(c.range.end) };
+}
+
+// Waits until the camera has this much recorded, so that a position in the
+// window can be well behind live.
+export function recordedFor(server, ms, { name = 'cam1', init = {} } = {}) {
+  return waitFor(`${ms / 1000} s recorded`, async () => {
+    const c = await recorded(server, name, init);
+    return c && c.end - c.start >= ms ? c : null;
+  }, 90000, 1000);
+}
+
+// "14:32:05" (or "14:32") into seconds since midnight.
+export function clockSeconds(text) {
+  const [h, m, s = 0] = text.split(':').map(Number);
+  return (h * 60 + m) * 60 + s;
+}
+
+// A clock time as the page reads it, in the browser's time zone.
+export function clockText(page, ms) {
+  return page.evaluate((t) => {
+    const d = new Date(t);
+    return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  }, ms);
 }
