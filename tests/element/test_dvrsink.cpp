@@ -174,6 +174,9 @@ TEST_CASE("nothing in the folder that is not the recorder's own is ever deleted"
     INFO(name);
     CHECK(read_file(dir.file(name)) == "mine");
   }
+  ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE_FALSE(pl.segments.empty());
+  require_segments_valid(dir, pl);
 }
 
 TEST_CASE("with endlist off the finished playlist stays open for players", "[index]") {
@@ -184,6 +187,7 @@ TEST_CASE("with endlist off the finished playlist stays open for players", "[ind
   ParsedPlaylist pl = playlist_in(dir);
   CHECK(pl.segments.size() >= 2);
   CHECK_FALSE(pl.endlist);
+  require_segments_valid(dir, pl);
 }
 
 TEST_CASE("keyframes a little less than the segment duration apart cut segments at each keyframe, not every other") {
@@ -296,6 +300,8 @@ TEST_CASE("GStreamer's hlsdemux plays a recording from start to end") {
   run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 4.0, &rec);
   REQUIRE(rec.errors.empty());
   ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 2);
+  require_segments_valid(dir, pl);
   BusLog play;
   guint frames = 0;
   run_pipeline("filesrc location=" + dir.file("live.m3u8") +
@@ -519,6 +525,7 @@ TEST_CASE("audio and video are interleaved by decoding time within every segment
     CHECK(kinds.size() == 2);
     CHECK(worst < 0.6);
   }
+  require_segments_valid(dir, pl);
 }
 
 TEST_CASE("gst-inspect documents the muxer property: lean by default, mpegtsmux as the alternative") {
@@ -561,9 +568,87 @@ TEST_CASE("a stream parsed upstream is not parsed again by the lean writer; avc 
                                       &factories);
                    });
       REQUIRE(log.errors.empty());
-      CHECK(playlist_in(dir).segments.size() >= 1);
+      const ParsedPlaylist pl = playlist_in(dir);
+      CHECK(pl.segments.size() >= 1);
+      require_segments_valid(dir, pl);
       const bool lean = test_muxer() == nullptr || std::string(test_muxer()) == "lean";
       CHECK(factories.count("h264parse") == (lean && c.parsed_upstream ? 0u : 1u));
     }
   }
+}
+
+TEST_CASE("keyframes further apart than the segment duration give longer segments, each starting on a keyframe") {
+  TempDir dir;
+  BusLog log;
+  // A keyframe every 3 s against 1 s segments, as a camera with a long I-frame interval sends.
+  run_pipeline(camera(90) + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 10.0, &log);
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 3);
+  CHECK(pl.target_duration >= 3);
+  for (size_t i = 0; i < pl.segments.size(); i++) {
+    const auto& s = pl.segments[i];
+    INFO("segment " << i << " " << s.uri << " EXTINF " << s.duration);
+    if (i + 1 < pl.segments.size()) CHECK(s.duration == Approx(3.0).margin(0.04));
+    CHECK(std::lround(s.duration) <= static_cast<long>(pl.target_duration));
+    CHECK_FALSE(s.discontinuity);
+    // What the file holds is what the playlist says, from one keyframe to the next.
+    const ProbedVideo v = probe_video(dir.file(s.uri));
+    CHECK(v.starts_with_keyframe);
+    CHECK(v.duration == Approx(s.duration).margin(0.04));
+  }
+  require_segments_valid(dir, pl);
+}
+
+TEST_CASE("at EOS the last, short segment is finished and listed, ending at the last frame") {
+  TempDir dir;
+  BusLog log;
+  // 100 frames at 30 fps: three whole 1 s segments and a third of one.
+  run_pipeline("videotestsrc is-live=true pattern=ball num-buffers=100 ! video/x-raw,width=320,height=240,framerate=30/1 "
+               "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! dvrsink location=" +
+                   dir.path + " segment-duration=1 window=0",
+               30.0, &log);
+  REQUIRE(log.errors.empty());
+  CHECK(log.eos);
+  ParsedPlaylist pl = playlist_in(dir);
+  CHECK(pl.endlist);
+  REQUIRE(pl.segments.size() == 4);
+  // Every frame pushed is listed: EXTINF sums to the media, to the rounding of four values.
+  CHECK(total_duration(pl) == Approx(100.0 / 30).margin(0.003));
+  CHECK(pl.segments.back().duration == Approx(10.0 / 30).margin(0.001));
+  size_t frames = 0;
+  for (const auto& s : pl.segments) {
+    INFO(s.uri << " EXTINF " << s.duration);
+    const ProbedVideo v = probe_video(dir.file(s.uri));
+    frames += v.frames;
+    CHECK(v.starts_with_keyframe);
+    CHECK(v.duration == Approx(s.duration).margin(0.002));
+  }
+  CHECK(frames == 100);
+  CHECK(log.segments_added.size() == pl.segments.size());
+  require_segments_valid(dir, pl);
+  require_no_temporaries(dir);
+}
+
+TEST_CASE("a recording folder removed while recording is an error naming the folder") {
+  TempDir dir;
+  const std::string folder = dir.file("cam");
+  BusLog log;
+  std::thread remover;
+  const gint64 started = g_get_monotonic_time();
+  run_pipeline(camera() + "dvrsink location=" + folder + " segment-duration=1 window=0", 8.0, &log,
+               [&remover, folder](GstElement*) {
+                 remover = std::thread([folder]() {
+                   g_usleep(2 * G_USEC_PER_SEC);
+                   int status = -1;
+                   run_command("rm -rf '" + folder + "'", &status);
+                 });
+               });
+  remover.join();
+  INFO("warnings: " << log.warnings.size());
+  REQUIRE_FALSE(log.errors.empty());
+  CHECK(log.errors[0].find(folder) != std::string::npos);
+  // Said soon after, not at the end of the run or after a hang.
+  CHECK(g_get_monotonic_time() - started < 6 * G_USEC_PER_SEC);
+  CHECK_FALSE(file_exists(folder));
 }
