@@ -766,10 +766,21 @@ open_folder (GstDvrIndex * self)
         ("Could not open recording folder %s", options.folder.c_str ()), ("%s", error.c_str ()));
     return FALSE;
   }
-  if (index->rejected_journal_lines () > 0)
+  if (!index->set_aside_journal ().empty ())
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("The journal in %s is not one this version can read: kept as %s, a new one begun",
+            options.folder.c_str (), index->set_aside_journal ().c_str ()), (NULL));
+  else if (index->rejected_journal_lines () > 0)
     GST_ELEMENT_WARNING (self, RESOURCE, READ,
         ("Skipped %" G_GSIZE_FORMAT " damaged lines of the journal in %s",
             index->rejected_journal_lines (), options.folder.c_str ()), (NULL));
+  if (!index->unaccounted_segments ().empty ())
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("Kept %" G_GSIZE_FORMAT " segment files in %s that the journal does not list "
+            "(%s to %s): they are not in the playlist and the recorder never deletes them",
+            index->unaccounted_segments ().size (), options.folder.c_str (),
+            index->unaccounted_segments ().front ().c_str (),
+            index->unaccounted_segments ().back ().c_str ()), (NULL));
   GST_INFO_OBJECT (self, "opened %s: %" G_GSIZE_FORMAT " segments listed, next sequence %"
       G_GUINT64_FORMAT, options.folder.c_str (), index->segments ().size (),
       (guint64) index->next_sequence ());

@@ -47,6 +47,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <atomic>
 #include <deque>
 #include <condition_variable>
 #include <mutex>
@@ -152,6 +153,11 @@ struct GstDvrSinkPrivate
   std::thread audio_watchdog;
   std::condition_variable watchdog_wake;
   bool watchdog_running = false;
+
+  /* muxer=mpegtsmux: the codec changed and the segment of the new one has not
+   * opened yet. mpegtsmux refuses the new caps with an error, after which
+   * splitmuxsink closes the segment and opens the next with a fresh muxer. */
+  std::atomic < bool > codec_change { false };
 };
 
 #define gst_dvr_sink_parent_class parent_class
@@ -235,12 +241,22 @@ gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
         return;
       }
       if (gst_structure_has_name (s, "splitmuxsink-fragment-opened")) {
+        self->priv->codec_change = false;
         gst_message_unref (message);
         return;
       }
     } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
       gst_dvr_index_finish (GST_DVR_INDEX (self->index));
     }
+  } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR && self->priv->codec_change &&
+      gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (self->writer))) {
+    /* The muxer refusing the new codec: splitmuxsink recovers by starting the
+     * next segment with a fresh one, so this is not the end of the recording. */
+    g_autoptr (GError) err = nullptr;
+    gst_message_parse_error (message, &err, nullptr);
+    GST_INFO_OBJECT (self, "new codec, new muxer: %s", err->message);
+    gst_message_unref (message);
+    return;
   }
   GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }
@@ -330,6 +346,11 @@ gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
     GstCaps *caps;
     gst_event_parse_caps (event, &caps);
+    g_autoptr (GstCaps) current = gst_pad_get_current_caps (pad);
+    if (self->muxer == GST_DVR_MUXER_MPEGTSMUX && current &&
+        !gst_structure_has_name (gst_caps_get_structure (caps, 0),
+            gst_structure_get_name (gst_caps_get_structure (current, 0))))
+      self->priv->codec_change = true;
     if (!ensure_parser (self, caps)) {
       gst_event_unref (event);
       return FALSE;
@@ -341,27 +362,25 @@ gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 static gboolean
 gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
-  GstDvrSink *self = GST_DVR_SINK (parent);
-  if (!self->parser) {
-    /* Before the first caps there is no parser yet, and without one dvrsink
-     * still takes every format (it adds a parser when it needs one). */
-    if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
-      GstCaps *filter, *templ = gst_pad_get_pad_template_caps (pad);
-      gst_query_parse_caps (query, &filter);
-      GstCaps *result = filter ?
-          gst_caps_intersect_full (filter, templ, GST_CAPS_INTERSECT_FIRST) : gst_caps_ref (templ);
-      gst_query_set_caps_result (query, result);
-      gst_caps_unref (result);
-      gst_caps_unref (templ);
-      return TRUE;
-    }
-    if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
-      GstCaps *caps, *templ = gst_pad_get_pad_template_caps (pad);
-      gst_query_parse_accept_caps (query, &caps);
-      gst_query_set_accept_caps_result (query, gst_caps_can_intersect (caps, templ));
-      gst_caps_unref (templ);
-      return TRUE;
-    }
+  /* Whatever parser it has now, dvrsink takes every format: before the first
+   * caps there is none yet, and a camera that switches codec or format gets
+   * another one (see ensure_parser), so the parser's own caps are no limit. */
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
+    GstCaps *filter, *templ = gst_pad_get_pad_template_caps (pad);
+    gst_query_parse_caps (query, &filter);
+    GstCaps *result = filter ?
+        gst_caps_intersect_full (filter, templ, GST_CAPS_INTERSECT_FIRST) : gst_caps_ref (templ);
+    gst_query_set_caps_result (query, result);
+    gst_caps_unref (result);
+    gst_caps_unref (templ);
+    return TRUE;
+  }
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
+    GstCaps *caps, *templ = gst_pad_get_pad_template_caps (pad);
+    gst_query_parse_accept_caps (query, &caps);
+    gst_query_set_accept_caps_result (query, gst_caps_can_intersect (caps, templ));
+    gst_caps_unref (templ);
+    return TRUE;
   }
   return gst_pad_query_default (pad, parent, query);
 }

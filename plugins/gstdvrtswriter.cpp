@@ -63,6 +63,7 @@ struct Pending
   gint64 pts;
   gint64 end;
   bool keyframe;
+  dvr::TsStreamType codec;      /* video: as the caps said when it arrived */
 };
 
 struct Stream
@@ -98,7 +99,8 @@ struct GstDvrTsWriterPrivate
   bool have_audio = false;      /* an audio pad with caps */
   gint64 first_video = G_MININT64;
   dvr::TsMuxer muxer;
-  dvr::TsStreamType video_type = dvr::TsStreamType::kNone;
+  dvr::TsStreamType video_type = dvr::TsStreamType::kNone;       /* being written */
+  dvr::TsStreamType caps_video_type = dvr::TsStreamType::kNone;  /* of the newest caps */
   std::unique_ptr < dvr::ParameterSetCache > parameter_sets;
   /* ADTS header fields for raw AAC, from its AudioSpecificConfig. */
   bool audio_raw = false;
@@ -198,10 +200,25 @@ request_keyframe (GstDvrTsWriter * self, gint64 pts)
       gst_video_event_new_upstream_force_key_unit ((GstClockTime) pts, TRUE, 0));
 }
 
+/* A codec change takes effect with the first buffer of the new codec, not
+ * when its caps arrive: the buffers still queued belong to the old one. */
+static void
+switch_codec (GstDvrTsWriterPrivate * priv, dvr::TsStreamType type)
+{
+  /* Another codec: a new segment, with a PMT that says so, at its first keyframe. */
+  if (priv->video_type != dvr::TsStreamType::kNone)
+    priv->split_requested = true;
+  priv->video_type = type;
+  priv->parameter_sets = std::make_unique < dvr::ParameterSetCache >
+      (type == dvr::TsStreamType::kH265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264);
+}
+
 static void
 write_video (GstDvrTsWriter * self, Pending & v)
 {
   GstDvrTsWriterPrivate *priv = self->priv;
+  if (v.codec != priv->video_type)
+    switch_codec (priv, v.codec);
   /* The last frame at EOS ends its segment rather than start one of a single
    * frame (which dvrindex would take for the stream's last segment). */
   const bool last = priv->video.eos && priv->video.queue.size () == 1;
@@ -355,6 +372,7 @@ chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   p.end = p.pts + (GST_BUFFER_DURATION_IS_VALID (buf) ? (gint64) GST_BUFFER_DURATION (buf) : 0);
   p.keyframe = is_video && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  p.codec = is_video ? priv->caps_video_type : dvr::TsStreamType::kNone;
   p.buffer.reset (buf);
   if (is_video && priv->first_video == G_MININT64)
     priv->first_video = p.dts;
@@ -369,15 +387,7 @@ set_video_caps (GstDvrTsWriterPrivate * priv, GstCaps * caps)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const bool h265 = gst_structure_has_name (s, "video/x-h265");
-  const dvr::TsStreamType type = h265 ? dvr::TsStreamType::kH265 : dvr::TsStreamType::kH264;
-  if (type != priv->video_type) {
-    /* Another codec: a new segment, with a PMT that says so, at its first keyframe. */
-    if (priv->video_type != dvr::TsStreamType::kNone)
-      priv->split_requested = true;
-    priv->video_type = type;
-    priv->parameter_sets = std::make_unique < dvr::ParameterSetCache >
-        (h265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264);
-  }
+  priv->caps_video_type = h265 ? dvr::TsStreamType::kH265 : dvr::TsStreamType::kH264;
 }
 
 static void

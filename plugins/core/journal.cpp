@@ -152,6 +152,7 @@ JournalState JournalParser::finish() {
   else if (overlong_) reject_overlong();
   partial_.clear();
   overlong_ = false;
+  state_.untrusted = bad_magic_;
   return std::move(state_);
 }
 

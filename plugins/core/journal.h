@@ -27,6 +27,7 @@ struct JournalState {
   bool ended = false;
   size_t records = 0;    // records applied
   size_t rejected = 0;   // lines skipped: torn, garbled, out of order
+  bool untrusted = false;  // the first line is not this version's magic: nothing was taken
 };
 
 // Feeds bytes in any chunking; never throws, never trusts a line it cannot verify,

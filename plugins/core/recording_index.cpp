@@ -109,12 +109,14 @@ std::unique_ptr<RecordingIndex> RecordingIndex::open(const RecordingOptions& opt
     return nullptr;
   }
   if (!read_journal(index->path(kJournalName), &index->state_, error)) return nullptr;
-  index->relist_all();
   index->rejected_on_open_ = index->state_.rejected;
-  index->gap_pending_ = index->state_.next_sequence > 0;
+  // Compaction would overwrite it: keep it for a person to look at instead.
+  if (index->state_.untrusted && !index->set_journal_aside(error)) return nullptr;
+  index->relist_all();
   // A resumed recording goes on live: ENDLIST would stop players from reloading.
   index->state_.ended = false;
   index->recover_files();
+  index->gap_pending_ = index->state_.next_sequence > 0;
   // Compacting now also drops a torn last line, which a later append would extend.
   if (!index->compact(error)) return nullptr;
   if (!index->expire(now_us, error)) return nullptr;
@@ -122,10 +124,30 @@ std::unique_ptr<RecordingIndex> RecordingIndex::open(const RecordingOptions& opt
   return index;
 }
 
+bool RecordingIndex::set_journal_aside(std::string* error) {
+  const std::vector<std::string> names = list_folder(options_.folder);
+  for (unsigned n = 1;; n++) {
+    const std::string name = kBadJournalPrefix + std::to_string(n);
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    if (::rename(path(kJournalName).c_str(), path(name).c_str()) != 0) {
+      if (error) *error = "cannot set aside " + path(kJournalName) + " as " + name + ": " + errno_text(errno);
+      return false;
+    }
+    if (!fsync_directory(options_.folder, error)) return false;
+    set_aside_journal_ = name;
+    state_ = JournalState();
+    return true;
+  }
+}
+
 void RecordingIndex::recover_files() {
   uint64_t highest_on_disk = 0;
   bool any_on_disk = false;
-  std::vector<std::pair<uint64_t, std::string>> missed;
+  std::vector<uint64_t> tracked;
+  for (const Segment& s : state_.listed) tracked.push_back(s.sequence);
+  for (const PendingDeletion& p : state_.pending) tracked.push_back(p.sequence);
+  std::sort(tracked.begin(), tracked.end());
+  std::vector<std::pair<uint64_t, std::string>> unaccounted;
   for (const std::string& name : list_folder(options_.folder)) {
     if (starts_with(name, kTemporaryPrefix) && ends_with(name, kTemporarySuffix)) {
       // A segment cut short by a crash: never listed, never complete.
@@ -140,11 +162,14 @@ void RecordingIndex::recover_files() {
     if (!parse_segment_filename(name, &seq)) continue;
     any_on_disk = true;
     if (seq > highest_on_disk) highest_on_disk = seq;
-    if (seq >= state_.next_sequence) missed.emplace_back(seq, name);
+    if (!std::binary_search(tracked.begin(), tracked.end(), seq)) unaccounted.emplace_back(seq, name);
   }
-  // Renamed but not journaled: a crash between the two. Never listed, so no player
-  // can be reading it, and without its journal record it has no place in time.
-  for (const auto& m : missed) ::unlink(path(m.second).c_str());
+  // Complete footage the journal lost, or renamed just before a crash kept it
+  // from being journaled: without its record it has no place in time, so it is
+  // not listed, but it is the camera owner's recording and stays on disk.
+  std::sort(unaccounted.begin(), unaccounted.end());
+  unaccounted_.clear();
+  for (const auto& u : unaccounted) unaccounted_.push_back(u.second);
   // Names must never be reused, even if the journal was lost.
   if (any_on_disk && highest_on_disk + 1 > state_.next_sequence) {
     state_.next_sequence = highest_on_disk + 1;

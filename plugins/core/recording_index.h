@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "journal.h"
 #include "playlist.h"
@@ -32,10 +33,16 @@ struct RecordingOptions {
 class RecordingIndex {
  public:
   static constexpr const char* kJournalName = "index.journal";
+  // Neither a segment nor a playlist: the launcher and web servers never serve it.
+  static constexpr const char* kBadJournalPrefix = "index.journal.bad-";
 
   // Opens (creating the folder if needed) and recovers what a crash left: loads
-  // the journal, removes stale temporaries, adopts complete segments the journal
-  // missed, applies retention at now_us and rewrites the journal and playlist.
+  // the journal, removes stale temporaries, applies retention at now_us and
+  // rewrites the journal and playlist. A journal it cannot trust (another
+  // version, not a journal) is set aside under kBadJournalPrefix<n>, never
+  // overwritten. Segment files the journal does not account for (it was lost,
+  // or a crash came between rename and journal) are kept as they are, neither
+  // listed nor deleted, and numbering goes on above the highest of them.
   static std::unique_ptr<RecordingIndex> open(const RecordingOptions& options, int64_t now_us,
                                               std::string* error);
   ~RecordingIndex();
@@ -76,6 +83,11 @@ class RecordingIndex {
   bool folder_writable() const;
   // Lines of the journal that could not be trusted when it was opened.
   size_t rejected_journal_lines() const { return rejected_on_open_; }
+  // The name an untrusted journal was set aside under on open, or empty.
+  const std::string& set_aside_journal() const { return set_aside_journal_; }
+  // Segment files found on open that the journal does not account for, oldest
+  // first: kept on disk, never listed, never deleted by the recorder.
+  const std::vector<std::string>& unaccounted_segments() const { return unaccounted_; }
 
   // Listed segments overlapping [from_us, to_us) by wall clock.
   std::deque<Segment> segments_between(int64_t from_us, int64_t to_us) const;
@@ -91,6 +103,7 @@ class RecordingIndex {
   void unlist_front();
   void relist_all();
   bool retire_expired(int64_t now_us, size_t* retired, std::string* error);
+  bool set_journal_aside(std::string* error);
   void recover_files();
   bool unlink_due(size_t count, std::string* error);
   int64_t grace_us() const;
@@ -102,6 +115,8 @@ class RecordingIndex {
   int journal_fd_ = -1;
   size_t records_since_compaction_ = 0;
   size_t rejected_on_open_ = 0;
+  std::string set_aside_journal_;
+  std::vector<std::string> unaccounted_;
   uint64_t temporary_counter_ = 0;
   bool gap_pending_ = false;
   bool journal_needs_rewrite_ = false;

@@ -2,25 +2,59 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
 std::string segment_name(long long sequence) {
   std::string n = std::to_string(sequence);
   return "seg-" + std::string(10 - n.size(), '0') + n + ".ts";
 }
 
-void require_segments_valid(const TempDir& dir, const ParsedPlaylist& pl) {
+void require_segments_valid(const std::string& folder, const ParsedPlaylist& pl) {
   for (const auto& s : pl.segments) {
     INFO(s.uri);
-    REQUIRE(file_exists(dir.file(s.uri)));
+    const std::string file = folder + "/" + s.uri;
+    REQUIRE(file_exists(file));
     int status = 0;
-    std::string out = run_command("ffprobe -v error '" + dir.file(s.uri) + "' 2>&1", &status);
+    std::string out = run_command("ffprobe -v error '" + file + "' 2>&1", &status);
     CHECK(status == 0);
     CHECK(out.empty());
   }
 }
+
+void require_segments_valid(const TempDir& dir, const ParsedPlaylist& pl) { require_segments_valid(dir.path, pl); }
 
 void require_no_temporaries(const TempDir& dir) {
   for (const std::string& name : list_dir(dir.path)) {
     INFO(name);
     CHECK(name[0] != '.');
   }
+}
+
+ProbedVideo probe_video(const std::string& file) {
+  ProbedVideo v;
+  int status = 0;
+  // One line per packet in file (decode) order: "<pts_time>,<flags>".
+  std::istringstream packets(run_command(
+      "ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags -of csv=p=0 '" + file + "'", &status));
+  std::vector<double> pts;
+  std::string line;
+  while (std::getline(packets, line)) {
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    if (v.frames == 0) v.starts_with_keyframe = line.compare(comma + 1, 1, "K") == 0;
+    v.frames++;
+    if (line.compare(0, comma, "N/A") != 0) pts.push_back(std::stod(line.substr(0, comma)));
+  }
+  if (pts.empty()) return v;
+  std::sort(pts.begin(), pts.end());
+  // Frames have no duration in MPEG-TS: the last one lasts as long as the shortest step.
+  double step = 0;
+  for (size_t i = 1; i < pts.size(); i++) {
+    const double d = pts[i] - pts[i - 1];
+    if (d > 1e-6 && (step == 0 || d < step)) step = d;
+  }
+  v.duration = pts.back() - pts.front() + step;
+  return v;
 }

@@ -1,6 +1,7 @@
 // Checks on a recording folder shared by the element tests.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "pipeline_runner.h"
@@ -9,5 +10,14 @@
 std::string segment_name(long long sequence);
 // Every listed segment exists and ffprobe reads it without a word of complaint.
 void require_segments_valid(const TempDir& dir, const ParsedPlaylist& pl);
+void require_segments_valid(const std::string& folder, const ParsedPlaylist& pl);
 // No hidden temporary is left in the folder.
 void require_no_temporaries(const TempDir& dir);
+
+// The video stream of one segment file as ffprobe reads it.
+struct ProbedVideo {
+  size_t frames = 0;
+  bool starts_with_keyframe = false;
+  double duration = 0;  // first frame's PTS to the end of the last frame, in seconds
+};
+ProbedVideo probe_video(const std::string& file);

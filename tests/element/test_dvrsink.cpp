@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <regex>
 #include <set>
@@ -174,6 +175,9 @@ TEST_CASE("nothing in the folder that is not the recorder's own is ever deleted"
     INFO(name);
     CHECK(read_file(dir.file(name)) == "mine");
   }
+  ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE_FALSE(pl.segments.empty());
+  require_segments_valid(dir, pl);
 }
 
 TEST_CASE("with endlist off the finished playlist stays open for players", "[index]") {
@@ -184,6 +188,7 @@ TEST_CASE("with endlist off the finished playlist stays open for players", "[ind
   ParsedPlaylist pl = playlist_in(dir);
   CHECK(pl.segments.size() >= 2);
   CHECK_FALSE(pl.endlist);
+  require_segments_valid(dir, pl);
 }
 
 TEST_CASE("keyframes a little less than the segment duration apart cut segments at each keyframe, not every other") {
@@ -296,6 +301,8 @@ TEST_CASE("GStreamer's hlsdemux plays a recording from start to end") {
   run_pipeline(camera() + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 4.0, &rec);
   REQUIRE(rec.errors.empty());
   ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 2);
+  require_segments_valid(dir, pl);
   BusLog play;
   guint frames = 0;
   run_pipeline("filesrc location=" + dir.file("live.m3u8") +
@@ -519,6 +526,7 @@ TEST_CASE("audio and video are interleaved by decoding time within every segment
     CHECK(kinds.size() == 2);
     CHECK(worst < 0.6);
   }
+  require_segments_valid(dir, pl);
 }
 
 TEST_CASE("gst-inspect documents the muxer property: lean by default, mpegtsmux as the alternative") {
@@ -561,9 +569,182 @@ TEST_CASE("a stream parsed upstream is not parsed again by the lean writer; avc 
                                       &factories);
                    });
       REQUIRE(log.errors.empty());
-      CHECK(playlist_in(dir).segments.size() >= 1);
+      const ParsedPlaylist pl = playlist_in(dir);
+      CHECK(pl.segments.size() >= 1);
+      require_segments_valid(dir, pl);
       const bool lean = test_muxer() == nullptr || std::string(test_muxer()) == "lean";
       CHECK(factories.count("h264parse") == (lean && c.parsed_upstream ? 0u : 1u));
     }
   }
+}
+
+TEST_CASE("keyframes further apart than the segment duration give longer segments, each starting on a keyframe") {
+  TempDir dir;
+  BusLog log;
+  // A keyframe every 3 s against 1 s segments, as a camera with a long I-frame interval sends.
+  run_pipeline(camera(90) + "dvrsink location=" + dir.path + " segment-duration=1 window=0", 10.0, &log);
+  REQUIRE(log.errors.empty());
+  ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 3);
+  CHECK(pl.target_duration >= 3);
+  for (size_t i = 0; i < pl.segments.size(); i++) {
+    const auto& s = pl.segments[i];
+    INFO("segment " << i << " " << s.uri << " EXTINF " << s.duration);
+    if (i + 1 < pl.segments.size()) CHECK(s.duration == Approx(3.0).margin(0.04));
+    CHECK(std::lround(s.duration) <= static_cast<long>(pl.target_duration));
+    CHECK_FALSE(s.discontinuity);
+    // What the file holds is what the playlist says, from one keyframe to the next.
+    const ProbedVideo v = probe_video(dir.file(s.uri));
+    CHECK(v.starts_with_keyframe);
+    CHECK(v.duration == Approx(s.duration).margin(0.04));
+  }
+  require_segments_valid(dir, pl);
+}
+
+TEST_CASE("at EOS the last, short segment is finished and listed, ending at the last frame") {
+  TempDir dir;
+  BusLog log;
+  // 100 frames at 30 fps: three whole 1 s segments and a third of one.
+  run_pipeline("videotestsrc is-live=true pattern=ball num-buffers=100 ! video/x-raw,width=320,height=240,framerate=30/1 "
+               "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! dvrsink location=" +
+                   dir.path + " segment-duration=1 window=0",
+               30.0, &log);
+  REQUIRE(log.errors.empty());
+  CHECK(log.eos);
+  ParsedPlaylist pl = playlist_in(dir);
+  CHECK(pl.endlist);
+  REQUIRE(pl.segments.size() == 4);
+  // Every frame pushed is listed: EXTINF sums to the media, to the rounding of four values.
+  CHECK(total_duration(pl) == Approx(100.0 / 30).margin(0.003));
+  CHECK(pl.segments.back().duration == Approx(10.0 / 30).margin(0.001));
+  size_t frames = 0;
+  for (const auto& s : pl.segments) {
+    INFO(s.uri << " EXTINF " << s.duration);
+    const ProbedVideo v = probe_video(dir.file(s.uri));
+    frames += v.frames;
+    CHECK(v.starts_with_keyframe);
+    CHECK(v.duration == Approx(s.duration).margin(0.002));
+  }
+  CHECK(frames == 100);
+  CHECK(log.segments_added.size() == pl.segments.size());
+  require_segments_valid(dir, pl);
+  require_no_temporaries(dir);
+}
+
+namespace {
+
+// A camera switching codec right after a keyframe of the old one: the old
+// stream's last buffer is a keyframe at or after `at`, the new one begins with
+// its next keyframe.
+struct CodecSwitch {
+  GstElement* selector;
+  GstClockTime at;
+  std::atomic<bool> old_ended{false};
+  std::atomic<bool> done{false};
+};
+
+GstClockTime buffer_running_time(GstPad* pad, GstBuffer* buf) {
+  GstEvent* ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  if (!ev) return GST_CLOCK_TIME_NONE;
+  const GstSegment* segment;
+  gst_event_parse_segment(ev, &segment);
+  const GstClockTime rt = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
+  gst_event_unref(ev);
+  return rt;
+}
+
+GstPadProbeReturn end_old_codec_at_keyframe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto* sw = static_cast<CodecSwitch*>(data);
+  if (sw->old_ended) return GST_PAD_PROBE_DROP;
+  GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  const GstClockTime rt = buffer_running_time(pad, buf);
+  if (!GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT) && GST_CLOCK_TIME_IS_VALID(rt) && rt >= sw->at)
+    sw->old_ended = true;
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn start_new_codec_at_keyframe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto* sw = static_cast<CodecSwitch*>(data);
+  GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (sw->done || !sw->old_ended || GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT)) return GST_PAD_PROBE_OK;
+  sw->done = true;
+  g_object_set(sw->selector, "active-pad", pad, nullptr);
+  return GST_PAD_PROBE_OK;
+}
+
+std::string codecs_in(const std::string& file) {
+  int status = 0;
+  return run_command("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '" + file + "' | grep . | sort -u",
+                     &status);
+}
+
+}  // namespace
+
+TEST_CASE("a change of codec from H.264 to H.265 starts a new segment marked as a discontinuity") {
+  TempDir dir;
+  BusLog log;
+  const std::string raw = "video/x-raw,width=320,height=240,framerate=30/1 ! ";
+  // Keyframes every 0.5 s, then every 0.67 s.
+  CodecSwitch sw{nullptr, 2200 * GST_MSECOND};
+  run_pipeline("input-selector name=sel sync-streams=false ! dvrsink location=" + dir.path +
+                   " segment-duration=1 window=0 "
+                   "videotestsrc is-live=true pattern=ball ! " + raw +
+                   "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! sel.sink_0 "
+                   "videotestsrc is-live=true pattern=ball ! " + raw +
+                   "x265enc key-int-max=20 speed-preset=ultrafast tune=zerolatency ! h265parse config-interval=-1 ! sel.sink_1",
+               5.0, &log, [&sw](GstElement* pipeline) {
+                 sw.selector = gst_bin_get_by_name(GST_BIN(pipeline), "sel");
+                 GstPad* h264 = gst_element_get_static_pad(sw.selector, "sink_0");
+                 GstPad* h265 = gst_element_get_static_pad(sw.selector, "sink_1");
+                 g_object_set(sw.selector, "active-pad", h264, nullptr);
+                 gst_pad_add_probe(h264, GST_PAD_PROBE_TYPE_BUFFER, end_old_codec_at_keyframe, &sw, nullptr);
+                 gst_pad_add_probe(h265, GST_PAD_PROBE_TYPE_BUFFER, start_new_codec_at_keyframe, &sw, nullptr);
+                 gst_object_unref(h264);
+                 gst_object_unref(h265);
+                 gst_object_unref(sw.selector);
+               });
+  INFO((log.errors.empty() ? std::string() : log.errors[0]));
+  REQUIRE(sw.done);
+  INFO(read_file(dir.file("live.m3u8")));
+  ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(log.errors.empty());
+  CHECK(log.warnings.empty());
+  REQUIRE(pl.segments.size() >= 3);
+  require_segments_valid(dir, pl);
+  // H.264 segments, then H.265 ones, never both in one file; the mark at the first H.265 segment.
+  std::vector<std::string> codecs;
+  for (const auto& s : pl.segments) codecs.push_back(codecs_in(dir.file(s.uri)));
+  const size_t first_hevc = static_cast<size_t>(std::find(codecs.begin(), codecs.end(), "hevc\n") - codecs.begin());
+  CHECK(first_hevc >= 1);
+  CHECK(first_hevc < pl.segments.size());
+  for (size_t i = 0; i < pl.segments.size(); i++) {
+    const auto& s = pl.segments[i];
+    INFO("segment " << i << " " << s.uri);
+    CHECK(codecs[i] == (i < first_hevc ? "h264\n" : "hevc\n"));
+    CHECK(s.discontinuity == (i == first_hevc));
+    CHECK(probe_video(dir.file(s.uri)).starts_with_keyframe);
+  }
+}
+
+TEST_CASE("a recording folder removed while recording is an error naming the folder") {
+  TempDir dir;
+  const std::string folder = dir.file("cam");
+  BusLog log;
+  std::thread remover;
+  const gint64 started = g_get_monotonic_time();
+  run_pipeline(camera() + "dvrsink location=" + folder + " segment-duration=1 window=0", 8.0, &log,
+               [&remover, folder](GstElement*) {
+                 remover = std::thread([folder]() {
+                   g_usleep(2 * G_USEC_PER_SEC);
+                   int status = -1;
+                   run_command("rm -rf '" + folder + "'", &status);
+                 });
+               });
+  remover.join();
+  INFO("warnings: " << log.warnings.size());
+  REQUIRE_FALSE(log.errors.empty());
+  CHECK(log.errors[0].find(folder) != std::string::npos);
+  // Said soon after, not at the end of the run or after a hang.
+  CHECK(g_get_monotonic_time() - started < 6 * G_USEC_PER_SEC);
+  CHECK_FALSE(file_exists(folder));
 }

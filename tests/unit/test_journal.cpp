@@ -210,7 +210,11 @@ TEST_CASE("a journal of another version or no journal at all is not trusted", "[
     CHECK(st.next_sequence == 0);
     CHECK(st.records == 0);
     CHECK(st.rejected == body_lines + (first.size() > 1 ? 1 : first.size()));
+    // The index sets such a journal aside instead of compacting it away.
+    CHECK(st.untrusted);
   }
+  CHECK_FALSE(parse(full_journal()).untrusted);
+  CHECK_FALSE(parse("").untrusted);
 }
 
 TEST_CASE("a journal whose first line is overlong is not trusted", "[journal]") {
@@ -218,6 +222,7 @@ TEST_CASE("a journal whose first line is overlong is not trusted", "[journal]") 
   const JournalState st = parse(std::string(2000, 'x') + "\n" + full_journal());
   CHECK(st.listed.empty());
   CHECK(st.records == 0);
+  CHECK(st.untrusted);
 }
 
 TEST_CASE("an overlong line is skipped and bounded, the lines around it are kept", "[journal]") {

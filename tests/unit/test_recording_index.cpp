@@ -387,7 +387,8 @@ TEST_CASE("stale temporaries are removed on open", "[index]") {
   CHECK(index->segments().empty());
 }
 
-TEST_CASE("a renamed but unjournaled segment is removed on open, a foreign file never", "[index]") {
+TEST_CASE("a segment renamed but not journaled before a crash stays on disk, unlisted, and its name is never reused",
+          "[index]") {
   TempFolder folder;
   const auto options = options_for(folder);
   {
@@ -405,8 +406,10 @@ TEST_CASE("a renamed but unjournaled segment is removed on open, a foreign file 
   ::mkdir((folder / "seg-0000000005.ts.d").c_str(), 0755);
 
   auto index = open_index(options, start_of(2));
-  CHECK_FALSE(exists(folder / "seg-0000000002.ts"));
-  CHECK_FALSE(exists(folder / "seg-0000000007.ts"));
+  CHECK(read_file(folder / "seg-0000000002.ts") == "renamed, not journaled");
+  CHECK(read_file(folder / "seg-0000000007.ts") == "renamed, not journaled");
+  CHECK(index->unaccounted_segments() == std::vector<std::string>{"seg-0000000002.ts", "seg-0000000007.ts"});
+  CHECK(index->set_aside_journal().empty());
   CHECK(exists(folder / "seg-0000000000.ts"));
   CHECK(exists(folder / "seg-0000000001.ts"));
   CHECK(read_file(folder / "notes.txt") == "the user's");
@@ -414,11 +417,113 @@ TEST_CASE("a renamed but unjournaled segment is removed on open, a foreign file 
   CHECK(exists(folder / "seg-0000000003.ts.bak"));
   CHECK(exists(folder / "segment-0000000004.ts"));
   CHECK(exists(folder / "seg-0000000005.ts.d"));
+  // Listed is only what the journal vouches for.
   CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{0, 1});
+  CHECK_FALSE(lists(read_file(folder / "live.m3u8"), "seg-0000000002.ts"));
   // The next segment gets a name that no file ever had.
   const Segment next = add(*index, start_of(2));
-  CHECK(next.sequence >= 8);
+  CHECK(next.sequence == 8);
   CHECK(read_file(folder / next.filename) == std::string(1000, 'G'));
+  CHECK(read_file(folder / "seg-0000000007.ts") == "renamed, not journaled");
+  // Retention never takes what it does not track.
+  REQUIRE(index->expire(start_of(1000), nullptr));
+  CHECK(read_file(folder / "seg-0000000002.ts") == "renamed, not journaled");
+  CHECK(read_file(folder / "seg-0000000007.ts") == "renamed, not journaled");
+}
+
+TEST_CASE("with the journal missing, every recorded segment stays on disk and numbering goes on above them",
+          "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder, 10);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 4; i++) add(*index, start_of(i));
+  }
+  REQUIRE(::unlink((folder / RecordingIndex::kJournalName).c_str()) == 0);
+
+  // Long after the window: with a journal these would expire; without one they are kept.
+  const int64_t later = kT0 + 3600 * kSecond;
+  auto index = open_index(options, later);
+  for (int i = 0; i < 4; i++) {
+    INFO(i);
+    CHECK(read_file(folder / dvr::segment_filename(i)) == std::string(1000, 'G'));
+  }
+  CHECK(index->segments().empty());
+  CHECK(index->pending().empty());
+  CHECK(index->unaccounted_segments().size() == 4);
+  CHECK(index->unaccounted_segments().front() == "seg-0000000000.ts");
+  CHECK(index->set_aside_journal().empty());
+  CHECK(index->next_sequence() == 4);
+  const Segment next = add(*index, later);
+  CHECK(next.sequence == 4);
+  CHECK(index->playlist_text().find("#EXT-X-MEDIA-SEQUENCE:4\n") != std::string::npos);
+  // The new journal is trusted on the next open, and the old files are still unaccounted.
+  index.reset();
+  auto again = open_index(options, later + 4 * kSecond);
+  CHECK(again->rejected_journal_lines() == 0);
+  CHECK(listed_sequences(again->segments()) == std::vector<uint64_t>{4});
+  CHECK(again->unaccounted_segments().size() == 4);
+  // Retention takes what it tracks and nothing else.
+  REQUIRE(again->expire(later + 3600 * kSecond, nullptr));
+  REQUIRE(again->expire(later + 7200 * kSecond, nullptr));
+  CHECK_FALSE(exists(folder / dvr::segment_filename(4)));
+  for (int i = 0; i < 4; i++) CHECK(exists(folder / dvr::segment_filename(i)));
+}
+
+namespace {
+
+// Opens a folder whose recording is intact but whose journal was replaced by
+// `journal`, and checks that nothing is lost and the journal is kept aside.
+void check_untrusted_journal_is_set_aside(const std::string& journal) {
+  TempFolder folder;
+  const auto options = options_for(folder, 10);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 3; i++) add(*index, start_of(i));
+  }
+  write_file(folder / RecordingIndex::kJournalName, journal);
+
+  auto index = open_index(options, start_of(3));
+  CHECK(index->set_aside_journal() == "index.journal.bad-1");
+  CHECK(read_file(folder / "index.journal.bad-1") == journal);
+  for (int i = 0; i < 3; i++) {
+    INFO(i);
+    CHECK(read_file(folder / dvr::segment_filename(i)) == std::string(1000, 'G'));
+  }
+  CHECK(index->segments().empty());
+  CHECK(index->unaccounted_segments().size() == 3);
+  // A fresh journal this version reads, with numbers above every file on disk.
+  const JournalState fresh = journal_on_disk(folder);
+  CHECK_FALSE(fresh.untrusted);
+  CHECK(fresh.rejected == 0);
+  const Segment next = add(*index, start_of(3));
+  CHECK(next.sequence == 3);
+  CHECK(read_file(folder / "index.journal.bad-1") == journal);
+
+  // The same again later: the first one set aside is not overwritten.
+  index.reset();
+  write_file(folder / RecordingIndex::kJournalName, journal);
+  auto again = open_index(options, start_of(4));
+  CHECK(again->set_aside_journal() == "index.journal.bad-2");
+  CHECK(read_file(folder / "index.journal.bad-1") == journal);
+  CHECK(again->next_sequence() == 4);
+  for (int i = 0; i < 4; i++) CHECK(exists(folder / dvr::segment_filename(i)));
+}
+
+}  // namespace
+
+TEST_CASE("a journal of another version is set aside, not overwritten, and the segments stay on disk", "[index]") {
+  Segment s;
+  s.sequence = 0;
+  s.filename = dvr::segment_filename(0);
+  check_untrusted_journal_is_set_aside("dvr-journal 2\n" + dvr::journal_header_record(0, 0) +
+                                       dvr::journal_segment_record(s));
+}
+
+TEST_CASE("a garbage journal is set aside, not overwritten, and the segments stay on disk", "[index]") {
+  std::string garbage;
+  for (int i = 0; i < 3000; i++) garbage += static_cast<char>((i * 7919 + 13) % 256);
+  check_untrusted_journal_is_set_aside(garbage);
 }
 
 TEST_CASE("reopening after longer than the window expires the old segments and deletes them after grace",
