@@ -10,6 +10,7 @@
 
 #include "adts.h"
 #include "gstdvrindex-writer.h"
+#include "nal_units.h"
 #include "parameter_sets.h"
 #include "segment_file.h"
 #include "ts_muxer.h"
@@ -38,8 +39,10 @@ enum
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
     GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-h264, stream-format = (string) byte-stream, alignment = (string) au; "
-        "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au"));
+    GST_STATIC_CAPS ("video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "
+        "alignment = (string) au; "
+        "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, "
+        "alignment = (string) au"));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
     GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, stream-format = (string) { raw, adts }"));
@@ -100,6 +103,12 @@ struct GstDvrTsWriterPrivate
   dvr::TsMuxer muxer;
   dvr::TsStreamType video_type = dvr::TsStreamType::kNone;
   std::unique_ptr < dvr::ParameterSetCache > parameter_sets;
+  dvr::VideoCodec codec = dvr::VideoCodec::kH264;
+  /* Bytes of each NAL unit's length in avc/hvc1 input; 0 for byte-stream. */
+  size_t nal_length_size = 0;
+  /* Reused for every length-prefixed frame, so that none allocates. */
+  std::vector < dvr::NalUnit > units;
+  std::vector < dvr::TsChunk > chunks;
   /* ADTS header fields for raw AAC, from its AudioSpecificConfig. */
   bool audio_raw = false;
   guint8 adts_profile = 1, adts_rate_index = 4, adts_channels = 2;
@@ -198,6 +207,61 @@ request_keyframe (GstDvrTsWriter * self, gint64 pts)
       gst_video_event_new_upstream_force_key_unit ((GstClockTime) pts, TRUE, 0));
 }
 
+/* An Annex B access unit goes out as it is, with the parameter sets it lacks
+ * put in before a keyframe's first slice. */
+static bool
+byte_stream_chunks (GstDvrTsWriterPrivate * priv, const guint8 * data, gsize size, bool keyframe)
+{
+  priv->chunks.clear ();
+  if (keyframe && priv->parameter_sets) {
+    size_t at = 0;
+    const std::vector < uint8_t > &missing = priv->parameter_sets->missing_from (data, size, &at);
+    if (!missing.empty ()) {
+      priv->chunks.push_back ({ data, at });
+      priv->chunks.push_back ({ missing.data (), missing.size () });
+      priv->chunks.push_back ({ data + at, size - at });
+      return true;
+    }
+  }
+  priv->chunks.push_back ({ data, size });
+  return true;
+}
+
+/* A length-prefixed access unit becomes Annex B as it is packetized: a start
+ * code in front of each NAL unit instead of its length, an access unit
+ * delimiter where it has none, and before a keyframe the parameter sets it
+ * lacks. The NAL units themselves are copied once, into the TS packets. */
+static bool
+length_prefixed_chunks (GstDvrTsWriter * self, const guint8 * data, gsize size, bool keyframe)
+{
+  static const uint8_t kStartCode[] = { 0, 0, 0, 1 };
+  GstDvrTsWriterPrivate *priv = self->priv;
+  if (!dvr::split_length_prefixed (data, size, priv->nal_length_size, &priv->units) ||
+      priv->units.empty ())
+    return false;
+  priv->chunks.clear ();
+  size_t first = 0;
+  if (priv->parameter_sets->is_delimiter (priv->units[0].data[0])) {
+    priv->chunks.push_back ({ kStartCode, sizeof kStartCode });
+    priv->chunks.push_back ({ priv->units[0].data, priv->units[0].size });
+    first = 1;
+  } else {
+    const std::vector < uint8_t > &aud = dvr::access_unit_delimiter (priv->codec);
+    priv->chunks.push_back ({ aud.data (), aud.size () });
+  }
+  if (keyframe) {
+    const std::vector < uint8_t > &missing =
+        priv->parameter_sets->missing_from_units (priv->units.data (), priv->units.size ());
+    if (!missing.empty ())
+      priv->chunks.push_back ({ missing.data (), missing.size () });
+  }
+  for (size_t i = first; i < priv->units.size (); i++) {
+    priv->chunks.push_back ({ kStartCode, sizeof kStartCode });
+    priv->chunks.push_back ({ priv->units[i].data, priv->units[i].size });
+  }
+  return true;
+}
+
 static void
 write_video (GstDvrTsWriter * self, Pending & v)
 {
@@ -220,22 +284,17 @@ write_video (GstDvrTsWriter * self, Pending & v)
   GstMapInfo map;
   if (!gst_buffer_map (v.buffer.get (), &map, GST_MAP_READ))
     return;
-  dvr::TsChunk chunks[3];
-  size_t count = 0;
-  if (v.keyframe && priv->parameter_sets) {
-    size_t at = 0;
-    const std::vector < uint8_t > &missing = priv->parameter_sets->missing_from (map.data, map.size, &at);
-    if (!missing.empty ()) {
-      chunks[count++] = { map.data, at };
-      chunks[count++] = { missing.data (), missing.size () };
-      chunks[count++] = { map.data + at, map.size - at };
-    }
+  const bool built = priv->nal_length_size ?
+      length_prefixed_chunks (self, map.data, map.size, v.keyframe) :
+      byte_stream_chunks (priv, map.data, map.size, v.keyframe);
+  if (!built) {
+    GST_WARNING_OBJECT (self, "dropped a malformed access unit of %" G_GSIZE_FORMAT " bytes", map.size);
+    gst_buffer_unmap (v.buffer.get (), &map);
+    return;
   }
-  if (count == 0)
-    chunks[count++] = { map.data, map.size };
   dvr::TsFrame frame;
-  frame.chunks = chunks;
-  frame.chunk_count = count;
+  frame.chunks = priv->chunks.data ();
+  frame.chunk_count = priv->chunks.size ();
   frame.pts = to_90khz (v.pts);
   frame.dts = to_90khz (v.dts);
   frame.keyframe = v.keyframe;
@@ -365,8 +424,9 @@ chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 static void
-set_video_caps (GstDvrTsWriterPrivate * priv, GstCaps * caps)
+set_video_caps (GstDvrTsWriter * self, GstCaps * caps)
 {
+  GstDvrTsWriterPrivate *priv = self->priv;
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const bool h265 = gst_structure_has_name (s, "video/x-h265");
   const dvr::TsStreamType type = h265 ? dvr::TsStreamType::kH265 : dvr::TsStreamType::kH264;
@@ -375,9 +435,30 @@ set_video_caps (GstDvrTsWriterPrivate * priv, GstCaps * caps)
     if (priv->video_type != dvr::TsStreamType::kNone)
       priv->split_requested = true;
     priv->video_type = type;
-    priv->parameter_sets = std::make_unique < dvr::ParameterSetCache >
-        (h265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264);
+    priv->codec = h265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264;
+    priv->parameter_sets = std::make_unique < dvr::ParameterSetCache > (priv->codec);
   }
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  priv->nal_length_size = 0;
+  if (!format || g_str_equal (format, "byte-stream"))
+    return;
+  /* avc and hvc1 keep their parameter sets in the caps (avc3 and hev1 may
+   * too); without a record the lengths are 4 bytes, as both formats default. */
+  priv->nal_length_size = 4;
+  const GValue *v = gst_structure_get_value (s, "codec_data");
+  GstMapInfo map;
+  if (!v || !G_VALUE_HOLDS (v, GST_TYPE_BUFFER) ||
+      !gst_buffer_map (gst_value_get_buffer (v), &map, GST_MAP_READ))
+    return;
+  dvr::DecoderConfig config;
+  if (dvr::parse_decoder_config (priv->codec, map.data, map.size, &config)) {
+    priv->nal_length_size = config.length_size;
+    for (const auto & set : config.parameter_sets)
+      priv->parameter_sets->remember (set.data (), set.size ());
+  } else {
+    GST_WARNING_OBJECT (self, "cannot read the decoder configuration in the caps %" GST_PTR_FORMAT, caps);
+  }
+  gst_buffer_unmap (gst_value_get_buffer (v), &map);
 }
 
 static void
@@ -416,7 +497,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         GstCaps *caps;
         gst_event_parse_caps (event, &caps);
         if (is_video)
-          set_video_caps (priv, caps);
+          set_video_caps (self, caps);
         else
           set_audio_caps (priv, caps);
         break;
