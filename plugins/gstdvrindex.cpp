@@ -92,9 +92,11 @@ enum
 /* A wall clock drifting this far from the pipeline clock is re-anchored. */
 #define WALL_CLOCK_REANCHOR_US (2 * G_USEC_PER_SEC)
 
+/* Whatever the writer downstream takes (caps queries pass through): mpegtsmux
+ * wants byte-stream, dvrsink's own writer also takes length-prefixed units. */
 #define DVR_INDEX_CAPS \
-    "video/x-h264, stream-format = (string) byte-stream, alignment = (string) au; " \
-    "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au"
+    "video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, alignment = (string) au; " \
+    "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, alignment = (string) au"
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (DVR_INDEX_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",

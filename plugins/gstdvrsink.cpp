@@ -15,7 +15,7 @@
  *
  * Record an RTSP camera without re-encoding:
  * |[
- * gst-launch-1.0 -e rtspsrc location=rtsp://HOST:554/cam/realmonitor?channel=1&subtype=0 user-id=admin user-pw=SECRET ! rtph264depay ! h264parse ! dvrsink location=/var/lib/dvr/door window=7200
+ * gst-launch-1.0 -e rtspsrc location=rtsp://HOST:554/cam/realmonitor?channel=1&subtype=0 user-id=admin user-pw=SECRET ! rtph264depay ! dvrsink location=/var/lib/dvr/door window=7200
  * ]|
  *
  * dvrsink is a bin: h264parse or h265parse (with config-interval=-1, so every
@@ -25,9 +25,14 @@
  * `muxer=lean` (the default): dvrsink's own MPEG-TS writer cuts segments at the
  * first keyframe at or after #GstDvrSink:segment-duration (less a tenth, for
  * timestamp jitter) and writes whole TS packets straight into a large buffer
- * per segment, interleaving audio with video by DTS. It repeats the parameter sets before every keyframe itself, so
- * a stream that arrives already parsed (byte-stream access units from h264parse
- * or h265parse) skips dvrsink's own parser.
+ * per segment, interleaving audio with video by DTS. It repeats the parameter
+ * sets before every keyframe itself and turns avc/hvc1 lengths into start codes
+ * as it packetizes, so two kinds of stream skip dvrsink's own parser: one that
+ * arrives already parsed (byte-stream access units from h264parse or
+ * h265parse), and length-prefixed access units (avc, avc3, hvc1, hev1 with
+ * alignment=au) from a depayloader, a demuxer or an encoder, which flag their
+ * keyframes. A camera's stream thus goes from rtph264depay into dvrindex as
+ * it is.
  *
  * `muxer=mpegtsmux`: splitmuxsink (muxer mpegtsmux, sink giostreamsink), the
  * chain stock hlssink2 is made of; dvrsink hands it one buffered stream per
@@ -285,15 +290,32 @@ parsed_byte_stream (const GstStructure * s)
       g_str_equal (format, "byte-stream") && g_str_equal (alignment, "au");
 }
 
-/* The lean writer repeats the parameter sets itself, so a stream that an
- * upstream parser already made byte-stream access units (and whose caps it
- * keeps up to date with the SPS) needs no second parser. */
+/* Access units with each NAL unit behind its length, as RTP depayloaders,
+ * MP4 demuxers and encoders hand them on with their keyframes flagged. */
+static bool
+length_prefixed_access_units (const GstStructure * s)
+{
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  const gchar *alignment = gst_structure_get_string (s, "alignment");
+  if (!format || !alignment || !g_str_equal (alignment, "au"))
+    return false;
+  for (const char *f : { "avc", "avc3", "hvc1", "hev1" })
+    if (g_str_equal (format, f))
+      return true;
+  return false;
+}
+
+/* The lean writer repeats the parameter sets itself and turns lengths into
+ * start codes as it packetizes, so a stream that an upstream parser already
+ * made byte-stream access units (and whose caps it keeps up to date with the
+ * SPS), or one of length-prefixed access units, needs no parser: on the camera
+ * path (a depayloader's avc) that saves a pass over every byte. */
 static gboolean
 ensure_parser (GstDvrSink * self, GstCaps * caps)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const char *factory = gst_structure_has_name (s, "video/x-h265") ? "h265parse" : "h264parse";
-  if (self->muxer == GST_DVR_MUXER_LEAN && parsed_byte_stream (s))
+  if (self->muxer == GST_DVR_MUXER_LEAN && (parsed_byte_stream (s) || length_prefixed_access_units (s)))
     factory = nullptr;
   if (self->parser) {
     GstElementFactory *current = gst_element_get_factory (self->parser);

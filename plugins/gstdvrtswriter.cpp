@@ -10,6 +10,7 @@
 
 #include "adts.h"
 #include "gstdvrindex-writer.h"
+#include "nal_units.h"
 #include "parameter_sets.h"
 #include "segment_file.h"
 #include "ts_muxer.h"
@@ -38,8 +39,10 @@ enum
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
     GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-h264, stream-format = (string) byte-stream, alignment = (string) au; "
-        "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au"));
+    GST_STATIC_CAPS ("video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "
+        "alignment = (string) au; "
+        "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, "
+        "alignment = (string) au"));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
     GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, stream-format = (string) { raw, adts }"));
@@ -55,6 +58,17 @@ struct BufferUnref
 };
 using BufferPtr = std::unique_ptr < GstBuffer, BufferUnref >;
 
+/* What the video caps say about the buffers that arrive under them. */
+struct VideoFormat
+{
+  dvr::TsStreamType type = dvr::TsStreamType::kNone;
+  dvr::VideoCodec codec = dvr::VideoCodec::kH264;
+  /* Bytes of each NAL unit's length in avc/hvc1 input; 0 for byte-stream. */
+  size_t nal_length_size = 0;
+  /* From the caps' avcC/hvcC, without start codes. */
+  std::vector < std::vector < uint8_t > > parameter_sets;
+};
+
 /* A buffer waiting to be interleaved, with its running times. */
 struct Pending
 {
@@ -63,7 +77,7 @@ struct Pending
   gint64 pts;
   gint64 end;
   bool keyframe;
-  dvr::TsStreamType codec;      /* video: as the caps said when it arrived */
+  std::shared_ptr < const VideoFormat > format;  /* video: the caps it arrived under */
 };
 
 struct Stream
@@ -99,9 +113,12 @@ struct GstDvrTsWriterPrivate
   bool have_audio = false;      /* an audio pad with caps */
   gint64 first_video = G_MININT64;
   dvr::TsMuxer muxer;
-  dvr::TsStreamType video_type = dvr::TsStreamType::kNone;       /* being written */
-  dvr::TsStreamType caps_video_type = dvr::TsStreamType::kNone;  /* of the newest caps */
+  std::shared_ptr < const VideoFormat > format;       /* being written */
+  std::shared_ptr < const VideoFormat > caps_format;  /* of the newest caps */
   std::unique_ptr < dvr::ParameterSetCache > parameter_sets;
+  /* Reused for every length-prefixed frame, so that none allocates. */
+  std::vector < dvr::NalUnit > units;
+  std::vector < dvr::TsChunk > chunks;
   /* ADTS header fields for raw AAC, from its AudioSpecificConfig. */
   bool audio_raw = false;
   guint8 adts_profile = 1, adts_rate_index = 4, adts_channels = 2;
@@ -180,7 +197,7 @@ open_segment (GstDvrTsWriter * self, gint64 start)
   priv->file = std::move (file);
   priv->segment_start = priv->segment_end = start;
   priv->keyframe_requested = false;
-  priv->muxer.set_streams (priv->video_type,
+  priv->muxer.set_streams (priv->format ? priv->format->type : dvr::TsStreamType::kNone,
       priv->have_audio ? dvr::TsStreamType::kAacAdts : dvr::TsStreamType::kNone);
   priv->muxer.write_tables (*priv->file);
 }
@@ -200,25 +217,84 @@ request_keyframe (GstDvrTsWriter * self, gint64 pts)
       gst_video_event_new_upstream_force_key_unit ((GstClockTime) pts, TRUE, 0));
 }
 
-/* A codec change takes effect with the first buffer of the new codec, not
- * when its caps arrive: the buffers still queued belong to the old one. */
+/* A change of format (codec, NAL length, parameter sets in the caps) takes
+ * effect with the first buffer that arrived under it, not when its caps
+ * arrive: the buffers still queued belong to the old one. */
 static void
-switch_codec (GstDvrTsWriterPrivate * priv, dvr::TsStreamType type)
+switch_format (GstDvrTsWriterPrivate * priv, const std::shared_ptr < const VideoFormat > &format)
 {
-  /* Another codec: a new segment, with a PMT that says so, at its first keyframe. */
-  if (priv->video_type != dvr::TsStreamType::kNone)
-    priv->split_requested = true;
-  priv->video_type = type;
-  priv->parameter_sets = std::make_unique < dvr::ParameterSetCache >
-      (type == dvr::TsStreamType::kH265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264);
+  if (!priv->format || priv->format->type != format->type) {
+    /* Another codec: a new segment, with a PMT that says so, at its first keyframe. */
+    if (priv->format)
+      priv->split_requested = true;
+    priv->parameter_sets = std::make_unique < dvr::ParameterSetCache > (format->codec);
+  }
+  for (const auto & set : format->parameter_sets)
+    priv->parameter_sets->remember (set.data (), set.size ());
+  priv->format = format;
+}
+
+/* An Annex B access unit goes out as it is, with the parameter sets it lacks
+ * put in before a keyframe's first slice. */
+static bool
+byte_stream_chunks (GstDvrTsWriterPrivate * priv, const guint8 * data, gsize size, bool keyframe)
+{
+  priv->chunks.clear ();
+  if (keyframe && priv->parameter_sets) {
+    size_t at = 0;
+    const std::vector < uint8_t > &missing = priv->parameter_sets->missing_from (data, size, &at);
+    if (!missing.empty ()) {
+      priv->chunks.push_back ({ data, at });
+      priv->chunks.push_back ({ missing.data (), missing.size () });
+      priv->chunks.push_back ({ data + at, size - at });
+      return true;
+    }
+  }
+  priv->chunks.push_back ({ data, size });
+  return true;
+}
+
+/* A length-prefixed access unit becomes Annex B as it is packetized: a start
+ * code in front of each NAL unit instead of its length, an access unit
+ * delimiter where it has none, and before a keyframe the parameter sets it
+ * lacks. The NAL units themselves are copied once, into the TS packets. */
+static bool
+length_prefixed_chunks (GstDvrTsWriter * self, const guint8 * data, gsize size, bool keyframe)
+{
+  static const uint8_t kStartCode[] = { 0, 0, 0, 1 };
+  GstDvrTsWriterPrivate *priv = self->priv;
+  if (!dvr::split_length_prefixed (data, size, priv->format->nal_length_size, &priv->units) ||
+      priv->units.empty ())
+    return false;
+  priv->chunks.clear ();
+  size_t first = 0;
+  if (priv->parameter_sets->is_delimiter (priv->units[0].data[0])) {
+    priv->chunks.push_back ({ kStartCode, sizeof kStartCode });
+    priv->chunks.push_back ({ priv->units[0].data, priv->units[0].size });
+    first = 1;
+  } else {
+    const std::vector < uint8_t > &aud = dvr::access_unit_delimiter (priv->format->codec);
+    priv->chunks.push_back ({ aud.data (), aud.size () });
+  }
+  if (keyframe) {
+    const std::vector < uint8_t > &missing =
+        priv->parameter_sets->missing_from_units (priv->units.data (), priv->units.size ());
+    if (!missing.empty ())
+      priv->chunks.push_back ({ missing.data (), missing.size () });
+  }
+  for (size_t i = first; i < priv->units.size (); i++) {
+    priv->chunks.push_back ({ kStartCode, sizeof kStartCode });
+    priv->chunks.push_back ({ priv->units[i].data, priv->units[i].size });
+  }
+  return true;
 }
 
 static void
 write_video (GstDvrTsWriter * self, Pending & v)
 {
   GstDvrTsWriterPrivate *priv = self->priv;
-  if (v.codec != priv->video_type)
-    switch_codec (priv, v.codec);
+  if (v.format != priv->format)
+    switch_format (priv, v.format);
   /* The last frame at EOS ends its segment rather than start one of a single
    * frame (which dvrindex would take for the stream's last segment). */
   const bool last = priv->video.eos && priv->video.queue.size () == 1;
@@ -237,22 +313,17 @@ write_video (GstDvrTsWriter * self, Pending & v)
   GstMapInfo map;
   if (!gst_buffer_map (v.buffer.get (), &map, GST_MAP_READ))
     return;
-  dvr::TsChunk chunks[3];
-  size_t count = 0;
-  if (v.keyframe && priv->parameter_sets) {
-    size_t at = 0;
-    const std::vector < uint8_t > &missing = priv->parameter_sets->missing_from (map.data, map.size, &at);
-    if (!missing.empty ()) {
-      chunks[count++] = { map.data, at };
-      chunks[count++] = { missing.data (), missing.size () };
-      chunks[count++] = { map.data + at, map.size - at };
-    }
+  const bool built = priv->format->nal_length_size ?
+      length_prefixed_chunks (self, map.data, map.size, v.keyframe) :
+      byte_stream_chunks (priv, map.data, map.size, v.keyframe);
+  if (!built) {
+    GST_WARNING_OBJECT (self, "dropped a malformed access unit of %" G_GSIZE_FORMAT " bytes", map.size);
+    gst_buffer_unmap (v.buffer.get (), &map);
+    return;
   }
-  if (count == 0)
-    chunks[count++] = { map.data, map.size };
   dvr::TsFrame frame;
-  frame.chunks = chunks;
-  frame.chunk_count = count;
+  frame.chunks = priv->chunks.data ();
+  frame.chunk_count = priv->chunks.size ();
   frame.pts = to_90khz (v.pts);
   frame.dts = to_90khz (v.dts);
   frame.keyframe = v.keyframe;
@@ -372,7 +443,13 @@ chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   p.end = p.pts + (GST_BUFFER_DURATION_IS_VALID (buf) ? (gint64) GST_BUFFER_DURATION (buf) : 0);
   p.keyframe = is_video && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  p.codec = is_video ? priv->caps_video_type : dvr::TsStreamType::kNone;
+  if (is_video) {
+    if (!priv->caps_format) {
+      gst_buffer_unref (buf);
+      return GST_FLOW_NOT_NEGOTIATED;
+    }
+    p.format = priv->caps_format;
+  }
   p.buffer.reset (buf);
   if (is_video && priv->first_video == G_MININT64)
     priv->first_video = p.dts;
@@ -383,11 +460,34 @@ chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 static void
-set_video_caps (GstDvrTsWriterPrivate * priv, GstCaps * caps)
+set_video_caps (GstDvrTsWriter * self, GstCaps * caps)
 {
+  GstDvrTsWriterPrivate *priv = self->priv;
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const bool h265 = gst_structure_has_name (s, "video/x-h265");
-  priv->caps_video_type = h265 ? dvr::TsStreamType::kH265 : dvr::TsStreamType::kH264;
+  auto format = std::make_shared < VideoFormat > ();
+  format->type = h265 ? dvr::TsStreamType::kH265 : dvr::TsStreamType::kH264;
+  format->codec = h265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264;
+  priv->caps_format = format;
+  const gchar *stream_format = gst_structure_get_string (s, "stream-format");
+  if (!stream_format || g_str_equal (stream_format, "byte-stream"))
+    return;
+  /* avc and hvc1 keep their parameter sets in the caps (avc3 and hev1 may
+   * too); without a record the lengths are 4 bytes, as both formats default. */
+  format->nal_length_size = 4;
+  const GValue *v = gst_structure_get_value (s, "codec_data");
+  GstMapInfo map;
+  if (!v || !G_VALUE_HOLDS (v, GST_TYPE_BUFFER) ||
+      !gst_buffer_map (gst_value_get_buffer (v), &map, GST_MAP_READ))
+    return;
+  dvr::DecoderConfig config;
+  if (dvr::parse_decoder_config (format->codec, map.data, map.size, &config)) {
+    format->nal_length_size = config.length_size;
+    format->parameter_sets = std::move (config.parameter_sets);
+  } else {
+    GST_WARNING_OBJECT (self, "cannot read the decoder configuration in the caps %" GST_PTR_FORMAT, caps);
+  }
+  gst_buffer_unmap (gst_value_get_buffer (v), &map);
 }
 
 static void
@@ -426,7 +526,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         GstCaps *caps;
         gst_event_parse_caps (event, &caps);
         if (is_video)
-          set_video_caps (priv, caps);
+          set_video_caps (self, caps);
         else
           set_audio_caps (priv, caps);
         break;

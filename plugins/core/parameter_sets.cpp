@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "nal_units.h"
+
 namespace dvr {
 
 namespace {
@@ -33,28 +35,17 @@ size_t find_start_code(const uint8_t* data, size_t size, size_t from) {
   return size;
 }
 
-const std::vector<uint8_t>& ParameterSetCache::missing_from(const uint8_t* au, size_t size, size_t* insert_at) {
-  bool present[3] = {false, false, false};
-  *insert_at = 0;
-  size_t start = find_start_code(au, size, 0);
-  bool first = true;
-  while (start < size) {
-    const size_t nal = start + 3;
-    if (nal >= size) break;
-    size_t next = find_start_code(au, size, nal);
-    const Kind kind = kind_of(codec_, au[nal]);
-    if (kind == kSlice) break;
-    if (kind == kDelimiter && first) *insert_at = next;
-    if (kind <= kPps) {
-      // A 4-byte start code's leading zero belongs to no NAL unit.
-      size_t end = next;
-      while (end > nal && au[end - 1] == 0) end--;
-      sets_[kind].assign(au + nal, au + end);
-      present[kind] = true;
-    }
-    first = false;
-    start = next;
+bool ParameterSetCache::note(const uint8_t* nal, size_t size, bool present[3]) {
+  const Kind kind = kind_of(codec_, nal[0]);
+  if (kind == kSlice) return false;
+  if (kind <= kPps) {
+    sets_[kind].assign(nal, nal + size);
+    present[kind] = true;
   }
+  return true;
+}
+
+const std::vector<uint8_t>& ParameterSetCache::prefix_without(const bool present[3]) {
   prefix_.clear();
   for (int k = kVps; k <= kPps; k++) {
     if (present[k] || sets_[k].empty()) continue;
@@ -64,5 +55,39 @@ const std::vector<uint8_t>& ParameterSetCache::missing_from(const uint8_t* au, s
   }
   return prefix_;
 }
+
+const std::vector<uint8_t>& ParameterSetCache::missing_from(const uint8_t* au, size_t size, size_t* insert_at) {
+  bool present[3] = {false, false, false};
+  *insert_at = 0;
+  size_t start = find_start_code(au, size, 0);
+  bool first = true;
+  while (start < size) {
+    const size_t nal = start + 3;
+    if (nal >= size) break;
+    size_t next = find_start_code(au, size, nal);
+    if (kind_of(codec_, au[nal]) == kDelimiter && first) *insert_at = next;
+    // A 4-byte start code's leading zero belongs to no NAL unit.
+    size_t end = next;
+    while (end > nal && au[end - 1] == 0) end--;
+    if (!note(au + nal, end - nal, present)) break;
+    first = false;
+    start = next;
+  }
+  return prefix_without(present);
+}
+
+const std::vector<uint8_t>& ParameterSetCache::missing_from_units(const NalUnit* units, size_t count) {
+  bool present[3] = {false, false, false};
+  for (size_t i = 0; i < count && note(units[i].data, units[i].size, present); i++) {
+  }
+  return prefix_without(present);
+}
+
+void ParameterSetCache::remember(const uint8_t* nal, size_t size) {
+  bool present[3] = {false, false, false};
+  if (size > 0) note(nal, size, present);
+}
+
+bool ParameterSetCache::is_delimiter(uint8_t header) const { return kind_of(codec_, header) == kDelimiter; }
 
 }  // namespace dvr

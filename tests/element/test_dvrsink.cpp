@@ -541,17 +541,19 @@ TEST_CASE("gst-inspect documents the muxer property: lean by default, mpegtsmux 
   CHECK(section.find("(1): mpegtsmux") != std::string::npos);
 }
 
-TEST_CASE("a stream parsed upstream is not parsed again by the lean writer; avc input still is") {
+TEST_CASE("the lean writer parses only an unparsed byte-stream; parsed or length-prefixed input goes straight in") {
   struct Case {
     const char* name;
     std::string pipeline;
-    bool parsed_upstream;
+    bool straight_in;
   };
   const std::string raw = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! ";
   const Case cases[] = {
       {"byte-stream from h264parse", raw + "x264enc key-int-max=15 tune=zerolatency ! h264parse ! ", true},
       {"avc from the encoder", raw + "x264enc key-int-max=15 tune=zerolatency ! video/x-h264,stream-format=avc ! ",
-       false},
+       true},
+      {"byte-stream from the encoder, unparsed",
+       raw + "x264enc key-int-max=15 tune=zerolatency ! video/x-h264,stream-format=byte-stream ! ", false},
   };
   for (const Case& c : cases) {
     SECTION(c.name) {
@@ -573,7 +575,7 @@ TEST_CASE("a stream parsed upstream is not parsed again by the lean writer; avc 
       CHECK(pl.segments.size() >= 1);
       require_segments_valid(dir, pl);
       const bool lean = test_muxer() == nullptr || std::string(test_muxer()) == "lean";
-      CHECK(factories.count("h264parse") == (lean && c.parsed_upstream ? 0u : 1u));
+      CHECK(factories.count("h264parse") == (lean && c.straight_in ? 0u : 1u));
     }
   }
 }
