@@ -31,7 +31,7 @@ const CONFIG = {
 
 function usage() {
   return `usage: bench/run [--quick] [--only SECTION[,SECTION...]]
-  --quick   shorter inputs, fewer runs, fewer cameras (about 3 minutes instead of about 15)
+  --quick   shorter inputs, fewer runs, fewer cameras (about 5 minutes instead of about 20)
   --only    run only some of: ${SECTIONS.join(', ')} (prints the tables; bench/RESULTS.md is
             written only by a run of every section)`;
 }
@@ -201,8 +201,8 @@ async function main() {
   md.push(
     '## Running it',
     '',
-    '`./dvr bench` builds the project and runs everything (about 15 minutes on 2 cores); `./dvr bench --quick` (or ' +
-      '`bench/run --quick` on a built tree) about 3 minutes; `bench/run --only live,http` runs some sections and prints ' +
+    '`./dvr bench` builds the project and runs everything (about 20 minutes on 2 cores); `./dvr bench --quick` (or ' +
+      '`bench/run --quick` on a built tree) about 5 minutes; `bench/run --only live,http` runs some sections and prints ' +
       'them without touching this file. Inputs are cached in ~/.cache/stream-dvr-bench/; everything else lives in a ' +
       'temporary folder that is removed at the end, and every process the bench starts is stopped, on Ctrl-C too.',
     '',
