@@ -81,6 +81,13 @@ class Run {
     return this.procs.map((p) => p.pid);
   }
 
+  // The recorder's command, run under another program (valgrind) when this.wrap is
+  // set: { cmd, args, env } with env added to the recorder's environment.
+  command(cmd, args) {
+    if (!this.wrap) return [cmd, args, this.ctx.env];
+    return [this.wrap.cmd, [...this.wrap.args, cmd, ...args], { ...this.ctx.env, ...(this.wrap.env ?? {}) }];
+  }
+
   alive() {
     return this.procs.filter((p) => cpuTicks(p.pid) !== null).length;
   }
@@ -209,9 +216,10 @@ export class LauncherRun extends Run {
     fs.writeFileSync(ini, `${preset.join('\n')}\n`);
     this.log = path.join(this.dir, 'launcher.log');
     this.spawnAt = Date.now();
+    const [cmd, args, env] = this.command(this.ctx.paths.launcher, ['--preset', ini, '--storage', this.storage, '--listen', `127.0.0.1:${this.port}`]);
     this.procs = [
-      start(this.ctx.paths.launcher, ['--preset', ini, '--storage', this.storage, '--listen', `127.0.0.1:${this.port}`], {
-        env: this.ctx.env,
+      start(cmd, args, {
+        env,
         cwd: this.dir,
         stdout: this.log,
         stderr: this.log,
@@ -246,17 +254,14 @@ export class FfmpegRun extends Run {
   async start() {
     this.log = path.join(this.dir, 'ffmpeg.log');
     this.spawnAt = Date.now();
-    this.procs = this.folders.map((folder, i) =>
-      start(
-        'ffmpeg',
-        [
-          '-nostdin', '-v', 'error', '-rtsp_transport', 'tcp', '-i', this.mock.url(i + 1),
-          '-c', 'copy', '-f', 'hls', '-hls_time', String(SEGMENT_DURATION), '-hls_list_size', '0',
-          '-hls_segment_filename', `${folder}/seg%05d.ts`, `${folder}/live.m3u8`,
-        ],
-        { env: this.ctx.env, cwd: this.dir, stdout: 'ignore', stderr: this.log },
-      ),
-    );
+    this.procs = this.folders.map((folder, i) => {
+      const [cmd, args, env] = this.command('ffmpeg', [
+        '-nostdin', '-v', 'error', '-rtsp_transport', 'tcp', '-i', this.mock.url(i + 1),
+        '-c', 'copy', '-f', 'hls', '-hls_time', String(SEGMENT_DURATION), '-hls_list_size', '0',
+        '-hls_segment_filename', `${folder}/seg%05d.ts`, `${folder}/live.m3u8`,
+      ]);
+      return start(cmd, args, { env, cwd: this.dir, stdout: 'ignore', stderr: this.log });
+    });
   }
 
   async stop() {
