@@ -324,9 +324,7 @@ export async function startupSection(ctx, mock, liveResults) {
       `start${reps === 1 ? '' : 's'} of each recorder${reps === 1 ? '' : ' in turn'}, plus the starts of the live runs above. ` +
       '"First frame" is the first segment\'s ' +
       'PROGRAM-DATE-TIME: the local clock when that frame reached rtspsrc (dvrindex subtracts the time the frame spent in the ' +
-      'pipeline, measured on the pipeline clock). Over TCP the jitterbuffer passes packets that arrive in order at once, so ' +
-      'its latency (200 ms) delays nothing here: with latency 0 the first segment came no sooner (3955 against 3953 ms, ' +
-      'medians of 5 starts).',
+      'pipeline, measured on the pipeline clock).',
     table: startTable,
     extra:
       'How long a finished segment takes to reach the playlist, over the measurement windows of the live runs: ' +

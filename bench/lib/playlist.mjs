@@ -63,9 +63,9 @@ export async function playlistSection(ctx) {
       `${f(weekIx.add_median_ms, 0)} ms of work on each new segment (281 ms before). A new segment now renders and writes the ` +
       'playlist once, for itself and the segments leaving with it (it was twice), and TARGETDURATION comes from a count of the ' +
       'listed segments by rounded duration instead of a scan of the window. What remains grows with the window and stays: the ' +
-      'live playlist lists the whole window and is replaced atomically, so every segment renders it (about 13 ms at a week), writes ' +
-      'its 24 MiB and renames it over the old one (ext4 frees the old file and starts writing the new one out then): about ' +
-      '12 MiB/s of disk writes per camera at a week\'s window. Keeping each segment\'s lines rendered in memory saved only ' +
+      `live playlist lists the whole window and is replaced atomically, so every segment renders it (${f(week.median_ms, 0)} ms at a week), writes ` +
+      `its ${f(week.playlist_bytes / 1048576, 0)} MiB and renames it over the old one (ext4 frees the old file and starts writing the new one out then): about ` +
+      `${f(week.playlist_bytes / 1048576 / 2, 0)} MiB/s of disk writes per camera at a week's window of 2 s segments. In an earlier run, keeping each segment's lines rendered in memory saved only ` +
       'about 5 ms more per segment at a week but doubled the index (123 to 250 bytes per segment), so the index keeps only the segments. ' +
       `Reopening takes ${f(weekIx.open_ms, 0)} ms (the journal is parsed line by line). The index itself is small: about ` +
       `${f(weekIx.heap_bytes / weekIx.segments, 0)} bytes per segment. Timings are medians on a shared machine; the minimum shows the undisturbed cost.`,
