@@ -61,13 +61,18 @@ using BufferPtr = std::unique_ptr < GstBuffer, BufferUnref >;
 /* What the video caps say about the buffers that arrive under them. */
 struct VideoFormat
 {
-  dvr::TsStreamType type = dvr::TsStreamType::kNone;
   dvr::VideoCodec codec = dvr::VideoCodec::kH264;
   /* Bytes of each NAL unit's length in avc/hvc1 input; 0 for byte-stream. */
   size_t nal_length_size = 0;
   /* From the caps' avcC/hvcC, without start codes. */
   std::vector < std::vector < uint8_t > > parameter_sets;
 };
+
+static dvr::TsStreamType
+stream_type (dvr::VideoCodec codec)
+{
+  return codec == dvr::VideoCodec::kH265 ? dvr::TsStreamType::kH265 : dvr::TsStreamType::kH264;
+}
 
 /* A buffer waiting to be interleaved, with its running times. */
 struct Pending
@@ -197,7 +202,7 @@ open_segment (GstDvrTsWriter * self, gint64 start)
   priv->file = std::move (file);
   priv->segment_start = priv->segment_end = start;
   priv->keyframe_requested = false;
-  priv->muxer.set_streams (priv->format ? priv->format->type : dvr::TsStreamType::kNone,
+  priv->muxer.set_streams (priv->format ? stream_type (priv->format->codec) : dvr::TsStreamType::kNone,
       priv->have_audio ? dvr::TsStreamType::kAacAdts : dvr::TsStreamType::kNone);
   priv->muxer.write_tables (*priv->file);
 }
@@ -223,7 +228,7 @@ request_keyframe (GstDvrTsWriter * self, gint64 pts)
 static void
 switch_format (GstDvrTsWriterPrivate * priv, const std::shared_ptr < const VideoFormat > &format)
 {
-  if (!priv->format || priv->format->type != format->type) {
+  if (!priv->format || priv->format->codec != format->codec) {
     /* Another codec: a new segment, with a PMT that says so, at its first keyframe. */
     if (priv->format)
       priv->split_requested = true;
@@ -236,22 +241,21 @@ switch_format (GstDvrTsWriterPrivate * priv, const std::shared_ptr < const Video
 
 /* An Annex B access unit goes out as it is, with the parameter sets it lacks
  * put in before a keyframe's first slice. */
-static bool
+static void
 byte_stream_chunks (GstDvrTsWriterPrivate * priv, const guint8 * data, gsize size, bool keyframe)
 {
   priv->chunks.clear ();
-  if (keyframe && priv->parameter_sets) {
+  if (keyframe) {
     size_t at = 0;
     const std::vector < uint8_t > &missing = priv->parameter_sets->missing_from (data, size, &at);
     if (!missing.empty ()) {
       priv->chunks.push_back ({ data, at });
       priv->chunks.push_back ({ missing.data (), missing.size () });
       priv->chunks.push_back ({ data + at, size - at });
-      return true;
+      return;
     }
   }
   priv->chunks.push_back ({ data, size });
-  return true;
 }
 
 /* A length-prefixed access unit becomes Annex B as it is packetized: a start
@@ -261,7 +265,7 @@ byte_stream_chunks (GstDvrTsWriterPrivate * priv, const guint8 * data, gsize siz
 static bool
 length_prefixed_chunks (GstDvrTsWriter * self, const guint8 * data, gsize size, bool keyframe)
 {
-  static const uint8_t kStartCode[] = { 0, 0, 0, 1 };
+  using dvr::kStartCode;
   GstDvrTsWriterPrivate *priv = self->priv;
   if (!dvr::split_length_prefixed (data, size, priv->format->nal_length_size, &priv->units) ||
       priv->units.empty ())
@@ -313,10 +317,9 @@ write_video (GstDvrTsWriter * self, Pending & v)
   GstMapInfo map;
   if (!gst_buffer_map (v.buffer.get (), &map, GST_MAP_READ))
     return;
-  const bool built = priv->format->nal_length_size ?
-      length_prefixed_chunks (self, map.data, map.size, v.keyframe) :
-      byte_stream_chunks (priv, map.data, map.size, v.keyframe);
-  if (!built) {
+  if (!priv->format->nal_length_size) {
+    byte_stream_chunks (priv, map.data, map.size, v.keyframe);
+  } else if (!length_prefixed_chunks (self, map.data, map.size, v.keyframe)) {
     GST_WARNING_OBJECT (self, "dropped a malformed access unit of %" G_GSIZE_FORMAT " bytes", map.size);
     gst_buffer_unmap (v.buffer.get (), &map);
     return;
@@ -466,7 +469,6 @@ set_video_caps (GstDvrTsWriter * self, GstCaps * caps)
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const bool h265 = gst_structure_has_name (s, "video/x-h265");
   auto format = std::make_shared < VideoFormat > ();
-  format->type = h265 ? dvr::TsStreamType::kH265 : dvr::TsStreamType::kH264;
   format->codec = h265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264;
   priv->caps_format = format;
   const gchar *stream_format = gst_structure_get_string (s, "stream-format");

@@ -13,6 +13,9 @@
 
 namespace dvr {
 
+// The 4-byte Annex B start code written in front of each NAL unit.
+constexpr uint8_t kStartCode[] = {0, 0, 0, 1};
+
 struct NalUnit {
   const uint8_t* data;
   size_t size;

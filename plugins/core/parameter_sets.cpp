@@ -1,6 +1,7 @@
 #include "parameter_sets.h"
 
 #include <cstring>
+#include <iterator>
 
 #include "nal_units.h"
 
@@ -49,8 +50,7 @@ const std::vector<uint8_t>& ParameterSetCache::prefix_without(const bool present
   prefix_.clear();
   for (int k = kVps; k <= kPps; k++) {
     if (present[k] || sets_[k].empty()) continue;
-    static const uint8_t kStartCode[] = {0, 0, 0, 1};
-    prefix_.insert(prefix_.end(), kStartCode, kStartCode + 4);
+    prefix_.insert(prefix_.end(), std::begin(kStartCode), std::end(kStartCode));
     prefix_.insert(prefix_.end(), sets_[k].begin(), sets_[k].end());
   }
   return prefix_;
