@@ -4,17 +4,7 @@
 //   node --test tests/http/logging.test.mjs          (after meson compile -C build)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLauncher, waitFor, freePort } from '../lib/launcher.mjs';
-
-const testCamera = (name, pattern) => `
-[camera ${name}]
-source = test
-pattern = ${pattern}
-width = 160
-height = 120
-framerate = 10
-bitrate = 200
-`;
+import { startLauncher, waitFor, freePort, testCameraSection } from '../lib/launcher.mjs';
 
 // The log's lines about one camera, without the time stamp.
 const linesOf = (log, name) =>
@@ -27,7 +17,7 @@ async function cameras(launcher) {
 test('a camera recording segment after segment logs starting and recording once each, with its name',
   { timeout: 60000 }, async () => {
     const launcher = await startLauncher('[dvr]\nsegment-duration = 1\nwindow = 60\n' +
-      testCamera('porch', 'ball') + testCamera('garage', 'snow'));
+      testCameraSection('porch', 'ball') + testCameraSection('garage', 'snow'));
     let stoppedLog;
     try {
       await waitFor('both cameras to record six segments', async () => {
@@ -58,7 +48,7 @@ test('a camera that stays away is logged once as reconnecting, not once per atte
 [camera door]
 source = rtsp
 url = rtsp://127.0.0.1:${closedPort}/cam/realmonitor?channel=1&subtype=0
-` + testCamera('yard', 'smpte'));
+` + testCameraSection('yard', 'smpte'));
   try {
     await waitFor('door to have been retried three times', async () => (await cameras(launcher)).door?.reconnects >= 3,
       30000);
@@ -72,7 +62,7 @@ url = rtsp://127.0.0.1:${closedPort}/cam/realmonitor?channel=1&subtype=0
 });
 
 test('GST_DEBUG=dvrlauncher:5 gives the per-segment detail that the log leaves out', { timeout: 40000 }, async () => {
-  const launcher = await startLauncher('[dvr]\nsegment-duration = 1\n' + testCamera('shed', 'ball'),
+  const launcher = await startLauncher('[dvr]\nsegment-duration = 1\n' + testCameraSection('shed', 'ball'),
     { env: { GST_DEBUG: 'dvrlauncher:5', GST_DEBUG_NO_COLOR: '1' } });
   try {
     await waitFor('three segments', async () => (await cameras(launcher)).shed?.segments >= 3, 30000);

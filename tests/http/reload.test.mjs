@@ -7,21 +7,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLauncher, waitFor } from '../lib/launcher.mjs';
-
-const camera = (name, pattern, extra = '') => `
-[camera ${name}]
-source = test
-pattern = ${pattern}
-width = 160
-height = 120
-framerate = 10
-bitrate = 200
-${extra}`;
+import { startLauncher, waitFor, testCameraSection } from '../lib/launcher.mjs';
 
 const head = '[dvr]\nsegment-duration = 1\nwindow = 120\n';
-const first = head + camera('steady', 'ball') + camera('leaving', 'snow') + camera('changing', 'smpte');
-const second = head + camera('steady', 'ball') + camera('changing', 'pinwheel') + camera('arriving', 'gradient');
+const first = head + testCameraSection('steady', 'ball') + testCameraSection('leaving', 'snow') +
+  testCameraSection('changing', 'smpte');
+const second = head + testCameraSection('steady', 'ball') + testCameraSection('changing', 'pinwheel') +
+  testCameraSection('arriving', 'gradient');
 
 let launcher;
 

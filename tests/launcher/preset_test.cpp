@@ -35,6 +35,26 @@ const char* kRtspCamera =
     "user = admin\n"
     "password = s3cr3t-Pa55\n";
 
+// What `dvr-launcher --preset PATH --check` printed, and whether it succeeded.
+struct CheckRun {
+  bool ok = false;
+  std::string out, err;
+};
+
+CheckRun run_check(const char* launcher, const char* path) {
+  const char* argv[] = {launcher, "--preset", path, "--check", nullptr};
+  g_autofree char* out = nullptr;
+  g_autofree char* err = nullptr;
+  int status = 0;
+  CheckRun run;
+  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
+                       &status, nullptr));
+  run.ok = g_spawn_check_wait_status(status, nullptr);
+  run.out = out ? out : "";
+  run.err = err ? err : "";
+  return run;
+}
+
 }  // namespace
 
 TEST_CASE("the demo preset gives two test cameras with 2 s segments and a 120 s window", "[preset]") {
@@ -301,16 +321,11 @@ TEST_CASE("dvr-launcher --check prints each camera's gst-launch line with the pa
   const std::string text = std::string(kRtspCamera) + "[camera cam2]\nsource = test\n";
   REQUIRE(g_file_set_contents(path, text.c_str(), -1, nullptr));
 
-  const char* argv[] = {launcher, "--preset", path, "--check", nullptr};
-  g_autofree char* out = nullptr;
-  g_autofree char* err = nullptr;
-  int status = 0;
-  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
-                       &status, nullptr));
-  INFO(out);
-  INFO(err);
-  CHECK(g_spawn_check_wait_status(status, nullptr));
-  const std::string all = std::string(out) + err;
+  const CheckRun good = run_check(launcher, path);
+  INFO(good.out);
+  INFO(good.err);
+  CHECK(good.ok);
+  const std::string all = good.out + good.err;
   CHECK_THAT(all, Catch::Contains("# camera door (rtsp: video auto, audio: not recorded; the line shows H.264)\n"
                                   "gst-launch-1.0 -e rtspsrc"));
   CHECK_THAT(all, Catch::Contains("user-pw=***"));
@@ -319,24 +334,16 @@ TEST_CASE("dvr-launcher --check prints each camera's gst-launch line with the pa
 
   // A broken preset: the message, a failing exit status, and nothing started.
   REQUIRE(g_file_set_contents(path, "[camera c]\nsource = test\nwidth = huge\n", -1, nullptr));
-  g_free(out);
-  g_free(err);
-  out = err = nullptr;
-  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
-                       &status, nullptr));
-  CHECK_FALSE(g_spawn_check_wait_status(status, nullptr));
-  CHECK_THAT(std::string(err), Catch::Contains(std::string(path) + ":camera c:width:"));
+  const CheckRun broken = run_check(launcher, path);
+  CHECK_FALSE(broken.ok);
+  CHECK_THAT(broken.err, Catch::Contains(std::string(path) + ":camera c:width:"));
 
   // A password on a line without '=': the line's number, not its text.
   REQUIRE(g_file_set_contents(path, "[camera door]\nsource = rtsp\npassword s3cr3t-Pa55\n", -1, nullptr));
-  g_free(out);
-  g_free(err);
-  out = err = nullptr;
-  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
-                       &status, nullptr));
-  CHECK_FALSE(g_spawn_check_wait_status(status, nullptr));
-  CHECK_THAT(std::string(err), Catch::Contains(std::string(path) + ":3: not a key = value line"));
-  CHECK_THAT(std::string(out) + err, !Catch::Contains("s3cr3t"));
+  const CheckRun unparsed = run_check(launcher, path);
+  CHECK_FALSE(unparsed.ok);
+  CHECK_THAT(unparsed.err, Catch::Contains(std::string(path) + ":3: not a key = value line"));
+  CHECK_THAT(unparsed.out + unparsed.err, !Catch::Contains("s3cr3t"));
 
   g_unlink(path);
   g_rmdir(dir);
@@ -453,19 +460,14 @@ TEST_CASE("dvr-launcher --check fails on a broken rtsp section, naming each key,
                               "[camera door]\nsource = rtsp\npassword = s3cr3t-Pa55\ntransport = carrier\n"
                               "colour = red\n",
                               -1, nullptr));
-  const char* argv[] = {launcher, "--preset", path, "--check", nullptr};
-  g_autofree char* out = nullptr;
-  g_autofree char* err = nullptr;
-  int status = 0;
-  REQUIRE(g_spawn_sync(nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err,
-                       &status, nullptr));
-  CHECK_FALSE(g_spawn_check_wait_status(status, nullptr));
-  const std::string e = err;
+  const CheckRun run = run_check(launcher, path);
+  CHECK_FALSE(run.ok);
+  const std::string& e = run.err;
   CHECK_THAT(e, Catch::Contains(std::string(path) + ":camera door:url: missing"));
   CHECK_THAT(e, Catch::Contains(std::string(path) + ":camera door:transport:"));
   CHECK_THAT(e, Catch::Contains(std::string(path) + ":camera door:colour: unknown key"));
-  CHECK_THAT(e + out, !Catch::Contains("s3cr3t"));
-  CHECK_THAT(std::string(out), !Catch::Contains("gst-launch"));
+  CHECK_THAT(e + run.out, !Catch::Contains("s3cr3t"));
+  CHECK_THAT(run.out, !Catch::Contains("gst-launch"));
   g_unlink(path);
   g_rmdir(dir);
 }

@@ -25,6 +25,18 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// A preset section for a small, cheap test camera (160x120 at 10 fps);
+// extra lines go at its end.
+export const testCameraSection = (name, pattern, extra = '') => `
+[camera ${name}]
+source = test
+pattern = ${pattern}
+width = 160
+height = 120
+framerate = 10
+bitrate = 200
+${extra}`;
+
 // Polls fn until it returns a truthy value or the timeout passes.
 export async function waitFor(what, fn, timeoutMs = 30000, everyMs = 250) {
   const deadline = Date.now() + timeoutMs;
