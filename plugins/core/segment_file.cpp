@@ -5,12 +5,27 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 namespace dvr {
+namespace {
+
+size_t rounded_capacity(size_t buffer_size) {
+  constexpr size_t unit = SegmentFile::kPacketsAndBlocks;
+  if (buffer_size >= unit) return buffer_size / unit * unit;
+  return (buffer_size / kTsPacketSize > 0 ? buffer_size / kTsPacketSize : 1) * kTsPacketSize;
+}
+
+uint8_t* aligned_buffer(size_t size) {
+  void* p = nullptr;
+  if (posix_memalign(&p, SegmentFile::kDirectBlock, size) != 0) throw std::bad_alloc();
+  return static_cast<uint8_t*>(p);
+}
+
+}  // namespace
 
 SegmentFile::SegmentFile(size_t buffer_size)
-    : capacity_((buffer_size / kTsPacketSize > 0 ? buffer_size / kTsPacketSize : 1) * kTsPacketSize),
-      buffer_(new uint8_t[capacity_]) {}
+    : capacity_(rounded_capacity(buffer_size)), buffer_(aligned_buffer(capacity_)) {}
 
 SegmentFile::~SegmentFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -18,22 +33,52 @@ SegmentFile::~SegmentFile() {
 
 int SegmentFile::open(const std::string& path) {
   path_ = path;
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+  const bool blocks = capacity_ % kDirectBlock == 0;
+  fd_ = ::open(path.c_str(), flags | (blocks ? O_DIRECT : 0), 0644);
+  direct_ = blocks && fd_ >= 0;
+  // Some filesystems refuse O_DIRECT at open; the file was not created then.
+  if (fd_ < 0 && blocks && errno == EINVAL) fd_ = ::open(path.c_str(), flags, 0644);
   return fd_ < 0 ? errno : 0;
 }
 
-void SegmentFile::flush() {
-  const uint8_t* p = buffer_.get();
-  size_t left = used_;
-  while (left > 0 && error_ == 0 && fd_ >= 0) {
-    ssize_t n = ::write(fd_, p, left);
+void SegmentFile::stop_direct() {
+  if (!direct_) return;
+  direct_ = false;
+  const int fl = ::fcntl(fd_, F_GETFL);
+  if (fl < 0 || ::fcntl(fd_, F_SETFL, fl & ~O_DIRECT) != 0) error_ = errno;
+}
+
+void SegmentFile::write_all(const uint8_t* p, size_t size) {
+  while (size > 0 && error_ == 0) {
+    ssize_t n = ::write(fd_, p, size);
     if (n < 0) {
       if (errno == EINTR) continue;
+      // A filesystem may take O_DIRECT at open and refuse it at write.
+      if (errno == EINVAL && direct_) {
+        stop_direct();
+        continue;
+      }
       error_ = errno;
       break;
     }
     p += n;
-    left -= static_cast<size_t>(n);
+    size -= static_cast<size_t>(n);
+    // A short direct write leaves the offset out of block alignment.
+    if (size > 0 && direct_ && static_cast<size_t>(n) % kDirectBlock != 0) stop_direct();
+  }
+}
+
+void SegmentFile::flush() {
+  if (fd_ >= 0 && error_ == 0) {
+    const size_t whole = direct_ ? used_ / kDirectBlock * kDirectBlock : 0;
+    write_all(buffer_.get(), whole);
+    if (whole < used_) {
+      // Not a whole block: it goes through the page cache, and so does
+      // everything after it, since the file offset is no longer aligned.
+      stop_direct();
+      write_all(buffer_.get() + whole, used_ - whole);
+    }
   }
   used_ = 0;
 }
@@ -62,7 +107,9 @@ void SegmentFile::append(const void* data, size_t size) {
 int SegmentFile::finish() {
   if (fd_ >= 0) {
     flush();
-    if (error_ == 0 && ::fsync(fd_) != 0) error_ = errno;
+    // The size and the blocks' places are the metadata a reader needs: fdatasync
+    // writes them and the buffered tail, and asks the disk to empty its cache.
+    if (error_ == 0 && ::fdatasync(fd_) != 0) error_ = errno;
     if (::close(fd_) != 0 && error_ == 0) error_ = errno;
     fd_ = -1;
   }

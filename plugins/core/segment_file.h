@@ -1,9 +1,16 @@
 // One segment file written through a large buffer: a few write()s per segment
-// instead of one per packet, and an fsync before it is handed on.
+// instead of one per packet, and durable on disk before it is handed on.
+//
+// Full buffers go to disk with O_DIRECT where the filesystem allows it: the
+// data leaves from our buffer, with no copy into the page cache and no
+// writeback left for the fsync that must follow anyway. A recorder writes far
+// more than anyone watches, so keeping its segments out of the cache is right
+// for the machine too; a player reading a fresh segment reads it from disk.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -13,8 +20,15 @@ namespace dvr {
 
 class SegmentFile final : public TsPacketSink {
  public:
+  // O_DIRECT wants addresses, offsets and lengths in whole blocks of the
+  // device; 4 KiB is one on every disk in use.
+  static constexpr size_t kDirectBlock = 4096;
+  // The smallest buffer that holds both whole TS packets and whole blocks.
+  static constexpr size_t kPacketsAndBlocks = kTsPacketSize / 4 * kDirectBlock;
+
   // buffer_size is rounded down to whole TS packets (at least one), so that a
-  // packet is never split across two write()s.
+  // packet is never split across two write()s; from kPacketsAndBlocks up, to a
+  // multiple of it, so that every full buffer can be written with O_DIRECT.
   explicit SegmentFile(size_t buffer_size);
   ~SegmentFile();
   SegmentFile(const SegmentFile&) = delete;
@@ -28,23 +42,36 @@ class SegmentFile final : public TsPacketSink {
   void append(const void* data, size_t size);
   // Writes the buffer out; data() and used() then start again at zero.
   void flush();
-  // Flushes, fsyncs and closes. Returns 0 or the first errno seen.
+  // Flushes, makes the data durable (fdatasync) and closes. Returns 0 or the
+  // first errno seen.
   int finish();
 
   const std::string& path() const { return path_; }
   uint64_t bytes() const { return bytes_; }
   bool is_open() const { return fd_ >= 0; }
+  // Whether the full buffers of this file bypass the page cache.
+  bool direct() const { return direct_; }
   uint8_t* data() { return buffer_.get(); }
   size_t used() const { return used_; }
   size_t capacity() const { return capacity_; }
 
  private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  // Writes [p, p + size) at the current offset; remembers the first error.
+  void write_all(const uint8_t* p, size_t size);
+  // Leaves O_DIRECT for the rest of the file (a partial buffer, or a
+  // filesystem that refuses it).
+  void stop_direct();
+
   std::string path_;
   int fd_ = -1;
+  bool direct_ = false;
+  size_t capacity_;
   // Left uninitialized: zeroing a megabyte per segment was a visible share of
   // the lean writer's instructions, and every byte is written before it is read.
-  size_t capacity_;
-  std::unique_ptr<uint8_t[]> buffer_;
+  std::unique_ptr<uint8_t[], Free> buffer_;
   size_t used_ = 0;
   uint64_t bytes_ = 0;
   int error_ = 0;
