@@ -5,7 +5,7 @@
  *  1. When the writer starts a segment whose first buffer has running time
  *     `start`, it calls gst_dvr_index_begin_segment() and writes to the path it
  *     returns (a hidden temporary in the folder).
- *  2. When that segment is complete, written, fsynced and closed, it calls
+ *  2. When that segment is complete, written, synced to disk and closed, it calls
  *     gst_dvr_index_commit_segment() with its end running time and size; dvrindex
  *     renames, journals and lists it and posts "dvr-segment-added". Segments are
  *     committed in the order they began.

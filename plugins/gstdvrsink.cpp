@@ -38,8 +38,9 @@
  * chain stock hlssink2 is made of; dvrsink hands it one buffered stream per
  * segment.
  *
- * Either way each segment is written under a hidden temporary name, flushed and
- * fsynced, then handed to dvrindex, which renames, journals and lists it, and
+ * Either way each segment is written under a hidden temporary name, in buffers
+ * of 940 KiB (with O_DIRECT where the filesystem allows it), synced to disk,
+ * then handed to dvrindex, which renames, journals and lists it, and
  * posts the `dvr-segment-added` element message (see dvrindex).
  *
  * Audio that stops without a word (a camera's microphone branch stalls, no GAP,

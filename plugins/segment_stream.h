@@ -27,7 +27,7 @@ typedef struct
  * NULL, is renumbered through and must outlive the stream. */
 DvrSegmentStream *dvr_segment_stream_new (const gchar * path, gsize buffer_size,
     DvrContinuity * continuity, GError ** error);
-/* Flushes, fsyncs and closes the file; later writes are dropped. Returns 0, or
+/* Flushes, syncs to disk and closes the file; later writes are dropped. Returns 0, or
  * the first errno seen. */
 int dvr_segment_stream_finish (DvrSegmentStream * self);
 guint64 dvr_segment_stream_bytes (DvrSegmentStream * self);
