@@ -39,14 +39,16 @@ uint64_t TsScanner::retained_from() const {
   return partial_size_ > 0 ? partial_at_ : offset_;
 }
 
-// A sync byte followed by two more a packet apart (as far as this buffer
-// shows), so that a 0x47 inside a payload is not taken for a packet start.
+// A sync byte followed by at least one more a packet apart (two where this
+// buffer shows them), so that a 0x47 inside a payload is not taken for a
+// packet start. A stream that starts with a sync byte is taken at its word.
 size_t TsScanner::find_sync(const uint8_t* data, size_t size, size_t from) const {
+  if (offset_ == 0 && from == 0 && size > 0 && data[0] == kSyncByte) return 0;
   while (from < size) {
     const void* hit = std::memchr(data + from, kSyncByte, size - from);
     if (!hit) return size;
     const size_t i = static_cast<size_t>(static_cast<const uint8_t*>(hit) - data);
-    if ((i + kTsPacketSize >= size || data[i + kTsPacketSize] == kSyncByte) &&
+    if (i + kTsPacketSize < size && data[i + kTsPacketSize] == kSyncByte &&
         (i + 2 * kTsPacketSize >= size || data[i + 2 * kTsPacketSize] == kSyncByte))
       return i;
     from = i + 1;
@@ -159,7 +161,8 @@ void TsScanner::packet(const uint8_t* p, uint64_t at) {
     random_access = p[4] > 0 && (p[5] & 0x40);
     if (payload_at > kTsPacketSize) has_payload = false;
   }
-  if (has_payload && (p[3] & 0xc0)) {
+  if (has_payload && (p[3] & 0xc0) && have_program_ &&
+      std::find(program_pids_.begin(), program_pids_.end(), pid) != program_pids_.end()) {
     fail(TsScanError::kScrambled, "packets of PID " + std::to_string(pid) +
                                       " are scrambled (encrypted): dvrsink records clear streams only");
     return;
@@ -276,12 +279,14 @@ void TsScanner::parse_pmt(const std::vector<uint8_t>& s) {
   TsProgram found = program_;
   found.pcr_pid = static_cast<uint16_t>(((s[8] & 0x1f) << 8) | s[9]);
   found.video_pid = kNullPid;
+  program_pids_.clear();
   std::string types;
   for (size_t i = 12 + info; i + 5 <= end;) {
     const uint8_t type = s[i];
     const uint16_t pid = static_cast<uint16_t>(((s[i + 1] & 0x1f) << 8) | s[i + 2]);
     const size_t es_info = ((size_t{s[i + 3]} & 0x0f) << 8) | s[i + 4];
     types += (types.empty() ? "" : ", ") + hex(type);
+    program_pids_.push_back(pid);
     if (found.video_pid == kNullPid && (type == static_cast<uint8_t>(TsStreamType::kH264) ||
                                         type == static_cast<uint8_t>(TsStreamType::kH265))) {
       found.video_pid = pid;

@@ -51,7 +51,7 @@ enum class TsScanError {
   kPacketSize204,   // 16 bytes of Reed-Solomon parity after every packet
   kNoProgram,       // no PAT or no PMT for its first program
   kNoVideo,         // the program has no H.264 or H.265 stream
-  kScrambled,       // encrypted packets: they cannot be cut at keyframes
+  kScrambled,       // encrypted packets of the program: they cannot be cut at keyframes
 };
 
 class TsScanListener {
@@ -132,6 +132,7 @@ class TsScanner {
 
   Section pat_, pmt_;
   TsProgram program_;
+  std::vector<uint16_t> program_pids_;  // its elementary streams
   bool have_pat_ = false, have_program_ = false, program_pending_ = false;
   std::vector<uint8_t> last_pat_, last_pmt_;
 
