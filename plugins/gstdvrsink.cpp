@@ -18,6 +18,13 @@
  * gst-launch-1.0 -e rtspsrc location=rtsp://HOST:554/cam/realmonitor?channel=1&subtype=0 user-id=admin user-pw=SECRET ! rtph264depay ! dvrsink location=/var/lib/dvr/door window=7200
  * ]|
  *
+ * Record an MPEG-TS file or stream as it is, without demuxing it (SRT and UDP
+ * encoders, `srtsrc uri=srt://:7001 ! dvrsink ...`, `udpsrc port=5000 ! dvrsink ...`,
+ * `tsparse` in front, or a file):
+ * |[
+ * gst-launch-1.0 -e filesrc location=/tmp/in.ts ! dvrsink location=/tmp/cam3 segment-duration=2 window=0
+ * ]|
+ *
  * dvrsink is a bin: h264parse or h265parse (with config-interval=-1, so every
  * segment starts with the parameter sets a decoder needs, and avc input becomes
  * byte-stream) ! dvrindex ! a segment writer chosen by #GstDvrSink:muxer.
@@ -33,6 +40,23 @@
  * alignment=au) from a depayloader, a demuxer or an encoder, which flag their
  * keyframes. A camera's stream thus goes from rtph264depay into dvrindex as
  * it is.
+ *
+ * MPEG-TS input (`video/mpegts, systemstream=true, packetsize=188`, or no
+ * caps at all, as filesrc and udpsrc give: dvrsink then typefinds it) takes
+ * another way, for a fraction of the CPU of demuxing it: dvrsink's TS reader
+ * follows the first program's PAT and PMT and its H.264 or H.265 stream, and
+ * cuts the transport stream at each video PES start into access units, with
+ * the packets of the other streams (AAC, data) between them, deciding
+ * keyframes from the first slice of each PES. The lean writer starts each
+ * segment at a keyframe with the stream's latest PAT and PMT (its own
+ * continuity counters on them, so that segments join), then writes the
+ * packets as they came. What it needs from the stream: 188-byte packets (192-
+ * and 204-byte ones are an error that says so), no scrambling, and parameter
+ * sets before every keyframe (as encoders writing MPEG-TS send them). Lost
+ * sync is skipped with a warning and marked as a discontinuity; PTS that go
+ * back start a new segment marked as one. The `audio` pad takes nothing beside
+ * a transport stream, and muxer=mpegtsmux refuses one (not-negotiated, with an
+ * error that says to use muxer=lean).
  *
  * `muxer=mpegtsmux`: splitmuxsink (muxer mpegtsmux, sink giostreamsink), the
  * chain stock hlssink2 is made of; dvrsink hands it one buffered stream per
@@ -261,6 +285,11 @@ gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
       }
     } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
       gst_dvr_index_finish (GST_DVR_INDEX (self->index));
+      if (self->parser && g_str_equal (self->parser_kind, "tsreader") &&
+          gst_dvr_ts_chunker_failed (GST_DVR_TS_CHUNKER (self->parser))) {
+        gst_message_unref (message);
+        return;
+      }
     }
   } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR && self->priv->codec_change &&
       gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (self->writer))) {
@@ -474,6 +503,15 @@ gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       self->priv->held_segment = nullptr;
     }
     return ok;
+  }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && !self->parser && !self->direct) {
+    /* Nothing came (an empty file): the index and the writer still end, so
+     * that the bin posts its EOS. */
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("The stream ended before any data came"), (NULL));
+    GstPad *target = gst_element_get_static_pad (self->index, "sink");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
+    gst_object_unref (target);
+    self->direct = TRUE;
   }
   if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT && !gst_pad_has_current_caps (pad) &&
       !self->priv->typefound) {

@@ -1,5 +1,6 @@
 #include "gstdvrtschunker.h"
 
+#include <atomic>
 #include <deque>
 #include <vector>
 
@@ -86,6 +87,9 @@ struct GstDvrTsChunkerPrivate final : dvr::TsScanListener
   bool segment_sent = false;
   bool have_program = false;
   bool discont_next = false;
+  std::atomic < bool > failed { false };
+  /* After lost sync: the frames up to the next keyframe miss what they refer to. */
+  bool skip_to_keyframe = false;
 
   /* The timeline: 90 kHz values unwrapped, less origin, after base. */
   bool have_time = false;
@@ -230,6 +234,14 @@ GstDvrTsChunkerPrivate::stamp (GstBuffer * buf, const dvr::TsAccessUnit & unit)
 void
 GstDvrTsChunkerPrivate::on_access_unit (const dvr::TsAccessUnit & unit)
 {
+  if (unit.cut_short || unit.after_lost_sync)
+    skip_to_keyframe = true;
+  if (unit.cut_short || (skip_to_keyframe && !unit.keyframe)) {
+    GST_DEBUG_OBJECT (self, "access unit damaged by lost sync dropped");
+    discont_next = true;
+    return;
+  }
+  skip_to_keyframe = false;
   GstBuffer *chunk = gather (unit);
   if (gst_buffer_get_size (chunk) == 0 || !stamp (chunk, unit)) {
     GST_DEBUG_OBJECT (self, "access unit without a timestamp before any other dropped");
@@ -238,7 +250,7 @@ GstDvrTsChunkerPrivate::on_access_unit (const dvr::TsAccessUnit & unit)
   }
   if (!unit.keyframe)
     GST_BUFFER_FLAG_SET (chunk, GST_BUFFER_FLAG_DELTA_UNIT);
-  if (discont_next || unit.after_lost_sync)
+  if (discont_next)
     GST_BUFFER_FLAG_SET (chunk, GST_BUFFER_FLAG_DISCONT);
   discont_next = false;
   out.push_back (Output { nullptr, chunk });
@@ -315,10 +327,20 @@ post_scan_error (GstDvrTsChunker * self)
 static GstFlowReturn
 fail (GstDvrTsChunker * self)
 {
+  /* The writer ends its segment at this EOS; dvrsink keeps the EOS that
+   * follows from the application, which hears the error instead. Posted
+   * first, the error could stop the writer before the segment is written. */
+  self->priv->failed = true;
   push_output (self);
   gst_pad_push_event (self->srcpad, gst_event_new_eos ());
   post_scan_error (self);
   return GST_FLOW_ERROR;
+}
+
+gboolean
+gst_dvr_ts_chunker_failed (GstDvrTsChunker * self)
+{
+  return self->priv->failed;
 }
 
 static void
@@ -403,6 +425,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_EOS:{
       priv->scanner.finish ();
       if (priv->scanner.error () != dvr::TsScanError::kNone) {
+        priv->failed = true;
         post_scan_error (self);
       } else {
         warn_about_lost_sync (self, true);

@@ -26,4 +26,8 @@ G_DECLARE_FINAL_TYPE (GstDvrTsChunker, gst_dvr_ts_chunker, GST, DVR_TS_CHUNKER, 
 #define GST_DVR_TS_CHUNK_CAPS \
     "video/mpegts, systemstream = (boolean) true, packetsize = (int) 188, alignment = (string) au"
 
+/* The stream turned out unrecordable: the EOS that ended the recording came
+ * from the reader, ahead of its error, and is not the stream's end. */
+gboolean gst_dvr_ts_chunker_failed (GstDvrTsChunker * self);
+
 G_END_DECLS

@@ -113,9 +113,11 @@ bool TsScanner::scan(const uint8_t* data, size_t size) {
     if (data[pos] != kSyncByte) {
       synced_ = false;
       sync_losses_++;
-      searching_since_ = offset_ + pos;
+      if (packets_in_sync_ >= kPacketsToHoldSync) searching_since_ = offset_ + pos;
+      packets_in_sync_ = 0;
       lost_sync_ = true;
       // What follows up to the next video PES start is damaged: no unit holds it.
+      if (unit_open_) unit_.cut_short = true;
       close_unit(offset_ + pos);
       continue;
     }
@@ -150,6 +152,7 @@ void TsScanner::finish() {
 }
 
 void TsScanner::packet(const uint8_t* p, uint64_t at) {
+  packets_in_sync_++;
   const uint16_t pid = static_cast<uint16_t>(((p[1] & 0x1f) << 8) | p[2]);
   if (pid == kNullPid) return;
   const int control = (p[3] >> 4) & 3;
@@ -202,6 +205,7 @@ void TsScanner::packet(const uint8_t* p, uint64_t at) {
       unit_.keyframe = false;
       unit_.random_access = random_access;
       unit_.after_lost_sync = lost_sync_;
+      unit_.cut_short = false;
       lost_sync_ = false;
       pes_seen_ = pes_head_size_ = 0;
       scanned_packets_ = 0;

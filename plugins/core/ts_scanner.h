@@ -42,6 +42,7 @@ struct TsAccessUnit {
   bool keyframe = false;
   bool random_access = false;  // the adaptation field's random_access_indicator
   bool after_lost_sync = false;  // bytes were skipped before it
+  bool cut_short = false;        // sync was lost inside it: its frame is incomplete
 };
 
 enum class TsScanError {
@@ -94,6 +95,7 @@ class TsScanner {
   // How far the scanner searches for sync, or for the tables, before it gives up.
   static constexpr uint64_t kMaxSyncSearch = 1 << 20;
   static constexpr uint64_t kMaxBytesWithoutProgram = 4 << 20;
+  static constexpr uint64_t kPacketsToHoldSync = 8;
 
  private:
   struct Section {
@@ -129,6 +131,9 @@ class TsScanner {
   size_t partial_size_ = 0;
   uint64_t partial_at_ = 0;
   bool lost_sync_ = false;
+  // Packets read since sync was last found: a sync that held this long ends a
+  // search; one that did not (a 0x47 in noise) does not restart its count.
+  uint64_t packets_in_sync_ = 0;
 
   Section pat_, pmt_;
   TsProgram program_;

@@ -340,6 +340,8 @@ TEST_CASE("bytes that are no packets are skipped and counted, and the unit after
   CHECK(scanner.skipped_bytes() == 1000);
   REQUIRE(r.units.size() == 3);
   CHECK(r.units[0].end == garbage_at);
+  CHECK(r.units[0].cut_short);
+  CHECK_FALSE(r.units[1].cut_short);
   CHECK(r.units[1].begin == garbage_at + 1000);
   CHECK(r.units[1].after_lost_sync);
   CHECK_FALSE(r.units[2].after_lost_sync);
