@@ -392,6 +392,15 @@ chain (GstPad *, GstObject * parent, GstBuffer * buf)
   return ret;
 }
 
+/* Forgets the stream: with the streaming thread stopped or inside this element. */
+static void
+start_over (GstDvrTsChunker * self)
+{
+  GstDvrTsChunkerPrivate *fresh = new GstDvrTsChunkerPrivate (self);
+  delete self->priv;
+  self->priv = fresh;
+}
+
 static gboolean
 sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
@@ -439,14 +448,9 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       break;
     }
     case GST_EVENT_FLUSH_STOP:
-      priv->clear ();
-      priv->scanner.~TsScanner ();
-      new (&priv->scanner) dvr::TsScanner (*priv);
-      priv->segment_sent = false;
-      priv->have_time = false;
-      priv->first_input_time = GST_CLOCK_TIME_NONE;
-      priv->last_out_dts = -1;
-      priv->discont_next = true;
+      /* After a seek the stream starts over: tables, timeline and all. */
+      start_over (self);
+      self->priv->discont_next = true;
       break;
     default:
       break;
@@ -459,11 +463,8 @@ change_state (GstElement * element, GstStateChange transition)
 {
   GstDvrTsChunker *self = GST_DVR_TS_CHUNKER (element);
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    GstDvrTsChunkerPrivate *fresh = new GstDvrTsChunkerPrivate (self);
-    delete self->priv;
-    self->priv = fresh;
-  }
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    start_over (self);
   return ret;
 }
 

@@ -310,3 +310,15 @@ TEST_CASE("muxer=mpegtsmux refuses MPEG-TS input with an error that says why and
   CHECK(log.errors[0].find("muxer=lean") != std::string::npos);
   CHECK(log.errors[0].find("not negotiated") != std::string::npos);
 }
+
+TEST_CASE("an empty input ends the recording with a warning instead of hanging", "[ts]") {
+  TempDir dir;
+  const std::string input = dir.file("empty.ts.in");
+  write_file(input, "");
+  BusLog log;
+  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.file("rec"), 10.0, &log);
+  CHECK(log.errors.empty());
+  CHECK(log.eos);
+  REQUIRE(log.warnings.size() == 1);
+  CHECK(log.warnings[0].find("ended before any data") != std::string::npos);
+}
