@@ -1019,7 +1019,8 @@ gst_dvr_sink_class_init (GstDvrSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_MUXER,
       g_param_spec_enum ("muxer", "Muxer",
           "What writes the MPEG-TS segments: lean (dvrsink's own writer, a fraction of the "
-          "CPU) or mpegtsmux (splitmuxsink with mpegtsmux, as stock hlssink2)",
+          "CPU; the only one that takes MPEG-TS input) or mpegtsmux (splitmuxsink with "
+          "mpegtsmux, as stock hlssink2)",
           GST_TYPE_DVR_MUXER, DEFAULT_MUXER,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   gst_dvr_index_install_properties (gobject_class, PROP_FIRST_INDEX_PROP);
@@ -1035,7 +1036,8 @@ gst_dvr_sink_class_init (GstDvrSinkClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &audio_template);
   gst_element_class_set_static_metadata (element_class, "DVR sink",
-      "Sink/Video", "Records a sliding-window HLS DVR: MPEG-TS segments, journal and live playlist",
+      "Sink/Video", "Records H.264 or H.265 (with optional AAC), or an MPEG-TS stream as it is, "
+      "into a sliding-window HLS DVR: MPEG-TS segments, journal and live playlist",
       "Stream DVR developers");
 }
 

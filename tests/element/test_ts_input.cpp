@@ -322,3 +322,55 @@ TEST_CASE("an empty input ends the recording with a warning instead of hanging",
   REQUIRE(log.warnings.size() == 1);
   CHECK(log.warnings[0].find("ended before any data") != std::string::npos);
 }
+
+TEST_CASE("a new program in the stream starts a new segment marked as a discontinuity, with the new tables", "[ts]") {
+  // Two encoders' streams one after the other: other PIDs, other PMT, other streams.
+  TempDir dir;
+  const std::string input = dir.file("two-programs.ts.in");
+  write_file(input, read_file(ts_input("x264-mpegtsmux")) + read_file(ts_input("ffmpeg-libx264-aac")));
+  BusLog log;
+  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.path + " segment-duration=1 window=0", 30.0,
+               &log);
+  REQUIRE(log.errors.empty());
+  std::remove(input.c_str());
+  const ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 6);
+  require_segments_valid(dir, pl);
+  size_t first_new = pl.segments.size();
+  for (size_t i = 0; i < pl.segments.size(); i++) {
+    INFO("segment " << i << " " << pl.segments[i].uri);
+    const std::string codecs = codecs_in(dir.file(pl.segments[i].uri));
+    if (first_new == pl.segments.size() && codecs == "aac\nh264\n") first_new = i;
+    CHECK(codecs == (first_new <= i ? "aac\nh264\n" : "h264\n"));
+    CHECK(pl.segments[i].discontinuity == (i == first_new));
+    CHECK(probe_video(dir.file(pl.segments[i].uri)).starts_with_keyframe);
+  }
+  CHECK(first_new == 4);
+  CHECK(total_duration(pl) == Approx(8.0).margin(0.09));
+}
+
+TEST_CASE("a stream cut inside a packet is recorded to its last whole packet, with a warning", "[ts]") {
+  const std::string ts = read_file(ts_input("ffmpeg-libx264-aac"));
+  TempDir dir;
+  const std::string input = dir.file("cut.ts.in");
+  write_file(input, ts.substr(0, ts.size() - 100));
+  BusLog log;
+  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.path + " segment-duration=1 window=0", 30.0,
+               &log);
+  REQUIRE(log.errors.empty());
+  REQUIRE(log.warnings.size() == 1);
+  CHECK(log.warnings[0].find("ended inside a packet: its last 88 bytes were dropped") != std::string::npos);
+  const ParsedPlaylist pl = playlist_in(dir);
+  CHECK(pl.endlist);
+  CHECK(total_duration(pl) == Approx(4.0).margin(0.045));
+  require_segments_valid(dir, pl);
+}
+
+TEST_CASE("gst-inspect shows that dvrsink takes MPEG-TS and that only the lean writer does") {
+  int status = -1;
+  const std::string out = run_command("gst-inspect-1.0 dvrsink", &status);
+  REQUIRE(status == 0);
+  CHECK(out.find("video/mpegts") != std::string::npos);
+  CHECK(out.find("an MPEG-TS stream as it is") != std::string::npos);
+  CHECK(out.find("the only one that takes MPEG-TS input") != std::string::npos);
+}
