@@ -374,3 +374,14 @@ TEST_CASE("gst-inspect shows that dvrsink takes MPEG-TS and that only the lean w
   CHECK(out.find("an MPEG-TS stream as it is") != std::string::npos);
   CHECK(out.find("the only one that takes MPEG-TS input") != std::string::npos);
 }
+
+TEST_CASE("audio on the audio pad beside an MPEG-TS input is an error that says the stream's own audio is kept",
+          "[ts]") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline("filesrc location=" + ts_input("x264-mpegtsmux") + " ! dvrsink name=dvr location=" + dir.path +
+                   " audiotestsrc num-buffers=50 ! avenc_aac ! aacparse ! dvr.audio",
+               30.0, &log);
+  REQUIRE_FALSE(log.errors.empty());
+  CHECK(log.errors[0].find("takes no audio on its audio pad beside an MPEG-TS input") != std::string::npos);
+}
