@@ -385,3 +385,30 @@ TEST_CASE("audio on the audio pad beside an MPEG-TS input is an error that says 
   REQUIRE_FALSE(log.errors.empty());
   CHECK(log.errors[0].find("takes no audio on its audio pad beside an MPEG-TS input") != std::string::npos);
 }
+
+TEST_CASE("a live MPEG-TS stream is recorded with wall-clock times of when it arrived", "[ts]") {
+  // As from an SRT or UDP encoder: a live source, muxed upstream of dvrsink.
+  TempDir dir;
+  BusLog log;
+  const long long before_ms = g_get_real_time() / 1000;
+  run_pipeline("videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+               "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! mpegtsmux ! dvrsink location=" +
+                   dir.path + " segment-duration=1 window=0",
+               4.0, &log);
+  REQUIRE(log.errors.empty());
+  CHECK(log.warnings.empty());
+  const ParsedPlaylist pl = playlist_in(dir);
+  REQUIRE(pl.segments.size() >= 3);
+  for (size_t i = 0; i < pl.segments.size(); i++) {
+    INFO("segment " << i);
+    const long long pdt = parse_program_date_time(pl.segments[i].program_date_time);
+    CHECK(pdt >= before_ms - 1000);
+    CHECK(pdt <= g_get_real_time() / 1000);
+    if (i + 1 < pl.segments.size()) {
+      CHECK(pl.segments[i].duration == Approx(1.0).margin(0.11));
+      const long long next = parse_program_date_time(pl.segments[i + 1].program_date_time);
+      CHECK(std::llabs(next - pdt - std::llround(pl.segments[i].duration * 1000)) <= 2);
+    }
+  }
+  require_recorded_as_is(dir, pl, "h264\n");
+}
