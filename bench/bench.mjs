@@ -223,7 +223,13 @@ function targets(h, cfg) {
       if (irOk === null || irOk === cpuOk) return yes(cpuOk);
       return `CPU s ${yes(cpuOk)}; instructions ${yes(irOk)}`;
     };
-    for (const r of Object.values(h.remux)) {
+    // MPEG-TS input twice: behind tsdemux ! h264parse, and taken as it is.
+    const variants = Object.values(h.remux).flatMap((r) =>
+      r.dvrsinkDirectPerHour === undefined
+        ? [r]
+        : [r, { ...r, label: `${r.label}, taken as it is`, dvrsinkPerHour: r.dvrsinkDirectPerHour, irDvrsink: r.irDvrsinkDirect }],
+    );
+    for (const r of variants) {
       const { label, dvrsinkPerHour: d, ffmpegPerHour: ff, hlssink2PerHour: hs, irDvrsink: id, irFfmpeg: iff, irHlssink2: ih } = r;
       rows.push([
         `Remux CPU per hour of video ≤ 0.5× ffmpeg (${label} input)`,

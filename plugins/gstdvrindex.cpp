@@ -52,6 +52,7 @@
 #include <string>
 
 #include "gstdvrindex-writer.h"
+#include "gstdvrtschunker.h"
 #include "playlist.h"
 #include "recording_index.h"
 
@@ -93,10 +94,12 @@ enum
 #define WALL_CLOCK_REANCHOR_US (2 * G_USEC_PER_SEC)
 
 /* Whatever the writer downstream takes (caps queries pass through): mpegtsmux
- * wants byte-stream, dvrsink's own writer also takes length-prefixed units. */
+ * wants byte-stream, dvrsink's own writer also takes length-prefixed units and
+ * a transport stream that dvrsink's TS reader cut into access units. */
 #define DVR_INDEX_CAPS \
     "video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, alignment = (string) au; " \
-    "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, alignment = (string) au"
+    "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, alignment = (string) au; " \
+    GST_DVR_TS_CHUNK_CAPS
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (DVR_INDEX_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -615,7 +618,7 @@ caps_differ_in_kind (const GstCaps * a, const GstCaps * b)
   const GstStructure *sb = gst_caps_get_structure (b, 0);
   if (!gst_structure_has_name (sb, gst_structure_get_name (sa)))
     return true;
-  for (const char *field : { "width", "height", "stream-format", "profile" }) {
+  for (const char *field : { "width", "height", "stream-format", "profile", "codec" }) {
     const GValue *va = gst_structure_get_value (sa, field);
     const GValue *vb = gst_structure_get_value (sb, field);
     if ((va == nullptr) != (vb == nullptr))

@@ -18,6 +18,13 @@
  * gst-launch-1.0 -e rtspsrc location=rtsp://HOST:554/cam/realmonitor?channel=1&subtype=0 user-id=admin user-pw=SECRET ! rtph264depay ! dvrsink location=/var/lib/dvr/door window=7200
  * ]|
  *
+ * Record an MPEG-TS file or stream as it is, without demuxing it (SRT and UDP
+ * encoders, `srtsrc uri=srt://:7001 ! dvrsink ...`, `udpsrc port=5000 ! dvrsink ...`,
+ * `tsparse` in front, or a file):
+ * |[
+ * gst-launch-1.0 -e filesrc location=/tmp/in.ts ! dvrsink location=/tmp/cam3 segment-duration=2 window=0
+ * ]|
+ *
  * dvrsink is a bin: h264parse or h265parse (with config-interval=-1, so every
  * segment starts with the parameter sets a decoder needs, and avc input becomes
  * byte-stream) ! dvrindex ! a segment writer chosen by #GstDvrSink:muxer.
@@ -33,6 +40,23 @@
  * alignment=au) from a depayloader, a demuxer or an encoder, which flag their
  * keyframes. A camera's stream thus goes from rtph264depay into dvrindex as
  * it is.
+ *
+ * MPEG-TS input (`video/mpegts, systemstream=true, packetsize=188`, or no
+ * caps at all, as filesrc and udpsrc give: dvrsink then typefinds it) takes
+ * another way, for a fraction of the CPU of demuxing it: dvrsink's TS reader
+ * follows the first program's PAT and PMT and its H.264 or H.265 stream, and
+ * cuts the transport stream at each video PES start into access units, with
+ * the packets of the other streams (AAC, data) between them, deciding
+ * keyframes from the first slice of each PES. The lean writer starts each
+ * segment at a keyframe with the stream's latest PAT and PMT (its own
+ * continuity counters on them, so that segments join), then writes the
+ * packets as they came. What it needs from the stream: 188-byte packets (192-
+ * and 204-byte ones are an error that says so), no scrambling, and parameter
+ * sets before every keyframe (as encoders writing MPEG-TS send them). Lost
+ * sync is skipped with a warning and marked as a discontinuity; PTS that go
+ * back start a new segment marked as one. The `audio` pad takes nothing beside
+ * a transport stream, and muxer=mpegtsmux refuses one (not-negotiated, with an
+ * error that says to use muxer=lean).
  *
  * `muxer=mpegtsmux`: splitmuxsink (muxer mpegtsmux, sink giostreamsink), the
  * chain stock hlssink2 is made of; dvrsink hands it one buffered stream per
@@ -61,8 +85,11 @@
 
 #include "adts.h"
 #include "gstdvrindex-writer.h"
+#include "gstdvrtschunker.h"
 #include "gstdvrtswriter.h"
 #include "segment_stream.h"
+
+#include <gst/base/gsttypefindhelper.h>
 
 GST_DEBUG_CATEGORY_STATIC (dvr_sink_debug);
 #define GST_CAT_DEFAULT dvr_sink_debug
@@ -115,7 +142,7 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_STATIC_CAPS ("video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "
         "alignment = (string) au; "
         "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, "
-        "alignment = (string) au"));
+        "alignment = (string) au; " GST_DVR_TS_INPUT_CAPS));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
     GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, "
@@ -126,6 +153,7 @@ struct _GstDvrSink
   GstBin parent;
   GstPad *sinkpad;
   GstElement *parser;
+  const char *parser_kind;      /* "h264parse", "h265parse" or "tsreader" */
   GstElement *index;
   GstElement *writer;
   GstElement *file_sink;
@@ -164,6 +192,11 @@ struct GstDvrSinkPrivate
    * opened yet. mpegtsmux refuses the new caps with an error, after which
    * splitmuxsink closes the segment and opens the next with a fresh muxer. */
   std::atomic < bool > codec_change { false };
+
+  /* Input without caps (filesrc): its segment, held back until typefinding
+   * found the caps that must go before it (streaming thread only). */
+  GstEvent *held_segment = nullptr;
+  bool typefound = false;
 };
 
 #define gst_dvr_sink_parent_class parent_class
@@ -253,6 +286,11 @@ gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
       }
     } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
       gst_dvr_index_finish (GST_DVR_INDEX (self->index));
+      if (self->parser && g_str_equal (self->parser_kind, "tsreader") &&
+          gst_dvr_ts_chunker_failed (GST_DVR_TS_CHUNKER (self->parser))) {
+        gst_message_unref (message);
+        return;
+      }
     }
   } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR && self->priv->codec_change &&
       gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (self->writer))) {
@@ -306,21 +344,47 @@ length_prefixed_access_units (const GstStructure * s)
   return false;
 }
 
+/* A transport stream goes to the lean writer as it is (see the docs above);
+ * muxer=mpegtsmux would have to demux it first, which is what recording it
+ * as it is saves. */
+static gboolean
+transport_stream_accepted (GstDvrSink * self)
+{
+  if (self->muxer != GST_DVR_MUXER_LEAN) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("muxer=mpegtsmux cannot record an MPEG-TS input: it takes H.264 or H.265 elementary "
+            "streams; use muxer=lean (the default), which records the transport stream as it is"),
+        ("not negotiated: video/mpegts on the sink pad with muxer=mpegtsmux"));
+    return FALSE;
+  }
+  if (self->audio_pad) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("dvrsink takes no audio on its audio pad beside an MPEG-TS input: the transport "
+            "stream's own audio is recorded with it"), ("not negotiated: release the audio pad"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The lean writer repeats the parameter sets itself and turns lengths into
  * start codes as it packetizes, so a stream that an upstream parser already
  * made byte-stream access units (and whose caps it keeps up to date with the
  * SPS), or one of length-prefixed access units, needs no parser: on the camera
- * path (a depayloader's avc) that saves a pass over every byte. */
+ * path (a depayloader's avc) that saves a pass over every byte. A
+ * transport stream goes to dvrsink's TS reader instead. */
 static gboolean
 ensure_parser (GstDvrSink * self, GstCaps * caps)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
-  const char *factory = gst_structure_has_name (s, "video/x-h265") ? "h265parse" : "h264parse";
-  if (self->muxer == GST_DVR_MUXER_LEAN && (parsed_byte_stream (s) || length_prefixed_access_units (s)))
-    factory = nullptr;
+  const bool ts = gst_structure_has_name (s, "video/mpegts");
+  if (ts && !transport_stream_accepted (self))
+    return FALSE;
+  const char *kind = ts ? "tsreader" :
+      gst_structure_has_name (s, "video/x-h265") ? "h265parse" : "h264parse";
+  if (!ts && self->muxer == GST_DVR_MUXER_LEAN && (parsed_byte_stream (s) || length_prefixed_access_units (s)))
+    kind = nullptr;
   if (self->parser) {
-    GstElementFactory *current = gst_element_get_factory (self->parser);
-    if (factory && g_str_equal (GST_OBJECT_NAME (current), factory))
+    if (kind && g_str_equal (self->parser_kind, kind))
       return TRUE;
     /* The camera switched codec or format: a new parser, or none. */
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), nullptr);
@@ -328,10 +392,11 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
     gst_element_set_state (self->parser, GST_STATE_NULL);
     gst_bin_remove (GST_BIN (self), self->parser);
     self->parser = nullptr;
-  } else if (self->direct && !factory) {
+    self->parser_kind = nullptr;
+  } else if (self->direct && !kind) {
     return TRUE;
   }
-  if (!factory) {
+  if (!kind) {
     GstPad *target = gst_element_get_static_pad (self->index, "sink");
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
     gst_object_unref (target);
@@ -340,13 +405,15 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
     return TRUE;
   }
   self->direct = FALSE;
-  GstElement *parser = gst_element_factory_make (factory, "parse");
+  GstElement *parser = ts ? GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_CHUNKER, "name", "tsreader", NULL)) :
+      gst_element_factory_make (kind, "parse");
   if (!parser) {
-    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("The element %s is missing", factory),
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("The element %s is missing", kind),
         ("install gstreamer1.0-plugins-bad"));
     return FALSE;
   }
-  g_object_set (parser, "config-interval", -1, NULL);
+  if (!ts)
+    g_object_set (parser, "config-interval", -1, NULL);
   gst_bin_add (GST_BIN (self), parser);
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), nullptr);
   if (!gst_element_link (parser, self->index)) {
@@ -358,8 +425,61 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
   gst_object_unref (target);
   self->parser = parser;
-  GST_DEBUG_OBJECT (self, "parsing with %s", factory);
+  self->parser_kind = kind;
+  GST_DEBUG_OBJECT (self, "reading with %s", kind);
   return TRUE;
+}
+
+/* filesrc announces no caps: what arrives without them is typefound, and
+ * taken if it is a transport stream (the one input a file of it is). The caps
+ * go straight to the reader, then the segment held back: caps after a segment
+ * would be out of order. */
+static gboolean
+announce_found_caps (GstDvrSink * self, GstBuffer * buf)
+{
+  GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
+  g_autoptr (GstCaps) caps = gst_type_find_helper_for_buffer (GST_OBJECT (self), buf, &probability);
+  if (!caps || !gst_structure_has_name (gst_caps_get_structure (caps, 0), "video/mpegts")) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("dvrsink got data without caps that is not an MPEG-TS stream"),
+        ("found %" GST_PTR_FORMAT "; put a demuxer and parser (or a capsfilter) in front", caps));
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "no caps from upstream; typefound %" GST_PTR_FORMAT, caps);
+  if (!ensure_parser (self, caps))
+    return FALSE;
+  g_autoptr (GstPad) internal = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (self->sinkpad)));
+  if (!gst_pad_push_event (internal, gst_event_new_caps (caps)))
+    return FALSE;
+  if (self->priv->held_segment) {
+    gst_pad_push_event (internal, self->priv->held_segment);
+    self->priv->held_segment = nullptr;
+  }
+  self->priv->typefound = true;
+  return TRUE;
+}
+
+static GstFlowReturn
+gst_dvr_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstDvrSink *self = GST_DVR_SINK (parent);
+  if (!self->priv->typefound && !gst_pad_has_current_caps (pad) && !announce_found_caps (self, buf)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  return gst_proxy_pad_chain_default (pad, parent, buf);
+}
+
+static GstFlowReturn
+gst_dvr_sink_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
+{
+  GstDvrSink *self = GST_DVR_SINK (parent);
+  if (!self->priv->typefound && !gst_pad_has_current_caps (pad) && (gst_buffer_list_length (list) == 0
+          || !announce_found_caps (self, gst_buffer_list_get (list, 0)))) {
+    gst_buffer_list_unref (list);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  return gst_proxy_pad_chain_list_default (pad, parent, list);
 }
 
 static gboolean
@@ -378,6 +498,27 @@ gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_unref (event);
       return FALSE;
     }
+    gboolean ok = gst_pad_event_default (pad, parent, event);
+    if (self->priv->held_segment) {
+      gst_pad_event_default (pad, parent, self->priv->held_segment);
+      self->priv->held_segment = nullptr;
+    }
+    return ok;
+  }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && !self->parser && !self->direct) {
+    /* Nothing came (an empty file): the index and the writer still end, so
+     * that the bin posts its EOS. */
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("The stream ended before any data came"), (NULL));
+    GstPad *target = gst_element_get_static_pad (self->index, "sink");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
+    gst_object_unref (target);
+    self->direct = TRUE;
+  }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT && !gst_pad_has_current_caps (pad) &&
+      !self->priv->typefound) {
+    gst_event_replace (&self->priv->held_segment, event);
+    gst_event_unref (event);
+    return TRUE;
   }
   return gst_pad_event_default (pad, parent, event);
 }
@@ -714,8 +855,11 @@ gst_dvr_sink_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     stop_audio_watchdog (self);
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     discard_open_segments (self);
+    gst_event_replace (&self->priv->held_segment, nullptr);
+    self->priv->typefound = false;
+  }
   return ret;
 }
 
@@ -837,6 +981,7 @@ gst_dvr_sink_finalize (GObject * object)
   GstDvrSink *self = GST_DVR_SINK (object);
   stop_audio_watchdog (self);
   discard_open_segments (self);
+  gst_event_replace (&self->priv->held_segment, nullptr);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -875,7 +1020,8 @@ gst_dvr_sink_class_init (GstDvrSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_MUXER,
       g_param_spec_enum ("muxer", "Muxer",
           "What writes the MPEG-TS segments: lean (dvrsink's own writer, a fraction of the "
-          "CPU) or mpegtsmux (splitmuxsink with mpegtsmux, as stock hlssink2)",
+          "CPU; the only one that takes MPEG-TS input) or mpegtsmux (splitmuxsink with "
+          "mpegtsmux, as stock hlssink2)",
           GST_TYPE_DVR_MUXER, DEFAULT_MUXER,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   gst_dvr_index_install_properties (gobject_class, PROP_FIRST_INDEX_PROP);
@@ -891,7 +1037,8 @@ gst_dvr_sink_class_init (GstDvrSinkClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &audio_template);
   gst_element_class_set_static_metadata (element_class, "DVR sink",
-      "Sink/Video", "Records a sliding-window HLS DVR: MPEG-TS segments, journal and live playlist",
+      "Sink/Video", "Records H.264 or H.265 (with optional AAC), or an MPEG-TS stream as it is, "
+      "into a sliding-window HLS DVR: MPEG-TS segments, journal and live playlist",
       "Stream DVR developers");
 }
 
@@ -919,6 +1066,8 @@ gst_dvr_sink_init (GstDvrSink * self)
   gst_object_unref (templ);
   gst_pad_set_event_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_sink_event));
   gst_pad_set_query_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_sink_query));
+  gst_pad_set_chain_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_chain));
+  gst_pad_set_chain_list_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_chain_list));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
 }

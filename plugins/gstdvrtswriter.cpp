@@ -4,12 +4,14 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
 
 #include "adts.h"
 #include "gstdvrindex-writer.h"
+#include "gstdvrtschunker.h"
 #include "nal_units.h"
 #include "parameter_sets.h"
 #include "segment_file.h"
@@ -42,7 +44,7 @@ static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
     GST_STATIC_CAPS ("video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "
         "alignment = (string) au; "
         "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, "
-        "alignment = (string) au"));
+        "alignment = (string) au; " GST_DVR_TS_CHUNK_CAPS));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
     GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, stream-format = (string) { raw, adts }"));
@@ -66,6 +68,10 @@ struct VideoFormat
   size_t nal_length_size = 0;
   /* From the caps' avcC/hvcC, without start codes. */
   std::vector < std::vector < uint8_t > > parameter_sets;
+  /* A transport stream cut into access units (dvrsink's TS reader): written
+   * as it is, after the stream's own PAT and PMT packets from the caps. */
+  bool transport_stream = false;
+  std::vector < uint8_t > pat_packets, pmt_packets;
 };
 
 static dvr::TsStreamType
@@ -128,6 +134,10 @@ struct GstDvrTsWriterPrivate
   bool audio_raw = false;
   guint8 adts_profile = 1, adts_rate_index = 4, adts_channels = 2;
 
+  /* Continuity counters of the PAT and PMT put before each segment of a
+   * transport stream input: they run on across segments, as the muxer's do. */
+  guint8 pat_counter = 0, pmt_counter = 0;
+
   std::unique_ptr < dvr::SegmentFile > file;
   gint64 segment_start = 0;
   gint64 segment_end = 0;
@@ -185,6 +195,38 @@ close_segment (GstDvrTsWriter * self, gint64 end)
         file->bytes ());
 }
 
+/* The stream's own tables, packet by packet, with counters of the writer's. */
+static void
+write_stream_tables (GstDvrTsWriterPrivate * priv)
+{
+  for (auto table : { std::make_pair (&priv->format->pat_packets, &priv->pat_counter),
+          std::make_pair (&priv->format->pmt_packets, &priv->pmt_counter) }) {
+    const std::vector < uint8_t > &packets = *table.first;
+    for (size_t at = 0; at + dvr::kTsPacketSize <= packets.size (); at += dvr::kTsPacketSize) {
+      guint8 *p = priv->file->next_packet ();
+      memcpy (p, packets.data () + at, dvr::kTsPacketSize);
+      p[3] = (guint8) ((p[3] & 0xf0) | (*table.second & 0x0f));
+      *table.second = (guint8) ((*table.second + 1) & 0x0f);
+    }
+  }
+}
+
+/* An access unit of a transport stream: its packets go out as they came, one
+ * copy per piece of memory into the segment's buffer. */
+static void
+write_transport_stream (GstDvrTsWriterPrivate * priv, GstBuffer * buf)
+{
+  const guint n = gst_buffer_n_memory (buf);
+  for (guint i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buf, i);
+    GstMapInfo map;
+    if (!gst_memory_map (mem, &map, GST_MAP_READ))
+      continue;
+    priv->file->append (map.data, map.size);
+    gst_memory_unmap (mem, &map);
+  }
+}
+
 static void
 open_segment (GstDvrTsWriter * self, gint64 start)
 {
@@ -202,6 +244,10 @@ open_segment (GstDvrTsWriter * self, gint64 start)
   priv->file = std::move (file);
   priv->segment_start = priv->segment_end = start;
   priv->keyframe_requested = false;
+  if (priv->format && priv->format->transport_stream) {
+    write_stream_tables (priv);
+    return;
+  }
   priv->muxer.set_streams (priv->format ? stream_type (priv->format->codec) : dvr::TsStreamType::kNone,
       priv->have_audio ? dvr::TsStreamType::kAacAdts : dvr::TsStreamType::kNone);
   priv->muxer.write_tables (*priv->file);
@@ -314,6 +360,11 @@ write_video (GstDvrTsWriter * self, Pending & v)
   }
   if (!priv->file)
     return;
+  if (priv->format->transport_stream) {
+    write_transport_stream (priv, v.buffer.get ());
+    priv->segment_end = MAX (priv->segment_end, v.end);
+    return;
+  }
   GstMapInfo map;
   if (!gst_buffer_map (v.buffer.get (), &map, GST_MAP_READ))
     return;
@@ -462,15 +513,40 @@ chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
+/* dvrsink's TS reader names the codec and hands the tables on in streamheader. */
+static void
+set_transport_stream_caps (const GstStructure * s, VideoFormat * format)
+{
+  format->transport_stream = true;
+  const gchar *codec = gst_structure_get_string (s, "codec");
+  format->codec = codec && g_str_equal (codec, "h265") ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264;
+  const GValue *headers = gst_structure_get_value (s, "streamheader");
+  if (!headers || !GST_VALUE_HOLDS_ARRAY (headers) || gst_value_array_get_size (headers) != 2)
+    return;
+  std::vector < uint8_t > *tables[] = { &format->pat_packets, &format->pmt_packets };
+  for (guint i = 0; i < 2; i++) {
+    const GValue *v = gst_value_array_get_value (headers, i);
+    if (!G_VALUE_HOLDS (v, GST_TYPE_BUFFER))
+      continue;
+    GstBuffer *buf = gst_value_get_buffer (v);
+    tables[i]->resize (gst_buffer_get_size (buf));
+    gst_buffer_extract (buf, 0, tables[i]->data (), tables[i]->size ());
+  }
+}
+
 static void
 set_video_caps (GstDvrTsWriter * self, GstCaps * caps)
 {
   GstDvrTsWriterPrivate *priv = self->priv;
   const GstStructure *s = gst_caps_get_structure (caps, 0);
-  const bool h265 = gst_structure_has_name (s, "video/x-h265");
   auto format = std::make_shared < VideoFormat > ();
-  format->codec = h265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264;
   priv->caps_format = format;
+  if (gst_structure_has_name (s, "video/mpegts")) {
+    set_transport_stream_caps (s, format.get ());
+    return;
+  }
+  const bool h265 = gst_structure_has_name (s, "video/x-h265");
+  format->codec = h265 ? dvr::VideoCodec::kH265 : dvr::VideoCodec::kH264;
   const gchar *stream_format = gst_structure_get_string (s, "stream-format");
   if (!stream_format || g_str_equal (stream_format, "byte-stream"))
     return;

@@ -25,6 +25,9 @@ const floorName = (inp) => `${inp.upstream.join(' ')} ! fakesink`;
 // dvrsink's two writers: its own (the default) and splitmuxsink with mpegtsmux.
 const DVR = 'dvrsink muxer=lean';
 const DVR_TS = 'dvrsink muxer=mpegtsmux';
+// MPEG-TS only: dvrsink takes the file as it is, no tsdemux or h264parse in
+// front, and cuts the transport stream at keyframes without re-packetizing it.
+const DVR_DIRECT = 'dvrsink muxer=lean, TS as it is';
 const HLS = 'hlssink2';
 const FF = 'ffmpeg -c copy -f hls';
 const FLOOR = 'demux/parse floor';
@@ -37,6 +40,13 @@ const dvrsink = (muxer) => ({
 const ALTERNATIVES = [
   dvrsink('lean'),
   dvrsink('mpegtsmux'),
+  {
+    name: DVR_DIRECT,
+    only: 'ts',
+    family: 'gst',
+    command: (inp, input, out) =>
+      ['gst-launch-1.0', ['-q', 'filesrc', `location=${input}`, '!', 'dvrsink', 'muxer=lean', `location=${out}`, 'segment-duration=2', 'window=0']],
+  },
   {
     name: HLS,
     family: 'gst',
@@ -65,6 +75,8 @@ const ALTERNATIVES = [
     command: (inp, input, out, head) => ['ffmpeg', ['-nostdin', '-v', 'error', '-i', head, '-c', 'copy', '-f', 'null', '-']],
   },
 ];
+// The rows that apply to an input (the TS-as-it-is row only to MPEG-TS).
+const altsFor = (inp) => ALTERNATIVES.filter((a) => !a.only || a.only === inp.id);
 // How a row is shown: the floor says what it runs for each input.
 const rowName = (alt, inp) => (alt.floor ? `${FLOOR}: \`${floorName(inp)}\`` : alt.name);
 
@@ -183,11 +195,11 @@ export async function remuxSection(ctx) {
   // Same inputs, alternatives in turn (A B C … A B C …, both inputs in each round),
   // so that a slow patch of the machine's time spreads over all of them.
   const results = new Map();
-  for (const inp of INPUTS) for (const a of ALTERNATIVES) results.set(key(inp, a.name), []);
+  for (const inp of INPUTS) for (const a of altsFor(inp)) results.set(key(inp, a.name), []);
   const out = path.join(ctx.work, 'remux-out');
   for (let r = 1; r <= runs; r++) {
     for (const inp of INPUTS) {
-      for (const alt of ALTERNATIVES) {
+      for (const alt of altsFor(inp)) {
         // The start-up rows are short and subtracted from everything: more samples.
         for (let k = 0; k < (alt.startupOf ? 3 : 1); k++) {
           results.get(key(inp, alt.name)).push(await timed(ctx, alt, inp, files[inp.id].input, out, files[inp.id].head));
@@ -216,7 +228,7 @@ export async function remuxSection(ctx) {
   for (const inp of INPUTS) {
     const ff = perHour(inp, FF);
     const hs = perHour(inp, HLS);
-    for (const alt of ALTERNATIVES) {
+    for (const alt of altsFor(inp)) {
       const cpus = results.get(key(inp, alt.name)).map((x) => x.cpu);
       const ph = perHour(inp, alt.name);
       rows.push([
@@ -246,6 +258,7 @@ export async function remuxSection(ctx) {
       label: inp.label,
       dvrsinkPerHour: perHour(inp, DVR),
       dvrsinkMpegtsmuxPerHour: perHour(inp, DVR_TS),
+      ...(inp.id === 'ts' ? { dvrsinkDirectPerHour: perHour(inp, DVR_DIRECT) } : {}),
       ffmpegPerHour: perHour(inp, FF),
       hlssink2PerHour: perHour(inp, HLS),
     };
@@ -257,7 +270,12 @@ export async function remuxSection(ctx) {
       `${inp.label} input: dvrsink with its own writer (muxer=lean, the default) spends ${f(h.dvrsinkPerHour, 1)} CPU s per hour of video, net of start-up, ` +
       `against ${f(h.dvrsinkMpegtsmuxPerHour, 1)} with muxer=mpegtsmux, ${f(h.ffmpegPerHour, 1)} for ffmpeg (${ratio(h.dvrsinkPerHour, h.ffmpegPerHour)}) ` +
       `and ${f(h.hlssink2PerHour, 1)} for stock hlssink2 (${ratio(h.dvrsinkPerHour, h.hlssink2PerHour)}); in CPU seconds in this run, the target of at most ` +
-      `0.50× ffmpeg is ${h.dvrsinkPerHour <= h.ffmpegPerHour / 2 ? 'met' : 'not met'} and that of at most 0.125× hlssink2 ${h.dvrsinkPerHour <= h.hlssink2PerHour / 8 ? 'met' : 'not met'}.`
+      `0.50× ffmpeg is ${h.dvrsinkPerHour <= h.ffmpegPerHour / 2 ? 'met' : 'not met'} and that of at most 0.125× hlssink2 ${h.dvrsinkPerHour <= h.hlssink2PerHour / 8 ? 'met' : 'not met'}.` +
+      (h.dvrsinkDirectPerHour === undefined
+        ? ''
+        : ` Taking the transport stream as it is (\`filesrc ! dvrsink\`, no tsdemux or h264parse) it spends ${f(h.dvrsinkDirectPerHour, 1)}: ` +
+          `${ratio(h.dvrsinkDirectPerHour, h.ffmpegPerHour)} ffmpeg and ${ratio(h.dvrsinkDirectPerHour, h.hlssink2PerHour)} hlssink2, so the 0.50× target is ` +
+          `${h.dvrsinkDirectPerHour <= h.ffmpegPerHour / 2 ? 'met' : 'not met'} and the 0.125× one ${h.dvrsinkDirectPerHour <= h.hlssink2PerHour / 8 ? 'met' : 'not met'}.`)
     );
   };
   const hangTotal = (name) => INPUTS.reduce((a, inp) => a + hangs(inp, name), 0);
@@ -311,7 +329,7 @@ export async function remuxSection(ctx) {
   const short = { ts: shortTs, mp4: await makeMp4(shortTs) };
   const ir = new Map();
   for (const inp of INPUTS) {
-    for (const alt of ALTERNATIVES.filter((a) => a.family !== null || a.startupOf)) {
+    for (const alt of altsFor(inp).filter((a) => a.family !== null || a.startupOf)) {
       ctx.say(`callgrind: ${inp.label}: ${alt.name}`);
       ir.set(key(inp, alt.name), await callgrind(ctx, alt, inp, short[inp.id], files[inp.id].head));
     }
@@ -323,7 +341,7 @@ export async function remuxSection(ctx) {
   };
   const irRows = [];
   for (const inp of INPUTS) {
-    for (const alt of ALTERNATIVES.filter((a) => a.family !== null || a.startupOf)) {
+    for (const alt of altsFor(inp).filter((a) => a.family !== null || a.startupOf)) {
       const r = irOf(inp, alt.name);
       irRows.push([
         inp.label,
@@ -346,7 +364,7 @@ export async function remuxSection(ctx) {
     return m;
   };
   const cols = [];
-  for (const inp of INPUTS) for (const name of [DVR, DVR_TS, HLS]) cols.push({ inp, name, m: breakdown(inp, name), s: breakdown(inp, 'gst-launch start-up') });
+  for (const inp of INPUTS) for (const name of [DVR, DVR_TS, ...(inp.id === 'ts' ? [DVR_DIRECT] : []), HLS]) cols.push({ inp, name, m: breakdown(inp, name), s: breakdown(inp, 'gst-launch start-up') });
   const top = [];
   const topOf = (m, n) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
   for (const c of cols) for (const k of topOf(c.m, c.name === DVR ? 10 : 6)) if (!top.includes(k)) top.push(k);
@@ -374,11 +392,17 @@ export async function remuxSection(ctx) {
     const hs = irNet(inp, HLS);
     const floor = irNet(inp, FLOOR);
     irHead[inp.id] = { irDvrsink: d, irDvrsinkMpegtsmux: t, irFfmpeg: ff, irHlssink2: hs, irFloor: floor };
+    const direct = inp.id === 'ts' ? irNet(inp, DVR_DIRECT) : NaN;
+    if (inp.id === 'ts') irHead[inp.id].irDvrsinkDirect = direct;
     return (
       `${inp.label} input: dvrsink with muxer=lean is ${ratio(d, ff)} ffmpeg and ${ratio(d, hs)} hlssink2 in instructions ` +
       `(${f(d / 1e6, 0)}, ${f(ff / 1e6, 0)} and ${f(hs / 1e6, 0)} million net of start-up; muxer=mpegtsmux ${ratio(t, ff)} and ${ratio(t, hs)}). ` +
       `Its floor, \`${floorName(inp)}\`, is ${f(floor / 1e6, 0)} million (${ratio(floor, ff)} ffmpeg's whole count), and muxer=lean adds ` +
-      `${f((d - floor) / 1e6, 0)} million above it${floor > ff / 2 ? ': the floor alone is more than half of ffmpeg, so no writer behind it can meet the 0.5× target on this input' : ''}.`
+      `${f((d - floor) / 1e6, 0)} million above it${floor > ff / 2 ? ': the floor alone is more than half of ffmpeg, so no writer behind it can meet the 0.5× target on this input' : ''}.` +
+      (Number.isNaN(direct)
+        ? ''
+        : ` Taking the transport stream as it is (\`filesrc ! dvrsink\`, no demuxer or parser) it runs ${f(direct / 1e6, 0)} million: ` +
+          `${ratio(direct, ff)} ffmpeg and ${ratio(direct, hs)} hlssink2.`)
     );
   };
   const tSentence = irSentence(T);

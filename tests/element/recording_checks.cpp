@@ -58,3 +58,23 @@ ProbedVideo probe_video(const std::string& file) {
   v.duration = pts.back() - pts.front() + step;
   return v;
 }
+
+size_t continuity_jumps(const std::string& ts, size_t* packets, size_t* lost_sync) {
+  std::vector<int> last(8192, -1);
+  size_t jumps = 0;
+  *packets = *lost_sync = 0;
+  for (size_t i = 0; i + 188 <= ts.size(); i += 188) {
+    const auto* p = reinterpret_cast<const unsigned char*>(ts.data() + i);
+    if (p[0] != 0x47) {
+      (*lost_sync)++;
+      continue;
+    }
+    const int pid = ((p[1] & 0x1f) << 8) | p[2];
+    if (pid == 0x1fff || !(p[3] & 0x10)) continue;
+    const int cc = p[3] & 0x0f;
+    if (last[pid] >= 0 && cc != ((last[pid] + 1) & 0x0f)) jumps++;
+    last[pid] = cc;
+    (*packets)++;
+  }
+  return jumps;
+}

@@ -21,3 +21,9 @@ struct ProbedVideo {
   double duration = 0;  // first frame's PTS to the end of the last frame, in seconds
 };
 ProbedVideo probe_video(const std::string& file);
+
+// Packets of a transport stream (segments joined) whose continuity counter
+// does not follow the one before on its PID, as a demuxer reading them in a
+// row would complain of; *packets counts those with payload, *lost_sync
+// those without a sync byte.
+size_t continuity_jumps(const std::string& ts, size_t* packets, size_t* lost_sync);

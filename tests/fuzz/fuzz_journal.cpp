@@ -4,7 +4,7 @@
 // however the input is chunked, and the snapshot it would compact to must read
 // back as the same recording: the same listed segments, pending deletions, next
 // sequence number, discontinuity sequence and end flag. Build and run it with
-// tests/fuzz/run-journal-fuzz.
+// tests/fuzz/run-fuzz journal (or tests/fuzz/run-journal-fuzz).
 #include <cinttypes>
 #include <cstddef>
 #include <cstdint>
