@@ -353,6 +353,15 @@ RecordedPaths recorded_paths(GstElement* pipeline) {
     if (path.empty() || path.back() != "dvrsink") return;
     (last == "sink" ? out.video : out.audio) = join_path(path);
   };
+  // dvrrtspsrc's path names no codec: the caps say which it is.
+  ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline), "sink"));
+  PadPtr sink_pad(sink ? gst_element_get_static_pad(sink.get(), "sink") : nullptr);
+  if (GstCaps* caps = sink_pad ? gst_pad_get_current_caps(sink_pad.get()) : nullptr) {
+    const GstStructure* s = gst_caps_get_structure(caps, 0);
+    if (gst_structure_has_name(s, "video/x-h264")) out.video_codec = "h264";
+    if (gst_structure_has_name(s, "video/x-h265")) out.video_codec = "h265";
+    gst_caps_unref(caps);
+  }
   for (const char* name : {"src", "asrc"}) {
     ElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline), name));
     if (!src) continue;
