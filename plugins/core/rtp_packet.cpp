@@ -31,13 +31,12 @@ size_t content_length(const uint8_t* head, size_t size) {
   return 0;
 }
 
-bool starts_like_rtsp(const uint8_t* data, size_t size) {
-  // A response ("RTSP/1.0 ...") or a request from the camera ("OPTIONS ...",
-  // "ANNOUNCE ...", "GET_PARAMETER ..."): upper-case letters first.
+// A response ("RTSP/1.0 200 OK"), or as much of its start as there is. Only
+// responses are expected: the camera answers our keep-alives.
+bool starts_like_response(const uint8_t* data, size_t size) {
   static const char kRtsp[] = "RTSP/";
   const size_t n = size < 5 ? size : 5;
-  if (std::memcmp(data, kRtsp, n) == 0) return true;
-  return data[0] >= 'A' && data[0] <= 'Z';
+  return std::memcmp(data, kRtsp, n) == 0;
 }
 
 }  // namespace
@@ -54,7 +53,7 @@ size_t next_interleaved_item(const uint8_t* data, size_t size, InterleavedItem* 
     out->size = length;
     return 4 + length;
   }
-  if (starts_like_rtsp(data, size)) {
+  if (starts_like_response(data, size)) {
     const size_t limit = size < max_header ? size : max_header;
     for (size_t i = 0; i + 3 < limit; ++i) {
       if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n') {
@@ -70,9 +69,10 @@ size_t next_interleaved_item(const uint8_t* data, size_t size, InterleavedItem* 
     }
     if (size < max_header) return 0;
   }
-  // Lost framing: skip to the next '$' (a packet header most likely).
+  // Lost framing: skip to what may start the next item, a packet or a
+  // response, wherever the reads happen to split the bytes.
   size_t skip = 1;
-  while (skip < size && data[skip] != '$') ++skip;
+  while (skip < size && data[skip] != '$' && data[skip] != 'R') ++skip;
   out->kind = InterleavedItem::Kind::kSkip;
   out->payload = data;
   out->size = skip;

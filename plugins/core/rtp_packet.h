@@ -12,7 +12,7 @@ namespace dvr {
 struct InterleavedItem {
   enum class Kind {
     kPacket,        // channel and payload are set
-    kRtspMessage,   // an RTSP response or request: payload is its text and body
+    kRtspMessage,   // an RTSP response: payload is its text and body
     kSkip,          // bytes that are neither (lost framing): skipped to resync
   };
   Kind kind = Kind::kSkip;
