@@ -254,7 +254,12 @@ pts_of (Output * out, guint32 rtp_timestamp)
 static void
 emit_access_unit (Output * out, const dvr::AccessUnit & au)
 {
-  GstBuffer *buf = gst_buffer_new_memdup (au.data, au.size);
+  /* The depayloader's vector becomes the buffer's memory: no copy. */
+  auto *bytes = new std::vector < uint8_t > (std::move (*au.storage));
+  GstBuffer *buf = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY, bytes->data (), bytes->size (), 0,
+      bytes->size (), bytes,[](gpointer p) {
+        delete static_cast < std::vector < uint8_t > *>(p);
+      });
   GST_BUFFER_PTS (buf) = pts_of (out, au.timestamp);
   if (!au.keyframe)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);

@@ -126,7 +126,7 @@ void RtpVideoDepayloader::finish() {
   }
   if (has_parameter_sets_) stream_sends_parameter_sets_ = true;
   if (!au_.empty()) {
-    AccessUnit unit{au_.data(), au_.size(), timestamp_, keyframe_, discont_};
+    AccessUnit unit{au_.data(), au_.size(), timestamp_, keyframe_, discont_, &au_};
     if (keyframe_ && !has_parameter_sets_ && !stream_sends_parameter_sets_ && !sdp_sets_.empty()) {
       joined_.clear();
       for (const auto& set : sdp_sets_) {
@@ -138,9 +138,13 @@ void RtpVideoDepayloader::finish() {
       joined_.insert(joined_.end(), au_.begin(), au_.end());
       unit.data = joined_.data();
       unit.size = joined_.size();
+      unit.storage = &joined_;
     }
+    const size_t capacity = au_.capacity();
     emit_(unit);
     discont_ = false;
+    // Taken by the callback: the next unit of about the same size gets room at once.
+    if (au_.capacity() == 0) au_.reserve(capacity);
   }
   au_.clear();
   keyframe_ = false;

@@ -21,6 +21,9 @@ struct AccessUnit {
   uint32_t timestamp;   // RTP timestamp of its packets
   bool keyframe;        // holds an IDR (H.264) or IRAP (H.265) picture
   bool discont;         // packets were lost before or within it
+  // The vector holding data: the callback may move it away instead of copying
+  // the bytes (the depayloader then starts its next unit in a new one).
+  std::vector<uint8_t>* storage;
 };
 
 class RtpVideoDepayloader {
