@@ -144,6 +144,16 @@ struct Outcome {
   }
 };
 
+// Keeps an ERROR message's error and debug text.
+void keep_error(GstMessage* msg, Outcome* out) {
+  GError* err = nullptr;
+  gchar* dbg = nullptr;
+  gst_message_parse_error(msg, &err, &dbg);
+  out->errors.push_back(err);
+  out->debug.push_back(dbg ? dbg : "");
+  g_free(dbg);
+}
+
 void play(const std::string& desc, double seconds, Outcome* out, const std::function<void(GstElement*)>& setup = {},
           const std::function<void()>& meanwhile = {}) {
   g_autoptr(GError) error = nullptr;
@@ -166,12 +176,7 @@ void play(const std::string& desc, double seconds, Outcome* out, const std::func
       gst_message_unref(msg);
       break;
     }
-    GError* err = nullptr;
-    gchar* dbg = nullptr;
-    gst_message_parse_error(msg, &err, &dbg);
-    out->errors.push_back(err);
-    out->debug.push_back(dbg ? dbg : "");
-    g_free(dbg);
+    keep_error(msg, out);
     gst_message_unref(msg);
     break;
   }
@@ -202,12 +207,7 @@ void record(const std::string& desc, double seconds, Outcome* out, const std::fu
   if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
     out->eos = true;
   } else {
-    GError* err = nullptr;
-    gchar* dbg = nullptr;
-    gst_message_parse_error(msg, &err, &dbg);
-    out->errors.push_back(err);
-    out->debug.push_back(dbg ? dbg : "");
-    g_free(dbg);
+    keep_error(msg, out);
   }
   gst_message_unref(msg);
   gst_element_set_state(pipeline, GST_STATE_NULL);
