@@ -420,11 +420,28 @@ combined_flow (GstDvrRtspSrcPrivate * priv)
   return all_not_linked ? GST_FLOW_NOT_LINKED : GST_FLOW_OK;
 }
 
+/* Holds the cancellable's file descriptor while the socket is read: GSocket
+ * would otherwise make and close one (two syscalls) every time it waits. */
+struct CancellableFd
+{
+  GCancellable *cancellable;
+  GPollFD fd;
+  explicit CancellableFd (GCancellable * c):cancellable (c)
+  {
+    g_cancellable_make_pollfd (cancellable, &fd);
+  }
+  ~CancellableFd ()
+  {
+    g_cancellable_release_fd (cancellable);
+  }
+};
+
 static StreamEnd
 read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
 {
   GstDvrRtspSrcPrivate *priv = self->priv;
   GSocket *sock = priv->control->socket ();
+  CancellableFd keep_fd (priv->cancellable);
   std::vector < guint8 > buf (BUFFER_SIZE);
   gsize begin = 0, end = 0;
   gint64 now = g_get_monotonic_time ();
