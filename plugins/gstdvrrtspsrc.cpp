@@ -7,14 +7,14 @@
  * reads and depayloads inside, so that a camera costs a fraction of what
  * rtspsrc, rtpbin and the depayloaders spend on it.
  *
- * Record a camera until Ctrl-C, keeping the last 60 s:
+ * Record a camera (here dvr-mock-camera's default) until Ctrl-C, keeping the last 60 s:
  * |[
- * gst-launch-1.0 -e dvrrtspsrc location=rtsp://127.0.0.1:8554/cam/realmonitor?channel=1&subtype=0 ! dvrsink location=/tmp/cam window=60
+ * gst-launch-1.0 -e dvrrtspsrc location='rtsp://127.0.0.1:8554/cam/realmonitor?channel=1&subtype=0' ! dvrsink location=/tmp/cam window=60
  * ]|
  *
  * With the camera's audio (G.711 turned into AAC; AAC goes straight in):
  * |[
- * gst-launch-1.0 -e dvrrtspsrc name=src location=rtsp://HOST:554/cam/realmonitor?channel=1&subtype=0 user-id=admin user-pw=SECRET \
+ * gst-launch-1.0 -e dvrrtspsrc name=src location='rtsp://HOST:554/cam/realmonitor?channel=1&subtype=0' user-id=admin user-pw=SECRET \
  *     src.video ! dvrsink name=sink location=/var/lib/dvr/door window=7200 \
  *     src.audio ! alawdec ! audioconvert ! audioresample ! avenc_aac ! aacparse ! sink.audio
  * ]|

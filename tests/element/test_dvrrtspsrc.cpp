@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -231,6 +232,8 @@ struct DebugLogToFile {
   explicit DebugLogToFile(const std::string& path) {
     file = std::fopen(path.c_str(), "w");
     REQUIRE(file);
+    // Only into the file: the default handler would flood the test's output.
+    gst_debug_remove_log_function(gst_debug_log_default);
     gst_debug_add_log_function(write, file, nullptr);
     gst_debug_set_active(TRUE);
     gst_debug_set_threshold_from_string("*:6", TRUE);
@@ -238,6 +241,7 @@ struct DebugLogToFile {
   ~DebugLogToFile() {
     gst_debug_set_threshold_from_string("*:0", TRUE);
     gst_debug_remove_log_function(write);
+    gst_debug_add_log_function(gst_debug_log_default, nullptr, nullptr);
     std::fclose(file);
   }
   static void write(GstDebugCategory* cat, GstDebugLevel level, const gchar*, const gchar* function, gint line,
@@ -410,4 +414,24 @@ TEST_CASE("keep-alives at half the session timeout hold a short session, and sto
   CHECK(teardown == 1);
   // Stopping waited for no answer.
   CHECK(out.stop_seconds < 1.0);
+}
+
+TEST_CASE("the gst-launch-1.0 line in dvrrtspsrc's documentation records a camera until interrupted", "[rtspsrc]") {
+  // Taken from the element's docs, so that they cannot rot; only the port and folder differ.
+  const std::string source = read_file(std::string(g_getenv("DVR_SOURCE_DIR")) + "/plugins/gstdvrrtspsrc.cpp");
+  std::smatch m;
+  REQUIRE(std::regex_search(source, m, std::regex("(gst-launch-1.0 -e dvrrtspsrc location=[^\\n]*location=/tmp/cam [^\\n]*)")));
+  std::string line = m[1];
+  Camera cam({});
+  TempDir dir;
+  const std::string docs_url = "rtsp://127.0.0.1:8554/cam/realmonitor?channel=1&subtype=0";
+  REQUIRE(line.find(docs_url) != std::string::npos);
+  line.replace(line.find(docs_url), docs_url.size(), cam.url());
+  line.replace(line.find("/tmp/cam "), 8, dir.path);
+  int status = -1;
+  run_command("timeout --foreground --preserve-status -s INT 4 " + line + " >/dev/null 2>&1", &status);
+  CHECK(status == 0);
+  const ParsedPlaylist pl = parse_playlist(read_file(dir.file("live.m3u8")));
+  CHECK(pl.segments.size() >= 1);
+  require_segments_valid(dir, pl);
 }
