@@ -209,6 +209,7 @@ CameraStatus Camera::status() const {
     }
     if (ns > 0) s.bitrate = bytes * 8 * GST_SECOND / ns;
     if (!video_path_.empty()) s.video_path = video_path_;
+    if (!video_codec_.empty()) s.codec = video_codec_;
     if (!audio_path_.empty()) s.audio_path = audio_path_;
   }
   return s;
@@ -312,6 +313,7 @@ void Camera::segment_added(const GstStructure* s) {
   const RecordedPaths paths = recorded_paths(pipeline_.get());
   video_path_ = paths.video;
   audio_path_ = paths.audio;
+  video_codec_ = paths.video_codec;
   set_state(State::Recording, {},
             "video " + (video_path_.empty() ? std::string("?") : video_path_) +
                 (audio_path_.empty() ? "" : "; audio " + audio_path_));
@@ -379,6 +381,7 @@ void Camera::fail(Failure failure, const std::string& what) {
   recording_since_us_ = 0;
   recent_.clear();
   video_path_.clear();
+  video_codec_.clear();
   audio_path_.clear();
   teardown();
   if (stop_requested_) {

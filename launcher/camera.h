@@ -100,7 +100,7 @@ class Camera {
   std::optional<std::int64_t> last_segment_at_;
   std::deque<std::pair<std::uint64_t, std::uint64_t>> recent_;  // bytes, duration in ns
   std::uint64_t reconnects_ = 0;
-  std::string video_path_, audio_path_;
+  std::string video_path_, audio_path_, video_codec_;
 };
 
 const char* to_string(Camera::State state);

@@ -28,7 +28,7 @@ struct PipelineContext {
   std::mutex lock;  // the rest, written from rtspsrc's threads
   bool video_linked = false;
   std::int64_t video_linked_at = 0;
-  GstElement* audio_head = nullptr;  // an audio chain waiting for its stream; owned by the bin
+  PadPtr audio_head;  // where an audio stream goes in: its chain's first pad, or dvrsink's audio pad
   std::string audio_encoding;
   bool audio_linked = false;
   bool audio_ended = false;
@@ -47,6 +47,22 @@ RtspStream stream_of_caps(GstCaps* caps) {
   RtspStream stream;
   if (!caps || gst_caps_is_empty(caps) || gst_caps_is_any(caps)) return stream;
   const GstStructure* s = gst_caps_get_structure(caps, 0);
+  // dvrrtspsrc's pads: depayloaded already.
+  static const struct {
+    const char* caps;
+    const char* media;
+    const char* encoding;
+  } kDepayloaded[] = {{"video/x-h264", "video", "H264"},   {"video/x-h265", "video", "H265"},
+                      {"audio/mpeg", "audio", "MPEG4-GENERIC"}, {"audio/x-alaw", "audio", "PCMA"},
+                      {"audio/x-mulaw", "audio", "PCMU"}};
+  for (const auto& d : kDepayloaded) {
+    if (gst_structure_has_name(s, d.caps)) {
+      stream.media = d.media;
+      stream.encoding = d.encoding;
+      stream.depayloaded = true;
+      return stream;
+    }
+  }
   if (const char* media = gst_structure_get_string(s, "media")) stream.media = media;
   if (const char* enc = gst_structure_get_string(s, "encoding-name")) stream.encoding = enc;
   std::transform(stream.encoding.begin(), stream.encoding.end(), stream.encoding.begin(),
@@ -61,8 +77,12 @@ GstCaps* caps_of_pad(GstPad* pad) {
 
 // Makes the chain's elements, adds them to the pipeline, links them to each
 // other and to target (if any), and starts them. Returns the sink pad of its
-// first element, or nothing with error set.
+// first element (target itself for an empty chain), or nothing with error set.
 PadPtr add_chain(GstElement* pipeline, const Chain& chain, GstPad* target, std::string& error) {
+  if (chain.empty()) {
+    if (!target) error = "nothing to link the stream to";
+    return target ? PadPtr(GST_PAD(gst_object_ref(target))) : nullptr;
+  }
   std::vector<ElementPtr> made;
   for (const auto& spec : chain) {
     GstElement* e = gst_element_factory_make(spec.factory.c_str(), nullptr);
@@ -117,8 +137,7 @@ bool prepare_audio(PipelineContext* ctx, const StreamPlan& plan, const std::stri
     gst_element_release_request_pad(sink.get(), audio_pad.get());
     return false;
   }
-  ctx->audio_head = GST_ELEMENT(gst_pad_get_parent(head.get()));
-  gst_object_unref(ctx->audio_head);  // the bin keeps it
+  ctx->audio_head = std::move(head);
   ctx->audio_encoding = encoding;
   return true;
 }
@@ -226,7 +245,10 @@ GstElement* build_camera_pipeline(const CameraConfig& cam, const PipelineOptions
     // Kept out of the description so that no pipeline text holds a secret.
     g_object_set(src.get(), "location", cam.rtsp.url.c_str(), nullptr);
     if (!cam.rtsp.password.empty()) g_object_set(src.get(), "user-pw", cam.rtsp.password.c_str(), nullptr);
-    g_signal_connect(src.get(), "select-stream", G_CALLBACK(on_select_stream), ctx);
+    // dvrrtspsrc sets up only what it can record and adds its pads before
+    // any data flows: there is no stream to select.
+    if (cam.rtsp.ingest == Ingest::Rtspsrc)
+      g_signal_connect(src.get(), "select-stream", G_CALLBACK(on_select_stream), ctx);
     g_signal_connect(src.get(), "pad-added", G_CALLBACK(on_pad_added), ctx);
   }
   return pipeline;
@@ -282,7 +304,7 @@ void link_rtsp_pad(GstElement* pipeline, GstPad* pad) {
         plan = {Route::Discard, {}, "a second audio stream is not recorded"};
       } else if (ctx->audio_head || prepare_audio(ctx, plan, stream.encoding, error)) {
         // Usually prepared when rtspsrc announced the stream; else made now.
-        head.reset(gst_element_get_static_pad(ctx->audio_head, "sink"));
+        head.reset(GST_PAD(gst_object_ref(ctx->audio_head.get())));
         ctx->audio_linked = true;
       }
     }
@@ -310,11 +332,10 @@ bool end_missing_audio(GstElement* pipeline, std::int64_t grace_us) {
         g_get_monotonic_time() - ctx->video_linked_at < grace_us)
       return false;
     ctx->audio_ended = true;
-    head.reset(gst_element_get_static_pad(ctx->audio_head, "sink"));
+    head.reset(GST_PAD(gst_object_ref(ctx->audio_head.get())));
   }
   // An ended stream is one dvrsink no longer waits for.
-  g_autofree char* id = gst_pad_create_stream_id(head.get(), ctx->audio_head, "missing-audio");
-  gst_pad_send_event(head.get(), gst_event_new_stream_start(id));
+  gst_pad_send_event(head.get(), gst_event_new_stream_start("dvr-missing-audio"));
   GstSegment segment;
   gst_segment_init(&segment, GST_FORMAT_TIME);
   gst_pad_send_event(head.get(), gst_event_new_segment(&segment));
@@ -332,6 +353,15 @@ RecordedPaths recorded_paths(GstElement* pipeline) {
     if (path.empty() || path.back() != "dvrsink") return;
     (last == "sink" ? out.video : out.audio) = join_path(path);
   };
+  // dvrrtspsrc's path names no codec: the caps say which it is.
+  ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline), "sink"));
+  PadPtr sink_pad(sink ? gst_element_get_static_pad(sink.get(), "sink") : nullptr);
+  if (GstCaps* caps = sink_pad ? gst_pad_get_current_caps(sink_pad.get()) : nullptr) {
+    const GstStructure* s = gst_caps_get_structure(caps, 0);
+    if (gst_structure_has_name(s, "video/x-h264")) out.video_codec = "h264";
+    if (gst_structure_has_name(s, "video/x-h265")) out.video_codec = "h265";
+    gst_caps_unref(caps);
+  }
   for (const char* name : {"src", "asrc"}) {
     ElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline), name));
     if (!src) continue;

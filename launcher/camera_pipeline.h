@@ -54,6 +54,7 @@ std::vector<std::string> stream_path(GstPad* pad);
 struct RecordedPaths {
   std::string video;
   std::string audio;
+  std::string video_codec;  // h264 or h265, from the caps dvrsink records; empty before any
 };
 RecordedPaths recorded_paths(GstElement* pipeline);
 

@@ -66,6 +66,7 @@ std::string cameras_json(const std::vector<CameraStatus>& cameras) {
     out += ", \"reconnects\": " + std::to_string(c.reconnects);
     out += ", \"bitrate\": " + (c.bitrate ? std::to_string(*c.bitrate) : "null");
     out += ", \"video_path\": " + (c.video_path ? json_string(*c.video_path) : "null");
+    out += ", \"codec\": " + (c.codec ? json_string(*c.codec) : "null");
     out += ", \"audio_path\": " + (c.audio_path ? json_string(*c.audio_path) : "null");
     out += ", \"range\": " + (c.recorded ? span_json(*c.recorded) : "null");
     out += ", \"gaps\": [";

@@ -27,6 +27,7 @@ struct CameraStatus {
   // The elements each recorded stream goes through, while recording:
   // "rtspsrc ! rtph264depay ! dvrsink".
   std::optional<std::string> video_path;
+  std::optional<std::string> codec;  // h264 | h265 while recording
   std::optional<std::string> audio_path;
   // From the camera folder's journal, whatever the camera's state: what the
   // live playlist lists, oldest start to newest end, and the holes in it.

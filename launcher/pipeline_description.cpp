@@ -94,30 +94,44 @@ std::vector<std::string> test_words(const CameraConfig& cam, const PipelineOptio
 
 std::vector<std::string> rtsp_source_words(const CameraConfig& cam, Secrets secrets) {
   const auto& r = cam.rtsp;
-  std::vector<std::string> w = {"rtspsrc", "name=src"};
+  const bool lean = r.ingest == Ingest::Lean;
+  std::vector<std::string> w = {lean ? "dvrrtspsrc" : "rtspsrc", "name=src"};
   if (secrets == Secrets::Mask) w.push_back(prop("location", mask_url(r.url)));
   if (!r.user.empty()) w.push_back(prop("user-id", r.user));
   if (secrets == Secrets::Mask && !r.password.empty()) w.push_back("user-pw=***");
-  w.insert(w.end(), {prop("protocols", r.transport), prop("latency", r.latency)});
+  // dvrrtspsrc speaks TCP only and buffers nothing: no transport, no jitter buffer.
+  if (!lean) w.insert(w.end(), {prop("protocols", r.transport), prop("latency", r.latency)});
   return w;
 }
 
 // What gst-launch-1.0 needs to do by hand what the launcher does as streams
-// appear: one branch per expected stream, picked from rtspsrc by its caps.
+// appear: one branch per expected stream, picked from rtspsrc by its caps
+// (dvrrtspsrc names its pads video and audio).
 std::vector<std::string> rtsp_display_words(const CameraConfig& cam, const PipelineOptions& opts) {
   std::vector<std::string> w = rtsp_source_words(cam, Secrets::Mask);
+  const bool lean = cam.rtsp.ingest == Ingest::Lean;
   const char* video = cam.rtsp.codec == VideoCodec::H265 ? "H265" : "H264";
-  w.insert(w.end(), {"src.", "!", std::string("application/x-rtp,media=video,encoding-name=") + video, "!"});
-  append_chain(w, plan_rtsp_stream(cam, {"video", video}, opts.aac_encoder).chain);
-  w.push_back("!");
+  if (lean) {
+    w.insert(w.end(), {"src.video", "!"});
+  } else {
+    w.insert(w.end(), {"src.", "!", std::string("application/x-rtp,media=video,encoding-name=") + video, "!"});
+  }
+  const Chain video_chain = plan_rtsp_stream(cam, {"video", video, lean}, opts.aac_encoder).chain;
+  append_chain(w, video_chain);
+  if (!video_chain.empty()) w.push_back("!");
   // Keyframe requests would become RTCP FIR/PLI sent to the camera.
   auto sink = sink_words(cam, opts, false);
   w.insert(w.end(), sink.begin(), sink.end());
   if (cam.dvr.audio != AudioMode::Off) {
     const char* audio = cam.dvr.audio == AudioMode::Aac ? "PCMA" : "MPEG4-GENERIC";
-    w.insert(w.end(), {"src.", "!", std::string("application/x-rtp,media=audio,encoding-name=") + audio, "!"});
-    append_chain(w, plan_rtsp_stream(cam, {"audio", audio}, opts.aac_encoder).chain);
-    w.insert(w.end(), {"!", "sink.audio"});
+    if (lean)
+      w.insert(w.end(), {"src.audio", "!"});
+    else
+      w.insert(w.end(), {"src.", "!", std::string("application/x-rtp,media=audio,encoding-name=") + audio, "!"});
+    const Chain audio_chain = plan_rtsp_stream(cam, {"audio", audio, lean}, opts.aac_encoder).chain;
+    append_chain(w, audio_chain);
+    if (!audio_chain.empty()) w.push_back("!");
+    w.push_back("sink.audio");
   }
   return w;
 }
@@ -166,7 +180,7 @@ StreamPlan plan_rtsp_stream(const CameraConfig& cam, const RtspStream& stream, c
     }
     // Depayloaded only: dvrsink parses the stream itself.
     plan.route = Route::Video;
-    plan.chain = {{h264 ? "rtph264depay" : "rtph265depay", {}}};
+    if (!stream.depayloaded) plan.chain = {{h264 ? "rtph264depay" : "rtph265depay", {}}};
     return plan;
   }
   if (stream.media == "audio") {
@@ -177,7 +191,9 @@ StreamPlan plan_rtsp_stream(const CameraConfig& cam, const RtspStream& stream, c
     }
     if (enc == "MPEG4-GENERIC" || enc == "MP4A-LATM") {
       plan.route = Route::Audio;
-      plan.chain = {{enc == "MPEG4-GENERIC" ? "rtpmp4gdepay" : "rtpmp4adepay", {}}, {"aacparse", {}}};
+      // dvrrtspsrc hands on framed raw AAC with its codec_data: no parser needed.
+      if (!stream.depayloaded)
+        plan.chain = {{enc == "MPEG4-GENERIC" ? "rtpmp4gdepay" : "rtpmp4adepay", {}}, {"aacparse", {}}};
       return plan;
     }
     if (enc == "PCMA" || enc == "PCMU") {
@@ -187,7 +203,8 @@ StreamPlan plan_rtsp_stream(const CameraConfig& cam, const RtspStream& stream, c
       }
       plan.route = Route::Audio;
       const bool alaw = enc == "PCMA";
-      plan.chain = {{alaw ? "rtppcmadepay" : "rtppcmudepay", {}}, {alaw ? "alawdec" : "mulawdec", {}}};
+      if (!stream.depayloaded) plan.chain = {{alaw ? "rtppcmadepay" : "rtppcmudepay", {}}};
+      plan.chain.push_back({alaw ? "alawdec" : "mulawdec", {}});
       for (auto& e : aac_encoding(aac_encoder)) plan.chain.push_back(std::move(e));
       return plan;
     }

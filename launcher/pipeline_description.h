@@ -39,10 +39,12 @@ struct ElementSpec {
 };
 using Chain = std::vector<ElementSpec>;
 
-// A stream as rtspsrc announces it (its application/x-rtp caps).
+// A stream as rtspsrc announces it (its application/x-rtp caps), or as
+// dvrrtspsrc hands it on, already depayloaded (video/x-h264, audio/x-alaw, ...).
 struct RtspStream {
   std::string media;     // video, audio, application (ONVIF metadata), ...
   std::string encoding;  // encoding-name: H264, H265, PCMA, PCMU, MPEG4-GENERIC, MP4A-LATM, ...
+  bool depayloaded = false;  // from dvrrtspsrc: no depayloader goes in front
 };
 
 enum class Route {
@@ -58,15 +60,18 @@ struct StreamPlan {
   std::string why;  // Discard and Unsupported: what and why, in plain words
 };
 
-// What to do with one stream of an RTSP camera. Video is only depayloaded:
-// dvrsink parses it, and nothing on the video path decodes or encodes.
+// What to do with one stream of an RTSP camera. Video is only depayloaded
+// (by rtph264depay, or already by dvrrtspsrc: then the chain is empty and
+// the pad goes straight into dvrsink); nothing on the video path decodes or
+// encodes.
 StreamPlan plan_rtsp_stream(const CameraConfig& cam, const RtspStream& stream, const std::string& aac_encoder);
 
 // "a ! b prop=value ! c", values quoted for gst_parse_launch where needed.
 std::string chain_description(const Chain& chain);
 
-// Text for gst_parse_launch(). For an RTSP camera: rtspsrc named "src" and
-// dvrsink named "sink", unlinked; the chains come when the streams do.
+// Text for gst_parse_launch(). For an RTSP camera: rtspsrc or dvrrtspsrc (as
+// the preset's ingest says) named "src" and dvrsink named "sink", unlinked;
+// the chains come when the streams do.
 std::string pipeline_description(const CameraConfig& cam, const PipelineOptions& opts, Secrets secrets);
 
 // A shell command line: "gst-launch-1.0 -e ..." with secrets masked and every

@@ -35,7 +35,7 @@ const std::set<std::string> kCameraKeys = {"source",    "segment-duration", "win
                                            "stall-timeout", "auth-retry",   "audio",  "muxer"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
 const std::set<std::string> kRtspKeys = {"url",       "user",      "password", "password-env",
-                                         "transport", "latency",   "codec"};
+                                         "transport", "latency",   "codec",    "ingest"};
 
 const char kCameraPrefix[] = "camera";
 
@@ -386,6 +386,17 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
     else
       r.error(group, "transport", "expected tcp or udp, got \"" + *transport + "\"");
   }
+  s.ingest = s.transport == "udp" ? Ingest::Rtspsrc : Ingest::Lean;
+  if (auto ingest = r.text(group, "ingest")) {
+    if (*ingest == "rtspsrc")
+      s.ingest = Ingest::Rtspsrc;
+    else if (*ingest == "lean" && s.transport == "udp")
+      r.error(group, "ingest", "ingest = lean receives over TCP only; set transport = tcp or ingest = rtspsrc");
+    else if (*ingest == "lean")
+      s.ingest = Ingest::Lean;
+    else
+      r.error(group, "ingest", "expected lean or rtspsrc, got \"" + *ingest + "\"");
+  }
   r.number(group, "latency", 0, 60000, s.latency);
   if (auto codec = r.text(group, "codec")) {
     if (*codec == "auto")
@@ -419,6 +430,8 @@ const char* to_string(VideoCodec codec) {
   return "auto";
 }
 
+const char* to_string(Ingest ingest) { return ingest == Ingest::Lean ? "lean" : "rtspsrc"; }
+
 bool DvrSettings::operator==(const DvrSettings& o) const {
   return segment_duration == o.segment_duration && window == o.window && max_bytes == o.max_bytes &&
          stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio &&
@@ -436,7 +449,7 @@ bool TestSourceSettings::operator==(const TestSourceSettings& o) const {
 
 bool RtspSourceSettings::operator==(const RtspSourceSettings& o) const {
   return url == o.url && user == o.user && password == o.password && transport == o.transport &&
-         latency == o.latency && codec == o.codec;
+         latency == o.latency && codec == o.codec && ingest == o.ingest;
 }
 
 bool CameraConfig::operator==(const CameraConfig& o) const {

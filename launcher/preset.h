@@ -15,11 +15,17 @@ namespace dvr {
 // G.711 (PCMA, PCMU) turned into AAC.
 enum class AudioMode { Off, Copy, Aac };
 
+// What receives an RTSP camera. Lean: dvrrtspsrc (TCP only; depayloads
+// itself, a fraction of the CPU). Rtspsrc: rtspsrc and GStreamer's
+// depayloaders (TCP or UDP).
+enum class Ingest { Lean, Rtspsrc };
+
 // Which video a camera must send. Auto: H.264 or H.265, as announced.
 enum class VideoCodec { Auto, H264, H265 };
 
 const char* to_string(AudioMode mode);
 const char* to_string(VideoCodec codec);
+const char* to_string(Ingest ingest);
 
 // Retention and segmenting, from [dvr] with per-camera overrides.
 struct DvrSettings {
@@ -57,6 +63,8 @@ struct RtspSourceSettings {
   std::string transport = "tcp";  // tcp | udp
   unsigned latency = 200;         // ms
   VideoCodec codec = VideoCodec::Auto;
+  // `ingest`: lean unless transport = udp (which only rtspsrc speaks).
+  Ingest ingest = Ingest::Lean;
 
   bool operator==(const RtspSourceSettings& o) const;
 };

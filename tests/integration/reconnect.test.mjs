@@ -29,7 +29,7 @@ after(async () => {
 });
 
 // A launcher recording the mock camera as "door" and a test source as "yard".
-async function launch({ dvr = '', password = PASSWORD } = {}) {
+async function launch({ dvr = '', password = PASSWORD, door = '' } = {}) {
   const launcher = await startLauncher(`
 [dvr]
 segment-duration = 1
@@ -41,6 +41,7 @@ source = rtsp
 url = ${camera.url}
 user = admin
 password-env = DOOR_PW
+${door}
 [camera yard]
 source = test
 pattern = ball
@@ -95,28 +96,45 @@ function assertNoPassword(launcher, ...texts) {
   for (const text of [...texts, launcher.log()]) assert.ok(!text.includes(PASSWORD), `the password shows in:\n${text}`);
 }
 
-test('a camera and a test source in one launcher both record; the camera\'s video is copied, its G.711 audio becomes AAC',
-  { timeout: 60000 }, async () => {
-    const launcher = await launch();
-    await bothRecording(launcher);
-    const door = await cameraState(launcher, 'door');
-    // Walked in the running pipeline: nothing between rtspsrc and dvrsink but the depayloader.
-    assert.equal(door.video_path, 'rtspsrc ! rtph264depay ! dvrsink');
-    assert.equal(door.audio_path, 'rtspsrc ! rtppcmadepay ! alawdec ! audioconvert ! audioresample ! avenc_aac ! aacparse ! dvrsink');
-    assert.equal(door.source, 'rtsp');
-    assert.ok(door.bitrate > 400000 && door.bitrate < 3000000, `bitrate ${door.bitrate}`);
-    assert.equal((await cameraState(launcher, 'yard')).state, 'recording');
+// What the video and audio of the camera go through, by ingest.
+const PATHS = {
+  lean: {
+    video: 'dvrrtspsrc ! dvrsink',
+    audio: 'dvrrtspsrc ! alawdec ! audioconvert ! audioresample ! avenc_aac ! aacparse ! dvrsink',
+  },
+  rtspsrc: {
+    video: 'rtspsrc ! rtph264depay ! dvrsink',
+    audio: 'rtspsrc ! rtppcmadepay ! alawdec ! audioconvert ! audioresample ! avenc_aac ! aacparse ! dvrsink',
+  },
+};
 
-    const { segments } = await playlist(launcher, 'door');
-    const file = join(launcher.storage, 'door', segments.at(-1).uri);
-    const { stdout } = await promisify(execFile)('ffprobe',
-      ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,sample_rate', '-of', 'json', file]);
-    const streams = JSON.parse(stdout).streams;
-    assert.deepEqual(streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort(), ['audio:aac', 'video:h264']);
-    assert.match(launcher.log(), /camera door: recording: video rtspsrc ! rtph264depay ! dvrsink; audio /);
-    assertNoPassword(launcher, JSON.stringify(door));
-    await launcher.stop();
-  });
+for (const ingest of ['lean', 'rtspsrc']) {
+  test(`a camera (ingest = ${ingest}) and a test source in one launcher both record; the camera's video is copied, its G.711 audio becomes AAC`,
+    { timeout: 60000 }, async () => {
+      // lean is the default: only the fallback is named.
+      const launcher = await launch({ door: ingest === 'rtspsrc' ? 'ingest = rtspsrc' : '' });
+      await bothRecording(launcher);
+      const door = await cameraState(launcher, 'door');
+      // Walked in the running pipeline: nothing between the source and dvrsink
+      // but rtspsrc's depayloader, and nothing at all after dvrrtspsrc.
+      assert.equal(door.video_path, PATHS[ingest].video);
+      assert.equal(door.audio_path, PATHS[ingest].audio);
+      assert.equal(door.codec, 'h264');
+      assert.equal(door.source, 'rtsp');
+      assert.ok(door.bitrate > 400000 && door.bitrate < 3000000, `bitrate ${door.bitrate}`);
+      assert.equal((await cameraState(launcher, 'yard')).state, 'recording');
+
+      const { segments } = await playlist(launcher, 'door');
+      const file = join(launcher.storage, 'door', segments.at(-1).uri);
+      const { stdout } = await promisify(execFile)('ffprobe',
+        ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,sample_rate', '-of', 'json', file]);
+      const streams = JSON.parse(stdout).streams;
+      assert.deepEqual(streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort(), ['audio:aac', 'video:h264']);
+      assert.ok(launcher.log().includes(`camera door: recording: video ${PATHS[ingest].video}; audio `), launcher.log());
+      assertNoPassword(launcher, JSON.stringify(door));
+      await launcher.stop();
+    });
+}
 
 test('a refused login is reported as unauthorized, retried slowly, and the password shows nowhere',
   { timeout: 60000 }, async () => {
@@ -228,7 +246,7 @@ test('the gst-launch-1.0 line that --check prints records the camera when pasted
     const { stdout } = await promisify(execFile)(launcherPath, ['--preset', preset, '--check', '--storage', dir],
       { env: { ...process.env, DOOR_PW: PASSWORD } });
     assert.ok(!stdout.includes(PASSWORD));
-    const line = stdout.split('\n').find((l) => l.startsWith('gst-launch-1.0 -e rtspsrc'));
+    const line = stdout.split('\n').find((l) => l.startsWith('gst-launch-1.0 -e dvrrtspsrc'));
     assert.ok(line, stdout);
     assert.match(line, /'user-pw=\*\*\*'/);
     // The user types the password where the line shows ***.

@@ -26,8 +26,9 @@ void init_gstreamer() {
   (void)done;
 }
 
-CameraConfig rtsp_camera(AudioMode audio) {
+CameraConfig rtsp_camera(AudioMode audio, Ingest ingest = Ingest::Rtspsrc) {
   CameraConfig cam;
+  cam.rtsp.ingest = ingest;
   cam.name = "door";
   cam.source = SourceKind::Rtsp;
   cam.rtsp.url = "rtsp://127.0.0.1:9/cam/realmonitor?channel=1&subtype=0";
@@ -95,6 +96,21 @@ struct AnnouncedStream {
   }
 };
 
+// A pad of the pipeline's source element itself, as dvrrtspsrc (already
+// depayloaded caps) or rtspsrc (application/x-rtp) adds it: the launcher's
+// pad-added handler links it.
+struct SourcePad {
+  GstPad* pad;
+  SourcePad(GstElement* src, const char* name, GstCaps* caps) {
+    pad = gst_pad_new(name, GST_PAD_SRC);
+    gst_pad_set_active(pad, TRUE);
+    gst_pad_store_sticky_event(pad, gst_event_new_stream_start("test"));
+    gst_pad_store_sticky_event(pad, gst_event_new_caps(caps));
+    gst_caps_unref(caps);
+    gst_element_add_pad(src, pad);  // the element owns it
+  }
+};
+
 std::string klass_of(const std::string& factory) {
   g_autoptr(GstElementFactory) f = gst_element_factory_find(factory.c_str());
   return f ? gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS) : "";
@@ -129,6 +145,55 @@ TEST_CASE("a camera's H.264 or H.265 video reaches dvrsink through its depayload
     CHECK_FALSE(transcodes(path));
     CHECK(pipeline.messages().empty());
   }
+}
+
+TEST_CASE("the video path is dvrrtspsrc ! dvrsink with the lean ingest, rtspsrc ! rtph264depay ! dvrsink with rtspsrc",
+          "[pipeline][video]") {
+  {
+    Pipeline pipeline(rtsp_camera(AudioMode::Aac, Ingest::Lean));
+    SourcePad video(pipeline.element("src"), "video",
+                    gst_caps_from_string("video/x-h264,stream-format=avc3,alignment=au"));
+    CHECK(recorded_paths(pipeline.p).video == "dvrrtspsrc ! dvrsink");
+    const auto messages = pipeline.messages();
+    std::string said;
+    for (const auto& m : messages) said += m.first + ": " + m.second + "\n";
+    INFO(said);
+    CHECK(messages.empty());
+  }
+  {
+    Pipeline pipeline(rtsp_camera(AudioMode::Aac, Ingest::Rtspsrc));
+    SourcePad video(pipeline.element("src"), "recv_rtp_src_0_1_96",
+                    gst_caps_from_string("application/x-rtp,media=video,encoding-name=H264,clock-rate=90000"));
+    CHECK(recorded_paths(pipeline.p).video == "rtspsrc ! rtph264depay ! dvrsink");
+  }
+}
+
+TEST_CASE("with the lean ingest G.711 is decoded and encoded to AAC, AAC goes straight into dvrsink", "[pipeline][audio]") {
+  {
+    Pipeline pipeline(rtsp_camera(AudioMode::Aac, Ingest::Lean));
+    SourcePad audio(pipeline.element("src"), "audio", gst_caps_from_string("audio/x-alaw,rate=8000,channels=1"));
+    CHECK(recorded_paths(pipeline.p).audio ==
+          "dvrrtspsrc ! alawdec ! audioconvert ! audioresample ! avenc_aac ! aacparse ! dvrsink");
+  }
+  {
+    Pipeline pipeline(rtsp_camera(AudioMode::Copy, Ingest::Lean));
+    SourcePad audio(pipeline.element("src"), "audio",
+                    gst_caps_from_string("audio/mpeg,mpegversion=4,stream-format=raw,rate=16000,channels=1"));
+    CHECK(recorded_paths(pipeline.p).audio == "dvrrtspsrc ! dvrsink");
+  }
+}
+
+TEST_CASE("dvrrtspsrc gets the password as a property that cannot be read back", "[pipeline][secrets]") {
+  Pipeline pipeline(rtsp_camera(AudioMode::Off, Ingest::Lean));
+  GstElement* src = pipeline.element("src");
+  CHECK(std::string(G_OBJECT_TYPE_NAME(src)) == "GstDvrRtspSrc");
+  GParamSpec* pw = g_object_class_find_property(G_OBJECT_GET_CLASS(src), "user-pw");
+  REQUIRE(pw);
+  CHECK((pw->flags & G_PARAM_WRITABLE));
+  CHECK_FALSE((pw->flags & G_PARAM_READABLE));
+  g_autofree char* location = nullptr;
+  g_object_get(src, "location", &location, nullptr);
+  CHECK(std::string(location) == "rtsp://127.0.0.1:9/cam/realmonitor?channel=1&subtype=0");
 }
 
 TEST_CASE("a test camera's video is encoded, so the check that catches transcoding does catch it",

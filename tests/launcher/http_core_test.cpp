@@ -69,23 +69,25 @@ TEST_CASE("the camera API escapes strings and writes null for what is unknown", 
   CHECK(cameras_json({}) == "[]\n");
 }
 
-TEST_CASE("the camera API shows bitrate, source and the recorded paths while recording, null otherwise", "[json]") {
+TEST_CASE("the camera API shows bitrate, source, the recorded paths and codec while recording, null otherwise",
+          "[json]") {
   CameraStatus c;
   c.name = "door";
   c.source = "rtsp";
   c.state = "recording";
   c.bitrate = 4123456;
-  c.video_path = "rtspsrc ! rtph264depay ! dvrsink";
+  c.video_path = "dvrrtspsrc ! dvrsink";
+  c.codec = "h265";
   CameraStatus d;
   d.name = "yard";
   d.source = "test";
   d.state = "unauthorized";
   const std::string json = cameras_json({c, d});
   CHECK_THAT(json, Catch::Contains("\"source\": \"rtsp\""));
-  CHECK_THAT(json, Catch::Contains("\"bitrate\": 4123456, \"video_path\": \"rtspsrc ! rtph264depay ! dvrsink\", "
-                                   "\"audio_path\": null, "));
+  CHECK_THAT(json, Catch::Contains("\"bitrate\": 4123456, \"video_path\": \"dvrrtspsrc ! dvrsink\", "
+                                   "\"codec\": \"h265\", \"audio_path\": null, "));
   CHECK_THAT(json, Catch::Contains("\"state\": \"unauthorized\""));
-  CHECK_THAT(json, Catch::Contains("\"bitrate\": null, \"video_path\": null, \"audio_path\": null, "));
+  CHECK_THAT(json, Catch::Contains("\"bitrate\": null, \"video_path\": null, \"codec\": null, \"audio_path\": null, "));
 }
 
 TEST_CASE("the camera API gives the recorded range and its gaps, null and empty when nothing is recorded", "[json]") {

@@ -155,6 +155,20 @@ TEST_CASE("a camera without source, with a bad source, or a bad url is reported"
              Catch::Contains(kFile + ":camera c:transport:"));
 }
 
+TEST_CASE("ingest picks dvrrtspsrc or rtspsrc per camera: lean over TCP unless told, rtspsrc for UDP", "[preset]") {
+  const std::string base = "[camera c]\nsource = rtsp\nurl = rtsp://h/\n";
+  CHECK(parse_ok(base).cameras[0].rtsp.ingest == Ingest::Lean);
+  CHECK(parse_ok(base + "ingest = rtspsrc\n").cameras[0].rtsp.ingest == Ingest::Rtspsrc);
+  CHECK(parse_ok(base + "ingest = lean\ntransport = tcp\n").cameras[0].rtsp.ingest == Ingest::Lean);
+  CHECK(parse_ok(base + "transport = udp\n").cameras[0].rtsp.ingest == Ingest::Rtspsrc);
+  CHECK_THAT(parse_error(base + "transport = udp\ningest = lean\n"),
+             Catch::Contains(kFile + ":camera c:ingest: ingest = lean receives over TCP only"));
+  CHECK_THAT(parse_error(base + "ingest = ffmpeg\n"),
+             Catch::Contains(kFile + ":camera c:ingest: expected lean or rtspsrc, got \"ffmpeg\""));
+  // A change of ingest is a different way of recording: a reload restarts the camera.
+  CHECK(parse_ok(base).cameras[0] != parse_ok(base + "ingest = rtspsrc\n").cameras[0]);
+}
+
 TEST_CASE("sections and camera names are checked", "[preset]") {
   CHECK_THAT(parse_error("[cameras]\n[camera c]\nsource = test\n"), Catch::Contains(kFile + ":cameras: unknown section"));
   CHECK_THAT(parse_error("[camera Cam1]\nsource = test\n"), Catch::Contains(kFile + ":camera Cam1: camera name"));
@@ -279,9 +293,14 @@ TEST_CASE("a password never appears in a pipeline description or in the --check 
   const PipelineOptions opts{"/rec/door", true};
 
   const std::string shown = gst_launch_command(cam, opts);
-  CHECK_THAT(shown, Catch::StartsWith("gst-launch-1.0 -e rtspsrc name=src "));
-  CHECK_THAT(shown, Catch::Contains("user-id=admin 'user-pw=***' protocols=tcp latency=200 src. ! "
-                                    "application/x-rtp,media=video,encoding-name=H264 ! rtph264depay ! dvrsink"));
+  CHECK_THAT(shown, Catch::StartsWith("gst-launch-1.0 -e dvrrtspsrc name=src "));
+  CHECK_THAT(shown, Catch::Contains("user-id=admin 'user-pw=***' src.video ! dvrsink"));
+  auto fallback = parse_ok(std::string(kRtspCamera) + "ingest = rtspsrc\n");
+  const std::string shown_rtspsrc = gst_launch_command(fallback.cameras[0], opts);
+  CHECK_THAT(shown_rtspsrc, Catch::StartsWith("gst-launch-1.0 -e rtspsrc name=src "));
+  CHECK_THAT(shown_rtspsrc, Catch::Contains("user-id=admin 'user-pw=***' protocols=tcp latency=200 src. ! "
+                                            "application/x-rtp,media=video,encoding-name=H264 ! rtph264depay ! dvrsink"));
+  CHECK_THAT(shown_rtspsrc, !Catch::Contains("s3cr3t"));
   CHECK_THAT(shown, Catch::Contains("send-keyframe-requests=false"));
   CHECK_THAT(shown, Catch::Contains("'location=\"rtsp://192.168.1.108:554/cam/realmonitor?channel=1&subtype=0\"'"));
   CHECK_THAT(shown, !Catch::Contains("s3cr3t"));
@@ -327,7 +346,7 @@ TEST_CASE("dvr-launcher --check prints each camera's gst-launch line with the pa
   CHECK(good.ok);
   const std::string all = good.out + good.err;
   CHECK_THAT(all, Catch::Contains("# camera door (rtsp: video auto, audio: not recorded; the line shows H.264)\n"
-                                  "gst-launch-1.0 -e rtspsrc"));
+                                  "gst-launch-1.0 -e dvrrtspsrc"));
   CHECK_THAT(all, Catch::Contains("user-pw=***"));
   CHECK_THAT(all, Catch::Contains("# camera cam2\ngst-launch-1.0 -e videotestsrc"));
   CHECK_THAT(all, !Catch::Contains("s3cr3t"));

@@ -88,6 +88,7 @@ TEST_CASE("the --check line of an rtsp camera links each expected stream by its 
   PipelineOptions opts;
   opts.location = "/rec/door";
   auto cam = camera(AudioMode::Aac, VideoCodec::H265);
+  cam.rtsp.ingest = Ingest::Rtspsrc;
   cam.rtsp.user = "admin";
   cam.rtsp.password = "s3cr3t";
   const std::string line = gst_launch_command(cam, opts);
@@ -106,6 +107,41 @@ TEST_CASE("the --check line of an rtsp camera links each expected stream by its 
   CHECK(pipeline_description(cam, opts, Secrets::Omit) ==
         "rtspsrc name=src user-id=admin protocols=tcp latency=200 dvrsink name=sink location=/rec/door "
         "segment-duration=2 window=120 max-bytes=0 endlist=false send-keyframe-requests=false");
+}
+
+TEST_CASE("with the lean ingest the --check line takes dvrrtspsrc's pads by name, video straight into dvrsink",
+          "[plan][check]") {
+  PipelineOptions opts;
+  opts.location = "/rec/door";
+  auto cam = camera(AudioMode::Aac);
+  cam.rtsp.user = "admin";
+  cam.rtsp.password = "s3cr3t";
+  const std::string line = gst_launch_command(cam, opts);
+  CHECK_THAT(line, Catch::StartsWith("gst-launch-1.0 -e dvrrtspsrc name=src "));
+  CHECK_THAT(line, Catch::Contains("user-id=admin 'user-pw=***' src.video ! dvrsink name=sink location=/rec/door"));
+  CHECK_THAT(line, Catch::EndsWith("send-keyframe-requests=false src.audio ! alawdec ! audioconvert ! audioresample ! "
+                                   "avenc_aac bitrate=32000 ! aacparse ! sink.audio"));
+  CHECK_THAT(line, !Catch::Contains("s3cr3t"));
+  CHECK_THAT(line, !Catch::Contains("depay"));
+  CHECK_THAT(line, !Catch::Contains("protocols="));
+  cam.dvr.audio = AudioMode::Copy;
+  CHECK_THAT(gst_launch_command(cam, opts), Catch::EndsWith("send-keyframe-requests=false src.audio ! sink.audio"));
+  CHECK(pipeline_description(cam, opts, Secrets::Omit) ==
+        "dvrrtspsrc name=src user-id=admin dvrsink name=sink location=/rec/door "
+        "segment-duration=2 window=120 max-bytes=0 endlist=false send-keyframe-requests=false");
+}
+
+TEST_CASE("dvrrtspsrc's depayloaded streams need no depayloader: AAC goes straight in, G.711 is encoded", "[plan]") {
+  StreamPlan p = plan_rtsp_stream(camera(), {"video", "H264", true}, "avenc_aac");
+  CHECK(p.route == Route::Video);
+  CHECK(p.chain.empty());
+  p = plan_rtsp_stream(camera(AudioMode::Copy), {"audio", "MPEG4-GENERIC", true}, "avenc_aac");
+  CHECK(p.route == Route::Audio);
+  CHECK(p.chain.empty());
+  p = plan_rtsp_stream(camera(AudioMode::Aac), {"audio", "PCMU", true}, "avenc_aac");
+  CHECK(p.route == Route::Audio);
+  CHECK(chain(p) == "mulawdec ! audioconvert ! audioresample ! avenc_aac bitrate=32000 ! aacparse");
+  CHECK(plan_rtsp_stream(camera(AudioMode::Copy), {"audio", "PCMA", true}, "avenc_aac").route == Route::Discard);
 }
 
 TEST_CASE("url_host names the camera without its user info", "[plan]") {

@@ -123,10 +123,54 @@ Camera::Camera(const Options &opts, Loops loops)
     add_factory(ch, 0);
     add_factory(ch, 1);
   }
+  g_signal_connect(server_, "client-connected", G_CALLBACK(on_client_connected), this);
+  // gst-rtsp-server expires sessions only when asked to.
+  if (opts_.session_timeout > 0) cleanup_timer_ = g_timeout_add(500, cleanup_cb, this);
+}
+
+void Camera::on_client_connected(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
+  auto *self = static_cast<Camera *>(data);
+  g_signal_connect(client, "options-request",
+                   G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
+                     static_cast<Camera *>(d)->options_++;
+                   }),
+                   self);
+  g_signal_connect(client, "get-parameter-request",
+                   G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
+                     static_cast<Camera *>(d)->get_parameters_++;
+                   }),
+                   self);
+  g_signal_connect(client, "teardown-request",
+                   G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
+                     static_cast<Camera *>(d)->teardowns_++;
+                   }),
+                   self);
+  if (self->opts_.session_timeout > 0)
+    g_signal_connect(client, "new-session",
+                     G_CALLBACK(+[](GstRTSPClient *, GstRTSPSession *session, gpointer d) {
+                       gst_rtsp_session_set_timeout(session, static_cast<Camera *>(d)->opts_.session_timeout);
+                     }),
+                     self);
+}
+
+std::string Camera::request_counts() const {
+  return "options=" + std::to_string(options_) + " get-parameter=" + std::to_string(get_parameters_) +
+         " teardown=" + std::to_string(teardowns_);
+}
+
+gboolean Camera::cleanup_cb(gpointer data) {
+  auto *self = static_cast<Camera *>(data);
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool(self->server_);
+  if (pool) {
+    gst_rtsp_session_pool_cleanup(pool);
+    g_object_unref(pool);
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 Camera::~Camera() {
   if (reopen_timer_) g_source_remove(reopen_timer_);
+  if (cleanup_timer_) g_source_remove(cleanup_timer_);
   listener_.close();
   drop_all();
   g_object_unref(server_);

@@ -36,17 +36,26 @@ class Camera {
   void refuse(double seconds);
   bool refusing() const { return !listener_.is_open(); }
   int client_count();
+  // Requests received so far, by method: "options=N get-parameter=N teardown=N".
+  std::string request_counts() const;
 
  private:
   void add_factory(int channel, int subtype);
   void accept(GSocket *socket);
   static gboolean reopen_cb(gpointer self);
+  static void on_client_connected(GstRTSPServer *, GstRTSPClient *client, gpointer self);
+  static gboolean cleanup_cb(gpointer self);
 
   Options opts_;
   Loops loops_;
   GstRTSPServer *server_ = nullptr;
   Listener listener_;
   guint reopen_timer_ = 0;
+  guint cleanup_timer_ = 0;
+  // Touched on the main context only.
+  int options_ = 0;
+  int get_parameters_ = 0;
+  int teardowns_ = 0;
 };
 
 }  // namespace mockcam

@@ -126,6 +126,8 @@ CommandResult Control::execute(const std::string &line) {
                " stalled=" + (camera_is_stalled() ? "yes" : "no") +
                " refusing=" + (camera_.refusing() ? "yes" : "no");
     }
+  } else if (cmd == "requests") {
+    if (want_args(0)) r.text = "ok " + camera_.request_counts();
   } else if (cmd == "quit") {
     if (want_args(0)) g_idle_add([](gpointer loop) {
         g_main_loop_quit(static_cast<GMainLoop *>(loop));
@@ -134,7 +136,7 @@ CommandResult Control::execute(const std::string &line) {
   } else {
     r.ok = false;
     r.text = "error: unknown command '" + cmd +
-             "' (drop, stall, resume, refuse N, restart, status, quit)";
+             "' (drop, stall, resume, refuse N, restart, status, requests, quit)";
   }
   if (r.ok && r.text.empty()) r.text = "ok";
 

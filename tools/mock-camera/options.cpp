@@ -29,6 +29,7 @@ const char kDescription[] =
     "  restart     like a camera reboot: drop clients, restart the timeline;\n"
     "              new sessions get a new SSRC and new RTP timestamps\n"
     "  status      print clients, stall and refuse state\n"
+    "  requests    print how many OPTIONS, GET_PARAMETER and TEARDOWN requests came\n"
     "  quit        exit\n"
     "Each command is acknowledged on standard output with a line\n"
     "\"dvr-mock-camera: COMMAND: ok\".\n"
@@ -114,6 +115,10 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
        "Also take control commands on this TCP port of 127.0.0.1 (0 picks a "
        "free port; default: none)",
        "PORT"},
+      {"session-timeout", 0, 0, G_OPTION_ARG_INT, &opts.session_timeout,
+       "Seconds a session lives without a request from its client (default "
+       "60); expired sessions are closed within a second",
+       "SECONDS"},
       {"exit-on-stdin-eof", 0, 0, G_OPTION_ARG_NONE, &exit_on_eof,
        "Exit when standard input is closed (for test harnesses)", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
