@@ -15,17 +15,17 @@ const startTimeout = (n) => 20000 + 500 * n;
 // `callgrind_control -i on` once the camera has listed its first segment and
 // recorded warmupS more, dumped with `callgrind_control -d` windowS later. The dump
 // is <out>.1; what runs after it (the stop) goes into <out> at exit, not counted.
-async function callgrindWindow(ctx, mock, Kind, { warmupS, windowS }) {
+async function callgrindWindow(ctx, make, { warmupS, windowS }) {
   const dir = path.join(ctx.work, 'live-callgrind');
   fs.rmSync(dir, { recursive: true, force: true });
   const cgDir = path.join(dir, 'callgrind');
   fs.mkdirSync(cgDir, { recursive: true });
-  const rec = new Kind(ctx, 1, mock, path.join(dir, 'recording'));
+  const rec = make(path.join(dir, 'recording'));
   const shim = path.join(ctx.work, 'valgrind_shim.so');
   rec.wrap = {
     cmd: 'valgrind',
     args: ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${cgDir}/cg.%p.out`],
-    env: Kind === FfmpegRun && fs.existsSync(shim) ? { LD_PRELOAD: shim } : {},
+    env: rec instanceof FfmpegRun && fs.existsSync(shim) ? { LD_PRELOAD: shim } : {},
   };
   const control = async (...args) => {
     const r = await runCmd('callgrind_control', [...args, String(rec.pids()[0])]);
@@ -58,7 +58,7 @@ async function callgrindWindow(ctx, mock, Kind, { warmupS, windowS }) {
 // The launcher's own cost per shared object, in groups.
 const GROUPS = [
   ['RTSP/RTP: rtspsrc, rtpbin, the depayloader and their libraries', (o) => /^libgst(rtsp|rtp|rtpmanager|sdp)(-1\.0)?\.so/.test(o)],
-  ['libgstdvr.so: dvrsink, dvrindex, the lean writer', (o) => o.startsWith('libgstdvr.so')],
+  ['libgstdvr.so: dvrrtspsrc, dvrsink, dvrindex, the lean writer', (o) => o.startsWith('libgstdvr.so')],
   ['GStreamer core and base (libgstreamer, libgstbase)', (o) => /^libgst(reamer|base)-1\.0\.so/.test(o)],
   ['other GStreamer plugins and libraries', (o) => o.startsWith('libgst')],
   ['GLib, GObject, GIO', (o) => /^lib(glib|gobject|gio|gmodule)-2\.0\.so/.test(o)],
@@ -79,10 +79,12 @@ export async function liveSection(ctx, mock) {
   const { cameras, seconds } = ctx.cfg.live;
   const results = [];
   for (const n of cameras) {
-    // The launcher with each of dvrsink's muxers, then ffmpeg.
+    // The launcher as it comes, with dvrsink's other muxer, with GStreamer's
+    // rtspsrc instead of its own source, then ffmpeg.
     const makers = [
-      (dir) => new LauncherRun(ctx, n, mock, dir, 'lean'),
-      (dir) => new LauncherRun(ctx, n, mock, dir, 'mpegtsmux'),
+      (dir) => new LauncherRun(ctx, n, mock, dir),
+      (dir) => new LauncherRun(ctx, n, mock, dir, { muxer: 'mpegtsmux' }),
+      (dir) => new LauncherRun(ctx, n, mock, dir, { ingest: 'rtspsrc' }),
       (dir) => new FfmpegRun(ctx, n, mock, dir),
     ];
     for (const make of makers) {
@@ -103,9 +105,14 @@ export async function liveSection(ctx, mock) {
   else {
     try {
       cg = {};
-      for (const [id, Kind] of [['launcher', LauncherRun], ['ffmpeg', FfmpegRun]]) {
+      const makers = {
+        launcher: (dir) => new LauncherRun(ctx, 1, mock, dir),
+        rtspsrc: (dir) => new LauncherRun(ctx, 1, mock, dir, { ingest: 'rtspsrc' }),
+        ffmpeg: (dir) => new FfmpegRun(ctx, 1, mock, dir),
+      };
+      for (const [id, make] of Object.entries(makers)) {
         ctx.say(`live: 1 camera, ${id} under callgrind, ${ctx.cfg.live.callgrindSeconds} s window`);
-        cg[id] = await callgrindWindow(ctx, mock, Kind, { warmupS: 4, windowS: ctx.cfg.live.callgrindSeconds });
+        cg[id] = await callgrindWindow(ctx, make, { warmupS: 4, windowS: ctx.cfg.live.callgrindSeconds });
       }
     } catch (e) {
       cg = null;
@@ -178,29 +185,40 @@ export async function liveSection(ctx, mock) {
   let cgMeaning = '';
   if (cg) {
     const L = cg.launcher;
+    const R = cg.rtspsrc;
     const F = cg.ffmpeg;
     const perS = (x) => x.total / x.seconds;
-    const cgRows = [L, F].map((x) => [
+    const cgRows = [L, R, F].map((x) => [
       x.name === 'ffmpeg ×N' ? 'ffmpeg' : x.name,
       f(x.seconds, 1),
       f(x.total / 1e6, 0),
       f(perS(x) / 1e6, 2),
       f((perS(x) * 3600) / 1e9, 1),
-      x === L ? ratio(perS(L), perS(F)) : '',
+      x === F ? '' : ratio(perS(x), perS(F)),
       `${f(100 * x.recordedShare, 1)} %`,
     ]);
     const cgTable = table(['recorder, 1 camera', 'window s', 'instructions, millions', 'millions per second', 'billions per camera-hour', 'vs ffmpeg', 'media recorded / wall time (whole run)'], cgRows);
-    const groups = grouped(L.objects);
-    const share = (g) => (100 * (groups.get(g) ?? 0)) / L.total;
-    const groupRows = [...groups.entries()].map(([g, v]) => [g, f(v / 1e6, 1), `${f((100 * v) / L.total, 1)} %`]);
-    const groupTable = table(['shared objects (own cost), launcher window', 'instructions, millions', 'of the window'], groupRows);
+    const groupsL = grouped(L.objects);
+    const groupsR = grouped(R.objects);
+    const perSecond = (groups, x, g) => (groups.get(g) ?? 0) / x.seconds;
+    const groupRows = [...groupsL.keys()].map((g) => [
+      g,
+      f(perSecond(groupsR, R, g) / 1e6, 2),
+      f(perSecond(groupsL, L, g) / 1e6, 2),
+      `${f((100 * (groupsL.get(g) ?? 0)) / L.total, 1)} %`,
+    ]);
+    const groupTable = table(
+      ['shared objects (own cost), launcher windows', `${R.name}: millions per second`, `${L.name}: millions per second`, `of ${L.name}'s window`],
+      groupRows,
+    );
     const ffTop = [...F.objects.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4);
     const ffRest = F.total - ffTop.reduce((a, [, v]) => a + v, 0);
     const ffTable = table(
       ['shared objects (own cost), ffmpeg window', 'instructions, millions', 'of the window'],
       [...ffTop.map(([o, v]) => [o.replace(/\.so[.\d]*$/, '.so'), f(v / 1e6, 1), `${f((100 * v) / F.total, 1)} %`]), ['everything else', f(ffRest / 1e6, 1), `${f((100 * ffRest) / F.total, 1)} %`]],
     );
-    const [rtp, dvr, core, , glib, libc] = GROUPS.map(([g]) => g);
+    const [rtp, dvr, core, , glib] = GROUPS.map(([g]) => g);
+    const shareR = (g) => (100 * (groupsR.get(g) ?? 0)) / R.total;
     cgExtra =
       'Instruction counts of one camera (channel 1) recorded by each recorder alone under `valgrind --tool=callgrind ' +
       '--instr-atstart=no`: instrumentation is switched on with `callgrind_control -i on PID` 4 s after the camera listed ' +
@@ -210,14 +228,14 @@ export async function liveSection(ctx, mock) {
       '(ffmpeg\'s lies above 100 % for the reason given above: its wall time starts at its first segment file, made after probing).\n\n' +
       `${cgTable}\n\n${groupTable}\n\n${ffTable}`;
     cgMeaning =
-      `Where the launcher's CPU goes, from the callgrind window above: ${f(L.total / 1e6, 0)} million instructions in ` +
-      `${f(L.seconds, 1)} s (${f(perS(L) / 1e6, 1)} million per second) against ${f(F.total / 1e6, 0)} million ` +
-      `(${f(perS(F) / 1e6, 1)} million per second) for ffmpeg on the same stream: ${ratio(perS(L), perS(F))} per second of stream. ` +
-      `Of the launcher's count, ${f(share(rtp), 0)} % is RTSP/RTP (rtspsrc, rtpbin, rtph264depay and their libraries), ` +
-      `${f(share(core), 0)} % GStreamer core and base, ${f(share(glib), 0)} % GLib/GObject/GIO, ${f(share(libc), 0)} % libc ` +
-      `(copies, allocation, locks) and ${f(share(dvr), 1)} % libgstdvr.so (${f((groups.get(dvr) ?? 0) / 1e6, 1)} million: dvrsink, ` +
-      `dvrindex and the lean writer): the RTSP/RTP code's own instructions alone are ${ratio(groups.get(rtp), groups.get(dvr), 1)} ours, ` +
-      'and core, GLib and libc are spent on behalf of every element, the RTSP/RTP ones and ours alike.';
+      `Where the launcher's CPU goes, from the callgrind windows above: with its own RTSP source (dvrrtspsrc, the default) ` +
+      `${f(perS(L) / 1e6, 2)} million instructions per second of stream, ${ratio(perS(L), perS(F))} ffmpeg's ${f(perS(F) / 1e6, 2)} million ` +
+      `and ${ratio(perS(L), perS(R))} of the ${f(perS(R) / 1e6, 2)} million it spends with GStreamer's rtspsrc. ` +
+      `With rtspsrc, ${f(shareR(rtp), 0)} % of the count is RTSP/RTP (rtspsrc, rtpbin, rtph264depay and their libraries), ` +
+      `${f(shareR(core), 0)} % GStreamer core and base and ${f(shareR(glib), 0)} % GLib/GObject/GIO, most of it spent per RTP packet ` +
+      '(about 360 a second at 4 Mbit/s) as each one crosses rtpsession, the jitter buffer\'s thread, the payload demuxer and the ' +
+      `depayloader; dvrrtspsrc reads the connection in large blocks and depayloads inside one element, so one buffer per ` +
+      `frame crosses a pad, and the whole launcher's own code (${dvr}) comes to ${f(perSecond(groupsL, L, dvr) / 1e6, 2)} million per second.`;
   }
 
   ctx.emit({
@@ -226,7 +244,8 @@ export async function liveSection(ctx, mock) {
     intro:
       `One \`dvr-mock-camera --channels ${biggest}\` serves pre-encoded 1920x1080 25 fps H.264 at 4 Mbit/s (GOP 50) over RTSP/TCP on 127.0.0.1. ` +
       `N of its channels are recorded either by one \`dvr-launcher\` (a generated preset, \`source = rtsp\`, 2 s segments; once with ` +
-      "dvrsink's default `muxer = lean`, once with `muxer = mpegtsmux`) or by N " +
+      "its defaults (`ingest = lean`: dvrrtspsrc, and dvrsink's `muxer = lean`), once with `muxer = mpegtsmux`, once with " +
+      "`ingest = rtspsrc`: GStreamer's rtspsrc, rtpbin and rtph264depay) or by N " +
       '`ffmpeg -rtsp_transport tcp -i URL -c copy -f hls -hls_time 2` processes, one after the other on the same streams. ' +
       `CPU is utime+stime from /proc/PID/stat over ${seconds} s, counted from 2 s after every camera listed its first segment ` +
       '(so start-up is left out), summed over the recorder\'s processes. Memory is the proportional set size (PSS, ' +
@@ -249,7 +268,12 @@ export async function liveSection(ctx, mock) {
       'runs, so the rows with many cameras are measured under load; the camera server\'s CPU is not in either column. ' +
       cgMeaning,
   });
-  if (cg) results.callgrind = { launcherPerS: cg.launcher.total / cg.launcher.seconds, ffmpegPerS: cg.ffmpeg.total / cg.ffmpeg.seconds };
+  if (cg)
+    results.callgrind = {
+      launcherPerS: cg.launcher.total / cg.launcher.seconds,
+      rtspsrcPerS: cg.rtspsrc.total / cg.rtspsrc.seconds,
+      ffmpegPerS: cg.ffmpeg.total / cg.ffmpeg.seconds,
+    };
   return results;
 }
 

@@ -188,12 +188,15 @@ class Run {
   }
 }
 
-// muxer: dvrsink's muxer property (lean, its default, or mpegtsmux).
+// muxer: dvrsink's muxer property (lean, its default, or mpegtsmux); ingest: the
+// camera's source (lean, the launcher's default dvrrtspsrc, or GStreamer's rtspsrc).
 export class LauncherRun extends Run {
-  constructor(ctx, cameras, mock, dir, muxer = 'lean') {
+  constructor(ctx, cameras, mock, dir, { muxer = 'lean', ingest = 'lean' } = {}) {
     super(ctx, 'dvr', cameras, mock, dir);
     this.muxer = muxer;
-    this.name = muxer === 'lean' ? 'dvr-launcher' : `dvr-launcher muxer=${muxer}`;
+    this.ingest = ingest;
+    const named = [muxer !== 'lean' ? `muxer=${muxer}` : '', ingest !== 'lean' ? `ingest=${ingest}` : ''].filter(Boolean);
+    this.name = ['dvr-launcher', ...named].join(' ');
   }
 
   async start() {
@@ -210,7 +213,7 @@ export class LauncherRun extends Run {
       `muxer = ${this.muxer}`,
     ];
     for (let i = 1; i <= this.cameras; i++) {
-      preset.push(`[camera ${cameraName(i)}]`, 'source = rtsp', `url = ${this.mock.url(i)}`, 'transport = tcp');
+      preset.push(`[camera ${cameraName(i)}]`, 'source = rtsp', `url = ${this.mock.url(i)}`, 'transport = tcp', `ingest = ${this.ingest}`);
     }
     const ini = path.join(this.dir, 'preset.ini');
     fs.writeFileSync(ini, `${preset.join('\n')}\n`);
