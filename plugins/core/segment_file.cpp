@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <new>
 
 namespace dvr {
 namespace {
@@ -16,16 +15,18 @@ size_t rounded_capacity(size_t buffer_size) {
   return (buffer_size / kTsPacketSize > 0 ? buffer_size / kTsPacketSize : 1) * kTsPacketSize;
 }
 
-uint8_t* aligned_buffer(size_t size) {
-  void* p = nullptr;
-  if (posix_memalign(&p, SegmentFile::kDirectBlock, size) != 0) throw std::bad_alloc();
-  return static_cast<uint8_t*>(p);
+uint8_t* first_block(uint8_t* p) {
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t block = SegmentFile::kDirectBlock;
+  return p + ((block - at % block) % block);
 }
 
 }  // namespace
 
 SegmentFile::SegmentFile(size_t buffer_size)
-    : capacity_(rounded_capacity(buffer_size)), buffer_(aligned_buffer(capacity_)) {}
+    : capacity_(rounded_capacity(buffer_size)),
+      storage_(new uint8_t[capacity_ + kDirectBlock]),
+      buffer_(first_block(storage_.get())) {}
 
 SegmentFile::~SegmentFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -72,12 +73,12 @@ void SegmentFile::write_all(const uint8_t* p, size_t size) {
 void SegmentFile::flush() {
   if (fd_ >= 0 && error_ == 0) {
     const size_t whole = direct_ ? used_ / kDirectBlock * kDirectBlock : 0;
-    write_all(buffer_.get(), whole);
+    write_all(buffer_, whole);
     if (whole < used_) {
       // Not a whole block: it goes through the page cache, and so does
       // everything after it, since the file offset is no longer aligned.
       stop_direct();
-      write_all(buffer_.get() + whole, used_ - whole);
+      write_all(buffer_ + whole, used_ - whole);
     }
   }
   used_ = 0;
@@ -85,7 +86,7 @@ void SegmentFile::flush() {
 
 uint8_t* SegmentFile::next_packet() {
   if (used_ + kTsPacketSize > capacity_) flush();
-  uint8_t* p = buffer_.get() + used_;
+  uint8_t* p = buffer_ + used_;
   used_ += kTsPacketSize;
   bytes_ += kTsPacketSize;
   return p;
@@ -97,7 +98,7 @@ void SegmentFile::append(const void* data, size_t size) {
   while (size > 0) {
     if (used_ == capacity_) flush();
     const size_t n = size < capacity_ - used_ ? size : capacity_ - used_;
-    std::memcpy(buffer_.get() + used_, in, n);
+    std::memcpy(buffer_ + used_, in, n);
     used_ += n;
     in += n;
     size -= n;

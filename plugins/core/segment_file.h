@@ -10,7 +10,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -51,14 +50,11 @@ class SegmentFile final : public TsPacketSink {
   bool is_open() const { return fd_ >= 0; }
   // Whether the full buffers of this file bypass the page cache.
   bool direct() const { return direct_; }
-  uint8_t* data() { return buffer_.get(); }
+  uint8_t* data() { return buffer_; }
   size_t used() const { return used_; }
   size_t capacity() const { return capacity_; }
 
  private:
-  struct Free {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
   // Writes [p, p + size) at the current offset; remembers the first error.
   void write_all(const uint8_t* p, size_t size);
   // Leaves O_DIRECT for the rest of the file (a partial buffer, or a
@@ -71,7 +67,11 @@ class SegmentFile final : public TsPacketSink {
   size_t capacity_;
   // Left uninitialized: zeroing a megabyte per segment was a visible share of
   // the lean writer's instructions, and every byte is written before it is read.
-  std::unique_ptr<uint8_t[], Free> buffer_;
+  // One block larger than the buffer, which starts at its first block boundary:
+  // a plain allocation of the same size every segment comes back from malloc's
+  // heap, where posix_memalign mapped and faulted in fresh pages each time.
+  std::unique_ptr<uint8_t[]> storage_;
+  uint8_t* buffer_;
   size_t used_ = 0;
   uint64_t bytes_ = 0;
   int error_ = 0;
