@@ -13,21 +13,9 @@
 #include <string>
 
 #include "journal.h"
+#include "split_mix64.h"
 
 namespace {
-
-// Chunk sizes come from a generator seeded by the input itself, so that the
-// input stays a plain journal (the seed corpus is made of real ones) and a crash
-// reproduces from its file alone.
-struct SplitMix64 {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-};
 
 dvr::JournalState parse_whole(const char* data, size_t size) {
   dvr::JournalParser parser;

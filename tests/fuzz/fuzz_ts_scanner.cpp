@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "split_mix64.h"
 #include "ts_scanner.h"
 
 namespace {
@@ -29,16 +30,6 @@ struct Units : dvr::TsScanListener {
   [[noreturn]] static void fail(const char* what) {
     std::fprintf(stderr, "fuzz_ts_scanner: %s\n", what);
     std::abort();
-  }
-};
-
-struct SplitMix64 {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
   }
 };
 
