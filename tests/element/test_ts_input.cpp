@@ -132,6 +132,16 @@ void require_recorded_as_is(const TempDir& dir, const ParsedPlaylist& pl, const 
   std::remove(all.c_str());
 }
 
+// Writes bytes to a file in dir and records that file into dir with 1 s
+// segments and no window, as the tests of damaged input do. Returns its path.
+std::string record_ts_bytes(const TempDir& dir, const std::string& name, const std::string& bytes, BusLog& log) {
+  const std::string input = dir.file(name);
+  write_file(input, bytes);
+  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.path + " segment-duration=1 window=0", 30.0,
+               &log);
+  return input;
+}
+
 }  // namespace
 
 TEST_CASE("an MPEG-TS stream is recorded as it is, each segment starting with PAT, PMT and a keyframe", "[ts]") {
@@ -182,11 +192,8 @@ TEST_CASE("timestamps that start again in the transport stream start a new segme
   // sends it: the second half's PTS go back to the first's.
   const std::string one = read_file(ts_input("ffmpeg-libx264-aac"));
   TempDir dir;
-  const std::string input = dir.file("twice.ts.in");
-  write_file(input, one + one);
   BusLog log;
-  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.path + " segment-duration=1 window=0", 30.0,
-               &log);
+  const std::string input = record_ts_bytes(dir, "twice.ts.in", one + one, log);
   REQUIRE(log.errors.empty());
   std::remove(input.c_str());
   const ParsedPlaylist pl = playlist_in(dir);
@@ -209,11 +216,9 @@ TEST_CASE("bytes that are no packets in the middle of a stream are skipped with 
   const std::string ts = read_file(ts_input("x264-mpegtsmux"));
   const size_t half = (ts.size() / 188 / 2) * 188;
   TempDir dir;
-  const std::string input = dir.file("damaged.ts.in");
-  write_file(input, ts.substr(0, half) + noise(5000) + ts.substr(half));
   BusLog log;
-  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.path + " segment-duration=1 window=0", 30.0,
-               &log);
+  const std::string input =
+      record_ts_bytes(dir, "damaged.ts.in", ts.substr(0, half) + noise(5000) + ts.substr(half), log);
   REQUIRE(log.errors.empty());
   REQUIRE(log.warnings.size() == 1);
   CHECK(log.warnings[0].find("lost sync 1 times") != std::string::npos);
@@ -231,11 +236,8 @@ TEST_CASE("a stream that stops being MPEG-TS is an error that says so, and every
           "[ts]") {
   const std::string ts = read_file(ts_input("x264-mpegtsmux"));
   TempDir dir;
-  const std::string input = dir.file("then-noise.ts.in");
-  write_file(input, ts + noise(3 << 20));
   BusLog log;
-  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.path + " segment-duration=1 window=0", 30.0,
-               &log);
+  const std::string input = record_ts_bytes(dir, "then-noise.ts.in", ts + noise(3 << 20), log);
   REQUIRE(log.errors.size() >= 1);
   CHECK(log.errors[0].find("no longer MPEG-TS") != std::string::npos);
   const ParsedPlaylist pl = playlist_in(dir);
@@ -326,11 +328,9 @@ TEST_CASE("an empty input ends the recording with a warning instead of hanging",
 TEST_CASE("a new program in the stream starts a new segment marked as a discontinuity, with the new tables", "[ts]") {
   // Two encoders' streams one after the other: other PIDs, other PMT, other streams.
   TempDir dir;
-  const std::string input = dir.file("two-programs.ts.in");
-  write_file(input, read_file(ts_input("x264-mpegtsmux")) + read_file(ts_input("ffmpeg-libx264-aac")));
   BusLog log;
-  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.path + " segment-duration=1 window=0", 30.0,
-               &log);
+  const std::string input = record_ts_bytes(
+      dir, "two-programs.ts.in", read_file(ts_input("x264-mpegtsmux")) + read_file(ts_input("ffmpeg-libx264-aac")), log);
   REQUIRE(log.errors.empty());
   std::remove(input.c_str());
   const ParsedPlaylist pl = playlist_in(dir);
@@ -352,11 +352,8 @@ TEST_CASE("a new program in the stream starts a new segment marked as a disconti
 TEST_CASE("a stream cut inside a packet is recorded to its last whole packet, with a warning", "[ts]") {
   const std::string ts = read_file(ts_input("ffmpeg-libx264-aac"));
   TempDir dir;
-  const std::string input = dir.file("cut.ts.in");
-  write_file(input, ts.substr(0, ts.size() - 100));
   BusLog log;
-  run_pipeline("filesrc location=" + input + " ! dvrsink location=" + dir.path + " segment-duration=1 window=0", 30.0,
-               &log);
+  const std::string input = record_ts_bytes(dir, "cut.ts.in", ts.substr(0, ts.size() - 100), log);
   REQUIRE(log.errors.empty());
   REQUIRE(log.warnings.size() == 1);
   CHECK(log.warnings[0].find("ended inside a packet: its last 88 bytes were dropped") != std::string::npos);
