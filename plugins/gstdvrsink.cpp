@@ -459,11 +459,18 @@ announce_found_caps (GstDvrSink * self, GstBuffer * buf)
   return TRUE;
 }
 
+/* Whether the stream has caps, found from its first data (first, which may be
+ * NULL) if upstream gave none. */
+static gboolean
+have_caps (GstDvrSink * self, GstPad * pad, GstBuffer * first)
+{
+  return self->priv->typefound || gst_pad_has_current_caps (pad) || (first && announce_found_caps (self, first));
+}
+
 static GstFlowReturn
 gst_dvr_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
-  GstDvrSink *self = GST_DVR_SINK (parent);
-  if (!self->priv->typefound && !gst_pad_has_current_caps (pad) && !announce_found_caps (self, buf)) {
+  if (!have_caps (GST_DVR_SINK (parent), pad, buf)) {
     gst_buffer_unref (buf);
     return GST_FLOW_NOT_NEGOTIATED;
   }
@@ -473,9 +480,8 @@ gst_dvr_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 static GstFlowReturn
 gst_dvr_sink_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
 {
-  GstDvrSink *self = GST_DVR_SINK (parent);
-  if (!self->priv->typefound && !gst_pad_has_current_caps (pad) && (gst_buffer_list_length (list) == 0
-          || !announce_found_caps (self, gst_buffer_list_get (list, 0)))) {
+  GstBuffer *first = gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : nullptr;
+  if (!have_caps (GST_DVR_SINK (parent), pad, first)) {
     gst_buffer_list_unref (list);
     return GST_FLOW_NOT_NEGOTIATED;
   }
