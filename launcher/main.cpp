@@ -52,36 +52,49 @@ std::string find_aac_encoder() {
 std::vector<Element> needed_elements(const Preset& preset, const std::string& aac_encoder) {
   std::vector<Element> out = {{"dvrsink", "build this project's dvr plugin (meson compile -C build) or install it"},
                               {"h264parse", "install gstreamer1.0-plugins-bad"}};
-  bool test = false, rtsp = false, h265 = false, audio = false, aac = false;
+  // Depayloaders only for cameras that go through rtspsrc: dvrrtspsrc hands on
+  // depayloaded video and AAC itself.
+  bool test = false, lean = false, rtspsrc = false, h265 = false, h265_rtspsrc = false, audio_rtspsrc = false,
+       g711 = false, g711_rtspsrc = false, aac = false;
   for (const auto& cam : preset.cameras) {
-    (cam.source == SourceKind::Test ? test : rtsp) = true;
-    if (cam.source == SourceKind::Rtsp) {
-      h265 |= cam.rtsp.codec != VideoCodec::H264;
-      audio |= cam.dvr.audio != AudioMode::Off;
-    }
     aac |= cam.dvr.audio == AudioMode::Aac;
+    if (cam.source == SourceKind::Test) {
+      test = true;
+      continue;
+    }
+    const bool via_rtspsrc = cam.rtsp.ingest == Ingest::Rtspsrc;
+    (via_rtspsrc ? rtspsrc : lean) = true;
+    const bool cam_h265 = cam.rtsp.codec != VideoCodec::H264;
+    h265 |= cam_h265;
+    h265_rtspsrc |= cam_h265 && via_rtspsrc;
+    audio_rtspsrc |= cam.dvr.audio != AudioMode::Off && via_rtspsrc;
+    g711 |= cam.dvr.audio == AudioMode::Aac;
+    g711_rtspsrc |= cam.dvr.audio == AudioMode::Aac && via_rtspsrc;
   }
   if (test) {
     out.push_back({"videotestsrc", "install gstreamer1.0-plugins-base"});
     out.push_back({"x264enc", "install gstreamer1.0-plugins-ugly"});
   }
-  if (rtsp) {
+  if (lean) out.push_back({"dvrrtspsrc", "build this project's dvr plugin (meson compile -C build) or install it"});
+  if (lean || rtspsrc) out.push_back({"fakesink", "install gstreamer1.0-plugins-base"});
+  if (rtspsrc) {
     out.push_back({"rtspsrc", "install gstreamer1.0-plugins-good"});
     out.push_back({"rtph264depay", "install gstreamer1.0-plugins-good"});
-    out.push_back({"fakesink", "install gstreamer1.0-plugins-base"});
   }
-  if (h265) {
-    out.push_back({"h265parse", "install gstreamer1.0-plugins-bad"});
-    out.push_back({"rtph265depay", "install gstreamer1.0-plugins-good"});
-  }
-  if (audio) {
+  if (h265) out.push_back({"h265parse", "install gstreamer1.0-plugins-bad"});
+  if (h265_rtspsrc) out.push_back({"rtph265depay", "install gstreamer1.0-plugins-good"});
+  if (audio_rtspsrc) {
     out.push_back({"rtpmp4gdepay", "install gstreamer1.0-plugins-good"});
     out.push_back({"rtpmp4adepay", "install gstreamer1.0-plugins-good"});
     out.push_back({"aacparse", "install gstreamer1.0-plugins-good"});
   }
+  if (g711) {
+    for (const char* e : {"alawdec", "mulawdec"}) out.push_back({e, "install gstreamer1.0-plugins-good"});
+  }
+  if (g711_rtspsrc) {
+    for (const char* e : {"rtppcmadepay", "rtppcmudepay"}) out.push_back({e, "install gstreamer1.0-plugins-good"});
+  }
   if (aac) {
-    for (const char* e : {"rtppcmadepay", "rtppcmudepay", "alawdec", "mulawdec"})
-      out.push_back({e, "install gstreamer1.0-plugins-good"});
     for (const char* e : {"audioconvert", "audioresample", "audiotestsrc"})
       out.push_back({e, "install gstreamer1.0-plugins-base"});
     out.push_back({aac_encoder.empty() ? "avenc_aac" : aac_encoder.c_str(),
