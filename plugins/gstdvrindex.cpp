@@ -786,6 +786,13 @@ open_folder (GstDvrIndex * self)
             index->unaccounted_segments ().size (), options.folder.c_str (),
             index->unaccounted_segments ().front ().c_str (),
             index->unaccounted_segments ().back ().c_str ()), (NULL));
+  if (!index->missing_segments ().empty ())
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("%" G_GSIZE_FORMAT " segment files that the journal lists are missing from %s "
+            "(%s to %s): they left the playlist, which marks a gap where they were",
+            index->missing_segments ().size (), options.folder.c_str (),
+            index->missing_segments ().front ().c_str (),
+            index->missing_segments ().back ().c_str ()), (NULL));
   GST_INFO_OBJECT (self, "opened %s: %" G_GSIZE_FORMAT " segments listed, next sequence %"
       G_GUINT64_FORMAT, options.folder.c_str (), index->segments ().size (),
       (guint64) index->next_sequence ());

@@ -148,6 +148,7 @@ void RecordingIndex::recover_files() {
   for (const PendingDeletion& p : state_.pending) tracked.push_back(p.sequence);
   std::sort(tracked.begin(), tracked.end());
   std::vector<std::pair<uint64_t, std::string>> unaccounted;
+  std::vector<uint64_t> on_disk;
   for (const std::string& name : list_folder(options_.folder)) {
     if (starts_with(name, kTemporaryPrefix) && ends_with(name, kTemporarySuffix)) {
       // A segment cut short by a crash: never listed, never complete.
@@ -161,6 +162,7 @@ void RecordingIndex::recover_files() {
     uint64_t seq;
     if (!parse_segment_filename(name, &seq)) continue;
     any_on_disk = true;
+    on_disk.push_back(seq);
     if (seq > highest_on_disk) highest_on_disk = seq;
     if (!std::binary_search(tracked.begin(), tracked.end(), seq)) unaccounted.emplace_back(seq, name);
   }
@@ -170,10 +172,34 @@ void RecordingIndex::recover_files() {
   std::sort(unaccounted.begin(), unaccounted.end());
   unaccounted_.clear();
   for (const auto& u : unaccounted) unaccounted_.push_back(u.second);
+  drop_missing(std::move(on_disk));
   // Names must never be reused, even if the journal was lost.
   if (any_on_disk && highest_on_disk + 1 > state_.next_sequence) {
     state_.next_sequence = highest_on_disk + 1;
   }
+}
+
+void RecordingIndex::drop_missing(std::vector<uint64_t> on_disk) {
+  // A listed segment whose file is gone (deleted by hand, lost with a disk)
+  // would send every player to a 404 and stall it there: it leaves the
+  // playlist, and the one after it starts after a gap.
+  std::sort(on_disk.begin(), on_disk.end());
+  missing_.clear();
+  std::deque<Segment> kept;
+  bool gap = false;
+  for (Segment& s : state_.listed) {
+    if (!std::binary_search(on_disk.begin(), on_disk.end(), s.sequence)) {
+      missing_.push_back(s.filename);
+      gap = true;
+      continue;
+    }
+    if (gap) s.discontinuity = true;
+    gap = false;
+    kept.push_back(s);
+  }
+  if (missing_.empty()) return;
+  state_.listed = std::move(kept);
+  relist_all();
 }
 
 bool RecordingIndex::folder_writable() const {

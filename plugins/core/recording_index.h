@@ -42,7 +42,8 @@ class RecordingIndex {
   // version, not a journal) is set aside under kBadJournalPrefix<n>, never
   // overwritten. Segment files the journal does not account for (it was lost,
   // or a crash came between rename and journal) are kept as they are, neither
-  // listed nor deleted, and numbering goes on above the highest of them.
+  // listed nor deleted, and numbering goes on above the highest of them. A
+  // listed segment whose file is gone leaves the playlist (missing_segments()).
   static std::unique_ptr<RecordingIndex> open(const RecordingOptions& options, int64_t now_us,
                                               std::string* error);
   ~RecordingIndex();
@@ -88,6 +89,9 @@ class RecordingIndex {
   // Segment files found on open that the journal does not account for, oldest
   // first: kept on disk, never listed, never deleted by the recorder.
   const std::vector<std::string>& unaccounted_segments() const { return unaccounted_; }
+  // Segments the journal listed whose files were gone on open, oldest first:
+  // no longer listed, and the segment after each starts after a gap.
+  const std::vector<std::string>& missing_segments() const { return missing_; }
 
   // Listed segments overlapping [from_us, to_us) by wall clock.
   std::deque<Segment> segments_between(int64_t from_us, int64_t to_us) const;
@@ -105,6 +109,7 @@ class RecordingIndex {
   bool retire_expired(int64_t now_us, size_t* retired, std::string* error);
   bool set_journal_aside(std::string* error);
   void recover_files();
+  void drop_missing(std::vector<uint64_t> on_disk);
   bool unlink_due(size_t count, std::string* error);
   int64_t grace_us() const;
 
@@ -117,6 +122,7 @@ class RecordingIndex {
   size_t rejected_on_open_ = 0;
   std::string set_aside_journal_;
   std::vector<std::string> unaccounted_;
+  std::vector<std::string> missing_;
   uint64_t temporary_counter_ = 0;
   bool gap_pending_ = false;
   bool journal_needs_rewrite_ = false;

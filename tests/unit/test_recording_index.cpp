@@ -431,6 +431,42 @@ TEST_CASE("a segment renamed but not journaled before a crash stays on disk, unl
   CHECK(read_file(folder / "seg-0000000007.ts") == "renamed, not journaled");
 }
 
+TEST_CASE("a listed segment whose file is gone leaves the playlist on open, and a gap is marked where it was",
+          "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 5; i++) add(*index, start_of(i));
+  }
+  // Deleted by hand, or lost with a disk: the oldest and one in the middle.
+  REQUIRE(::unlink((folder / "seg-0000000000.ts").c_str()) == 0);
+  REQUIRE(::unlink((folder / "seg-0000000002.ts").c_str()) == 0);
+
+  auto index = open_index(options, start_of(5));
+  CHECK(index->missing_segments() == std::vector<std::string>{"seg-0000000000.ts", "seg-0000000002.ts"});
+  CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{1, 3, 4});
+  CHECK(index->segments()[0].discontinuity);
+  CHECK(index->segments()[1].discontinuity);
+  CHECK_FALSE(index->segments()[2].discontinuity);
+  const std::string playlist = read_file(folder / "live.m3u8");
+  CHECK_FALSE(lists(playlist, "seg-0000000000.ts"));
+  CHECK_FALSE(lists(playlist, "seg-0000000002.ts"));
+  const size_t after_1 = playlist.find("seg-0000000001.ts");
+  const size_t at_3 = playlist.find("seg-0000000003.ts");
+  REQUIRE(after_1 < at_3);
+  CHECK(playlist.substr(after_1, at_3 - after_1).find("#EXT-X-DISCONTINUITY\n") != std::string::npos);
+  CHECK(playlist.substr(at_3).find("#EXT-X-DISCONTINUITY") == std::string::npos);
+  // The journal now says so too: the next open finds nothing missing.
+  CHECK(listed_sequences(journal_on_disk(folder).listed) == std::vector<uint64_t>{1, 3, 4});
+  index.reset();
+  auto again = open_index(options, start_of(5));
+  CHECK(again->missing_segments().empty());
+  CHECK(listed_sequences(again->segments()) == std::vector<uint64_t>{1, 3, 4});
+  // Numbering goes on above the journal's, not above the files left.
+  CHECK(add(*again, start_of(5)).sequence == 5);
+}
+
 TEST_CASE("with the journal missing, every recorded segment stays on disk and numbering goes on above them",
           "[index]") {
   TempFolder folder;
