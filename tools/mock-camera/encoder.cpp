@@ -3,6 +3,7 @@
 #include <gst/app/gstappsink.h>
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace mockcam {
@@ -20,33 +21,49 @@ bool have_element(const char *name) {
   return true;
 }
 
-// Runs a pipeline description ending in "appsink name=sink" to EOS and keeps
-// every buffer it produced.
-bool run_to_eos(const std::string &desc, Collected &out, std::string &error) {
+void free_collected(Collected &c) {
+  for (GstBuffer *b : c.buffers) gst_buffer_unref(b);
+  c.buffers.clear();
+  if (c.caps) gst_caps_unref(c.caps);
+  c.caps = nullptr;
+}
+
+// A pipeline that hands out nothing for this long and has not reached EOS has
+// lost its EOS: GStreamer 1.22.0 now and then does that to a fast, non-live
+// pipeline, and waiting longer would hang the camera before it serves. Long
+// enough for x265's first frame of 1080p on a busy machine.
+constexpr gint64 kStalledUs = 30 * G_USEC_PER_SEC;
+constexpr int kAttempts = 3;
+
+enum class Run { kDone, kFailed, kStalled };
+
+// One attempt at running desc to EOS, keeping every buffer it produced.
+Run run_once(const std::string &desc, Collected &out, std::string &error) {
   GError *err = nullptr;
   GstElement *pipeline = gst_parse_launch(desc.c_str(), &err);
   if (!pipeline) {
     error = std::string("cannot build encoder: ") +
             (err ? err->message : "unknown error");
     if (err) g_error_free(err);
-    return false;
+    return Run::kFailed;
   }
   if (err) {  // a recoverable warning (missing property and the like)
     error = std::string("cannot build encoder: ") + err->message;
     g_error_free(err);
     gst_object_unref(pipeline);
-    return false;
+    return Run::kFailed;
   }
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   GstBus *bus = gst_element_get_bus(pipeline);
-  bool ok = true;
+  Run result = Run::kDone;
 
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     error = "cannot start encoder pipeline";
-    ok = false;
+    result = Run::kFailed;
   }
-  while (ok) {
+  gint64 progress = g_get_monotonic_time();
+  while (result == Run::kDone) {
     GstSample *sample =
         gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 100 * GST_MSECOND);
     if (sample) {
@@ -55,6 +72,7 @@ bool run_to_eos(const std::string &desc, Collected &out, std::string &error) {
       if (buf) out.buffers.push_back(gst_buffer_ref(buf));
       if (caps) gst_caps_replace(&out.caps, caps);
       gst_sample_unref(sample);
+      progress = g_get_monotonic_time();
       continue;
     }
     GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
@@ -64,20 +82,39 @@ bool run_to_eos(const std::string &desc, Collected &out, std::string &error) {
       error = std::string("encoder failed: ") + (e ? e->message : "?");
       if (e) g_error_free(e);
       gst_message_unref(msg);
-      ok = false;
+      result = Run::kFailed;
       break;
     }
     if (gst_app_sink_is_eos(GST_APP_SINK(sink))) break;
+    if (g_get_monotonic_time() - progress > kStalledUs) {
+      error = "encoder stalled before EOS: " + desc;
+      result = Run::kStalled;
+    }
   }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(bus);
   gst_object_unref(sink);
+  // A stalled pipeline is left as it is: if its streaming thread is stuck
+  // rather than only its EOS lost, stopping it would wait for ever as well.
+  if (result == Run::kStalled) return result;
+  gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
-  if (ok && (out.buffers.empty() || !out.caps)) {
+  if (result == Run::kDone && (out.buffers.empty() || !out.caps)) {
     error = "encoder produced nothing";
-    ok = false;
+    result = Run::kFailed;
   }
-  return ok;
+  return result;
+}
+
+// Runs a pipeline description ending in "appsink name=sink" to EOS and keeps
+// every buffer it produced; a run that stalls is thrown away and run again.
+bool run_to_eos(const std::string &desc, Collected &out, std::string &error) {
+  for (int attempt = 1;; attempt++) {
+    const Run r = run_once(desc, out, error);
+    if (r == Run::kDone) return true;
+    if (r == Run::kFailed || attempt == kAttempts) return false;
+    std::fprintf(stderr, "dvr-mock-camera: %s; encoding again\n", error.c_str());
+    free_collected(out);
+  }
 }
 
 std::shared_ptr<EncodedTrack> adopt(Collected &c) {
@@ -86,13 +123,6 @@ std::shared_ptr<EncodedTrack> adopt(Collected &c) {
   t->buffers = std::move(c.buffers);
   c.caps = nullptr;
   return t;
-}
-
-void free_collected(Collected &c) {
-  for (GstBuffer *b : c.buffers) gst_buffer_unref(b);
-  c.buffers.clear();
-  if (c.caps) gst_caps_unref(c.caps);
-  c.caps = nullptr;
 }
 
 }  // namespace
