@@ -30,9 +30,10 @@ const std::set<std::string> kServerKeys = {"listen",         "storage",         
 // A bearer token shorter than this is guessable.
 constexpr std::size_t kMinTokenLength = 16;
 const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes", "stall-timeout",
-                                        "auth-retry",       "audio",  "muxer"};
-const std::set<std::string> kCameraKeys = {"source",    "segment-duration", "window", "max-bytes",
-                                           "stall-timeout", "auth-retry",   "audio",  "muxer"};
+                                        "auth-retry",       "audio",  "muxer",     "fsync"};
+const std::set<std::string> kCameraKeys = {"source",        "segment-duration", "window", "max-bytes",
+                                           "stall-timeout", "auth-retry",       "audio",  "muxer",
+                                           "fsync"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
 const std::set<std::string> kRtspKeys = {"url",       "user",      "password", "password-env",
                                          "transport", "latency",   "codec",    "ingest"};
@@ -141,6 +142,12 @@ class Reader {
         dvr.muxer = *muxer;
       else
         error(group, "muxer", "expected lean or mpegtsmux, got \"" + *muxer + "\"");
+    }
+    if (auto fsync = text(group, "fsync")) {
+      if (*fsync == "true" || *fsync == "false")
+        dvr.fsync = *fsync == "true";
+      else
+        error(group, "fsync", "expected true or false, got \"" + *fsync + "\"");
     }
   }
 
@@ -435,7 +442,7 @@ const char* to_string(Ingest ingest) { return ingest == Ingest::Lean ? "lean" : 
 bool DvrSettings::operator==(const DvrSettings& o) const {
   return segment_duration == o.segment_duration && window == o.window && max_bytes == o.max_bytes &&
          stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio &&
-         muxer == o.muxer;
+         muxer == o.muxer && fsync == o.fsync;
 }
 
 bool AuthSettings::operator==(const AuthSettings& o) const {

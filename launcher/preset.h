@@ -37,6 +37,8 @@ struct DvrSettings {
   AudioMode audio = AudioMode::Off;
   // dvrsink's muxer property: "lean" (its own writer, the default) or "mpegtsmux".
   std::string muxer = "lean";
+  // dvrsink's fsync property: each segment synced to disk before it is listed.
+  bool fsync = true;
 
   bool operator==(const DvrSettings& o) const;
   bool operator!=(const DvrSettings& o) const { return !(*this == o); }

@@ -5,7 +5,8 @@
  *  1. When the writer starts a segment whose first buffer has running time
  *     `start`, it calls gst_dvr_index_begin_segment() and writes to the path it
  *     returns (a hidden temporary in the folder).
- *  2. When that segment is complete, written, synced to disk and closed, it calls
+ *  2. When that segment is complete, written, synced to disk (if
+ *     gst_dvr_index_fsync()) and closed, it calls
  *     gst_dvr_index_commit_segment() with its end running time and size; dvrindex
  *     renames, journals and lists it and posts "dvr-segment-added". Segments are
  *     committed in the order they began.
@@ -26,6 +27,9 @@ typedef void (*GstDvrIndexSplitFunc) (gpointer user_data);
 
 void gst_dvr_index_set_split_func (GstDvrIndex * self, GstDvrIndexSplitFunc func,
     gpointer user_data);
+/* Whether the open folder syncs segments to disk (the fsync property): the
+ * writer then syncs each file before committing it. */
+gboolean gst_dvr_index_fsync (GstDvrIndex * self);
 /* Returns a newly allocated path, or NULL (with an element error posted) if the
  * folder is not open. */
 gchar *gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start);
@@ -49,8 +53,8 @@ gst_dvr_index_split_threshold (gint64 segment_duration)
 /* Installs dvrindex's folder and retention properties on another class (dvrsink
  * forwards them), with consecutive ids from first_prop, in this order: location,
  * playlist-name, segment-duration, window, max-bytes, delete-grace, endlist,
- * max-gap, wall-clock, clock-tolerance, stats. */
-#define GST_DVR_INDEX_N_PROPERTIES 11
+ * max-gap, wall-clock, clock-tolerance, fsync, stats. */
+#define GST_DVR_INDEX_N_PROPERTIES 12
 void gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop);
 
 /* The index API for applications, as action signals (dvrsink forwards them). */

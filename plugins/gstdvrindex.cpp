@@ -72,12 +72,14 @@ enum
   PROP_MAX_GAP,
   PROP_WALL_CLOCK,
   PROP_CLOCK_TOLERANCE,
+  PROP_FSYNC,
   PROP_STATS,
   PROP_WRITER_LOCATION,
 };
 
 #define DEFAULT_LOCATION NULL
 #define DEFAULT_PLAYLIST_NAME "live.m3u8"
+#define DEFAULT_FSYNC TRUE
 #define DEFAULT_SEGMENT_DURATION 2
 #define DEFAULT_WINDOW 120
 #define DEFAULT_MAX_BYTES 0
@@ -119,6 +121,7 @@ struct Settings
   guint max_gap_ms = DEFAULT_MAX_GAP;
   GstDvrWallClock wall_clock = DEFAULT_WALL_CLOCK;
   guint clock_tolerance_ms = DEFAULT_CLOCK_TOLERANCE;
+  gboolean fsync = DEFAULT_FSYNC;
   std::string writer_location;
 };
 
@@ -331,6 +334,14 @@ gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start)
   return g_strdup (path.c_str ());
 }
 
+gboolean
+gst_dvr_index_fsync (GstDvrIndex * self)
+{
+  std::lock_guard < std::mutex > lock (self->priv->state_lock);
+  State & st = self->priv->state;
+  return st.index ? st.index->options ().fsync : TRUE;
+}
+
 /* The facts about a segment an application gets, in the message and the index. */
 static GstStructure *
 segment_structure (const char *name, const dvr::Segment & s)
@@ -429,15 +440,15 @@ gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path, GstClockTi
   return r.ok;
 }
 
-/* A foreign writer's file is complete; make it durable and learn its size. */
+/* A foreign writer's file is complete; make it durable (if asked) and learn its size. */
 static bool
-sync_foreign_file (const std::string & path, guint64 * bytes)
+sync_foreign_file (const std::string & path, bool durable, guint64 * bytes)
 {
   int fd = g_open (path.c_str (), O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0)
     return false;
   GStatBuf st;
-  bool ok = fstat (fd, &st) == 0 && fsync (fd) == 0;
+  bool ok = fstat (fd, &st) == 0 && (!durable || fsync (fd) == 0);
   *bytes = ok ? (guint64) st.st_size : 0;
   close (fd);
   return ok;
@@ -454,7 +465,7 @@ commit_finished_files_locked (GstDvrIndex * self, State & st, std::vector < Comm
                 G_FILE_TEST_EXISTS)))
       break;
     guint64 bytes = 0;
-    if (!sync_foreign_file (st.pending.front ().path, &bytes)) {
+    if (!sync_foreign_file (st.pending.front ().path, st.index->options ().fsync, &bytes)) {
       CommitReport r;
       r.ok = false;
       r.folder = st.index->options ().folder;
@@ -747,6 +758,7 @@ open_folder (GstDvrIndex * self)
   options.retention.max_bytes = settings.max_bytes;
   options.grace_us = settings.delete_grace < 0 ? -1 : (gint64) settings.delete_grace * G_USEC_PER_SEC;
   options.endlist = settings.endlist;
+  options.fsync = settings.fsync;
   const bool standalone = self->priv->split_func == nullptr;
   if (standalone) {
     g_autofree gchar *writer_dir = g_path_get_dirname (settings.writer_location.c_str ());
@@ -960,6 +972,9 @@ gst_dvr_index_set_property (GObject * object, guint prop_id, const GValue * valu
     case PROP_CLOCK_TOLERANCE:
       s.clock_tolerance_ms = g_value_get_uint (value);
       break;
+    case PROP_FSYNC:
+      s.fsync = g_value_get_boolean (value);
+      break;
     case PROP_WRITER_LOCATION:
       s.writer_location = g_value_get_string (value) ? g_value_get_string (value) : "";
       break;
@@ -1009,6 +1024,9 @@ gst_dvr_index_get_property (GObject * object, guint prop_id, GValue * value, GPa
       break;
     case PROP_CLOCK_TOLERANCE:
       g_value_set_uint (value, s.clock_tolerance_ms);
+      break;
+    case PROP_FSYNC:
+      g_value_set_boolean (value, s.fsync);
       break;
     case PROP_WRITER_LOCATION:
       g_value_set_string (value, s.writer_location.empty ()? nullptr : s.writer_location.c_str ());
@@ -1099,6 +1117,13 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
       g_param_spec_uint ("clock-tolerance", "Clock tolerance",
           "Milliseconds the camera's clock may differ from the local clock and still be used",
           0, G_MAXUINT, DEFAULT_CLOCK_TOLERANCE, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_boolean ("fsync", "Sync to disk",
+          "Sync each segment and its journal record to disk before the segment is listed. "
+          "Off leaves writing back to the kernel, as ffmpeg and hlssink2 do: less CPU and "
+          "disk work, but a power cut may lose the last half minute or so (segments whose "
+          "files did not reach the disk leave the playlist on the next start)",
+          DEFAULT_FSYNC, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_boxed ("stats", "Statistics",
           "segments-written, bytes-written, discontinuities, segments-listed, "

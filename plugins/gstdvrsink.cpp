@@ -65,7 +65,9 @@
  * Either way each segment is written under a hidden temporary name, in buffers
  * of 940 KiB (with O_DIRECT where the filesystem allows it), synced to disk,
  * then handed to dvrindex, which renames, journals and lists it, and
- * posts the `dvr-segment-added` element message (see dvrindex).
+ * posts the `dvr-segment-added` element message (see dvrindex). With
+ * fsync=false nothing is synced and the page cache takes the writes: a killed
+ * process still loses nothing, a power cut the last half minute or so.
  *
  * Audio that stops without a word (a camera's microphone branch stalls, no GAP,
  * no EOS) would make splitmuxsink hold the video back without bound (the lean
@@ -224,7 +226,7 @@ on_format_location_full (GstElement *, guint fragment_id, GstSample * first_samp
     return nullptr;
   g_autoptr (GError) error = nullptr;
   DvrSegmentStream *stream = dvr_segment_stream_new (path, SEGMENT_BUFFER_SIZE,
-      &self->priv->continuity, &error);
+      gst_dvr_index_fsync (GST_DVR_INDEX (self->index)), &self->priv->continuity, &error);
   if (!stream) {
     /* giostreamsink would fail with no stream: give it one that discards, and let
      * the index drop the segment when it closes. */

@@ -235,7 +235,7 @@ open_segment (GstDvrTsWriter * self, gint64 start)
   if (!path)
     return;
   auto file = std::make_unique < dvr::SegmentFile > (SEGMENT_BUFFER_SIZE);
-  int err = file->open (path);
+  int err = file->open (path, gst_dvr_index_fsync (priv->index));
   if (err != 0) {
     GST_WARNING_OBJECT (self, "cannot create %s: %s", path, g_strerror (err));
     gst_dvr_index_abandon_segment (priv->index, path, err == ENOSPC ? ENOSPC : EIO);

@@ -119,11 +119,11 @@ dvr_segment_stream_path (DvrSegmentStream * self)
 }
 
 DvrSegmentStream *
-dvr_segment_stream_new (const gchar * path, gsize buffer_size, DvrContinuity * continuity,
-    GError ** error)
+dvr_segment_stream_new (const gchar * path, gsize buffer_size, gboolean durable,
+    DvrContinuity * continuity, GError ** error)
 {
   auto state = new SegmentStreamState (buffer_size);
-  int err = state->file.open (path);
+  int err = state->file.open (path, durable);
   if (err != 0) {
     delete state;
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "cannot create %s: %s", path,

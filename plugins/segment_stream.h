@@ -23,11 +23,12 @@ typedef struct
   gboolean seen[8192];
 } DvrContinuity;
 
-/* Creates path exclusively; NULL with error on failure. continuity, if not
- * NULL, is renumbered through and must outlive the stream. */
+/* Creates path exclusively; NULL with error on failure. durable: synced to
+ * disk at finish (see dvr::SegmentFile::open). continuity, if not NULL, is
+ * renumbered through and must outlive the stream. */
 DvrSegmentStream *dvr_segment_stream_new (const gchar * path, gsize buffer_size,
-    DvrContinuity * continuity, GError ** error);
-/* Flushes, syncs to disk and closes the file; later writes are dropped. Returns 0, or
+    gboolean durable, DvrContinuity * continuity, GError ** error);
+/* Flushes, syncs to disk if durable and closes the file; later writes are dropped. Returns 0, or
  * the first errno seen. */
 int dvr_segment_stream_finish (DvrSegmentStream * self);
 guint64 dvr_segment_stream_bytes (DvrSegmentStream * self);

@@ -182,13 +182,21 @@ void RecordingIndex::recover_files() {
 void RecordingIndex::drop_missing(std::vector<uint64_t> on_disk) {
   // A listed segment whose file is gone (deleted by hand, lost with a disk)
   // would send every player to a 404 and stall it there: it leaves the
-  // playlist, and the one after it starts after a gap.
+  // playlist, and the one after it starts after a gap. So does one shorter
+  // than recorded, which only the newest can be: written back by the kernel
+  // after it was journaled (fsync off) when the power went.
+  constexpr size_t kNewestSized = 256;
   std::sort(on_disk.begin(), on_disk.end());
   missing_.clear();
   std::deque<Segment> kept;
   bool gap = false;
+  const size_t sized_from = state_.listed.size() > kNewestSized ? state_.listed.size() - kNewestSized : 0;
+  size_t i = 0;
   for (Segment& s : state_.listed) {
-    if (!std::binary_search(on_disk.begin(), on_disk.end(), s.sequence)) {
+    struct stat st;
+    const bool sized = i++ >= sized_from;
+    if (!std::binary_search(on_disk.begin(), on_disk.end(), s.sequence) ||
+        (sized && (::stat(path(s.filename).c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) < s.bytes))) {
       missing_.push_back(s.filename);
       gap = true;
       continue;
@@ -240,7 +248,7 @@ bool RecordingIndex::append(const std::string& record, std::string* error) {
     data += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fdatasync(journal_fd_) != 0) {
+  if (options_.fsync && ::fdatasync(journal_fd_) != 0) {
     if (error) *error = "cannot sync " + path(kJournalName) + ": " + errno_text(errno);
     journal_needs_rewrite_ = true;
     return false;
@@ -295,7 +303,7 @@ bool RecordingIndex::add_segment(const std::string& temporary, int64_t start_us,
     if (error) *error = "cannot rename " + temporary + " to " + path(s.filename) + ": " + errno_text(errno);
     return false;
   }
-  if (!fsync_directory(options_.folder, error)) return false;
+  if (options_.fsync && !fsync_directory(options_.folder, error)) return false;
   if (!append(journal_segment_record(s), error)) {
     // Not journaled, so never listed: no player can be reading it.
     // Its number is reused by the next segment, so listed numbers stay contiguous.

@@ -28,6 +28,11 @@ struct RecordingOptions {
   RetentionPolicy retention;
   int64_t grace_us = -1;  // time on disk after leaving the playlist; < 0: 3 target durations
   bool endlist = true;    // write EXT-X-ENDLIST when the stream ends
+  // Sync the folder and journal at each new segment (the writer syncs the
+  // segment itself). Off: a power cut may lose what the kernel had not yet
+  // written back; the next open drops listed segments whose files are missing
+  // or shorter than recorded.
+  bool fsync = true;
 };
 
 class RecordingIndex {
@@ -89,8 +94,9 @@ class RecordingIndex {
   // Segment files found on open that the journal does not account for, oldest
   // first: kept on disk, never listed, never deleted by the recorder.
   const std::vector<std::string>& unaccounted_segments() const { return unaccounted_; }
-  // Segments the journal listed whose files were gone on open, oldest first:
-  // no longer listed, and the segment after each starts after a gap.
+  // Segments the journal listed whose files were gone on open, or (the newest
+  // 256) shorter than recorded, oldest first: no longer listed, and the
+  // segment after each starts after a gap.
   const std::vector<std::string>& missing_segments() const { return missing_; }
 
   // Listed segments overlapping [from_us, to_us) by wall clock.

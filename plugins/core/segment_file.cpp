@@ -32,10 +32,12 @@ SegmentFile::~SegmentFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-int SegmentFile::open(const std::string& path) {
+int SegmentFile::open(const std::string& path, bool durable) {
   path_ = path;
+  durable_ = durable;
   constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
-  const bool blocks = capacity_ % kDirectBlock == 0;
+  // Without the sync, O_DIRECT would only move the copy into the kernel's I/O path.
+  const bool blocks = durable && capacity_ % kDirectBlock == 0;
   fd_ = ::open(path.c_str(), flags | (blocks ? O_DIRECT : 0), 0644);
   direct_ = blocks && fd_ >= 0;
   // Some filesystems refuse O_DIRECT at open; the file was not created then.
@@ -110,7 +112,7 @@ int SegmentFile::finish() {
     flush();
     // The size and the blocks' places are the metadata a reader needs: fdatasync
     // writes them and the buffered tail, and asks the disk to empty its cache.
-    if (error_ == 0 && ::fdatasync(fd_) != 0) error_ = errno;
+    if (error_ == 0 && durable_ && ::fdatasync(fd_) != 0) error_ = errno;
     if (::close(fd_) != 0 && error_ == 0) error_ = errno;
     fd_ = -1;
   }

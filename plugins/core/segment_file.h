@@ -34,15 +34,18 @@ class SegmentFile final : public TsPacketSink {
   SegmentFile& operator=(const SegmentFile&) = delete;
 
   // Creates path exclusively (never follows a link). Returns 0 or an errno.
-  int open(const std::string& path);
+  // durable: O_DIRECT where the filesystem allows it and fdatasync at finish();
+  // otherwise the data goes through the page cache and the kernel writes it
+  // back when it will.
+  int open(const std::string& path, bool durable = true);
   // Never fails: an I/O error (ENOSPC above all) is remembered and the rest of
   // the segment dropped, so that recording goes on and only this segment is lost.
   uint8_t* next_packet() override;
   void append(const void* data, size_t size);
   // Writes the buffer out; data() and used() then start again at zero.
   void flush();
-  // Flushes, makes the data durable (fdatasync) and closes. Returns 0 or the
-  // first errno seen.
+  // Flushes, makes the data durable (fdatasync, if opened durable) and closes.
+  // Returns 0 or the first errno seen.
   int finish();
 
   const std::string& path() const { return path_; }
@@ -64,6 +67,7 @@ class SegmentFile final : public TsPacketSink {
   std::string path_;
   int fd_ = -1;
   bool direct_ = false;
+  bool durable_ = true;
   size_t capacity_;
   // Left uninitialized: zeroing a megabyte per segment was a visible share of
   // the lean writer's instructions, and every byte is written before it is read.

@@ -425,6 +425,16 @@ TEST_CASE("audio and codec: defaults, [dvr] inheritance, overrides, and mistakes
              Catch::Contains(kFile + ":camera a:codec: only for source=rtsp"));
 }
 
+TEST_CASE("segments are synced to disk unless [dvr] or the camera turns fsync off", "[preset]") {
+  auto p = parse_ok("[dvr]\nfsync = false\n[camera a]\nsource = test\n[camera b]\nsource = test\nfsync = true\n");
+  CHECK_FALSE(p.cameras[0].dvr.fsync);
+  CHECK(p.cameras[1].dvr.fsync);
+  CHECK_THAT(pipeline_description(p.cameras[0], {"/rec/a", false}, Secrets::Omit), Catch::Contains(" fsync=false"));
+  CHECK_THAT(pipeline_description(p.cameras[1], {"/rec/b", false}, Secrets::Omit), !Catch::Contains("fsync"));
+  CHECK_THAT(parse_error("[camera a]\nsource = test\nfsync = sometimes\n"),
+             Catch::Contains(kFile + ":camera a:fsync: expected true or false, got \"sometimes\""));
+}
+
 TEST_CASE("the muxer is dvrsink's default unless [dvr] or the camera picks mpegtsmux", "[preset]") {
   auto p = parse_ok("[dvr]\nmuxer = mpegtsmux\n[camera a]\nsource = test\n[camera b]\nsource = test\nmuxer = lean\n");
   CHECK_THAT(pipeline_description(p.cameras[0], {"/rec/a", false}, Secrets::Omit), Catch::Contains(" muxer=mpegtsmux"));

@@ -467,6 +467,31 @@ TEST_CASE("a listed segment whose file is gone leaves the playlist on open, and 
   CHECK(add(*again, start_of(5)).sequence == 5);
 }
 
+TEST_CASE("a newest segment shorter than its journal record leaves the playlist on open", "[index]") {
+  // What a power cut can leave with fsync off: the journal written back, the
+  // segment's data not (yet) all of it.
+  for (const bool fsync : {true, false}) {
+    TempFolder folder;
+    auto options = options_for(folder);
+    options.fsync = fsync;
+    {
+      auto index = open_index(options, kT0);
+      for (int i = 0; i < 4; i++) add(*index, start_of(i));
+    }
+    REQUIRE(::truncate((folder / "seg-0000000002.ts").c_str(), 10) == 0);
+    REQUIRE(::truncate((folder / "seg-0000000003.ts").c_str(), 0) == 0);
+    auto index = open_index(options, start_of(4));
+    INFO("fsync " << fsync);
+    CHECK(index->missing_segments() == std::vector<std::string>{"seg-0000000002.ts", "seg-0000000003.ts"});
+    CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{0, 1});
+    CHECK_FALSE(lists(read_file(folder / "live.m3u8"), "seg-0000000002.ts"));
+    // The next segment comes after the gap, under a new number.
+    const Segment next = add(*index, start_of(4));
+    CHECK(next.sequence == 4);
+    CHECK(next.discontinuity);
+  }
+}
+
 TEST_CASE("with the journal missing, every recorded segment stays on disk and numbering goes on above them",
           "[index]") {
   TempFolder folder;

@@ -81,6 +81,18 @@ TEST_CASE("full buffers bypass the page cache where the disk allows it, and ever
   CHECK(content == expected(packets));
 }
 
+TEST_CASE("a file opened without durability goes through the page cache, and every byte lands") {
+  TempDir dir;
+  const std::string path = dir.path + "/seg.ts";
+  dvr::SegmentFile file(1024 * 1024);
+  REQUIRE(file.open(path, false) == 0);
+  CHECK_FALSE(file.direct());
+  const size_t packets = file.capacity() / dvr::kTsPacketSize * 5 / 2 + 3;
+  for (size_t i = 0; i < packets; i++) fill(file.next_packet(), i);
+  CHECK(file.finish() == 0);
+  CHECK(read_file(path) == expected(packets));
+}
+
 TEST_CASE("a flush of part of a buffer mid-file leaves the rest of the file correct") {
   // The mpegtsmux path flushes whenever giostreamsink does, at any length.
   TempDir dir;
