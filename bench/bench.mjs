@@ -227,15 +227,17 @@ function targets(h, cfg) {
     const variants = Object.values(h.remux).flatMap((r) =>
       r.dvrsinkDirectPerHour === undefined
         ? [r]
-        : [r, { ...r, label: `${r.label}, taken as it is`, dvrsinkPerHour: r.dvrsinkDirectPerHour, irDvrsink: r.irDvrsinkDirect, copyFloorPerHour: r.catPerHour }],
+        : [r, { ...r, label: `${r.label}, taken as it is`, dvrsinkPerHour: r.dvrsinkDirectPerHour, irDvrsink: r.irDvrsinkDirect, copyFloorPerHour: r.catPerHour, dvrsinkNoSyncPerHour: undefined }],
     );
     for (const r of variants) {
       const { label, dvrsinkPerHour: d, ffmpegPerHour: ff, hlssink2PerHour: hs, irDvrsink: id, irFfmpeg: iff, irHlssink2: ih, copyFloorPerHour: cf } = r;
       // What reading the input and writing its video to one file costs, with nothing else.
       const floorText = known(cf, ff) ? `; read/write floor ${(cf / ff).toFixed(2)}×` : '';
+      const noSync = r.dvrsinkNoSyncPerHour;
+      const noSyncText = known(noSync, ff) ? `; fsync=false ${(noSync / ff).toFixed(2)}×` : '';
       rows.push([
         `Remux CPU per hour of video ≤ 0.5× ffmpeg (${label} input)`,
-        `${f(d, 1)} s vs ${f(ff, 1)} s: ${known(d, ff) ? (d / ff).toFixed(2) : '–'}×${known(id, iff) ? `; instructions ${(id / iff).toFixed(2)}×` : ''}${floorText}`,
+        `${f(d, 1)} s vs ${f(ff, 1)} s: ${known(d, ff) ? (d / ff).toFixed(2) : '–'}×${known(id, iff) ? `; instructions ${(id / iff).toFixed(2)}×` : ''}${noSyncText}${floorText}`,
         verdict(known(d, ff) ? d <= ff / 2 : null, known(id, iff) ? id <= iff / 2 : null),
       ]);
       rows.push([
