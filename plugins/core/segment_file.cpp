@@ -37,11 +37,11 @@ int SegmentFile::open(const std::string& path, bool durable) {
   durable_ = durable;
   constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
   // Without the sync, O_DIRECT would only move the copy into the kernel's I/O path.
-  const bool blocks = durable && capacity_ % kDirectBlock == 0;
-  fd_ = ::open(path.c_str(), flags | (blocks ? O_DIRECT : 0), 0644);
-  direct_ = blocks && fd_ >= 0;
+  const bool try_direct = durable && capacity_ % kDirectBlock == 0;
+  fd_ = ::open(path.c_str(), flags | (try_direct ? O_DIRECT : 0), 0644);
+  direct_ = try_direct && fd_ >= 0;
   // Some filesystems refuse O_DIRECT at open; the file was not created then.
-  if (fd_ < 0 && blocks && errno == EINVAL) fd_ = ::open(path.c_str(), flags, 0644);
+  if (fd_ < 0 && try_direct && errno == EINVAL) fd_ = ::open(path.c_str(), flags, 0644);
   return fd_ < 0 ? errno : 0;
 }
 
