@@ -99,6 +99,12 @@ std::string journal_deleted_record(uint64_t sequence) {
   return with_crc(buf);
 }
 
+std::string journal_retired_record(uint64_t sequence) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "R %" PRIu64, sequence);
+  return with_crc(buf);
+}
+
 std::string journal_ended_record() { return with_crc("E"); }
 
 std::string journal_snapshot(const JournalState& state) {
@@ -216,7 +222,7 @@ void JournalParser::line(const char* text, size_t size) {
       uint64_t disc = 0;
       if (w.size() == 7 && parse_u64(w[1], &s.sequence) && parse_i64(w[2], &s.start_us) &&
           parse_i64(w[3], &s.duration_us) && parse_u64(w[4], &s.bytes) && parse_u64(w[5], &disc) &&
-          disc <= 1 && s.duration_us >= 0 && is_safe_filename(w[6]) &&
+          disc <= 1 && s.duration_us >= 0 && (is_safe_filename(w[6]) || is_segment_path(w[6])) &&
           s.sequence >= st.next_sequence && s.sequence < UINT64_MAX) {
         s.discontinuity = disc == 1;
         s.filename = w[6];
@@ -235,6 +241,16 @@ void JournalParser::line(const char* text, size_t size) {
         const Segment& s = st.listed.front();
         if (s.discontinuity) st.discontinuity_sequence++;
         st.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, due});
+        st.listed.pop_front();
+        ok = true;
+      }
+      break;
+    }
+    case 'R': {
+      uint64_t seq = 0;
+      // Left the live playlist but stays on disk, reached through its hour journal.
+      if (w.size() == 2 && parse_u64(w[1], &seq) && !st.listed.empty() && st.listed.front().sequence == seq) {
+        if (st.listed.front().discontinuity) st.discontinuity_sequence++;
         st.listed.pop_front();
         ok = true;
       }

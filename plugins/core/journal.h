@@ -6,6 +6,7 @@
 //   H <next-sequence> <discontinuity-sequence> *crc        snapshot header (first record)
 //   S <seq> <start-us> <duration-us> <bytes> <0|1> <file> *crc   segment listed
 //   X <seq> <delete-due-us> *crc                           oldest listed segment left
+//   R <seq> *crc                                           oldest listed segment left for the archive
 //   D <seq> *crc                                           its file was deleted
 //   E *crc                                                 stream ended (ENDLIST)
 #pragma once
@@ -56,6 +57,7 @@ std::string journal_header_record(uint64_t next_sequence, uint64_t discontinuity
 std::string journal_segment_record(const Segment& segment);
 std::string journal_expired_record(uint64_t sequence, int64_t due_us);
 std::string journal_deleted_record(uint64_t sequence);
+std::string journal_retired_record(uint64_t sequence);
 std::string journal_ended_record();
 // A whole journal equivalent to state, for compaction.
 std::string journal_snapshot(const JournalState& state);

@@ -72,6 +72,7 @@ RecordingIndex::RecordingIndex(const RecordingOptions& options) : options_(optio
 
 RecordingIndex::~RecordingIndex() {
   if (journal_fd_ >= 0) ::close(journal_fd_);
+  if (hour_fd_ >= 0) ::close(hour_fd_);
 }
 
 int64_t RecordingIndex::grace_us() const {
@@ -115,6 +116,7 @@ std::unique_ptr<RecordingIndex> RecordingIndex::open(const RecordingOptions& opt
   index->relist_all();
   // A resumed recording goes on live: ENDLIST would stop players from reloading.
   index->state_.ended = false;
+  if (!index->open_archive(error)) return nullptr;
   index->recover_files();
   index->gap_pending_ = index->state_.next_sequence > 0;
   // Compacting now also drops a torn last line, which a later append would extend.
@@ -149,6 +151,42 @@ void RecordingIndex::recover_files() {
   std::sort(tracked.begin(), tracked.end());
   std::vector<std::pair<uint64_t, std::string>> unaccounted;
   std::vector<uint64_t> on_disk;
+  // The hour folders the window and the pending deletions use, and the newest
+  // one, where a crash between rename and journal leaves its file: never a
+  // scan of the whole archive.
+  std::vector<std::string> hour_dirs;
+  for (const Segment& s : state_.listed) {
+    const size_t slash = s.filename.rfind('/');
+    if (slash != std::string::npos) hour_dirs.push_back(s.filename.substr(0, slash));
+  }
+  for (const PendingDeletion& p : state_.pending) {
+    const size_t slash = p.filename.rfind('/');
+    if (slash != std::string::npos) hour_dirs.push_back(p.filename.substr(0, slash));
+  }
+  if (!hours_.empty()) hour_dirs.push_back(hour_folder(hours_.rbegin()->first));
+  if (newest_hour_folder_ != INT64_MIN) hour_dirs.push_back(hour_folder(newest_hour_folder_));
+  for (int64_t hour : unjournaled_hours_) hour_dirs.push_back(hour_folder(hour));
+  std::sort(hour_dirs.begin(), hour_dirs.end());
+  hour_dirs.erase(std::unique(hour_dirs.begin(), hour_dirs.end()), hour_dirs.end());
+  uint64_t archived_last = 0;
+  for (const auto& [start, h] : hours_) archived_last = std::max(archived_last, h.last_sequence);
+  if (!hours_.empty() && archived_last + 1 > state_.next_sequence) state_.next_sequence = archived_last + 1;
+  for (const std::string& dir : hour_dirs) {
+    int64_t hour = 0;
+    if (!parse_hour_folder(dir, &hour)) continue;
+    const auto summary = hours_.find(hour);
+    for (const std::string& name : list_folder(path(dir))) {
+      uint64_t seq;
+      if (!parse_segment_filename(name, &seq)) continue;
+      any_on_disk = true;
+      on_disk.push_back(seq);
+      if (seq > highest_on_disk) highest_on_disk = seq;
+      const bool journaled = summary != hours_.end() && seq >= summary->second.first_sequence &&
+                             seq <= summary->second.last_sequence;
+      if (!journaled && !std::binary_search(tracked.begin(), tracked.end(), seq))
+        unaccounted.emplace_back(seq, dir + "/" + name);
+    }
+  }
   for (const std::string& name : list_folder(options_.folder)) {
     if (starts_with(name, kTemporaryPrefix) && ends_with(name, kTemporarySuffix)) {
       // A segment cut short by a crash: never listed, never complete.
@@ -294,16 +332,25 @@ bool RecordingIndex::add_segment(const std::string& temporary, int64_t start_us,
                                  std::string* error) {
   Segment s;
   s.sequence = state_.next_sequence;
-  s.filename = segment_filename(s.sequence);
+  s.filename = dated_segment_path(s.sequence, start_us);
   s.start_us = start_us;
   s.duration_us = duration_us < 0 ? 0 : duration_us;
   s.bytes = bytes;
   s.discontinuity = discontinuity || gap_pending_;
+  const std::string hour_dir = path(hour_folder(start_us));
+  const bool new_hour = hour_start_us(start_us) != current_hour_ && ::access(hour_dir.c_str(), F_OK) != 0;
+  if (new_hour) {
+    if (!make_directories(hour_dir, error)) return false;
+    // The new folders' entries must reach the disk before a name inside them does.
+    if (options_.fsync && !(fsync_directory(hour_dir.substr(0, hour_dir.rfind('/')), error) &&
+                            fsync_directory(options_.folder, error)))
+      return false;
+  }
   if (::rename(temporary.c_str(), path(s.filename).c_str()) != 0) {
     if (error) *error = "cannot rename " + temporary + " to " + path(s.filename) + ": " + errno_text(errno);
     return false;
   }
-  if (options_.fsync && !fsync_directory(options_.folder, error)) return false;
+  if (options_.fsync && !fsync_directory(hour_dir, error)) return false;
   if (!append(journal_segment_record(s), error)) {
     // Not journaled, so never listed: no player can be reading it.
     // Its number is reused by the next segment, so listed numbers stay contiguous.
@@ -315,6 +362,9 @@ bool RecordingIndex::add_segment(const std::string& temporary, int64_t start_us,
   gap_pending_ = false;
   list_back(s);
   if (added) *added = s;
+  // The live journal has it: a lost hour record is put back on the next open.
+  std::string hour_error;
+  if (!append_to_hour(s, &hour_error) && error) *error = hour_error;
   // One playlist write for the new segment and the ones leaving with it: at a
   // week's window each write is tens of MiB. Files are unlinked only after it.
   std::string expire_error;
@@ -327,7 +377,29 @@ bool RecordingIndex::add_segment(const std::string& temporary, int64_t start_us,
 }
 
 bool RecordingIndex::retire_expired(int64_t now_us, size_t* retired, std::string* error) {
-  const size_t leaving = segments_to_expire(state_.listed, options_.retention, now_us);
+  size_t leaving = 0;
+  if (options_.retention.keeps_archive()) {
+    // Leaving the live playlist is not leaving the disk: the hour journals keep it.
+    RetentionPolicy window_only = options_.retention;
+    window_only.max_bytes = 0;
+    const size_t archived = segments_to_expire(state_.listed, window_only, now_us);
+    for (size_t i = 0; i < archived; i++) {
+      if (!append(journal_retired_record(state_.listed.front().sequence), error)) return false;
+      if (state_.listed.front().discontinuity) state_.discontinuity_sequence++;
+      unlist_front();
+      (*retired)++;
+    }
+    if (!trim_archive(now_us, error)) return false;
+    // Over max-bytes with no archive left to give: the window itself shrinks.
+    if (options_.retention.max_bytes > 0 && bytes_on_disk_ > options_.retention.max_bytes) {
+      RetentionPolicy bytes_only;
+      bytes_only.window_s = 0;
+      bytes_only.max_bytes = options_.retention.max_bytes;
+      leaving = segments_to_expire(state_.listed, bytes_only, now_us);
+    }
+  } else {
+    leaving = segments_to_expire(state_.listed, options_.retention, now_us);
+  }
   const int64_t due = now_us + grace_us();
   for (size_t i = 0; i < leaving; i++) {
     const Segment& s = state_.listed.front();
@@ -361,11 +433,20 @@ bool RecordingIndex::unlink_due(size_t count, std::string* error) {
     state_.pending.pop_front();
     std::string ignored;
     append(journal_deleted_record(p.sequence), &ignored);
+    forget(p.sequence, p.bytes);
   }
   return ok;
 }
 
 uint64_t RecordingIndex::make_room(int64_t now_us, std::string* error) {
+  // The archive's oldest footage goes before anything a live player may read.
+  if (load_oldest_hour() && oldest_.front().sequence < live_first()) {
+    const Segment s = oldest_.front();
+    if (::unlink(path(s.filename).c_str()) != 0 && errno != ENOENT && error)
+      *error = "cannot delete " + path(s.filename) + ": " + errno_text(errno);
+    forget(s.sequence, s.bytes);
+    return s.bytes;
+  }
   if (state_.pending.empty() && state_.listed.size() > 1) {
     const Segment& s = state_.listed.front();
     if (!append(journal_expired_record(s.sequence, now_us), error)) return 0;
@@ -390,10 +471,237 @@ bool RecordingIndex::end_stream(std::string* error) {
 
 std::deque<Segment> RecordingIndex::segments_between(int64_t from_us, int64_t to_us) const {
   std::deque<Segment> out;
-  for (const Segment& s : state_.listed) {
-    if (s.end_us() > from_us && s.start_us < to_us) out.push_back(s);
+  const uint64_t floor = first_on_disk();
+  for (const auto& [hour, summary] : hours_) {
+    if (hour + kHourUs + kHourUs <= from_us || hour >= to_us) continue;
+    std::deque<Segment> segments;
+    if (!read_hour_journal(hour_journal_path(options_.folder, hour), &segments, nullptr)) continue;
+    for (Segment& s : segments) {
+      if (s.sequence >= floor && s.end_us() > from_us && s.start_us < to_us) out.push_back(std::move(s));
+    }
   }
+  // Segments listed before the day/hour folders, not yet in an hour journal.
+  for (const Segment& s : state_.listed) {
+    if (s.end_us() > from_us && s.start_us < to_us && s.filename.find('/') == std::string::npos) out.push_back(s);
+  }
+  std::sort(out.begin(), out.end(), [](const Segment& a, const Segment& b) { return a.sequence < b.sequence; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Segment& a, const Segment& b) { return a.sequence == b.sequence; }),
+            out.end());
   return out;
+}
+
+uint64_t RecordingIndex::live_first() const {
+  uint64_t first = state_.listed.empty() ? state_.next_sequence : state_.listed.front().sequence;
+  if (!state_.pending.empty()) first = std::min(first, state_.pending.front().sequence);
+  return first;
+}
+
+uint64_t RecordingIndex::first_on_disk() const {
+  if (!oldest_.empty()) return oldest_.front().sequence;
+  uint64_t first = live_first();
+  for (const auto& [hour, h] : hours_) first = std::min(first, h.first_sequence);
+  return first;
+}
+
+bool RecordingIndex::open_archive(std::string* error) {
+  std::map<int64_t, HourSummary> summarized;
+  const bool had_summary = read_archive_summary(options_.folder, &summarized);
+  const std::vector<int64_t> folders = list_hour_folders(options_.folder);
+  if (!folders.empty()) newest_hour_folder_ = folders.back();
+  bool rewrite = !had_summary && !folders.empty();
+  for (int64_t hour : folders) {
+    auto it = summarized.find(hour);
+    if (it != summarized.end()) {
+      hours_[hour] = it->second;
+      continue;
+    }
+    // Not summarised: the hour that was being written, or a summary lost in a crash.
+    std::deque<Segment> segments;
+    if (!read_hour_journal(hour_journal_path(options_.folder, hour), &segments, error)) return false;
+    if (segments.empty()) {
+      unjournaled_hours_.push_back(hour);
+      continue;
+    }
+    hours_[hour] = summarize_hour(hour, segments);
+    rewrite = true;
+  }
+  if (summarized.size() > hours_.size()) rewrite = true;  // hours whose folders are gone
+  // Listed segments every hour journal should hold: recordings made before the
+  // day/hour folders, and records an unsynced append lost.
+  for (const Segment& s : state_.listed) {
+    const int64_t hour = hour_start_us(s.start_us);
+    auto it = hours_.find(hour);
+    if (it != hours_.end() && s.sequence <= it->second.last_sequence) continue;
+    if (!append_to_hour(s, error)) return false;
+    rewrite = true;
+  }
+  for (const auto& [hour, h] : hours_) bytes_on_disk_ += h.bytes;
+  // Files retention already removed from the oldest hour.
+  if (load_oldest_hour()) {
+    const HourSummary& h = hours_[oldest_hour_];
+    bytes_on_disk_ -= h.bytes;
+    hours_[oldest_hour_] = summarize_hour(oldest_hour_, oldest_);
+    bytes_on_disk_ += hours_[oldest_hour_].bytes;
+  }
+  for (const PendingDeletion& p : state_.pending) {
+    if (p.filename.find('/') == std::string::npos) bytes_on_disk_ += p.bytes;
+  }
+  if (rewrite && !write_archive_summary(error)) return false;
+  return true;
+}
+
+bool RecordingIndex::append_to_hour(const Segment& s, std::string* error) {
+  const int64_t hour = hour_start_us(s.start_us);
+  if (hour != current_hour_ || hour_fd_ < 0) {
+    if (hour_fd_ >= 0) ::close(hour_fd_);
+    hour_fd_ = -1;
+    const int64_t previous = current_hour_;
+    current_hour_ = hour;
+    // The hour before is over: its summary line lets a restart skip its journal.
+    if (previous != INT64_MIN && previous != hour && !write_archive_summary(error)) return false;
+    const std::string dir = path(hour_folder(hour));
+    if (!make_directories(dir, error)) return false;
+    const std::string file = dir + "/" + kHourJournalName;
+    hour_fd_ = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (hour_fd_ < 0) {
+      if (error) *error = "cannot open " + file + ": " + errno_text(errno);
+      return false;
+    }
+    struct stat st;
+    if (::fstat(hour_fd_, &st) == 0 && st.st_size == 0) {
+      const std::string magic = journal_magic_line();
+      if (::write(hour_fd_, magic.data(), magic.size()) != static_cast<ssize_t>(magic.size())) {
+        if (error) *error = "cannot write " + file + ": " + errno_text(errno);
+        ::close(hour_fd_);
+        hour_fd_ = -1;
+        return false;
+      }
+    }
+  }
+  const std::string record = journal_segment_record(s);
+  if (::write(hour_fd_, record.data(), record.size()) != static_cast<ssize_t>(record.size()) ||
+      (options_.fsync && ::fdatasync(hour_fd_) != 0)) {
+    if (error) *error = "cannot write " + path(hour_folder(hour)) + "/" + kHourJournalName + ": " + errno_text(errno);
+    ::close(hour_fd_);
+    hour_fd_ = -1;
+    return false;
+  }
+  HourSummary& h = hours_[hour];
+  h.hour_start_us = hour;
+  add_to_summary(&h, s);
+  // The oldest hour may still be the one being written.
+  if (hour == oldest_hour_ && !oldest_.empty()) oldest_.push_back(s);
+  bytes_on_disk_ += s.bytes;
+  return true;
+}
+
+bool RecordingIndex::write_archive_summary(std::string* error) {
+  // Every hour but the one being written, which a restart reads whole.
+  std::map<int64_t, HourSummary> closed = hours_;
+  if (current_hour_ != INT64_MIN) closed.erase(current_hour_);
+  return replace_file_atomically(path(kArchiveSummaryName), archive_summary_text(closed), options_.fsync, error);
+}
+
+bool RecordingIndex::load_oldest_hour() {
+  if (!oldest_.empty()) return true;
+  while (!hours_.empty()) {
+    // Oldest by sequence: after a clock step the labels may disagree.
+    auto oldest = hours_.begin();
+    for (auto it = hours_.begin(); it != hours_.end(); ++it) {
+      if (it->second.first_sequence < oldest->second.first_sequence) oldest = it;
+    }
+    oldest_hour_ = oldest->first;
+    std::deque<Segment> segments;
+    read_hour_journal(hour_journal_path(options_.folder, oldest_hour_), &segments, nullptr);
+    // Segments leave the disk oldest first: skip the ones already gone.
+    while (!segments.empty()) {
+      struct stat st;
+      if (::stat(path(segments.front().filename).c_str(), &st) == 0) break;
+      segments.pop_front();
+    }
+    if (!segments.empty()) {
+      oldest_ = std::move(segments);
+      return true;
+    }
+    // Nothing of it left: the hour goes.
+    remove_hour(oldest_hour_);
+  }
+  return false;
+}
+
+void RecordingIndex::remove_hour(int64_t hour) {
+  auto it = hours_.find(hour);
+  if (it == hours_.end()) return;
+  bytes_on_disk_ -= std::min(bytes_on_disk_, it->second.bytes);
+  const std::string dir = path(hour_folder(hour));
+  ::unlink((dir + "/" + kHourJournalName).c_str());
+  // Left alone when something else is in them: only the recorder's own files go.
+  ::rmdir(dir.c_str());
+  ::rmdir(dir.substr(0, dir.rfind('/')).c_str());
+  hours_.erase(it);
+  if (hour == oldest_hour_) {
+    oldest_.clear();
+    oldest_hour_ = INT64_MIN;
+  }
+  if (hour == current_hour_) {
+    if (hour_fd_ >= 0) ::close(hour_fd_);
+    hour_fd_ = -1;
+    current_hour_ = INT64_MIN;
+  }
+  std::string ignored;
+  write_archive_summary(&ignored);
+}
+
+void RecordingIndex::forget(uint64_t sequence, uint64_t bytes) {
+  auto it = hours_.end();
+  if (oldest_hour_ != INT64_MIN && !oldest_.empty()) {
+    auto o = hours_.find(oldest_hour_);
+    if (o != hours_.end() && sequence >= o->second.first_sequence && sequence <= o->second.last_sequence) it = o;
+  }
+  for (auto h = hours_.begin(); it == hours_.end() && h != hours_.end(); ++h) {
+    if (sequence >= h->second.first_sequence && sequence <= h->second.last_sequence) it = h;
+  }
+  if (it == hours_.end()) return;
+  const int64_t hour = it->first;
+  if (hour == oldest_hour_ && !oldest_.empty()) {
+    auto seg = std::find_if(oldest_.begin(), oldest_.end(), [&](const Segment& s) { return s.sequence == sequence; });
+    if (seg == oldest_.end()) return;
+    oldest_.erase(seg);
+    const uint64_t before = it->second.bytes;
+    it->second = summarize_hour(hour, oldest_);
+    bytes_on_disk_ -= std::min(bytes_on_disk_, before - std::min(before, it->second.bytes));
+    if (oldest_.empty()) remove_hour(hour);
+    return;
+  }
+  // Out of order (an hour that is not the oldest): its counts follow, its spans
+  // are redrawn once it is the oldest.
+  HourSummary& h = it->second;
+  h.count = h.count > 0 ? h.count - 1 : 0;
+  const uint64_t freed = std::min(h.bytes, bytes);
+  h.bytes -= freed;
+  bytes_on_disk_ -= std::min(bytes_on_disk_, freed);
+  if (sequence == h.first_sequence && h.first_sequence < h.last_sequence) h.first_sequence++;
+  if (h.count == 0) remove_hour(hour);
+}
+
+bool RecordingIndex::trim_archive(int64_t now_us, std::string* error) {
+  const RetentionPolicy& policy = options_.retention;
+  const int64_t horizon = policy.retention_s > 0 ? now_us - policy.retention_s * 1000000 : INT64_MIN;
+  bool ok = true;
+  while (load_oldest_hour()) {
+    const Segment s = oldest_.front();
+    if (s.sequence >= live_first()) break;
+    const bool too_old = s.end_us() < horizon;
+    const bool too_big = policy.max_bytes > 0 && bytes_on_disk_ > policy.max_bytes;
+    if (!too_old && !too_big) break;
+    if (::unlink(path(s.filename).c_str()) != 0 && errno != ENOENT) {
+      if (ok && error) *error = "cannot delete " + path(s.filename) + ": " + errno_text(errno);
+      ok = false;
+    }
+    forget(s.sequence, s.bytes);
+  }
+  return ok;
 }
 
 }  // namespace dvr

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "archive.h"
 #include "journal.h"
 #include "playlist.h"
 #include "retention.h"
@@ -99,8 +100,16 @@ class RecordingIndex {
   // segment after each starts after a gap.
   const std::vector<std::string>& missing_segments() const { return missing_; }
 
-  // Listed segments overlapping [from_us, to_us) by wall clock.
+  // Segments on disk overlapping [from_us, to_us) by wall clock, the archive's
+  // included, oldest first.
   std::deque<Segment> segments_between(int64_t from_us, int64_t to_us) const;
+
+  // Every hour with footage on disk, the live window's included.
+  const std::map<int64_t, HourSummary>& hours() const { return hours_; }
+  // The lowest sequence number still on disk.
+  uint64_t first_on_disk() const;
+  // Bytes of every segment on disk.
+  uint64_t bytes_on_disk() const { return bytes_on_disk_; }
 
  private:
   explicit RecordingIndex(const RecordingOptions& options);
@@ -118,6 +127,16 @@ class RecordingIndex {
   void drop_missing(std::vector<uint64_t> on_disk);
   bool unlink_due(size_t count, std::string* error);
   int64_t grace_us() const;
+  // The archive: hour journals and their summary.
+  bool open_archive(std::string* error);
+  bool append_to_hour(const Segment& segment, std::string* error);
+  bool write_archive_summary(std::string* error);
+  bool load_oldest_hour();
+  // A segment left the disk: the hour that holds it follows.
+  void forget(uint64_t sequence, uint64_t bytes);
+  void remove_hour(int64_t hour);
+  bool trim_archive(int64_t now_us, std::string* error);
+  uint64_t live_first() const;
 
   RecordingOptions options_;
   JournalState state_;
@@ -132,6 +151,15 @@ class RecordingIndex {
   uint64_t temporary_counter_ = 0;
   bool gap_pending_ = false;
   bool journal_needs_rewrite_ = false;
+
+  std::map<int64_t, HourSummary> hours_;
+  uint64_t bytes_on_disk_ = 0;
+  int64_t current_hour_ = INT64_MIN;  // the hour journal open for appending
+  int hour_fd_ = -1;
+  int64_t oldest_hour_ = INT64_MIN;   // the hour oldest_ holds
+  int64_t newest_hour_folder_ = INT64_MIN;
+  std::vector<int64_t> unjournaled_hours_;  // hour folders whose journal is lost
+  std::deque<Segment> oldest_;        // what is left on disk of the oldest hour
 };
 
 }  // namespace dvr

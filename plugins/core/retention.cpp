@@ -20,6 +20,19 @@ size_t segments_to_expire(const std::deque<Segment>& listed, const RetentionPoli
   return count;
 }
 
+bool check_retention(const RetentionPolicy& policy, std::string* error) {
+  if (policy.retention_s < 0) return true;
+  const bool window_longer = policy.retention_s > 0 &&
+      (policy.window_s == 0 || policy.window_s > static_cast<uint64_t>(policy.retention_s));
+  if (!window_longer) return true;
+  if (error) {
+    *error = "window (" + (policy.window_s == 0 ? std::string("0, everything") : std::to_string(policy.window_s) + " s") +
+             ") is longer than retention (" + std::to_string(policy.retention_s) +
+             " s): the live playlist cannot list footage that is no longer on disk";
+  }
+  return false;
+}
+
 size_t deletions_due(const std::deque<PendingDeletion>& pending, int64_t now_us) {
   size_t count = 0;
   while (count < pending.size() && pending[count].due_us <= now_us) count++;

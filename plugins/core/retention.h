@@ -3,15 +3,27 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 
 #include "segment.h"
 
 namespace dvr {
 
 struct RetentionPolicy {
-  uint64_t window_s = 120;  // seconds of history kept; 0 keeps everything
-  uint64_t max_bytes = 0;   // cap on the listed segments' bytes; 0: none
+  uint64_t window_s = 120;  // seconds the live playlist lists; 0 lists everything
+  uint64_t max_bytes = 0;   // cap on the bytes on disk; 0: none
+  // Seconds footage stays on disk; 0 keeps everything; < 0: the same as the
+  // window, so that what leaves the live playlist leaves the disk.
+  int64_t retention_s = -1;
+
+  // True when footage outlives the live playlist: it goes on to the archive.
+  bool keeps_archive() const {
+    return retention_s >= 0 && window_s > 0 && (retention_s == 0 || static_cast<uint64_t>(retention_s) > window_s);
+  }
 };
+
+// A window longer than the retention cannot be kept; the text names both keys.
+bool check_retention(const RetentionPolicy& policy, std::string* error);
 
 // How many of the oldest listed segments must leave the playlist at now_us.
 // A segment expires once it ended more than window_s ago by the wall clock, so a

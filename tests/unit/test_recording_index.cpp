@@ -112,6 +112,27 @@ Segment add(RecordingIndex& index, int64_t start_us, int64_t duration_us = 2 * k
 // Segment i of a regular 2 s recording starts at kT0 + 2 i s.
 int64_t start_of(int64_t i) { return kT0 + i * 2 * kSecond; }
 
+// Where segment seq is on disk: in its day/hour folder, or flat for recordings
+// made before those folders.
+std::string file_of(const TempFolder& folder, uint64_t seq) {
+  const std::string name = dvr::segment_filename(seq);
+  std::string found = folder / name;
+  DIR* top = ::opendir(folder.path().c_str());
+  REQUIRE(top != nullptr);
+  while (struct dirent* day = ::readdir(top)) {
+    const std::string d = day->d_name;
+    if (d.size() != 10 || d[4] != '-') continue;
+    DIR* hours = ::opendir((folder / d).c_str());
+    while (hours && (day = ::readdir(hours))) {
+      const std::string candidate = folder / (d + "/" + day->d_name + "/" + name);
+      if (exists(candidate)) found = candidate;
+    }
+    if (hours) ::closedir(hours);
+  }
+  ::closedir(top);
+  return found;
+}
+
 std::vector<uint64_t> listed_sequences(const std::deque<Segment>& listed) {
   std::vector<uint64_t> out;
   for (const Segment& s : listed) out.push_back(s.sequence);
@@ -153,9 +174,33 @@ JournalState journal_on_disk(const TempFolder& folder) {
   return parser.finish();
 }
 
+// Segments are listed by their path in the recording folder, flat or in their
+// day/hour folder.
 bool lists(const std::string& playlist, const std::string& name) {
-  return playlist.find("\n" + name + "\n") != std::string::npos;
+  return playlist.find("\n" + name + "\n") != std::string::npos ||
+         playlist.find("/" + name + "\n") != std::string::npos;
 }
+
+// The segments, playlist and journal in a recording folder, by path inside it;
+// the archive's own index files (hour journals, summary) left out.
+std::vector<std::string> recorded_files(const std::string& folder, const std::string& prefix = "") {
+  std::vector<std::string> out;
+  for (const std::string& name : folder_names(folder + (prefix.empty() ? "" : "/" + prefix))) {
+    const std::string rel = prefix.empty() ? name : prefix + "/" + name;
+    struct stat st;
+    REQUIRE(::lstat((folder + "/" + rel).c_str(), &st) == 0);
+    if (S_ISDIR(st.st_mode)) {
+      for (const std::string& inner : recorded_files(folder, rel)) out.push_back(inner);
+    } else if (name != "archive.index" && !(name == "index.journal" && !prefix.empty())) {
+      out.push_back(rel);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// kT0's day/hour folder.
+const std::string kHour0 = "2023-11-14/22/";
 
 }  // namespace
 
@@ -174,10 +219,10 @@ TEST_CASE("a finished segment is renamed to seg-NNNNNNNNNN.ts and listed", "[ind
   std::string error;
   REQUIRE(index->add_segment(tmp, kT0, 1960000, 13, false, kT0 + 1960000, &added, &error));
   CHECK(added.sequence == 0);
-  CHECK(added.filename == "seg-0000000000.ts");
+  CHECK(added.filename == kHour0 + "seg-0000000000.ts");
   CHECK_FALSE(added.discontinuity);  // a new folder has nothing to be discontinuous with
   CHECK_FALSE(exists(tmp));
-  CHECK(read_file(folder / "seg-0000000000.ts") == "first segment");
+  CHECK(read_file(file_of(folder, 0)) == "first segment");
   CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{0});
 
   const std::string playlist = read_file(folder / "live.m3u8");
@@ -189,7 +234,7 @@ TEST_CASE("a finished segment is renamed to seg-NNNNNNNNNN.ts and listed", "[ind
   CHECK(playlist.find("ENDLIST") == std::string::npos);
 
   add(*index, start_of(1));
-  CHECK(exists(folder / "seg-0000000001.ts"));
+  CHECK(exists(file_of(folder, 1)));
   CHECK(lists(read_file(folder / "live.m3u8"), "seg-0000000001.ts"));
 }
 
@@ -200,10 +245,10 @@ TEST_CASE("the playlist file is replaced atomically and leaves no temporary behi
   for (int i = 0; i < 20; i++) add(*index, start_of(i));
   index->end_stream(nullptr);
   std::vector<std::string> expected = {"index.journal", "live.m3u8"};
-  for (uint64_t seq : listed_sequences(index->segments())) expected.push_back(dvr::segment_filename(seq));
-  for (uint64_t seq : pending_sequences(index->pending())) expected.push_back(dvr::segment_filename(seq));
+  for (const Segment& s : index->segments()) expected.push_back(s.filename);
+  for (const auto& p : index->pending()) expected.push_back(p.filename);
   std::sort(expected.begin(), expected.end());
-  CHECK(folder_names(folder.path()) == expected);
+  CHECK(recorded_files(folder.path()) == expected);
   CHECK(read_file(folder / "live.m3u8") == index->playlist_text());
 }
 
@@ -257,7 +302,7 @@ TEST_CASE("a resumed recording marks its first new segment as a discontinuity an
   CHECK_FALSE(second.discontinuity);
   const std::string playlist = read_file(folder / "live.m3u8");
   CHECK(playlist.find("seg-0000000001.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:14:20.000Z\n"
-                      "#EXTINF:2.000,\nseg-0000000002.ts\n") != std::string::npos);
+                      "#EXTINF:2.000,\n" + kHour0 + "seg-0000000002.ts\n") != std::string::npos);
   CHECK(playlist.find("ENDLIST") == std::string::npos);
 }
 
@@ -276,7 +321,7 @@ TEST_CASE("a segment leaves the playlist first and the disk only after the grace
   auto index = open_index(options_for(folder, 10), kT0);
   for (int i = 0; i < 6; i++) add(*index, start_of(i));  // kT0 .. kT0 + 12 s
   REQUIRE(listed_sequences(index->segments()) == std::vector<uint64_t>{0, 1, 2, 3, 4, 5});
-  const std::string seg0 = folder / "seg-0000000000.ts";
+  const std::string seg0 = file_of(folder, 0);
 
   // Segment 0 ended at kT0 + 2 s: 10 s later plus a microsecond it leaves the playlist.
   const int64_t leave = kT0 + 12 * kSecond + 1;
@@ -298,7 +343,7 @@ TEST_CASE("a segment leaves the playlist first and the disk only after the grace
   CHECK_FALSE(exists(seg0));
   CHECK(index->pending().front().sequence != 0);
   // Segment 1 left later than 0, so it is still on disk.
-  CHECK(exists(folder / "seg-0000000001.ts"));
+  CHECK(exists(file_of(folder, 1)));
 }
 
 TEST_CASE("an explicit grace period is honoured to the microsecond", "[index]") {
@@ -312,9 +357,9 @@ TEST_CASE("an explicit grace period is honoured to the microsecond", "[index]") 
   REQUIRE(pending_sequences(index->pending()) == std::vector<uint64_t>{0});
   CHECK(index->pending()[0].due_us == left + 30 * kSecond);
   REQUIRE(index->expire(left + 30 * kSecond - 1, nullptr));
-  CHECK(exists(folder / "seg-0000000000.ts"));
+  CHECK(exists(file_of(folder, 0)));
   REQUIRE(index->expire(left + 30 * kSecond, nullptr));
-  CHECK_FALSE(exists(folder / "seg-0000000000.ts"));
+  CHECK_FALSE(exists(file_of(folder, 0)));
 }
 
 TEST_CASE("the size cap moves the oldest segments out, and off the disk after the grace period", "[index]") {
@@ -326,10 +371,10 @@ TEST_CASE("the size cap moves the oldest segments out, and off the disk after th
   for (int i = 0; i < 5; i++) add(*index, start_of(i), 2 * kSecond, false, 1000);
   CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{2, 3, 4});
   CHECK(pending_sequences(index->pending()) == std::vector<uint64_t>{0, 1});
-  CHECK(exists(folder / "seg-0000000000.ts"));
+  CHECK(exists(file_of(folder, 0)));
   REQUIRE(index->expire(start_of(5) + 10 * kSecond, nullptr));
-  CHECK_FALSE(exists(folder / "seg-0000000000.ts"));
-  CHECK_FALSE(exists(folder / "seg-0000000001.ts"));
+  CHECK_FALSE(exists(file_of(folder, 0)));
+  CHECK_FALSE(exists(file_of(folder, 1)));
 }
 
 TEST_CASE("making room after a full disk deletes every pending file at once", "[index]") {
@@ -343,7 +388,7 @@ TEST_CASE("making room after a full disk deletes every pending file at once", "[
   REQUIRE(pending.size() >= 2);
   CHECK(index->make_room(start_of(6), nullptr) == 1000 * pending.size());
   CHECK(index->pending().empty());
-  for (uint64_t seq : pending) CHECK_FALSE(exists(folder / dvr::segment_filename(seq)));
+  for (uint64_t seq : pending) CHECK_FALSE(exists(file_of(folder, seq)));
   // The playlist is left alone while pending files can make the room.
   CHECK(listed_sequences(index->segments()) == listed);
   // And the journal knows: a reopen does not bring them back.
@@ -361,7 +406,7 @@ TEST_CASE("with nothing pending, making room retires the oldest listed segment a
   REQUIRE(index->pending().empty());
   CHECK(index->make_room(start_of(3), nullptr) == 1000);
   CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{1, 2});
-  CHECK_FALSE(exists(folder / "seg-0000000000.ts"));
+  CHECK_FALSE(exists(file_of(folder, 0)));
   const std::string playlist = read_file(folder / "live.m3u8");
   CHECK_FALSE(lists(playlist, "seg-0000000000.ts"));
   CHECK(playlist.find("#EXT-X-MEDIA-SEQUENCE:1\n") != std::string::npos);
@@ -370,7 +415,7 @@ TEST_CASE("with nothing pending, making room retires the oldest listed segment a
   // The live edge stays.
   CHECK(index->make_room(start_of(3), nullptr) == 0);
   CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{2});
-  CHECK(exists(folder / "seg-0000000002.ts"));
+  CHECK(exists(file_of(folder, 2)));
 }
 
 TEST_CASE("stale temporaries are removed on open", "[index]") {
@@ -397,8 +442,8 @@ TEST_CASE("a segment renamed but not journaled before a crash stays on disk, unl
     add(*index, start_of(1));
   }
   // A crash between rename and journal leaves seg-2; 7 is likewise beyond the journal.
-  write_file(folder / "seg-0000000002.ts", "renamed, not journaled");
-  write_file(folder / "seg-0000000007.ts", "renamed, not journaled");
+  write_file(file_of(folder, 2), "renamed, not journaled");
+  write_file(file_of(folder, 7), "renamed, not journaled");
   write_file(folder / "notes.txt", "the user's");
   write_file(folder / "other.ts", "the user's");
   write_file(folder / "seg-0000000003.ts.bak", "the user's");
@@ -406,12 +451,12 @@ TEST_CASE("a segment renamed but not journaled before a crash stays on disk, unl
   ::mkdir((folder / "seg-0000000005.ts.d").c_str(), 0755);
 
   auto index = open_index(options, start_of(2));
-  CHECK(read_file(folder / "seg-0000000002.ts") == "renamed, not journaled");
-  CHECK(read_file(folder / "seg-0000000007.ts") == "renamed, not journaled");
+  CHECK(read_file(file_of(folder, 2)) == "renamed, not journaled");
+  CHECK(read_file(file_of(folder, 7)) == "renamed, not journaled");
   CHECK(index->unaccounted_segments() == std::vector<std::string>{"seg-0000000002.ts", "seg-0000000007.ts"});
   CHECK(index->set_aside_journal().empty());
-  CHECK(exists(folder / "seg-0000000000.ts"));
-  CHECK(exists(folder / "seg-0000000001.ts"));
+  CHECK(exists(file_of(folder, 0)));
+  CHECK(exists(file_of(folder, 1)));
   CHECK(read_file(folder / "notes.txt") == "the user's");
   CHECK(read_file(folder / "other.ts") == "the user's");
   CHECK(exists(folder / "seg-0000000003.ts.bak"));
@@ -424,11 +469,11 @@ TEST_CASE("a segment renamed but not journaled before a crash stays on disk, unl
   const Segment next = add(*index, start_of(2));
   CHECK(next.sequence == 8);
   CHECK(read_file(folder / next.filename) == std::string(1000, 'G'));
-  CHECK(read_file(folder / "seg-0000000007.ts") == "renamed, not journaled");
+  CHECK(read_file(file_of(folder, 7)) == "renamed, not journaled");
   // Retention never takes what it does not track.
   REQUIRE(index->expire(start_of(1000), nullptr));
-  CHECK(read_file(folder / "seg-0000000002.ts") == "renamed, not journaled");
-  CHECK(read_file(folder / "seg-0000000007.ts") == "renamed, not journaled");
+  CHECK(read_file(file_of(folder, 2)) == "renamed, not journaled");
+  CHECK(read_file(file_of(folder, 7)) == "renamed, not journaled");
 }
 
 TEST_CASE("a listed segment whose file is gone leaves the playlist on open, and a gap is marked where it was",
@@ -440,11 +485,11 @@ TEST_CASE("a listed segment whose file is gone leaves the playlist on open, and 
     for (int i = 0; i < 5; i++) add(*index, start_of(i));
   }
   // Deleted by hand, or lost with a disk: the oldest and one in the middle.
-  REQUIRE(::unlink((folder / "seg-0000000000.ts").c_str()) == 0);
-  REQUIRE(::unlink((folder / "seg-0000000002.ts").c_str()) == 0);
+  REQUIRE(::unlink((file_of(folder, 0)).c_str()) == 0);
+  REQUIRE(::unlink((file_of(folder, 2)).c_str()) == 0);
 
   auto index = open_index(options, start_of(5));
-  CHECK(index->missing_segments() == std::vector<std::string>{"seg-0000000000.ts", "seg-0000000002.ts"});
+  CHECK(index->missing_segments() == std::vector<std::string>{kHour0 + "seg-0000000000.ts", kHour0 + "seg-0000000002.ts"});
   CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{1, 3, 4});
   CHECK(index->segments()[0].discontinuity);
   CHECK(index->segments()[1].discontinuity);
@@ -478,11 +523,11 @@ TEST_CASE("a newest segment shorter than its journal record leaves the playlist 
       auto index = open_index(options, kT0);
       for (int i = 0; i < 4; i++) add(*index, start_of(i));
     }
-    REQUIRE(::truncate((folder / "seg-0000000002.ts").c_str(), 10) == 0);
-    REQUIRE(::truncate((folder / "seg-0000000003.ts").c_str(), 0) == 0);
+    REQUIRE(::truncate((file_of(folder, 2)).c_str(), 10) == 0);
+    REQUIRE(::truncate((file_of(folder, 3)).c_str(), 0) == 0);
     auto index = open_index(options, start_of(4));
     INFO("fsync " << fsync);
-    CHECK(index->missing_segments() == std::vector<std::string>{"seg-0000000002.ts", "seg-0000000003.ts"});
+    CHECK(index->missing_segments() == std::vector<std::string>{kHour0 + "seg-0000000002.ts", kHour0 + "seg-0000000003.ts"});
     CHECK(listed_sequences(index->segments()) == std::vector<uint64_t>{0, 1});
     CHECK_FALSE(lists(read_file(folder / "live.m3u8"), "seg-0000000002.ts"));
     // The next segment comes after the gap, under a new number.
@@ -492,8 +537,8 @@ TEST_CASE("a newest segment shorter than its journal record leaves the playlist 
   }
 }
 
-TEST_CASE("with the journal missing, every recorded segment stays on disk and numbering goes on above them",
-          "[index]") {
+TEST_CASE("with the journal missing, the hour journals still account for every segment and numbering goes on",
+          "[index][archive]") {
   TempFolder folder;
   const auto options = options_for(folder, 10);
   {
@@ -502,17 +547,41 @@ TEST_CASE("with the journal missing, every recorded segment stays on disk and nu
   }
   REQUIRE(::unlink((folder / RecordingIndex::kJournalName).c_str()) == 0);
 
+  // Long after the window: the hour journal still knows them, as footage of the archive.
+  const int64_t later = kT0 + 3600 * kSecond;
+  auto index = open_index(options, later);
+  for (int i = 0; i < 4; i++) CHECK(read_file(file_of(folder, i)) == std::string(1000, 'G'));
+  CHECK(index->segments().empty());
+  CHECK(index->unaccounted_segments().empty());
+  REQUIRE(index->hours().size() == 1);
+  CHECK(index->hours().begin()->second.count == 4);
+  CHECK(index->next_sequence() == 4);
+  CHECK(add(*index, later).sequence == 4);
+  CHECK(index->segments_between(kT0, later).size() == 4);
+}
+
+TEST_CASE("with every journal lost, the segments stay on disk unlisted and numbering goes on above them",
+          "[index]") {
+  TempFolder folder;
+  const auto options = options_for(folder, 10);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 4; i++) add(*index, start_of(i));
+  }
+  REQUIRE(::unlink((folder / RecordingIndex::kJournalName).c_str()) == 0);
+  REQUIRE(::unlink((folder / (kHour0 + "index.journal")).c_str()) == 0);
+
   // Long after the window: with a journal these would expire; without one they are kept.
   const int64_t later = kT0 + 3600 * kSecond;
   auto index = open_index(options, later);
   for (int i = 0; i < 4; i++) {
     INFO(i);
-    CHECK(read_file(folder / dvr::segment_filename(i)) == std::string(1000, 'G'));
+    CHECK(read_file(file_of(folder, i)) == std::string(1000, 'G'));
   }
   CHECK(index->segments().empty());
   CHECK(index->pending().empty());
-  CHECK(index->unaccounted_segments().size() == 4);
-  CHECK(index->unaccounted_segments().front() == "seg-0000000000.ts");
+  REQUIRE(index->unaccounted_segments().size() == 4);
+  CHECK(index->unaccounted_segments().front() == kHour0 + "seg-0000000000.ts");
   CHECK(index->set_aside_journal().empty());
   CHECK(index->next_sequence() == 4);
   const Segment next = add(*index, later);
@@ -527,8 +596,8 @@ TEST_CASE("with the journal missing, every recorded segment stays on disk and nu
   // Retention takes what it tracks and nothing else.
   REQUIRE(again->expire(later + 3600 * kSecond, nullptr));
   REQUIRE(again->expire(later + 7200 * kSecond, nullptr));
-  CHECK_FALSE(exists(folder / dvr::segment_filename(4)));
-  for (int i = 0; i < 4; i++) CHECK(exists(folder / dvr::segment_filename(i)));
+  CHECK_FALSE(exists(file_of(folder, 4)));
+  for (int i = 0; i < 4; i++) CHECK(exists(file_of(folder, i)));
 }
 
 namespace {
@@ -549,10 +618,12 @@ void check_untrusted_journal_is_set_aside(const std::string& journal) {
   CHECK(read_file(folder / "index.journal.bad-1") == journal);
   for (int i = 0; i < 3; i++) {
     INFO(i);
-    CHECK(read_file(folder / dvr::segment_filename(i)) == std::string(1000, 'G'));
+    CHECK(read_file(file_of(folder, i)) == std::string(1000, 'G'));
   }
   CHECK(index->segments().empty());
-  CHECK(index->unaccounted_segments().size() == 3);
+  // Their hour journal still places them in time: archive footage, not lost.
+  CHECK(index->unaccounted_segments().empty());
+  CHECK(index->segments_between(kT0, start_of(3)).size() == 3);
   // A fresh journal this version reads, with numbers above every file on disk.
   const JournalState fresh = journal_on_disk(folder);
   CHECK_FALSE(fresh.untrusted);
@@ -568,7 +639,7 @@ void check_untrusted_journal_is_set_aside(const std::string& journal) {
   CHECK(again->set_aside_journal() == "index.journal.bad-2");
   CHECK(read_file(folder / "index.journal.bad-1") == journal);
   CHECK(again->next_sequence() == 4);
-  for (int i = 0; i < 4; i++) CHECK(exists(folder / dvr::segment_filename(i)));
+  for (int i = 0; i < 4; i++) CHECK(exists(file_of(folder, i)));
 }
 
 }  // namespace
@@ -599,12 +670,12 @@ TEST_CASE("reopening after longer than the window expires the old segments and d
   auto index = open_index(options, later);
   CHECK(index->segments().empty());
   CHECK(pending_sequences(index->pending()) == std::vector<uint64_t>{0, 1, 2, 3, 4});
-  for (int i = 0; i < 5; i++) CHECK(exists(folder / dvr::segment_filename(i)));
+  for (int i = 0; i < 5; i++) CHECK(exists(file_of(folder, i)));
   const int64_t grace = 3 * 2 * kSecond;
   REQUIRE(index->expire(later + grace - 1, nullptr));
-  CHECK(exists(folder / "seg-0000000000.ts"));
+  CHECK(exists(file_of(folder, 0)));
   REQUIRE(index->expire(later + grace, nullptr));
-  for (int i = 0; i < 5; i++) CHECK_FALSE(exists(folder / dvr::segment_filename(i)));
+  for (int i = 0; i < 5; i++) CHECK_FALSE(exists(file_of(folder, i)));
   CHECK(index->pending().empty());
   // History goes on with new numbers.
   const Segment next = add(*index, later + grace);
@@ -743,7 +814,7 @@ TEST_CASE("a restart at any moment keeps every listed segment, in the playlist a
     auto index = open_index(options_in(folder), start_of(count));
     INFO("restart after " << count << " segments");
     REQUIRE(describe(index->segments()) == listed);
-    for (uint64_t seq : listed_sequences(index->segments())) REQUIRE(exists(folder / dvr::segment_filename(seq)));
+    for (uint64_t seq : listed_sequences(index->segments())) REQUIRE(exists(file_of(folder, seq)));
   }
 }
 
@@ -772,10 +843,10 @@ TEST_CASE("after many segments and compactions a reopen restores the same record
   CHECK(index->discontinuity_sequence() == discontinuities);
   // Every file the recording still owns is on disk; none of the older ones is.
   std::vector<std::string> expected = {"index.journal", "live.m3u8"};
-  for (uint64_t seq : listed_sequences(index->segments())) expected.push_back(dvr::segment_filename(seq));
-  for (uint64_t seq : pending_sequences(index->pending())) expected.push_back(dvr::segment_filename(seq));
+  for (const Segment& s : index->segments()) expected.push_back(s.filename);
+  for (const auto& p : index->pending()) expected.push_back(p.filename);
   std::sort(expected.begin(), expected.end());
-  CHECK(folder_names(folder.path()) == expected);
+  CHECK(recorded_files(folder.path()) == expected);
 }
 
 TEST_CASE("a wall-clock range selects the listed segments that overlap it", "[index]") {
@@ -794,4 +865,151 @@ TEST_CASE("a wall-clock range selects the listed segments that overlap it", "[in
   CHECK(between(-10, 0).empty());
   CHECK(listed_sequences(index->segments_between(kT0 + 2 * kSecond - 1, kT0 + 2 * kSecond)) ==
         std::vector<uint64_t>{0});
+}
+
+// Days of footage behind a short live window: retention apart from the window.
+
+namespace {
+
+RecordingOptions archive_options(const TempFolder& folder, uint64_t window_s, int64_t retention_s) {
+  RecordingOptions o = options_for(folder, window_s);
+  o.retention.retention_s = retention_s;
+  o.grace_us = 0;
+  return o;
+}
+
+size_t playlist_entries(const std::string& playlist) {
+  size_t n = 0;
+  for (size_t at = playlist.find("#EXTINF:"); at != std::string::npos; at = playlist.find("#EXTINF:", at + 1)) n++;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("footage leaves the live playlist after the window and the disk only after the retention",
+          "[index][archive]") {
+  TempFolder folder;
+  // A 20 s window over 2 minutes kept.
+  auto index = open_index(archive_options(folder, 20, 120), kT0);
+  for (int i = 0; i < 100; i++) add(*index, start_of(i));
+  const int64_t now = start_of(100);
+  // The live playlist lists the window, never the archive.
+  CHECK(playlist_entries(read_file(folder / "live.m3u8")) <= 11);
+  CHECK(index->segments().size() <= 11);
+  // What left the window but not the retention is on disk and reachable by time.
+  for (int i = 40; i < 100; i++) {
+    INFO(i);
+    CHECK(exists(file_of(folder, static_cast<uint64_t>(i))));
+  }
+  for (int i = 0; i < 38; i++) {
+    INFO(i);
+    CHECK_FALSE(exists(file_of(folder, static_cast<uint64_t>(i))));
+  }
+  const auto archived = index->segments_between(now - 100 * kSecond, now - 60 * kSecond);
+  REQUIRE(archived.size() == 20);
+  CHECK(archived.front().start_us == now - 100 * kSecond);
+  // The journal holds the window only: its size does not grow with the retention.
+  CHECK(journal_on_disk(folder).listed.size() == index->segments().size());
+}
+
+TEST_CASE("retention 0 keeps everything while the live playlist stays the window's size", "[index][archive]") {
+  TempFolder folder;
+  auto index = open_index(archive_options(folder, 10, 0), kT0);
+  for (int i = 0; i < 60; i++) add(*index, start_of(i));
+  REQUIRE(index->expire(start_of(60) + 3600LL * 24 * 30 * kSecond, nullptr));
+  for (int i = 0; i < 60; i++) CHECK(exists(file_of(folder, static_cast<uint64_t>(i))));
+  CHECK(index->segments().size() <= 1);
+  CHECK(index->segments_between(kT0, start_of(60)).size() == 60);
+}
+
+TEST_CASE("max-bytes bounds the archive and the window together, oldest first", "[index][archive]") {
+  TempFolder folder;
+  auto options = archive_options(folder, 20, 0);
+  options.retention.max_bytes = 30 * 1000;
+  auto index = open_index(options, kT0);
+  for (int i = 0; i < 50; i++) add(*index, start_of(i));
+  CHECK(index->bytes_on_disk() <= 30 * 1000);
+  CHECK(exists(file_of(folder, 49)));
+  CHECK(exists(file_of(folder, 20)));
+  CHECK_FALSE(exists(file_of(folder, 19)));
+}
+
+TEST_CASE("segments go in one folder per UTC day and hour, and an emptied hour leaves with its folder",
+          "[index][archive]") {
+  TempFolder folder;
+  auto index = open_index(archive_options(folder, 600, 3600), kT0);
+  // kT0 is 22:13:20 UTC: 20 minutes run into the next day's hour 00 and on.
+  const int64_t step = 60 * kSecond;
+  for (int i = 0; i < 150; i++) add(*index, kT0 + i * step, 2 * kSecond);
+  CHECK(exists(folder / "2023-11-14/23/index.journal"));
+  CHECK(exists(folder / "2023-11-15/00/index.journal"));
+  CHECK(index->segments().front().filename.compare(0, 11, "2023-11-15/") == 0);
+  // Two and a half hours in with an hour kept: hour 22 is gone, folder and all.
+  CHECK_FALSE(exists(folder / "2023-11-14/22"));
+  CHECK(index->hours().count(kT0 - 800 * kSecond) == 0);
+  // The summary lets a restart skip the closed hours' journals.
+  CHECK(exists(folder / "archive.index"));
+  index.reset();
+  auto again = open_index(archive_options(folder, 600, 3600), kT0 + 150 * step);
+  CHECK(again->hours().size() == 2);
+  uint64_t count = 0;
+  for (const auto& [hour, h] : again->hours()) count += h.count;
+  // Opened a minute later, one more minute has left.
+  CHECK(count == 60);
+}
+
+TEST_CASE("a recording in the flat layout of earlier versions opens, plays and expires without loss",
+          "[index][archive]") {
+  TempFolder folder;
+  // What an earlier version left: flat seg-*.ts and a journal listing them.
+  std::string journal = dvr::journal_magic_line() + dvr::journal_header_record(0, 0);
+  for (uint64_t i = 0; i < 30; i++) {
+    Segment s;
+    s.sequence = i;
+    s.filename = dvr::segment_filename(i);
+    s.start_us = start_of(static_cast<int64_t>(i));
+    s.duration_us = 2 * kSecond;
+    s.bytes = 1000;
+    journal += dvr::journal_segment_record(s);
+    write_file(folder / s.filename, std::string(1000, 'G'));
+  }
+  write_file(folder / RecordingIndex::kJournalName, journal);
+
+  // Upgraded with a longer retention than its window.
+  auto index = open_index(archive_options(folder, 120, 600), start_of(30));
+  CHECK(index->segments().size() == 30);
+  CHECK(index->unaccounted_segments().empty());
+  const std::string playlist = read_file(folder / "live.m3u8");
+  CHECK(playlist.find("\nseg-0000000000.ts\n") != std::string::npos);
+  // New footage goes to the day/hour folders; old footage stays where it is.
+  const Segment next = add(*index, start_of(30));
+  CHECK(next.filename == kHour0 + "seg-0000000030.ts");
+  CHECK(exists(folder / "seg-0000000000.ts"));
+  // Past the window, the flat footage is archive footage, still reached by time.
+  REQUIRE(index->expire(start_of(100), nullptr));
+  CHECK(index->segments_between(kT0, start_of(10)).size() == 10);
+  CHECK(index->segments_between(kT0, start_of(10)).front().filename == "seg-0000000000.ts");
+  // Past the retention, it leaves the disk.
+  REQUIRE(index->expire(start_of(31) + 700 * kSecond, nullptr));
+  CHECK_FALSE(exists(folder / "seg-0000000000.ts"));
+  CHECK_FALSE(exists(folder / "seg-0000000029.ts"));
+}
+
+TEST_CASE("a window longer than the retention is refused naming both", "[index][archive]") {
+  dvr::RetentionPolicy policy;
+  policy.window_s = 7200;
+  policy.retention_s = 3600;
+  std::string error;
+  CHECK_FALSE(dvr::check_retention(policy, &error));
+  CHECK(error.find("window") != std::string::npos);
+  CHECK(error.find("retention") != std::string::npos);
+  policy.retention_s = -1;
+  CHECK(dvr::check_retention(policy, &error));
+  policy.retention_s = 0;
+  CHECK(dvr::check_retention(policy, &error));
+  policy.retention_s = 7200;
+  CHECK(dvr::check_retention(policy, &error));
+  CHECK_FALSE(policy.keeps_archive());
+  policy.retention_s = 86400;
+  CHECK(policy.keeps_archive());
 }
