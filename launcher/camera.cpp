@@ -196,6 +196,7 @@ CameraStatus Camera::status() const {
   s.state = to_string(state_);
   s.error = error_;
   s.window = config_.dvr.window;
+  s.retention = config_.dvr.retention_held();
   s.segment_duration = config_.dvr.segment_duration;
   s.segments = segments_;
   s.bytes = bytes_;

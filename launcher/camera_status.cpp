@@ -58,6 +58,7 @@ std::string cameras_json(const std::vector<CameraStatus>& cameras) {
     out += ", \"state\": " + json_string(c.state);
     out += ", \"error\": " + (c.error ? json_string(*c.error) : "null");
     out += ", \"window\": " + std::to_string(c.window);
+    out += ", \"retention\": " + std::to_string(c.retention);
     out += ", \"segment_duration\": " + std::to_string(c.segment_duration);
     out += ", \"source\": " + json_string(c.source);
     out += ", \"playlist\": " + json_string("/hls/" + c.name + "/live.m3u8");
@@ -71,7 +72,8 @@ std::string cameras_json(const std::vector<CameraStatus>& cameras) {
     out += ", \"range\": " + (c.recorded ? span_json(*c.recorded) : "null");
     out += ", \"gaps\": [";
     for (std::size_t g = 0; g < c.gaps.size(); ++g) out += (g ? ", " : "") + span_json(c.gaps[g]);
-    out += "]}";
+    out += "], \"archive\": " + (c.archive ? span_json(*c.archive) : "null");
+    out += "}";
   }
   return out + (cameras.empty() ? "]\n" : "\n]\n");
 }

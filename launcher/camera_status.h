@@ -17,7 +17,8 @@ struct CameraStatus {
   // starting | recording | reconnecting | unauthorized | error | stopping | stopped
   std::string state;
   std::optional<std::string> error;  // the last error, already redacted
-  unsigned window = 0;               // seconds
+  unsigned window = 0;               // seconds the live playlist lists
+  std::int64_t retention = 0;        // seconds footage stays on disk, 0 = everything
   unsigned segment_duration = 0;     // seconds
   std::uint64_t segments = 0;        // segments finished since the launcher started
   std::uint64_t bytes = 0;           // bytes of those segments
@@ -33,6 +34,8 @@ struct CameraStatus {
   // live playlist lists, oldest start to newest end, and the holes in it.
   std::optional<WallClockSpan> recorded;
   std::vector<WallClockSpan> gaps;
+  // Everything on disk, the archive's footage included.
+  std::optional<WallClockSpan> archive;
 };
 
 // The body of /api/cameras: a JSON array of objects.

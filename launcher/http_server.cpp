@@ -97,6 +97,7 @@ HttpServer::HttpServer(Options options)
       auth_(options_.auth),
       cors_(options_.cors_origins),
       catalog_(options_.storage_dir),
+      archive_(options_.storage_dir, catalog_),
       clips_(kMaxClips) {
   server_ = soup_server_new("server-header", "stream-dvr", "raw-paths", TRUE, nullptr);
   soup_server_add_handler(server_, nullptr, &HttpServer::on_request, this, nullptr);
@@ -154,6 +155,7 @@ std::vector<CameraStatus> HttpServer::statuses() {
     const auto segments = catalog_.segments(c.name);
     c.recorded = recorded_span(*segments);
     c.gaps = find_gaps(*segments);
+    if (const auto extent = archive_.extent(c.name)) c.archive = WallClockSpan{extent->start_us, extent->end_us};
   }
   return out;
 }
@@ -171,7 +173,8 @@ void HttpServer::serve_range_playlist(SoupServerMessage* msg, const std::string&
   std::string error;
   const auto range = parse_time_range(query_value(query, "start"), query_value(query, "end"), error);
   if (!range) return respond_with_text(msg, SOUP_STATUS_BAD_REQUEST, error);
-  const std::string text = render_range_playlist(*catalog_.segments(camera), *range, status->segment_duration);
+  const std::string text =
+      render_range_playlist(archive_.segments(camera, range->start_us, range->end_us), *range, status->segment_duration);
   if (text.empty()) return respond_with_text(msg, SOUP_STATUS_NOT_FOUND, "nothing recorded in that range");
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
   soup_server_message_set_response(msg, "application/vnd.apple.mpegurl", SOUP_MEMORY_COPY, text.data(), text.size());
@@ -185,7 +188,7 @@ void HttpServer::serve_clip(SoupServerMessage* msg, const std::string& camera, G
   if (!range) return respond_with_text(msg, SOUP_STATUS_BAD_REQUEST, error);
   if (range->length_us() > kMaxClipUs)
     return respond_with_text(msg, SOUP_STATUS_BAD_REQUEST, "a clip is at most one hour long");
-  const auto chosen = segments_overlapping(*catalog_.segments(camera), range->start_us, range->end_us);
+  const auto chosen = archive_.segments(camera, range->start_us, range->end_us);
   if (chosen.empty()) return respond_with_text(msg, SOUP_STATUS_NOT_FOUND, "nothing recorded in that range");
   if (clips_.full()) {
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After", "10");
@@ -297,13 +300,37 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* qu
     return;
   }
 
+  if (p.size() == 4 && p[0] == "api" && p[1] == "cameras" && p[3] == "ranges") {
+    serve_ranges(msg, p[2], query);
+    return;
+  }
+
+  // The archive: /hls/<camera>/YYYY-MM-DD/HH/index.m3u8 and the segments beside it.
+  if (p.size() == 5 && p[0] == "hls") {
+    int64_t hour = 0;
+    uint64_t sequence = 0;
+    if (!is_valid_camera_name(p[1]) || !options_.has_camera(p[1]) || !parse_hour_folder(p[2] + "/" + p[3], &hour)) {
+      respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
+    } else if (p[4] == "index.m3u8") {
+      serve_hour_page(msg, p[1], hour);
+    } else if (parse_segment_filename(p[4], &sequence)) {
+      respond_with_file(msg, join_path({options_.storage_dir, p[1], p[2], p[3], p[4]}), "video/mp2t",
+                        "max-age=31536000, immutable", range_header, FileBody::Mapped);
+    } else {
+      respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
+    }
+    return;
+  }
+
   if (p[0] == "hls") {
     if (p.size() != 3 || !is_valid_camera_name(p[1]) || !options_.has_camera(p[1]) || !is_safe_name(p[2])) {
       respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
       return;
     }
     const std::string file = join_path({options_.storage_dir, p[1], p[2]});
-    if (ends_with(p[2], ".m3u8")) {
+    if (ends_with(p[2], ".m3u8") && !range_header && serve_compressed_playlist(msg, file)) {
+      return;
+    } else if (ends_with(p[2], ".m3u8")) {
       // A live playlist changes every segment: never let a cache keep it.
       respond_with_file(msg, file, "application/vnd.apple.mpegurl", "no-cache", range_header,
                         FileBody::CopiedWhenSmall);

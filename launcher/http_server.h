@@ -17,6 +17,7 @@
 #include "clip_stream.h"
 #include "cors.h"
 #include "preset.h"
+#include "archive_catalog.h"
 #include "recording_catalog.h"
 
 namespace dvr {
@@ -53,6 +54,11 @@ class HttpServer {
   bool authenticate(SoupServerMessage* msg);
   void serve_range_playlist(SoupServerMessage* msg, const std::string& camera, GHashTable* query);
   void serve_clip(SoupServerMessage* msg, const std::string& camera, GHashTable* query);
+  // The archive, by time (http_archive.cpp).
+  void serve_hour_page(SoupServerMessage* msg, const std::string& camera, int64_t hour_start_us);
+  void serve_ranges(SoupServerMessage* msg, const std::string& camera, GHashTable* query);
+  // live.m3u8 gzip-compressed for clients that take it; false when the plain file should go.
+  bool serve_compressed_playlist(SoupServerMessage* msg, const std::string& file);
 
   Options options_;
   SoupServer* server_ = nullptr;
@@ -62,6 +68,13 @@ class HttpServer {
   Authenticator auth_;
   CorsPolicy cors_;
   RecordingCatalog catalog_;
+  ArchiveCatalog archive_;
+  struct CompressedPlaylist {
+    std::uint64_t ino = 0;
+    std::int64_t size = -1, mtime_ns = 0;
+    std::string gzip;
+  };
+  std::map<std::string, CompressedPlaylist> compressed_;  // by file path
   ClipStreams clips_;
 };
 

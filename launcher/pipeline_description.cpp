@@ -57,6 +57,7 @@ std::vector<std::string> sink_words(const CameraConfig& cam, const PipelineOptio
   // Named only when it is not dvrsink's default, so the --check line stays short.
   if (cam.dvr.muxer != "lean") w.push_back(prop("muxer", cam.dvr.muxer));
   if (!cam.dvr.fsync) w.push_back("fsync=false");
+  if (cam.dvr.retention >= 0) w.push_back(prop("retention", static_cast<std::uint64_t>(cam.dvr.retention)));
   return w;
 }
 

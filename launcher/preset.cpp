@@ -29,9 +29,9 @@ const std::set<std::string> kServerKeys = {"listen",         "storage",         
                                            "cors-origins"};
 // A bearer token shorter than this is guessable.
 constexpr std::size_t kMinTokenLength = 16;
-const std::set<std::string> kDvrKeys = {"segment-duration", "window", "max-bytes", "stall-timeout",
+const std::set<std::string> kDvrKeys = {"segment-duration", "window", "retention", "max-bytes", "stall-timeout",
                                         "auth-retry",       "audio",  "muxer",     "fsync"};
-const std::set<std::string> kCameraKeys = {"source",        "segment-duration", "window", "max-bytes",
+const std::set<std::string> kCameraKeys = {"source",        "segment-duration", "window", "retention", "max-bytes",
                                            "stall-timeout", "auth-retry",       "audio",  "muxer",
                                            "fsync"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
@@ -122,6 +122,8 @@ class Reader {
     number(group, "segment-duration", 1, 60, dvr.segment_duration);
     // A window of 0 keeps everything; the upper bound (a year) only catches typos.
     number(group, "window", 0, 366u * 24 * 3600, dvr.window);
+    // 0 keeps everything; unset, footage leaves the disk as it leaves the window.
+    number(group, "retention", 0, 10ull * 366 * 24 * 3600, dvr.retention);
     number(group, "max-bytes", 0, G_MAXUINT64, dvr.max_bytes);
     number(group, "stall-timeout", 2, 3600, dvr.stall_timeout);
     // Dahua cameras lock an address out after repeated failed logins: retry slowly.
@@ -342,6 +344,13 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
   }
 
   r.dvr_settings(group, cam.dvr);
+  if (cam.dvr.retention > 0 && (cam.dvr.window == 0 || cam.dvr.window > cam.dvr.retention)) {
+    r.error(group, "window",
+            "window (" + (cam.dvr.window == 0 ? std::string("0, everything") : std::to_string(cam.dvr.window) + " s") +
+                ") is longer than retention (" + std::to_string(cam.dvr.retention) +
+                " s): the live playlist cannot list footage that is no longer on disk; raise retention or "
+                "shorten window");
+  }
 
   if (is_test) {
     auto& t = cam.test;
@@ -440,7 +449,8 @@ const char* to_string(VideoCodec codec) {
 const char* to_string(Ingest ingest) { return ingest == Ingest::Lean ? "lean" : "rtspsrc"; }
 
 bool DvrSettings::operator==(const DvrSettings& o) const {
-  return segment_duration == o.segment_duration && window == o.window && max_bytes == o.max_bytes &&
+  return segment_duration == o.segment_duration && window == o.window && retention == o.retention &&
+         max_bytes == o.max_bytes &&
          stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio &&
          muxer == o.muxer && fsync == o.fsync;
 }

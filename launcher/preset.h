@@ -30,7 +30,12 @@ const char* to_string(Ingest ingest);
 // Retention and segmenting, from [dvr] with per-camera overrides.
 struct DvrSettings {
   unsigned segment_duration = 2;  // seconds
-  unsigned window = 120;          // seconds, 0 = keep everything
+  unsigned window = 120;          // seconds the live playlist lists, 0 = everything
+  // Seconds footage stays on disk, reached by time after it left the window;
+  // 0 keeps everything, -1 (unset) = the window.
+  std::int64_t retention = -1;
+  // What retention comes to: the window when unset.
+  std::int64_t retention_held() const { return retention < 0 ? window : retention; }
   std::uint64_t max_bytes = 0;    // 0 = no size limit
   unsigned stall_timeout = 10;    // seconds without a video buffer before a restart
   unsigned auth_retry = 300;      // seconds between attempts after a refused login

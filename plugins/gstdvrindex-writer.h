@@ -52,9 +52,9 @@ gst_dvr_index_split_threshold (gint64 segment_duration)
 
 /* Installs dvrindex's folder and retention properties on another class (dvrsink
  * forwards them), with consecutive ids from first_prop, in this order: location,
- * playlist-name, segment-duration, window, max-bytes, delete-grace, endlist,
+ * playlist-name, segment-duration, window, max-bytes, retention, delete-grace, endlist,
  * max-gap, wall-clock, clock-tolerance, fsync, stats. */
-#define GST_DVR_INDEX_N_PROPERTIES 12
+#define GST_DVR_INDEX_N_PROPERTIES 13
 void gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop);
 
 /* The index API for applications, as action signals (dvrsink forwards them). */

@@ -67,6 +67,7 @@ enum
   PROP_SEGMENT_DURATION,
   PROP_WINDOW,
   PROP_MAX_BYTES,
+  PROP_RETENTION,
   PROP_DELETE_GRACE,
   PROP_ENDLIST,
   PROP_MAX_GAP,
@@ -83,6 +84,7 @@ enum
 #define DEFAULT_SEGMENT_DURATION 2
 #define DEFAULT_WINDOW 120
 #define DEFAULT_MAX_BYTES 0
+#define DEFAULT_RETENTION -1
 #define DEFAULT_DELETE_GRACE -1
 #define DEFAULT_ENDLIST TRUE
 #define DEFAULT_MAX_GAP 1000
@@ -116,6 +118,7 @@ struct Settings
   guint segment_duration = DEFAULT_SEGMENT_DURATION;
   guint window = DEFAULT_WINDOW;
   guint64 max_bytes = DEFAULT_MAX_BYTES;
+  gint64 retention = DEFAULT_RETENTION;
   gint delete_grace = DEFAULT_DELETE_GRACE;
   gboolean endlist = DEFAULT_ENDLIST;
   guint max_gap_ms = DEFAULT_MAX_GAP;
@@ -756,6 +759,16 @@ open_folder (GstDvrIndex * self)
   options.segment_duration_s = settings.segment_duration;
   options.retention.window_s = settings.window;
   options.retention.max_bytes = settings.max_bytes;
+  options.retention.retention_s = settings.retention;
+  {
+    std::string why;
+    if (!dvr::check_retention (options.retention, &why)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("The \"window\" is longer than the \"retention\" for folder %s", settings.location.c_str ()),
+          ("%s", why.c_str ()));
+      return FALSE;
+    }
+  }
   options.grace_us = settings.delete_grace < 0 ? -1 : (gint64) settings.delete_grace * G_USEC_PER_SEC;
   options.endlist = settings.endlist;
   options.fsync = settings.fsync;
@@ -957,6 +970,9 @@ gst_dvr_index_set_property (GObject * object, guint prop_id, const GValue * valu
     case PROP_MAX_BYTES:
       s.max_bytes = g_value_get_uint64 (value);
       break;
+    case PROP_RETENTION:
+      s.retention = g_value_get_int64 (value);
+      break;
     case PROP_DELETE_GRACE:
       s.delete_grace = g_value_get_int (value);
       break;
@@ -1009,6 +1025,9 @@ gst_dvr_index_get_property (GObject * object, guint prop_id, GValue * value, GPa
       break;
     case PROP_MAX_BYTES:
       g_value_set_uint64 (value, s.max_bytes);
+      break;
+    case PROP_RETENTION:
+      g_value_set_int64 (value, s.retention);
       break;
     case PROP_DELETE_GRACE:
       g_value_set_int (value, s.delete_grace);
@@ -1063,7 +1082,7 @@ gst_dvr_index_install_signals (GType type, GCallback get_segments, GCallback ren
    * GstDvrIndex::render-playlist:
    * @start: wall clock, UNIX microseconds
    * @end: wall clock, UNIX microseconds
-   * Returns: a VOD playlist (EXT-X-ENDLIST, PROGRAM-DATE-TIME) of the listed segments
+   * Returns: a VOD playlist (EXT-X-ENDLIST, PROGRAM-DATE-TIME) of the segments on disk, archive included,
    * overlapping [start, end), or NULL if there are none.
    */
   ids[1] = g_signal_new_class_handler ("render-playlist", type,
@@ -1090,12 +1109,16 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
           "at or after it, less a tenth (200 ms at most) for timestamp jitter", 1, 3600, DEFAULT_SEGMENT_DURATION, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_uint ("window", "Window",
-          "Seconds of history kept, by wall clock (0 keeps everything)", 0, G_MAXUINT,
-          DEFAULT_WINDOW, rw));
+          "Seconds the live playlist lists: how far the live view can rewind, by wall clock "
+          "(0 lists everything)", 0, G_MAXUINT, DEFAULT_WINDOW, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_uint64 ("max-bytes", "Maximum bytes",
-          "Cap in bytes on the listed segments, oldest leave first (0 = no cap)", 0,
+          "Cap in bytes on the footage on disk, oldest leaves first (0 = no cap)", 0,
           G_MAXUINT64, DEFAULT_MAX_BYTES, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_int64 ("retention", "Retention",
+          "Seconds footage stays on disk, reached by time once it left the window "
+          "(0 keeps everything, -1 = the window)", -1, G_MAXINT64, DEFAULT_RETENTION, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_int ("delete-grace", "Delete grace period",
           "Seconds a segment stays on disk after leaving the playlist "
