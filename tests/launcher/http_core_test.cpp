@@ -93,6 +93,9 @@ TEST_CASE("the camera API shows bitrate, source, the recorded paths and codec wh
 TEST_CASE("the camera API gives the recorded range and its gaps, null and empty when nothing is recorded", "[json]") {
   CameraStatus c;
   c.name = "door";
+  c.window = 7200;
+  c.retention = 604800;
+  c.archive = WallClockSpan{1699900000000000, 1700000060500000};
   c.recorded = WallClockSpan{1700000000000000, 1700000060500000};
   c.gaps = {{1700000010000000, 1700000012345000}, {1700000020000000, 1700000021000000}};
   CameraStatus d;
@@ -101,8 +104,10 @@ TEST_CASE("the camera API gives the recorded range and its gaps, null and empty 
   CHECK_THAT(json, Catch::Contains("\"range\": {\"start\": \"2023-11-14T22:13:20.000Z\", "
                                    "\"end\": \"2023-11-14T22:14:20.500Z\"}, \"gaps\": ["
                                    "{\"start\": \"2023-11-14T22:13:30.000Z\", \"end\": \"2023-11-14T22:13:32.345Z\"}, "
-                                   "{\"start\": \"2023-11-14T22:13:40.000Z\", \"end\": \"2023-11-14T22:13:41.000Z\"}]}"));
-  CHECK_THAT(json, Catch::Contains("\"range\": null, \"gaps\": []}"));
+                                   "{\"start\": \"2023-11-14T22:13:40.000Z\", \"end\": \"2023-11-14T22:13:41.000Z\"}], "
+                                   "\"archive\": {\"start\": \"2023-11-13T18:26:40.000Z\", \"end\": \"2023-11-14T22:14:20.500Z\"}}"));
+  CHECK_THAT(json, Catch::Contains("\"window\": 7200, \"retention\": 604800, "));
+  CHECK_THAT(json, Catch::Contains("\"range\": null, \"gaps\": [], \"archive\": null}"));
 }
 
 TEST_CASE("a matching validator makes a 304; a changed file makes a Range fall back to the whole", "[conditional]") {

@@ -94,6 +94,9 @@ TEST_CASE("the dahua template is a valid preset of rtsp cameras", "[preset]") {
   }
   const auto& door = r.preset->cameras[0];
   CHECK(door.dvr.window == 7200);  // two hours of 2 s segments
+  CHECK(door.dvr.retention == 7 * 86400);
+  CHECK(r.preset->cameras[1].dvr.window == 7200);
+  CHECK(r.preset->cameras[1].dvr.retention == 30 * 86400);
   CHECK(door.dvr.audio == AudioMode::Aac);
   CHECK(r.preset->cameras[1].dvr.audio == AudioMode::Off);
 }
@@ -264,6 +267,24 @@ TEST_CASE("a password comes from the preset or from an environment variable", "[
              Catch::Contains(kFile + ":camera c:password-env: environment variable DVR_TEST_PASSWORD is not set"));
   CHECK_THAT(parse_error("[camera c]\nsource = rtsp\nurl = rtsp://h/\npassword = a\npassword-env = B\n"),
              Catch::Contains("either password or password-env"));
+}
+
+TEST_CASE("retention is apart from the window, equals it when unset, and is never shorter", "[preset]") {
+  auto p = parse_ok(
+      "[dvr]\nwindow = 600\nretention = 86400\n"
+      "[camera a]\nsource = test\n"
+      "[camera b]\nsource = test\nretention = 0\n"
+      "[camera c]\nsource = test\nwindow = 60\n");
+  CHECK(p.cameras[0].dvr.retention == 86400);
+  CHECK(p.cameras[1].dvr.retention_held() == 0);
+  CHECK(p.cameras[2].dvr.retention_held() == 86400);
+  auto unset = parse_ok("[camera a]\nsource = test\nwindow = 90\n");
+  CHECK(unset.cameras[0].dvr.retention_held() == 90);
+  CHECK_THAT(pipeline_description(p.cameras[0], {"/rec/a", false}, Secrets::Omit), Catch::Contains(" retention=86400"));
+  CHECK_THAT(pipeline_description(unset.cameras[0], {"/rec/a", false}, Secrets::Omit), !Catch::Contains("retention"));
+  const std::string error = parse_error("[camera a]\nsource = test\nwindow = 7200\nretention = 3600\n");
+  CHECK_THAT(error, Catch::Contains("/tmp/p.ini:camera a:window"));
+  CHECK_THAT(error, Catch::Contains("window (7200 s) is longer than retention (3600 s)"));
 }
 
 TEST_CASE("a test camera's pipeline encodes, parses and records with the preset's settings", "[pipeline]") {
