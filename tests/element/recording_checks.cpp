@@ -11,6 +11,29 @@ std::string segment_name(long long sequence) {
   return "seg-" + std::string(10 - n.size(), '0') + n + ".ts";
 }
 
+std::string uri_name(const std::string& uri) { return uri.substr(uri.rfind('/') + 1); }
+
+std::vector<std::string> list_recording(const std::string& folder) {
+  std::vector<std::string> out;
+  for (const std::string& name : list_dir(folder)) {
+    const std::string day = folder + "/" + name;
+    if (name.size() == 10 && name[4] == '-' && name[7] == '-') {
+      for (const std::string& hour : list_dir(day))
+        for (const std::string& file : list_dir(day + "/" + hour)) out.push_back(name + "/" + hour + "/" + file);
+    } else {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+std::string segment_path(const std::string& folder, long long sequence) {
+  const std::string name = segment_name(sequence);
+  for (const std::string& rel : list_recording(folder))
+    if (uri_name(rel) == name) return folder + "/" + rel;
+  return folder + "/" + name;
+}
+
 void require_segments_valid(const std::string& folder, const ParsedPlaylist& pl) {
   for (const auto& s : pl.segments) {
     INFO(s.uri);

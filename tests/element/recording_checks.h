@@ -8,6 +8,13 @@
 
 // "seg-0000000042.ts", the name dvrindex gives segment 42.
 std::string segment_name(long long sequence);
+// The file name of a listed segment, without its day/hour folder.
+std::string uri_name(const std::string& uri);
+// Every file of a recording by its path inside the folder, day/hour folders included.
+std::vector<std::string> list_recording(const std::string& folder);
+// Where segment `sequence` is on disk, flat or in its day/hour folder; a path
+// that does not exist when it is nowhere.
+std::string segment_path(const std::string& folder, long long sequence);
 // Every listed segment exists and ffprobe reads it without a word of complaint.
 void require_segments_valid(const TempDir& dir, const ParsedPlaylist& pl);
 void require_segments_valid(const std::string& folder, const ParsedPlaylist& pl);

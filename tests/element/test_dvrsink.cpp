@@ -103,7 +103,9 @@ TEST_CASE("a recording lists complete segments with decimal durations, wall-cloc
   for (size_t i = 0; i < pl.segments.size(); i++) {
     const auto& s = pl.segments[i];
     INFO("segment " << i << " " << s.uri);
-    CHECK(s.uri == segment_name(static_cast<long long>(i)));
+    CHECK(uri_name(s.uri) == segment_name(static_cast<long long>(i)));
+    // In the folder of its UTC day and hour: "2026-12-07/14/".
+    CHECK(std::regex_match(s.uri.substr(0, s.uri.rfind('/') + 1), std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}/[0-9]{2}/")));
     CHECK(s.duration > 0.0);
     CHECK(std::lround(s.duration) <= static_cast<long>(pl.target_duration));
     CHECK_FALSE(s.discontinuity);
@@ -153,10 +155,11 @@ TEST_CASE("segments leave the playlist first and the disk only after the grace p
   require_segments_valid(dir, pl);
 
   // The oldest segments left long ago: gone from disk.
-  CHECK_FALSE(file_exists(dir.file("seg-0000000000.ts")));
-  CHECK_FALSE(file_exists(dir.file("seg-0000000001.ts")));
+  const std::string hour_folder = pl.segments.front().uri.substr(0, pl.segments.front().uri.rfind('/') + 1);
+  CHECK_FALSE(file_exists(dir.file(hour_folder + "seg-0000000000.ts")));
+  CHECK_FALSE(file_exists(dir.file(hour_folder + "seg-0000000001.ts")));
   // The segment that left last did so less than the grace period ago: still there.
-  CHECK(file_exists(dir.file(segment_name(pl.media_sequence - 1))));
+  CHECK(file_exists(segment_path(dir.path, pl.media_sequence - 1)));
 }
 
 TEST_CASE("nothing in the folder that is not the recorder's own is ever deleted", "[index]") {

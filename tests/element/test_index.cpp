@@ -141,7 +141,7 @@ TEST_CASE("the embedding example prints every finished segment and a playlist of
   const std::string out = run_command(std::string(g_getenv("DVR_EXAMPLE")) + " " + dir.path + " 3 2>&1", &status);
   INFO(out);
   CHECK(status == 0);
-  std::regex line("segment seg-[0-9]{10}\\.ts start [0-9T:.-]+Z duration [0-9]+\\.[0-9]{3} s");
+  std::regex line("segment [0-9]{4}-[0-9]{2}-[0-9]{2}/[0-9]{2}/seg-[0-9]{10}\\.ts start [0-9T:.-]+Z duration [0-9]+\\.[0-9]{3} s");
   CHECK(std::distance(std::sregex_iterator(out.begin(), out.end(), line), std::sregex_iterator()) >= 3);
   CHECK(out.find("#EXT-X-ENDLIST") != std::string::npos);
   CHECK(out.find("#EXT-X-PLAYLIST-TYPE:VOD") != std::string::npos);
@@ -152,4 +152,34 @@ TEST_CASE("the camera's clock is used for PROGRAM-DATE-TIME only while it agrees
   CHECK(first_pdt_offset_ms(1000) == Approx(1000).margin(400));
   // A minute ahead (a camera with a wrong clock): the local clock is used.
   CHECK(first_pdt_offset_ms(60000) == Approx(0).margin(400));
+}
+
+TEST_CASE("with a retention longer than the window, what leaves the live playlist stays on disk", "[index]") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline(std::string(kCamera) + "dvrsink location=" + dir.path + " segment-duration=1 window=2 retention=600",
+               6.0, &log);
+  REQUIRE(log.errors.empty());
+  const ParsedPlaylist pl = parse_playlist(read_file(dir.file("live.m3u8")));
+  CHECK(pl.segments.size() <= 4);
+  REQUIRE(log.segments_added.size() >= 5);
+  // Every segment ever written is still there, the first one included.
+  for (GstStructure* s : log.segments_added) {
+    const std::string file = gst_structure_get_string(s, "location");
+    INFO(file);
+    CHECK(file_exists(file));
+  }
+  CHECK(file_exists(dir.file(std::string(gst_structure_get_string(log.segments_added.front(), "filename")))));
+  // And its hour journal lists it for the archive.
+  const std::string first = gst_structure_get_string(log.segments_added.front(), "filename");
+  CHECK(read_file(dir.file(first.substr(0, first.rfind('/') + 1) + "index.journal")).find(first) != std::string::npos);
+}
+
+TEST_CASE("a window longer than the retention is an error naming both", "[index]") {
+  TempDir dir;
+  BusLog log;
+  run_pipeline(std::string(kCamera) + "dvrsink location=" + dir.path + " window=7200 retention=3600", 3.0, &log);
+  REQUIRE_FALSE(log.errors.empty());
+  CHECK(log.errors[0].find("window") != std::string::npos);
+  CHECK(log.errors[0].find("retention") != std::string::npos);
 }
