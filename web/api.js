@@ -10,7 +10,10 @@ const lastCodec = new Map();
 // GET /api/cameras, with the recorded range and gaps turned into ms (null
 // where the launcher does not give them).
 export async function fetchCameras() {
-  const response = await fetch('/api/cameras', { cache: 'no-store' });
+  // The page's first answer was asked for before the modules loaded.
+  const early = globalThis.dvrFirstCameras;
+  globalThis.dvrFirstCameras = null;
+  const response = (early && await early) || await fetch('/api/cameras', { cache: 'no-store' });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const cameras = await response.json();
   return cameras.map((c) => ({

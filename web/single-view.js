@@ -97,6 +97,7 @@ export class SingleView {
       this.recover(`Playback of ${this.name} failed${error && error.message ? `: ${error.message}` : ''}.`);
     });
     player.on('loadedmetadata', () => {
+      this.sourceLoaded = true;
       const media = mediaPlaylist(player);
       if (media && media.targetDuration) this.targetDuration = media.targetDuration;
       player.liveTracker.options_.liveTolerance = this.liveTolerance();
@@ -153,7 +154,8 @@ export class SingleView {
     // polling and start playing on our own as soon as the playlist is there.
     const hasVideo = camera.segments > 0 || camera.state === 'recording';
     this.checking = true;
-    const ready = hasVideo && await playlistReady(camera);
+    // A recorded range means a playlist with segments: no need to ask.
+    const ready = hasVideo && (camera.rangeStart !== null || await playlistReady(camera));
     this.checking = false;
     if (this.name !== camera.name || this.loaded === camera.name) return;
     if (ready) this.load(camera);
@@ -182,6 +184,7 @@ export class SingleView {
     this.pendingWall = wall;
     this.lastTime = -1;
     this.lastProgressAt = Date.now();
+    this.sourceLoaded = false;
     const src = mode === 'live' ? this.camera.playlist : rangePlaylistUrl(this.loaded, chunk);
     this.player.src({ src, type: 'application/x-mpegURL' });
     this.play();
@@ -254,7 +257,11 @@ export class SingleView {
   // ---- position: badge, clock, timeline ------------------------------------
 
   ready() {
-    if (!this.loaded || this.player.seekable().length === 0) return false;
+    if (!this.loaded || !this.sourceLoaded || this.player.seekable().length === 0) return false;
+    // Until the new source's playlist replaced the old one, the player's
+    // segments are the other playlist's.
+    const media = mediaPlaylist(this.player);
+    if (!media || Boolean(media.endList) !== (this.mode === 'archive')) return false;
     if (this.mode === 'archive') return placedSegments(this.player).length > 0;
     const tracker = this.player.liveTracker;
     return Boolean(tracker && tracker.isTracking());
@@ -489,13 +496,15 @@ export class SingleView {
     this.loadArchiveAt(w);
   }
 
+  // Seeks the live playlist to wall-clock time w (Infinity: the live edge);
+  // until the player can place its segments, w waits in pendingWall.
   seekInLive(w) {
-    if (!this.ready()) {
+    const t = this.ready() ? wallToMedia(placedSegments(this.player), w) : null;
+    if (t === null) {
       this.pendingWall = w;
       return;
     }
-    const t = wallToMedia(placedSegments(this.player), w);
-    if (t === null) return;
+    this.pendingWall = null;
     if (w === Infinity || t >= this.player.liveTracker.seekableEnd()) {
       this.player.liveTracker.seekToLiveEdge();
       return this.resume();
@@ -529,8 +538,8 @@ export class SingleView {
   applyPendingSeek() {
     if (this.pendingWall === null || !this.ready()) return;
     const w = this.pendingWall;
-    this.pendingWall = null;
     if (this.mode === 'live') return this.seekInLive(w);
+    this.pendingWall = null;
     this.player.currentTime(wallToMedia(placedSegments(this.player), w));
     this.resume();
   }
