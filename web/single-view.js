@@ -53,6 +53,8 @@ export class SingleView {
     // Our own timeline and Live button replace Video.js's seek bar and LIVE button.
     this.player.controlBar.getChild('ProgressControl')?.hide();
     this.player.controlBar.getChild('SeekToLive')?.hide();
+    // What remains of an archive playlist says nothing a person needs.
+    this.player.controlBar.getChild('RemainingTimeDisplay')?.hide();
     window.dvrPlayer = this.player; // for the browser console and the browser tests
 
     this.timeline = new TimelineView(els.timeline, {
@@ -299,12 +301,15 @@ export class SingleView {
     return archive ? archive.end : null;
   }
 
-  // True when footage older than the live window is kept (more than a couple
-  // of segments of it: the window's oldest segments leave it all the time).
+  // True when footage older than the live window is kept: a retention longer
+  // than the window, and more of it on disk than the segments that stay a
+  // while after leaving the live playlist.
   hasOlder() {
+    const c = this.camera;
+    if (c && Number.isFinite(c.retention) && c.retention > 0 && c.retention <= c.window) return false;
     const window = this.liveWindow();
     const archive = this.archiveRange();
-    return Boolean(window && archive && archive.start < window.start - 2 * this.targetDuration * 1000);
+    return Boolean(window && archive && archive.start < window.start - this.liveMargin());
   }
 
   // How far inside the live window a moment must be to be played from the
