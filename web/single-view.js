@@ -39,6 +39,7 @@ export class SingleView {
     this.autoplayBlocked = false;
     this.recorderDown = false;
     this.targetDuration = 2;
+    this.speed = 1;
     this.mode = 'live';      // which playlist is in the player: 'live' or 'archive'
     this.chunk = null;       // the archive playlist's { start, end } (ms)
     this.pendingWall = null; // wall-clock time (ms; Infinity: the live edge) to go to once the source is ready
@@ -85,7 +86,11 @@ export class SingleView {
       e.preventDefault();
       this.goToTyped(els.gotoInput.value);
     });
-    els.speed.addEventListener('change', () => player.playbackRate(Number(els.speed.value)));
+    // The speed chosen stays across sources (a new source resets the element's).
+    els.speed.addEventListener('change', () => {
+      this.speed = Number(els.speed.value);
+      player.playbackRate(this.speed);
+    });
     els.zoom.addEventListener('change', () => this.setZoom(els.zoom.value));
     els.earlier.addEventListener('click', () => this.pan(-1));
     els.later.addEventListener('click', () => this.pan(1));
@@ -100,6 +105,7 @@ export class SingleView {
     });
     player.on('loadedmetadata', () => {
       this.sourceLoaded = true;
+      if (player.playbackRate() !== this.speed) player.playbackRate(this.speed);
       const media = mediaPlaylist(player);
       if (media && media.targetDuration) this.targetDuration = media.targetDuration;
       player.liveTracker.options_.liveTolerance = this.liveTolerance();

@@ -338,6 +338,16 @@ describe('the player over days of archive', () => {
       const behind = (Date.now() - view.clock) / 1000;
       assert.ok(behind > ARCHIVE_WINDOW_S - 120 && behind < ARCHIVE_WINDOW_S, `${behind} s behind live, in the window`);
 
+      // Playing at 4× from just before the live window catches up with it and
+      // goes on from the live playlist, at the speed chosen.
+      await goTo(page, typed(Date.now() - ARCHIVE_WINDOW_S * 1000 - 15000));
+      await waitFor('the archive to play', async () => (await readView(page)).source === 'archive', 20000, 200);
+      await page.getByLabel('Speed').selectOption('4');
+      await waitFor('4× to reach the live window', async () => (await readView(page)).source === 'live', 60000, 250);
+      await waitForPlaying(page, 'in the live window after 4×');
+      assert.equal(await page.evaluate(() => document.querySelector('#single-view video').playbackRate), 4);
+      await page.getByLabel('Speed').selectOption('1');
+
       // And back: -60s from near the live window's oldest point goes on into the archive.
       const nearOldest = Date.now() - ARCHIVE_WINDOW_S * 1000 + 50000;
       await goTo(page, typed(nearOldest));
