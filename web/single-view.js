@@ -16,7 +16,7 @@ import { mediaToWall, spansFromSegments, wallToMedia } from './program-date.js';
 import { combineSpans, spansOfRange } from './timeline.js';
 import { TimelineView } from './timeline-view.js';
 import {
-  panEnd, spansResolution, viewEndFor, zoomStep, zoomView, ZOOM_LEVELS,
+  panEnd, spansResolution, viewEndAround, viewEndFor, zoomStep, zoomView, ZOOM_LEVELS,
 } from './zoom.js';
 
 const TICK_MS = 250;            // badge, clock, timeline and stall watchdog refresh
@@ -61,6 +61,7 @@ export class SingleView {
     this.timeline = new TimelineView(els.timeline, {
       onSeek: (t) => this.seekToWall(t),
       onSelect: (range) => this.clip.select(range),
+      onZoom: (direction, t, x) => this.zoomAround(direction, t, x),
     });
     this.clip = new ClipForm(els, this);
     for (const z of ZOOM_LEVELS) els.zoom.append(new Option(z.label, z.id));
@@ -396,6 +397,25 @@ export class SingleView {
     this.refreshSpans();
   }
 
+  // How long everything kept spans, in seconds.
+  keptSeconds() {
+    const archive = this.archiveRange();
+    return archive ? (archive.end - archive.start) / 1000 : Infinity;
+  }
+
+  // The wheel on the timeline: one level in or out, the time under the
+  // pointer staying where it is.
+  zoomAround(direction, t, x) {
+    const id = zoomStep(this.zoom, direction, this.keptSeconds());
+    if (id === this.zoom) return;
+    this.setZoom(id);
+    const edge = this.edge();
+    if (edge === null) return;
+    this.viewEnd = viewEndAround(id, t, x, edge);
+    this.followPosition = this.viewEnd === null;
+    this.updatePosition();
+  }
+
   pan(direction) {
     const archive = this.archiveRange();
     if (this.zoom === 'window' || this.zoom === 'all' || !archive) return;
@@ -598,8 +618,8 @@ export class SingleView {
     else if (e.key === 'l' || e.key === 'L' || e.key === 'End') this.goLive();
     // Home is the oldest recorded point, as on any slider.
     else if (e.key === 'Home') this.jump(-Infinity);
-    else if (e.key === '+' || e.key === '=') this.setZoom(zoomStep(this.zoom, -1));
-    else if (e.key === '-') this.setZoom(zoomStep(this.zoom, 1));
+    else if (e.key === '+' || e.key === '=') this.setZoom(zoomStep(this.zoom, -1, this.keptSeconds()));
+    else if (e.key === '-') this.setZoom(zoomStep(this.zoom, 1, this.keptSeconds()));
     else return;
     e.preventDefault();
   }

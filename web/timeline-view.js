@@ -9,10 +9,11 @@ import { fractionAtTime, labelText, labelTimes, layoutRecorded, timeAtFraction }
 const LABEL_SPACING_PX = 80;
 
 export class TimelineView {
-  constructor(root, { onSeek, onSelect }) {
+  constructor(root, { onSeek, onSelect, onZoom }) {
     this.root = root;
     this.onSeek = onSeek;
     this.onSelect = onSelect;
+    this.onZoom = onZoom;
     this.span = null;
     this.drag = null;
     this.key = '';
@@ -36,6 +37,14 @@ export class TimelineView {
     this.track.addEventListener('pointerup', (e) => this.pointerUp(e));
     this.track.addEventListener('pointercancel', () => { this.drag = null; });
     this.track.addEventListener('pointerleave', () => { if (!this.drag) this.hover.hidden = true; });
+    // The wheel zooms around the time under the pointer.
+    this.track.addEventListener('wheel', (e) => {
+      if (!this.span || !this.onZoom || e.deltaY === 0) return;
+      e.preventDefault();
+      const box = this.track.getBoundingClientRect();
+      const x = Math.min(1, Math.max(0, (e.clientX - box.left) / box.width));
+      this.onZoom(e.deltaY < 0 ? -1 : 1, timeAtFraction(this.span, x), x);
+    }, { passive: false });
   }
 
   // span: the view { start, end } (ms) or null; spans: recorded [{ start, end }];

@@ -17,10 +17,14 @@ export function zoomLevel(id) {
   return ZOOM_LEVELS.find((z) => z.id === id) || ZOOM_LEVELS[0];
 }
 
-// The next level in (-1) or out (+1), staying at either end.
-export function zoomStep(id, direction) {
-  const i = ZOOM_LEVELS.findIndex((z) => z.id === id);
-  return ZOOM_LEVELS[Math.min(ZOOM_LEVELS.length - 1, Math.max(0, i + direction))].id;
+// The next level in (-1) or out (+1), staying at either end. Levels as long
+// as everything kept (allSeconds) or longer are skipped: zooming in from All
+// must show less, not more.
+export function zoomStep(id, direction, allSeconds = Infinity) {
+  const usable = ZOOM_LEVELS.filter((z) => z.seconds === null || z.seconds < allSeconds);
+  let i = usable.findIndex((z) => z.id === id);
+  if (i < 0) i = usable.length - 1; // longer than everything kept: as All
+  return usable[Math.min(usable.length - 1, Math.max(0, i + direction))].id;
 }
 
 // The view { start, end } (ms) of a zoom level.
@@ -69,4 +73,14 @@ export function panEnd(id, direction, { end, edge, archiveStart }) {
 export function spansResolution(view, widthPx) {
   const seconds = (view.end - view.start) / 1000;
   return Math.max(1, Math.floor(seconds / Math.max(100, widthPx)));
+}
+
+// Where a fixed-length view has to end so that time t sits at fraction x of
+// it (zooming with the wheel keeps the time under the pointer in place), or
+// null to follow the live edge.
+export function viewEndAround(id, t, x, edge) {
+  const level = zoomLevel(id);
+  if (level.seconds === null) return null;
+  const end = t + (1 - x) * level.seconds * 1000;
+  return end >= edge ? null : end;
 }

@@ -200,10 +200,20 @@ describe('the player over days of archive', () => {
       }
       await screenshot(page, 'archive-all.png');
 
-      // Zoomed in, the short gaps show too; at every zoom in between the long ones do.
-      for (const zoom of ['7d', '1d']) {
-        await page.getByLabel('Show', { exact: true }).selectOption(zoom);
-        await page.locator('#timeline .tl-gap').first().waitFor({ timeout: 10000 });
+      // The wheel zooms in around the pointer: the gap under it stays under it, wider.
+      const newest = visible[visible.length - 1];
+      const hole = page.locator(`#timeline .tl-gap[data-start="${new Date(newest.start).toISOString()}"]`);
+      let box = await hole.boundingBox();
+      const x = box.x + box.width / 2;
+      await page.mouse.move(x, track.y + track.height / 2);
+      for (const zoom of ['1d', '6h']) {
+        const before = box.width;
+        await page.mouse.wheel(0, -100);
+        await waitFor(`the zoom to be ${zoom}`, async () => (await page.locator('#zoom').inputValue()) === zoom, 5000, 100);
+        await hole.waitFor({ timeout: 10000 });
+        box = await hole.boundingBox();
+        assert.ok(box.x <= x + 1 && box.x + box.width >= x - 1, `the gap is still under the pointer at ${zoom}`);
+        assert.ok(box.width > before, `and wider at ${zoom}`);
       }
       await page.getByLabel('Show', { exact: true }).selectOption('window');
     }));

@@ -23,7 +23,7 @@ import {
   combineSpans, labelText, layoutRecorded, mergeSpans, spansOfRange,
 } from '../../web/timeline.js';
 import {
-  panEnd, spansResolution, viewEndFor, zoomStep, zoomView, ZOOM_LEVELS,
+  panEnd, spansResolution, viewEndAround, viewEndFor, zoomStep, zoomView, ZOOM_LEVELS,
 } from '../../web/zoom.js';
 import {
   ARCHIVE_CHUNK_MS, ARCHIVE_LEAD_MS, archiveChunk, chunkHolds, firstRecordedFrom, rangePlaylistUrl, sourceFor,
@@ -352,6 +352,10 @@ describe('timeline zoom', () => {
     assert.equal(zoomStep('window', -1), 'window');
     assert.equal(zoomStep('1h', 1), '6h');
     assert.equal(zoomStep('all', 1), 'all');
+    // Three days kept: in from All is 1 day; 7 days is as All.
+    assert.equal(zoomStep('all', -1, 3 * 86400), '1d');
+    assert.equal(zoomStep('7d', -1, 3 * 86400), '1d');
+    assert.equal(zoomStep('1d', 1, 3 * 86400), 'all');
   });
 
   test('the view moves to keep the picture in it, and pans by half', () => {
@@ -362,6 +366,15 @@ describe('timeline zoom', () => {
     assert.equal(panEnd('1h', -1, { end: null, edge, archiveStart: archive.start }), edge - 1800000);
     assert.equal(panEnd('1h', 1, { end: edge - 1800000, edge, archiveStart: archive.start }), null);
     assert.equal(panEnd('1d', -1, { end: archive.start + 3600000, edge, archiveStart: archive.start }), archive.start + 86400000 / 4);
+  });
+
+  test('zooming with the wheel keeps the time under the pointer in place', () => {
+    const t = edge - 86400000;
+    const end = viewEndAround('1h', t, 0.25, edge);
+    const view = zoomView('1h', { window, archive, edge, end });
+    assert.equal((t - view.start) / (view.end - view.start), 0.25);
+    assert.equal(viewEndAround('1h', edge - 60000, 0.5, edge), null, 'past the live edge: it follows live');
+    assert.equal(viewEndAround('all', t, 0.5, edge), null);
   });
 
   test('spans are asked at about a pixel\'s resolution', () => {
