@@ -10,7 +10,10 @@ const lastCodec = new Map();
 // GET /api/cameras, with the recorded range and gaps turned into ms (null
 // where the launcher does not give them).
 export async function fetchCameras() {
-  const response = await fetch('/api/cameras', { cache: 'no-store' });
+  // The page's first answer was asked for before the modules loaded.
+  const early = globalThis.dvrFirstCameras;
+  globalThis.dvrFirstCameras = null;
+  const response = (early && await early) || await fetch('/api/cameras', { cache: 'no-store' });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const cameras = await response.json();
   return cameras.map((c) => ({
@@ -21,7 +24,29 @@ export async function fetchCameras() {
     gapList: Array.isArray(c.gaps)
       ? c.gaps.map((g) => ({ start: fromIso(g.start), end: fromIso(g.end) })).filter((g) => g.start !== null && g.end !== null)
       : null,
+    // Everything kept on disk, window included (null where the launcher does
+    // not say: then the live window is all there is).
+    archiveStart: c.archive ? fromIso(c.archive.start) : null,
+    archiveEnd: c.archive ? fromIso(c.archive.end) : null,
   }));
+}
+
+// The recorded spans of a camera in [startMs, endMs), holes shorter than
+// resolution seconds merged away: [{ start, end }] in ms, oldest first.
+// null when the launcher has no ranges API (or it failed): the caller then
+// knows only the live window.
+export async function fetchSpans(name, startMs, endMs, resolution) {
+  const q = new URLSearchParams({ start: toIso(startMs), end: toIso(endMs), resolution: String(resolution) });
+  try {
+    const response = await fetch(`/api/cameras/${encodeURIComponent(name)}/ranges?${q}`, { cache: 'no-store' });
+    if (!response.ok) return null;
+    const body = await response.json();
+    if (!body || !Array.isArray(body.spans)) return null;
+    return body.spans.map((s) => ({ start: fromIso(s.start), end: fromIso(s.end) }))
+      .filter((s) => s.start !== null && s.end !== null && s.end > s.start);
+  } catch (e) {
+    return null;
+  }
 }
 
 // True once the camera's live playlist lists a segment (404 before that).

@@ -1,5 +1,5 @@
 // The LIVE / DVR badge and the wall-clock time of the picture shown.
-import { formatBehind, formatClock } from './clock.js';
+import { formatBehind, formatDateTime } from './clock.js';
 
 // What the badge says: at the live edge LIVE, otherwise DVR and how far
 // behind live; nothing while there is nothing to play.
@@ -15,7 +15,7 @@ export function renderBadge(el, state, behind) {
 }
 
 export function renderClock(el, ms) {
-  const text = formatClock(ms);
+  const text = formatDateTime(ms);
   if (el.textContent !== text) el.textContent = text;
   if (ms !== null && Number.isFinite(ms)) el.dateTime = new Date(ms).toISOString();
   else el.removeAttribute('datetime');

@@ -2,7 +2,7 @@
 // person types, takes the time shown, or selects a range on the timeline.
 import { clipUrl } from './api.js';
 import { chooseClipRange, defaultClipFields } from './clip.js';
-import { formatClock } from './clock.js';
+import { formatDateTime } from './clock.js';
 
 export class ClipForm {
   // view: { name, shownWallClock(), recordedSpan(), setOutput(text, problem) }
@@ -35,8 +35,8 @@ export class ClipForm {
   select(range) {
     this.selection = range;
     this.edited = false;
-    this.els.clipFrom.value = formatClock(range.start);
-    this.els.clipTo.value = formatClock(range.end);
+    this.els.clipFrom.value = formatDateTime(range.start);
+    this.els.clipTo.value = formatDateTime(range.end);
     this.els.clipDetails.open = true;
   }
 
@@ -45,7 +45,7 @@ export class ClipForm {
     if (shown === null) return;
     this.edited = true;
     this.selection = null;
-    input.value = formatClock(shown);
+    input.value = formatDateTime(shown);
   }
 
   // Called as the recording grows: keeps the default range on the last minute.
@@ -70,6 +70,6 @@ export class ClipForm {
     document.body.append(link);
     link.click();
     link.remove();
-    this.view.setOutput(`Downloading ${name} from ${formatClock(range.start)} to ${formatClock(range.end)}…`);
+    this.view.setOutput(`Downloading ${name} from ${formatDateTime(range.start)} to ${formatDateTime(range.end)}…`);
   }
 }

@@ -41,10 +41,17 @@ export function placedSegments(player) {
   const media = mediaPlaylist(player);
   if (!media || !media.segments || !media.segments.length) return [];
   const list = media.segments;
-  const anchor = list.findIndex((s) => Number.isFinite(s.start));
-  if (anchor < 0) return [];
+  let anchor = list.findIndex((s) => Number.isFinite(s.start));
   const starts = new Array(list.length);
-  starts[anchor] = list[anchor].start;
+  if (anchor >= 0) {
+    starts[anchor] = list[anchor].start;
+  } else if (media.endList) {
+    // A VOD playlist (the archive) starts at media time 0 before anything of it is loaded.
+    anchor = 0;
+    starts[0] = 0;
+  } else {
+    return [];
+  }
   for (let i = anchor + 1; i < list.length; i++) {
     starts[i] = Number.isFinite(list[i].start) ? list[i].start : starts[i - 1] + list[i - 1].duration;
   }

@@ -19,7 +19,7 @@ const single = new SingleView({
   badge: $('badge'), clock: $('clock'),
   back10: $('back10'), back60: $('back60'), fwd10: $('fwd10'), live: $('live'),
   gotoForm: $('goto-form'), gotoInput: $('goto'), gotoButton: $('goto-button'),
-  speed: $('speed'),
+  speed: $('speed'), zoom: $('zoom'), earlier: $('tl-earlier'), later: $('tl-later'),
   clipDetails: $('clip'), clipForm: $('clip-form'), clipFrom: $('clip-from'), clipTo: $('clip-to'),
   clipFromHere: $('clip-from-here'), clipToHere: $('clip-to-here'),
   output: $('output'), notice: $('notice'), status: $('status'),

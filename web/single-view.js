@@ -1,18 +1,30 @@
-// One camera: the video, the LIVE/DVR badge and clock, the timeline of the
-// recorded window, jumps, go to time, speed and the clip download.
-import { playlistReady } from './api.js';
+// One camera: the video, the LIVE/DVR badge and clock, the timeline (the
+// live window, or zoomed out over everything kept), jumps, go to time, speed
+// and the clip download. A moment in the live window plays from the live
+// playlist; an older one from an archive range playlist (archive.js), and
+// back to the live playlist once playback reaches the live window.
+import { fetchSpans, playlistReady } from './api.js';
+import {
+  archiveChunk, chunkHolds, firstRecordedFrom, rangePlaylistUrl, sourceFor,
+} from './archive.js';
 import { badgeState, renderBadge, renderClock } from './badge.js';
 import { ClipForm } from './clip-form.js';
 import { codecProblemText, isTrouble, waitingText } from './camera-state.js';
-import { formatClock, parseClockTime, resolveClockTime } from './clock.js';
+import { formatClock, formatDateTime, parseTypedTime, resolveTypedTime } from './clock.js';
 import { createLivePlayer, mediaPlaylist, placedSegments, startPlaying } from './live-video.js';
 import { mediaToWall, spansFromSegments, wallToMedia } from './program-date.js';
+import { combineSpans, spansOfRange } from './timeline.js';
 import { TimelineView } from './timeline-view.js';
+import {
+  panEnd, spansResolution, viewEndAround, viewEndFor, zoomStep, zoomView, ZOOM_LEVELS,
+} from './zoom.js';
 
 const TICK_MS = 250;            // badge, clock, timeline and stall watchdog refresh
 const STALL_NOTICE_MS = 4000;   // no progress this long: explain it on screen
 const STALL_RELOAD_MS = 15000;  // no progress this long: reload the playlist
 const RETRY_AFTER_ERROR_MS = 3000;
+const SPANS_REFRESH_MS = 60000; // the archive's spans change only as retention removes footage
+const DAY_MS = 86400000;
 
 export class SingleView {
   constructor(els) {
@@ -27,18 +39,33 @@ export class SingleView {
     this.autoplayBlocked = false;
     this.recorderDown = false;
     this.targetDuration = 2;
+    this.speed = 1;
+    this.mode = 'live';      // which playlist is in the player: 'live' or 'archive'
+    this.chunk = null;       // the archive playlist's { start, end } (ms)
+    this.pendingWall = null; // wall-clock time (ms; Infinity: the live edge) to go to once the source is ready
+    this.loadToken = 0;      // the newest source asked for: older answers are dropped
+    this.zoom = 'window';
+    this.viewEnd = null;     // where a person moved the timeline's view to end (null: the live edge)
+    this.followPosition = true; // keep the picture's time in view, until a person pans away
+    this.archiveSpans = null;   // { start, end, resolution, spans, at }: from the ranges API
+    this.spansLoading = false;
 
     this.player = createLivePlayer(els.video, { liveTolerance: this.liveTolerance() });
     // Our own timeline and Live button replace Video.js's seek bar and LIVE button.
     this.player.controlBar.getChild('ProgressControl')?.hide();
     this.player.controlBar.getChild('SeekToLive')?.hide();
+    // What remains of an archive playlist says nothing a person needs.
+    this.player.controlBar.getChild('RemainingTimeDisplay')?.hide();
     window.dvrPlayer = this.player; // for the browser console and the browser tests
 
     this.timeline = new TimelineView(els.timeline, {
       onSeek: (t) => this.seekToWall(t),
       onSelect: (range) => this.clip.select(range),
+      onZoom: (direction, t, x) => this.zoomAround(direction, t, x),
     });
     this.clip = new ClipForm(els, this);
+    for (const z of ZOOM_LEVELS) els.zoom.append(new Option(z.label, z.id));
+    els.zoom.value = this.zoom;
     this.wire();
     setInterval(() => this.tick(), TICK_MS);
   }
@@ -60,7 +87,14 @@ export class SingleView {
       e.preventDefault();
       this.goToTyped(els.gotoInput.value);
     });
-    els.speed.addEventListener('change', () => player.playbackRate(Number(els.speed.value)));
+    // The speed chosen stays across sources (a new source resets the element's).
+    els.speed.addEventListener('change', () => {
+      this.speed = Number(els.speed.value);
+      player.playbackRate(this.speed);
+    });
+    els.zoom.addEventListener('change', () => this.setZoom(els.zoom.value));
+    els.earlier.addEventListener('click', () => this.pan(-1));
+    els.later.addEventListener('click', () => this.pan(1));
     player.on('ratechange', () => { els.speed.value = String(player.playbackRate()); });
     document.addEventListener('keydown', (e) => this.shortcut(e));
 
@@ -71,10 +105,16 @@ export class SingleView {
       this.recover(`Playback of ${this.name} failed${error && error.message ? `: ${error.message}` : ''}.`);
     });
     player.on('loadedmetadata', () => {
+      this.sourceLoaded = true;
+      if (player.playbackRate() !== this.speed) player.playbackRate(this.speed);
       const media = mediaPlaylist(player);
       if (media && media.targetDuration) this.targetDuration = media.targetDuration;
       player.liveTracker.options_.liveTolerance = this.liveTolerance();
+      this.applyPendingSeek();
     });
+    player.on(['loadeddata', 'canplay', 'progress'], () => this.applyPendingSeek());
+    // The end of an archive playlist: on with what follows it.
+    player.on('ended', () => this.carryOn());
     player.on('playing', () => {
       if (!this.autoplayBlocked) return;
       this.autoplayBlocked = false;
@@ -93,6 +133,8 @@ export class SingleView {
     this.retryAt = 0;
     this.clip.reset();
     this.setOutput('');
+    this.archiveSpans = null;
+    this.viewEnd = null;
     this.unload();
     this.showMessage(`Waiting for camera ${name}…`);
   }
@@ -121,7 +163,8 @@ export class SingleView {
     // polling and start playing on our own as soon as the playlist is there.
     const hasVideo = camera.segments > 0 || camera.state === 'recording';
     this.checking = true;
-    const ready = hasVideo && await playlistReady(camera);
+    // A recorded range means a playlist with segments: no need to ask.
+    const ready = hasVideo && (camera.rangeStart !== null || await playlistReady(camera));
     this.checking = false;
     if (this.name !== camera.name || this.loaded === camera.name) return;
     if (ready) this.load(camera);
@@ -135,12 +178,26 @@ export class SingleView {
 
   load(camera) {
     this.loaded = camera.name;
-    this.lastTime = -1;
-    this.lastProgressAt = Date.now();
     this.autoplayBlocked = false;
     this.showMessage(null);
-    this.player.src({ src: camera.playlist, type: 'application/x-mpegURL' });
+    this.setSource('live', null, null);
+  }
+
+  // Puts a playlist in the player: the live one (chunk null) or an archive
+  // range; wall is where to go once it is ready (null: where the player
+  // starts, the live edge or the range's start).
+  setSource(mode, chunk, wall) {
+    this.loadToken++;
+    this.mode = mode;
+    this.chunk = chunk;
+    this.pendingWall = wall;
+    this.lastTime = -1;
+    this.lastProgressAt = Date.now();
+    this.sourceLoaded = false;
+    const src = mode === 'live' ? this.camera.playlist : rangePlaylistUrl(this.loaded, chunk);
+    this.player.src({ src, type: 'application/x-mpegURL' });
     this.play();
+    this.updatePosition();
   }
 
   async play() {
@@ -152,6 +209,10 @@ export class SingleView {
 
   unload() {
     this.loaded = null;
+    this.loadToken++;
+    this.mode = 'live';
+    this.chunk = null;
+    this.pendingWall = null;
     this.player.pause();
     this.player.reset();
     this.updatePosition();
@@ -168,8 +229,11 @@ export class SingleView {
   }
 
   tick() {
+    this.applyPendingSeek();
+    this.returnToLiveWindow();
     this.updatePosition();
     this.watchPlayback();
+    this.refreshSpans();
   }
 
   // Notices a stream that stopped moving, and explains it (after
@@ -202,22 +266,71 @@ export class SingleView {
   // ---- position: badge, clock, timeline ------------------------------------
 
   ready() {
+    if (!this.loaded || !this.sourceLoaded || this.player.seekable().length === 0) return false;
+    // Until the new source's playlist replaced the old one, the player's
+    // segments are the other playlist's.
+    const media = mediaPlaylist(this.player);
+    if (!media || Boolean(media.endList) !== (this.mode === 'archive')) return false;
+    if (this.mode === 'archive') return placedSegments(this.player).length > 0;
     const tracker = this.player.liveTracker;
-    return Boolean(this.loaded && tracker && tracker.isTracking() && this.player.seekable().length > 0);
+    return Boolean(tracker && tracker.isTracking());
   }
 
-  // The recorded window: from the API when it gives it, else from the
+  // The live window: from the API when it gives it, else from the live
   // playlist the player holds (its PROGRAM-DATE-TIMEs and durations).
-  recordedSpan() {
+  // Returns { start, end, gaps } (ms) or null.
+  liveWindow() {
     const c = this.camera;
     if (c && c.rangeStart !== null && c.rangeEnd !== null && c.gapList) {
       return { start: c.rangeStart, end: c.rangeEnd, gaps: c.gapList };
     }
-    const media = this.loaded ? mediaPlaylist(this.player) : null;
-    if (!media || !media.segments) return { start: null, end: null, gaps: [] };
-    return spansFromSegments(media.segments.filter((s) => s.dateTimeObject).map((s) => ({
+    const media = this.loaded && this.mode === 'live' ? mediaPlaylist(this.player) : null;
+    if (!media || !media.segments) return null;
+    const span = spansFromSegments(media.segments.filter((s) => s.dateTimeObject).map((s) => ({
       start: 0, end: s.duration, date: s.dateTimeObject.getTime(),
     })));
+    return span.start === null ? null : span;
+  }
+
+  // Everything kept, the live window included: { start, end } (ms) or null.
+  archiveRange() {
+    const c = this.camera;
+    const window = this.liveWindow();
+    if (c && c.archiveStart !== null && c.archiveEnd !== null) {
+      return { start: c.archiveStart, end: Math.max(c.archiveEnd, window ? window.end : -Infinity) };
+    }
+    return window ? { start: window.start, end: window.end } : null;
+  }
+
+  // The newest recorded moment.
+  edge() {
+    const archive = this.archiveRange();
+    return archive ? archive.end : null;
+  }
+
+  // True when footage older than the live window is kept: a retention longer
+  // than the window, and more of it on disk than the segments that stay a
+  // while after leaving the live playlist.
+  hasOlder() {
+    const c = this.camera;
+    if (c && Number.isFinite(c.retention) && c.retention > 0 && c.retention <= c.window) return false;
+    const window = this.liveWindow();
+    const archive = this.archiveRange();
+    return Boolean(window && archive && archive.start < window.start - this.liveMargin());
+  }
+
+  // How far inside the live window a moment must be to be played from the
+  // live playlist: its oldest segments leave it while it loads.
+  liveMargin() {
+    return Math.max(30, 6 * this.targetDuration) * 1000;
+  }
+
+  // What the clip form and typed times count as recorded: everything kept.
+  recordedSpan() {
+    const window = this.liveWindow();
+    const archive = this.archiveRange();
+    if (!archive) return { start: null, end: null, gaps: [] };
+    return { start: archive.start, end: archive.end, gaps: window ? window.gaps : [] };
   }
 
   shownWallClock() {
@@ -227,29 +340,125 @@ export class SingleView {
   updatePosition() {
     const { els, player } = this;
     const ready = this.ready();
-    for (const b of [els.back10, els.back60, els.fwd10, els.live, els.gotoButton]) b.disabled = !ready;
-    const tracker = player.liveTracker;
-    const behind = ready ? Math.max(0, tracker.liveCurrentTime() - player.currentTime()) : undefined;
-    const state = badgeState({ ready, atLive: ready && tracker.atLiveEdge(), behind });
-    renderBadge(els.badge, state, behind);
-    els.live.classList.toggle('at-live', state.mode === 'live');
+    for (const b of [els.back10, els.back60, els.fwd10, els.gotoButton]) b.disabled = !ready;
+    els.live.disabled = !ready && !(this.loaded && this.mode === 'archive');
     const shown = this.shownWallClock();
+    let behind;
+    let atLive = false;
+    if (ready && this.mode === 'live') {
+      const tracker = player.liveTracker;
+      behind = Math.max(0, tracker.liveCurrentTime() - player.currentTime());
+      atLive = tracker.atLiveEdge();
+    } else if (ready && shown !== null && this.edge() !== null) {
+      behind = Math.max(0, (this.edge() - shown) / 1000);
+    }
+    const state = badgeState({ ready: ready && behind !== undefined, atLive, behind });
+    renderBadge(els.badge, state, behind);
+    els.badge.dataset.source = this.loaded ? this.mode : '';
+    els.live.classList.toggle('at-live', state.mode === 'live');
     renderClock(els.clock, shown);
-    const span = this.recordedSpan();
-    this.timeline.render({
-      span: span.start !== null ? { start: span.start, end: span.end } : null,
-      gaps: span.gaps,
-      position: shown,
-      selection: this.clip.selection,
-    });
-    this.clip.update(span);
+    this.renderTimeline(shown);
+    this.clip.update(this.recordedSpan());
+  }
+
+  // ---- the timeline: zoom, pan, spans ------------------------------------------
+
+  view() {
+    const window = this.liveWindow();
+    return zoomView(this.zoom, { window, archive: this.archiveRange(), edge: this.edge(), end: this.viewEnd });
+  }
+
+  renderTimeline(shown) {
+    const window = this.liveWindow();
+    const edge = this.edge();
+    if (this.followPosition && shown !== null && edge !== null && !this.timeline.drag) {
+      this.viewEnd = viewEndFor(this.zoom, shown, { end: this.viewEnd, edge });
+    }
+    const view = this.view();
+    let spans;
+    let minGap = 0;
+    if (this.zoom === 'window') {
+      spans = window ? spansOfRange(window, window.gaps) : [];
+    } else {
+      const older = this.archiveSpans ? this.archiveSpans.spans : [];
+      spans = combineSpans(older, window, window ? window.gaps : []);
+      if (view) minGap = spansResolution(view, this.els.timeline.clientWidth) * 1000;
+    }
+    this.timeline.render({ span: view, spans, minGap, position: shown, selection: this.clip.selection });
+    this.els.timeline.dataset.zoom = this.zoom;
+  }
+
+  setZoom(id) {
+    this.zoom = id;
+    this.els.zoom.value = id;
+    this.followPosition = true;
+    this.viewEnd = null;
+    this.updatePosition();
+    this.refreshSpans();
+  }
+
+  // How long everything kept spans, in seconds.
+  keptSeconds() {
+    const archive = this.archiveRange();
+    return archive ? (archive.end - archive.start) / 1000 : Infinity;
+  }
+
+  // The wheel on the timeline: one level in or out, the time under the
+  // pointer staying where it is.
+  zoomAround(direction, t, x) {
+    const id = zoomStep(this.zoom, direction, this.keptSeconds());
+    if (id === this.zoom) return;
+    this.setZoom(id);
+    const edge = this.edge();
+    if (edge === null) return;
+    this.viewEnd = viewEndAround(id, t, x, edge);
+    this.followPosition = this.viewEnd === null;
+    this.updatePosition();
+  }
+
+  pan(direction) {
+    const archive = this.archiveRange();
+    if (this.zoom === 'window' || this.zoom === 'all' || !archive) return;
+    this.followPosition = false;
+    this.viewEnd = panEnd(this.zoom, direction, { end: this.viewEnd, edge: this.edge(), archiveStart: archive.start });
+    this.updatePosition();
+  }
+
+  // The archive's spans for the view (and half a view either side, so that
+  // panning finds them there), asked again when the view leaves what was
+  // asked for, the resolution changes, or after SPANS_REFRESH_MS.
+  async refreshSpans() {
+    if (this.zoom === 'window' || this.spansLoading || !this.name || !this.hasOlder()) return;
+    const view = this.view();
+    if (!view) return;
+    const resolution = spansResolution(view, this.els.timeline.clientWidth);
+    const window = this.liveWindow();
+    const have = this.archiveSpans;
+    const needEnd = Math.min(view.end, window ? window.start : view.end);
+    if (have && have.name === this.name && have.resolution === resolution && have.start <= view.start
+        && have.end >= needEnd && Date.now() - have.at < SPANS_REFRESH_MS) return;
+    const length = view.end - view.start;
+    const start = view.start - length / 2;
+    const end = Math.min(view.end + length / 2, this.edge());
+    const name = this.name;
+    this.spansLoading = true;
+    try {
+      const spans = await fetchSpans(name, start, end, resolution);
+      if (name !== this.name) return;
+      // Without the ranges API the live window is all the timeline knows;
+      // asked again after a while all the same.
+      this.archiveSpans = { name, start, end, resolution, spans: spans || [], at: Date.now() };
+      this.updatePosition();
+    } finally {
+      this.spansLoading = false;
+    }
   }
 
   // ---- moving around ---------------------------------------------------------
 
-  // Media times a jump may land on: from just after the oldest point (plus
-  // 0.1 s, as VHS itself does, so rounding does not put the playhead outside
-  // the window) to the live point.
+  // Media times a jump may land on in the live playlist: from just after the
+  // oldest point (plus 0.1 s, as VHS itself does, so rounding does not put the
+  // playhead outside the window) to the live point.
   clampToWindow(t) {
     const tracker = this.player.liveTracker;
     return Math.min(Math.max(t, tracker.seekableStart() + 0.1), tracker.seekableEnd());
@@ -257,15 +466,32 @@ export class SingleView {
 
   jump(seconds) {
     if (!this.ready()) return;
+    const shown = this.shownWallClock();
+    if (this.mode === 'archive') {
+      const archive = this.archiveRange();
+      return this.goToWall(seconds === -Infinity && archive ? archive.start : shown + seconds * 1000);
+    }
     const tracker = this.player.liveTracker;
     const target = this.player.currentTime() + seconds;
     // Forward past the live point is the live point, and LIVE again.
     if (seconds > 0 && target >= tracker.liveCurrentTime() - this.liveTolerance() / 2) return this.goLive();
+    // Back past the live window's oldest point: into the archive, when there is one.
+    if (target < tracker.seekableStart() + 0.1 && this.hasOlder() && shown !== null) {
+      const archive = this.archiveRange();
+      return this.goToWall(seconds === -Infinity ? archive.start : shown + seconds * 1000);
+    }
+    this.followPosition = true;
     this.player.currentTime(this.clampToWindow(target));
     this.resume();
   }
 
   goLive() {
+    if (!this.loaded) return;
+    this.followPosition = true;
+    if (this.mode !== 'live') {
+      this.setSource('live', null, Infinity);
+      return;
+    }
     if (!this.ready()) return;
     this.player.liveTracker.seekToLiveEdge();
     this.resume();
@@ -276,26 +502,112 @@ export class SingleView {
     this.updatePosition();
   }
 
+  // The timeline's click and drag.
   seekToWall(wallMs) {
-    if (!this.ready()) return;
-    const t = wallToMedia(placedSegments(this.player), wallMs);
-    if (t === null) return;
-    if (t >= this.player.liveTracker.seekableEnd()) return this.goLive();
+    this.goToWall(wallMs);
+  }
+
+  // Goes to wall-clock time w (ms): in the live playlist when it is in the
+  // live window, else in the archive playlist (loading the one that holds it).
+  goToWall(w) {
+    if (!this.loaded || !Number.isFinite(w)) return;
+    this.followPosition = true;
+    const window = this.liveWindow();
+    if (!this.hasOlder() || sourceFor(w, window, this.liveMargin()) === 'live') {
+      if (this.mode === 'live') return this.seekInLive(w);
+      return this.setSource('live', null, w);
+    }
+    // The picture will be older than the live window: zoom the timeline
+    // out of it, so that the marker stays in sight.
+    if (this.zoom === 'window') this.setZoom('1h');
+    if (this.mode === 'archive' && this.ready() && chunkHolds(this.chunk, w)) {
+      this.player.currentTime(wallToMedia(placedSegments(this.player), w));
+      return this.resume();
+    }
+    this.loadArchiveAt(w);
+  }
+
+  // Seeks the live playlist to wall-clock time w (Infinity: the live edge);
+  // until the player can place its segments, w waits in pendingWall.
+  seekInLive(w) {
+    const t = this.ready() ? wallToMedia(placedSegments(this.player), w) : null;
+    if (t === null) {
+      this.pendingWall = w;
+      return;
+    }
+    this.pendingWall = null;
+    if (w === Infinity || t >= this.player.liveTracker.seekableEnd()) {
+      this.player.liveTracker.seekToLiveEdge();
+      return this.resume();
+    }
     this.player.currentTime(this.clampToWindow(t));
     this.resume();
   }
 
+  // An archive playlist around w, starting at the first picture at or after
+  // it (a moment in a gap shows what follows the gap).
+  async loadArchiveAt(w) {
+    const token = ++this.loadToken;
+    const name = this.loaded;
+    const spans = await fetchSpans(name, w, w + DAY_MS, 1);
+    if (token !== this.loadToken || name !== this.loaded) return;
+    let target = w;
+    if (spans) {
+      const first = firstRecordedFrom(spans, w);
+      if (first === null) {
+        if (w >= this.edge()) return this.goLive();
+        return this.setOutput(`Nothing recorded from ${formatDateTime(w)} for a day.`, true);
+      }
+      target = first;
+      const window = this.liveWindow();
+      if (sourceFor(target, window, this.liveMargin()) === 'live') return this.goToWall(Math.max(target, window.start + this.liveMargin()));
+    }
+    this.setSource('archive', archiveChunk(target, this.archiveRange()), target);
+  }
+
+  // Once the player holds the source asked for, goes where it was asked to.
+  applyPendingSeek() {
+    if (this.pendingWall === null || !this.ready()) return;
+    const w = this.pendingWall;
+    if (this.mode === 'live') return this.seekInLive(w);
+    this.pendingWall = null;
+    this.player.currentTime(wallToMedia(placedSegments(this.player), w));
+    this.resume();
+  }
+
+  // The archive playlist ran out: on with what follows it.
+  carryOn() {
+    if (this.mode !== 'archive' || !this.loaded) return;
+    const shown = this.shownWallClock();
+    const next = Math.max(shown === null ? this.chunk.end : shown, this.chunk.end - 1000);
+    if (next >= this.edge()) return this.goLive();
+    this.goToWall(next);
+  }
+
+  // Playback in the archive that reached the live window (faster than real
+  // time, or by a jump) goes on from the live playlist.
+  returnToLiveWindow() {
+    if (this.mode !== 'archive' || this.pendingWall !== null || !this.ready() || this.player.seeking()) return;
+    const window = this.liveWindow();
+    const shown = this.shownWallClock();
+    if (window && shown !== null && sourceFor(shown, window, this.liveMargin()) === 'live') {
+      this.setSource('live', null, shown);
+    }
+  }
+
   goToTyped(text) {
-    const parsed = parseClockTime(text);
-    if (!parsed) return this.setOutput(`"${text}" is not a time: type it as HH:MM or HH:MM:SS, e.g. 14:32.`, true);
+    const parsed = parseTypedTime(text);
+    if (!parsed) {
+      return this.setOutput(`"${text}" is not a time: type it as HH:MM or HH:MM:SS, with a date before it for another day, e.g. 14:32 or 2024-05-01 14:32.`, true);
+    }
     const span = this.recordedSpan();
-    const { time, inside } = resolveClockTime(parsed, { start: span.start, end: span.end });
+    const { time, inside } = resolveTypedTime(parsed, { start: span.start, end: span.end });
     if (!inside) {
-      const recorded = span.start !== null ? ` Recorded: ${formatClock(span.start)} to ${formatClock(span.end)}.` : '';
-      return this.setOutput(`Nothing recorded at ${formatClock(time)}.${recorded}`, true);
+      const recorded = span.start !== null ? ` Recorded: ${formatDateTime(span.start)} to ${formatDateTime(span.end)}.` : '';
+      return this.setOutput(`Nothing recorded at ${formatDateTime(time)}.${recorded}`, true);
     }
     this.setOutput('');
-    this.seekToWall(time);
+    this.goToWall(time);
   }
 
   shortcut(e) {
@@ -306,6 +618,8 @@ export class SingleView {
     else if (e.key === 'l' || e.key === 'L' || e.key === 'End') this.goLive();
     // Home is the oldest recorded point, as on any slider.
     else if (e.key === 'Home') this.jump(-Infinity);
+    else if (e.key === '+' || e.key === '=') this.setZoom(zoomStep(this.zoom, -1, this.keptSeconds()));
+    else if (e.key === '-') this.setZoom(zoomStep(this.zoom, 1, this.keptSeconds()));
     else return;
     e.preventDefault();
   }
@@ -315,7 +629,8 @@ export class SingleView {
   renderCameraState(camera) {
     const parts = [camera.name, camera.state];
     if (camera.rangeStart !== null && camera.rangeEnd !== null) {
-      parts.push(`recorded ${formatClock(camera.rangeStart)} to ${formatClock(camera.rangeEnd)}`);
+      const from = camera.archiveStart !== null && camera.archiveStart < camera.rangeStart ? camera.archiveStart : camera.rangeStart;
+      parts.push(`recorded ${formatDateTime(from)} to ${formatDateTime(camera.rangeEnd)}`);
     } else if (camera.segments > 0) {
       const recorded = Math.round(camera.segments * camera.segment_duration);
       parts.push(`${Math.min(recorded, camera.window)} s of ${camera.window} s recorded`);

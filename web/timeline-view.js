@@ -1,17 +1,19 @@
-// The timeline under the video: the whole recorded window, gaps drawn as
-// holes, wall-clock labels, the position shown and the clip selection.
+// The timeline under the video: the part of the recording in view (the live
+// window, a zoomed length, or everything kept), gaps drawn as holes,
+// wall-clock labels, the position shown and the clip selection.
 // Clicking or dragging seeks (on release, the marker follows the drag);
 // dragging with Shift held selects a range for the clip download.
-import { formatClock, formatClockShort } from './clock.js';
-import { fractionAtTime, labelTimes, layoutSpans, timeAtFraction } from './timeline.js';
+import { formatDateTime } from './clock.js';
+import { fractionAtTime, labelText, labelTimes, layoutRecorded, timeAtFraction } from './timeline.js';
 
 const LABEL_SPACING_PX = 80;
 
 export class TimelineView {
-  constructor(root, { onSeek, onSelect }) {
+  constructor(root, { onSeek, onSelect, onZoom }) {
     this.root = root;
     this.onSeek = onSeek;
     this.onSelect = onSelect;
+    this.onZoom = onZoom;
     this.span = null;
     this.drag = null;
     this.key = '';
@@ -35,30 +37,39 @@ export class TimelineView {
     this.track.addEventListener('pointerup', (e) => this.pointerUp(e));
     this.track.addEventListener('pointercancel', () => { this.drag = null; });
     this.track.addEventListener('pointerleave', () => { if (!this.drag) this.hover.hidden = true; });
+    // The wheel zooms around the time under the pointer.
+    this.track.addEventListener('wheel', (e) => {
+      if (!this.span || !this.onZoom || e.deltaY === 0) return;
+      e.preventDefault();
+      const box = this.track.getBoundingClientRect();
+      const x = Math.min(1, Math.max(0, (e.clientX - box.left) / box.width));
+      this.onZoom(e.deltaY < 0 ? -1 : 1, timeAtFraction(this.span, x), x);
+    }, { passive: false });
   }
 
-  // span: { start, end } (ms) or null; gaps: [{ start, end }]; position: ms
-  // shown now (or null); selection: { start, end } or null.
+  // span: the view { start, end } (ms) or null; spans: recorded [{ start, end }];
+  // minGap: holes shorter than this (ms) are not drawn; position: ms shown
+  // now (or null); selection: { start, end } or null.
   render(args) {
     this.last = args;
-    const { span, gaps, position, selection } = args;
+    const { span, spans, minGap = 0, position, selection } = args;
     this.span = span && span.end > span.start ? span : null;
     this.root.dataset.empty = this.span ? 'false' : 'true';
-    const key = this.span ? `${this.span.start}|${this.span.end}|${JSON.stringify(gaps)}|${this.track.clientWidth}` : '';
+    const key = this.span ? `${this.span.start}|${this.span.end}|${JSON.stringify(spans)}|${minGap}|${this.track.clientWidth}` : '';
     if (key !== this.key) {
       this.key = key;
-      this.drawSpans(gaps);
+      this.drawSpans(spans || [], minGap);
     }
     const shown = this.drag && !this.drag.select ? this.drag.time : position;
-    if (this.span && shown !== null && shown !== undefined) {
+    if (this.span && shown !== null && shown !== undefined && shown >= this.span.start && shown <= this.span.end) {
       this.marker.hidden = false;
       this.marker.style.left = `${fractionAtTime(this.span, shown) * 100}%`;
       this.root.setAttribute('aria-valuenow', String(Math.round(shown / 1000)));
-      this.root.setAttribute('aria-valuetext', formatClock(shown));
+      this.root.setAttribute('aria-valuetext', formatDateTime(shown));
     } else {
       this.marker.hidden = true;
       this.root.removeAttribute('aria-valuenow');
-      this.root.setAttribute('aria-valuetext', 'nothing recorded yet');
+      this.root.setAttribute('aria-valuetext', this.span ? 'the picture shown is outside the part in view' : 'nothing recorded yet');
     }
     const sel = this.drag && this.drag.select ? orderedRange(this.drag.anchor, this.drag.time) : selection;
     if (this.span && sel) {
@@ -72,13 +83,13 @@ export class TimelineView {
     }
   }
 
-  drawSpans(gaps) {
+  drawSpans(spans, minGap) {
     this.spansLayer.replaceChildren();
     this.labels.replaceChildren();
     if (!this.span) return;
     this.root.setAttribute('aria-valuemin', String(Math.round(this.span.start / 1000)));
     this.root.setAttribute('aria-valuemax', String(Math.round(this.span.end / 1000)));
-    const layout = layoutSpans(this.span, gaps || []);
+    const layout = layoutRecorded(this.span, spans, minGap);
     for (const r of layout.recorded) {
       const part = el('div', 'tl-recorded');
       place(part, r.from, r.to);
@@ -89,17 +100,18 @@ export class TimelineView {
       place(hole, g.from, g.to);
       hole.dataset.start = new Date(g.start).toISOString();
       hole.dataset.end = new Date(g.end).toISOString();
-      hole.title = `Nothing recorded from ${formatClock(g.start)} to ${formatClock(g.end)}`;
+      hole.title = `Nothing recorded from ${formatDateTime(g.start)} to ${formatDateTime(g.end)}`;
       this.spansLayer.append(hole);
     }
     const width = this.track.clientWidth || 300;
-    const { times } = labelTimes(this.span.start, this.span.end, Math.max(2, Math.floor(width / LABEL_SPACING_PX)));
+    const { step, times } = labelTimes(this.span.start, this.span.end, Math.max(2, Math.floor(width / LABEL_SPACING_PX)));
     for (const t of times) {
       // A label centred on either end would be cut in half.
       const at = fractionAtTime(this.span, t);
       if (at < 0.04 || at > 0.96) continue;
       const label = el('span', 'tl-label');
-      label.textContent = formatClockShort(t);
+      label.textContent = labelText(t, step);
+      label.dataset.time = new Date(t).toISOString();
       label.style.left = `${at * 100}%`;
       this.labels.append(label);
     }
@@ -123,7 +135,7 @@ export class TimelineView {
     if (!this.span) return;
     const time = this.timeAt(event);
     this.hover.hidden = false;
-    this.hover.textContent = formatClock(time);
+    this.hover.textContent = formatDateTime(time);
     this.hover.style.left = `${fractionAtTime(this.span, time) * 100}%`;
     if (!this.drag) return;
     this.drag.time = time;

@@ -45,6 +45,8 @@ export function readView(page) {
     const message = document.getElementById('message');
     return {
       badge: document.getElementById('badge').textContent.trim(),
+      source: document.getElementById('badge').dataset.source || '',
+      src: player ? player.currentSrc() : '',
       clock: clock.getAttribute('datetime') ? Date.parse(clock.getAttribute('datetime')) : null,
       message: message.hidden ? '' : message.textContent.trim(),
       currentTime: video.currentTime,
@@ -84,8 +86,10 @@ export async function screenshot(page, name) {
   if (process.env.PLAYER_SCREENSHOTS) await page.screenshot({ path: join(process.env.PLAYER_SCREENSHOTS, name) });
 }
 
-// Parses "DVR -01:05" (or "-1:02:03") into seconds behind live.
+// Parses "DVR -01:05" (or "-1:02:03", or "-2d 03:04:05") into seconds behind live.
 export function behindSeconds(badge) {
+  const days = badge.match(/^DVR -(\d+)d (\d{2}):(\d{2}):(\d{2})$/);
+  if (days) return ((Number(days[1]) * 24 + Number(days[2])) * 60 + Number(days[3])) * 60 + Number(days[4]);
   const m = badge.match(/^DVR -(?:(\d+):)?(\d{2}):(\d{2})/);
   assert.ok(m, `badge "${badge}" does not read DVR -mm:ss`);
   return Number(m[1] || 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
