@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "playlist.h"
 
@@ -32,33 +33,37 @@ bool on_disk(const std::string& path) {
 std::string render_hour_page(const std::deque<Segment>& segments, int64_t hour_start, bool over,
                              unsigned configured_target_s) {
   if (segments.empty()) return {};
-  const std::string own = hour_folder(hour_start) + "/";
-  std::deque<Segment> named = segments;
-  for (Segment& s : named) {
-    if (s.filename.compare(0, own.size(), own) == 0) s.filename = s.filename.substr(own.size());
-    else s.filename = "../../" + s.filename;
-  }
-  // A discontinuity before the first segment is outside this page.
-  named.front().discontinuity = false;
   PlaylistHeader header;
-  header.target_duration_s = target_duration_for(named, configured_target_s);
-  header.media_sequence = named.front().sequence;
+  header.own_folder = hour_folder(hour_start) + "/";
+  header.other_prefix = "../../";
+  header.target_duration_s = target_duration_for(segments, configured_target_s);
+  header.media_sequence = segments.front().sequence;
   header.endlist = over;
   header.vod = over;
-  return render_playlist(named, header);
+  std::string text = render_playlist(segments, header);
+  // A discontinuity before the first segment is outside this page.
+  if (segments.front().discontinuity) {
+    const size_t tag = text.find("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME");
+    if (tag != std::string::npos) text.erase(tag, std::strlen("#EXT-X-DISCONTINUITY\n"));
+  }
+  return text;
+}
+
+const std::map<int64_t, HourSummary>& ArchiveCatalog::summarized(const std::string& camera) {
+  auto& [stamp, summary] = summaries_[camera];
+  Cached now;
+  if (!stamp_of(folder(camera) + "/" + kArchiveSummaryName, &now.dev, &now.ino, &now.size, &now.mtime_ns)) {
+    summary.clear();
+    stamp = Cached();
+  } else if (now.dev != stamp.dev || now.ino != stamp.ino || now.size != stamp.size || now.mtime_ns != stamp.mtime_ns) {
+    read_archive_summary(folder(camera), &summary);
+    stamp = now;
+  }
+  return summary;
 }
 
 std::map<int64_t, HourSummary> ArchiveCatalog::hours(const std::string& camera) {
-  auto& [stamp, summarized] = summaries_[camera];
-  Cached now;
-  if (!stamp_of(folder(camera) + "/" + kArchiveSummaryName, &now.dev, &now.ino, &now.size, &now.mtime_ns)) {
-    summarized.clear();
-    stamp = Cached();
-  } else if (now.dev != stamp.dev || now.ino != stamp.ino || now.size != stamp.size || now.mtime_ns != stamp.mtime_ns) {
-    read_archive_summary(folder(camera), &summarized);
-    stamp = now;
-  }
-  std::map<int64_t, HourSummary> out = summarized;
+  std::map<int64_t, HourSummary> out = summarized(camera);
   // The hour being written is not in the summary yet, nor (after an upgrade,
   // before the recorder opened the folder) a flat listed segment's hour.
   const auto listed = live_.segments(camera);
@@ -121,15 +126,28 @@ uint64_t ArchiveCatalog::floor(const std::string& camera, const std::map<int64_t
 }
 
 std::deque<Segment> ArchiveCatalog::hour(const std::string& camera, int64_t hour_start) {
-  const auto all = hours(camera);
-  const uint64_t first = floor(camera, all);
-  std::deque<Segment> out;
-  for (const Segment& s : hour_journal(camera, hour_start))
-    if (s.sequence >= first) out.push_back(s);
+  const auto& journal = hour_journal(camera, hour_start);
+  auto from = journal.begin();
+  // Retention takes the oldest segments first, so only the oldest hour may
+  // list files that are gone: the first one still on disk, by bisection.
+  if (!journal.empty()) {
+    bool oldest = true;
+    for (const auto& [h, summary] : summarized(camera))
+      if (h != hour_start && summary.first_sequence < journal.front().sequence) oldest = false;
+    if (oldest) {
+      from = std::partition_point(journal.begin(), journal.end(), [&](const Segment& s) {
+        return !on_disk(folder(camera) + "/" + s.filename);
+      });
+    }
+  }
+  std::deque<Segment> out(from, journal.end());
   // Flat segments of an upgraded recording, listed but not yet in a journal.
-  const uint64_t last = out.empty() ? 0 : out.back().sequence;
-  for (const Segment& s : *live_.segments(camera)) {
-    if (hour_start_us(s.start_us) == hour_start && (out.empty() || s.sequence > last)) out.push_back(s);
+  const auto listed = live_.segments(camera);
+  if (!listed->empty() && listed->front().filename.find('/') == std::string::npos) {
+    const uint64_t last = out.empty() ? 0 : out.back().sequence;
+    for (const Segment& s : *listed) {
+      if (hour_start_us(s.start_us) == hour_start && (out.empty() || s.sequence > last)) out.push_back(s);
+    }
   }
   return out;
 }

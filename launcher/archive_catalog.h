@@ -53,6 +53,8 @@ class ArchiveCatalog {
     std::deque<Segment> segments;
   };
   const std::deque<Segment>& hour_journal(const std::string& camera, int64_t hour_start_us);
+  // archive.index, read again only when it changed.
+  const std::map<int64_t, HourSummary>& summarized(const std::string& camera);
   // The first sequence number still on disk: retention takes the oldest first.
   uint64_t floor(const std::string& camera, const std::map<int64_t, HourSummary>& hours);
   std::string folder(const std::string& camera) const { return storage_dir_ + "/" + camera; }

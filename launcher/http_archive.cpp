@@ -5,9 +5,11 @@
 
 #include <cinttypes>
 #include <cstring>
+#include <optional>
 
 #include "archive_catalog.h"
 #include "camera_status.h"
+#include "conditional.h"
 #include "file_response.h"
 #include "http_server.h"
 #include "time_range.h"
@@ -157,8 +159,20 @@ bool HttpServer::serve_compressed_playlist(SoupServerMessage* msg, const std::st
   }
   SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
   soup_message_headers_replace(response, "Cache-Control", "no-cache");
-  soup_message_headers_replace(response, "Content-Encoding", "gzip");
   soup_message_headers_append(response, "Vary", "Accept-Encoding");
+  // The same validators as the plain file, marked as another representation of it.
+  Validators v = validators_for(st.st_ino, static_cast<std::uint64_t>(st.st_size), mtime_ns);
+  v.etag.insert(v.etag.size() - 1, "-gzip");
+  soup_message_headers_replace(response, "ETag", v.etag.c_str());
+  g_autoptr(GDateTime) modified = g_date_time_new_from_unix_utc(v.mtime_s);
+  g_autofree char* http_date = modified ? g_date_time_format(modified, "%a, %d %b %Y %H:%M:%S GMT") : nullptr;
+  if (http_date) soup_message_headers_replace(response, "Last-Modified", http_date);
+  const char* if_none_match = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "If-None-Match");
+  if (if_none_match && is_not_modified(if_none_match, std::nullopt, v)) {
+    soup_server_message_set_status(msg, SOUP_STATUS_NOT_MODIFIED, nullptr);
+    return true;
+  }
+  soup_message_headers_replace(response, "Content-Encoding", "gzip");
   if (std::strcmp(soup_server_message_get_method(msg), "HEAD") == 0) {
     soup_message_headers_set_content_length(response, c.gzip.size());
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);

@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 namespace dvr {
@@ -11,23 +12,32 @@ namespace {
 
 constexpr char kMagic[] = "dvr-journal 1";
 
-// Splits "a b c" into at most max_fields words; false if there are more.
-bool split_words(const char* text, size_t size, std::vector<std::string>* words, size_t max_fields) {
-  words->clear();
+// The words of a record, pointing into its line: no allocation per field.
+struct Words {
+  std::string_view w[7];
+  size_t n = 0;
+  size_t size() const { return n; }
+  bool empty() const { return n == 0; }
+  const std::string_view& operator[](size_t i) const { return w[i]; }
+};
+
+// Splits "a b c" into at most 7 words; false if there are more.
+bool split_words(const char* text, size_t size, Words* words) {
+  words->n = 0;
   size_t i = 0;
   while (i < size) {
     if (text[i] == ' ') return false;  // double or leading space: not ours
     size_t j = i;
     while (j < size && text[j] != ' ') j++;
-    if (words->size() == max_fields) return false;
-    words->emplace_back(text + i, j - i);
+    if (words->n == 7) return false;
+    words->w[words->n++] = std::string_view(text + i, j - i);
     i = j + (j < size ? 1 : 0);
     if (j < size && i == size) return false;  // trailing space
   }
   return true;
 }
 
-bool parse_u64(const std::string& s, uint64_t* out) {
+bool parse_u64(std::string_view s, uint64_t* out) {
   if (s.empty() || s.size() > 20) return false;
   uint64_t v = 0;
   for (char c : s) {
@@ -39,7 +49,7 @@ bool parse_u64(const std::string& s, uint64_t* out) {
   return true;
 }
 
-bool parse_i64(const std::string& s, int64_t* out) {
+bool parse_i64(std::string_view s, int64_t* out) {
   bool negative = !s.empty() && s[0] == '-';
   uint64_t v = 0;
   if (!parse_u64(negative ? s.substr(1) : s, &v) || v > static_cast<uint64_t>(INT64_MAX)) return false;
@@ -200,8 +210,8 @@ void JournalParser::line(const char* text, size_t size) {
     state_.rejected++;
     return;
   }
-  std::vector<std::string> w;
-  if (!split_words(text, payload_size, &w, 7) || w.empty() || w[0].size() != 1) {
+  Words w;
+  if (!split_words(text, payload_size, &w) || w.empty() || w[0].size() != 1) {
     state_.rejected++;
     return;
   }
@@ -222,10 +232,9 @@ void JournalParser::line(const char* text, size_t size) {
       uint64_t disc = 0;
       if (w.size() == 7 && parse_u64(w[1], &s.sequence) && parse_i64(w[2], &s.start_us) &&
           parse_i64(w[3], &s.duration_us) && parse_u64(w[4], &s.bytes) && parse_u64(w[5], &disc) &&
-          disc <= 1 && s.duration_us >= 0 && (is_safe_filename(w[6]) || is_segment_path(w[6])) &&
-          s.sequence >= st.next_sequence && s.sequence < UINT64_MAX) {
+          disc <= 1 && s.duration_us >= 0 && s.sequence >= st.next_sequence && s.sequence < UINT64_MAX &&
+          (s.filename.assign(w[6].data(), w[6].size()), is_safe_filename(s.filename) || is_segment_path(s.filename))) {
         s.discontinuity = disc == 1;
-        s.filename = w[6];
         st.next_sequence = s.sequence + 1;
         st.ended = false;
         st.listed.push_back(std::move(s));

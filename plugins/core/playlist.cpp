@@ -113,7 +113,7 @@ std::string render_playlist_header(const PlaylistHeader& header) {
 }
 
 // A segment's lines do not depend on where it sits in the list.
-void append_segment_lines(std::string& out, const Segment& s) {
+void append_segment_lines(std::string& out, const Segment& s, const PlaylistHeader& header) {
   static constexpr std::string_view kDiscontinuity = "#EXT-X-DISCONTINUITY\n";
   static constexpr std::string_view kDate = "#EXT-X-PROGRAM-DATE-TIME:";
   static constexpr std::string_view kExtinf = "\n#EXTINF:";
@@ -129,7 +129,14 @@ void append_segment_lines(std::string& out, const Segment& s) {
   *p++ = ',';
   *p++ = '\n';
   out.append(line, p);
-  out += s.filename;
+  if (header.own_folder.empty()) {
+    out += s.filename;
+  } else if (s.filename.compare(0, header.own_folder.size(), header.own_folder) == 0) {
+    out.append(s.filename, header.own_folder.size(), std::string::npos);
+  } else {
+    out += header.other_prefix;
+    out += s.filename;
+  }
   out += '\n';
 }
 
@@ -162,7 +169,7 @@ std::string render_playlist(const std::deque<Segment>& segments, const PlaylistH
   size_t names = 0;
   for (const Segment& s : segments) names += s.filename.size();
   out.reserve(out.size() + segments.size() * 72 + names + kEndlistLine.size());
-  for (const Segment& s : segments) append_segment_lines(out, s);
+  for (const Segment& s : segments) append_segment_lines(out, s, header);
   if (header.endlist) append_literal(out, kEndlistLine);
   return out;
 }

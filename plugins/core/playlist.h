@@ -15,6 +15,11 @@ struct PlaylistHeader {
   uint64_t discontinuity_sequence = 0;  // marked segments that already left the window
   bool endlist = false;                 // the recording is finished (VOD-like)
   bool vod = false;                     // EXT-X-PLAYLIST-TYPE:VOD, for wall-clock ranges
+  // For a playlist served from a subfolder (an hour page): segment names
+  // starting with own_folder are written without it, any other one after
+  // other_prefix ("../../"). Empty: names as they are.
+  std::string own_folder;
+  std::string other_prefix;
 };
 
 // "2026-11-25T06:14:37.123Z": UTC with milliseconds, as EXT-X-PROGRAM-DATE-TIME wants.

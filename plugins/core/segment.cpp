@@ -54,6 +54,20 @@ std::string hour_folder(int64_t hour_start) {
   return text;
 }
 
+namespace {
+
+// Days from 1970-01-01 to a civil date of the proleptic Gregorian calendar.
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
 bool parse_hour_folder(const std::string& folder, int64_t* hour_start) {
   if (folder.size() != 13 || folder[4] != '-' || folder[7] != '-' || folder[10] != '/') return false;
   int fields[4];
@@ -66,17 +80,14 @@ bool parse_hour_folder(const std::string& folder, int64_t* hour_start) {
     }
     fields[f] = v;
   }
-  if (fields[0] < 1970 || fields[1] < 1 || fields[1] > 12 || fields[2] < 1 || fields[2] > 31 || fields[3] > 23)
-    return false;
-  struct tm utc = {};
-  utc.tm_year = fields[0] - 1900;
-  utc.tm_mon = fields[1] - 1;
-  utc.tm_mday = fields[2];
-  utc.tm_hour = fields[3];
-  const time_t seconds = timegm(&utc);
-  // timegm normalises 2026-02-31 into March: such a name is not one we made.
-  if (hour_folder(static_cast<int64_t>(seconds) * 1000000) != folder) return false;
-  if (hour_start) *hour_start = static_cast<int64_t>(seconds) * 1000000;
+  static const int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int year = fields[0], month = fields[1], day = fields[2];
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] || fields[3] > 23) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month == 2 && day == 29 && !leap) return false;
+  if (hour_start)
+    *hour_start = (days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 24 + fields[3]) *
+                  kHourUs;
   return true;
 }
 
@@ -86,7 +97,8 @@ std::string dated_segment_path(uint64_t sequence, int64_t start_us) {
 
 bool parse_segment_path(const std::string& name, uint64_t* sequence) {
   if (name.size() > 14 && name[13] == '/') {
-    return parse_hour_folder(name.substr(0, 13), nullptr) && parse_segment_filename(name.substr(14), sequence);
+    // Small strings: no allocation.
+    return parse_hour_folder(std::string(name, 0, 13), nullptr) && parse_segment_filename(std::string(name, 14), sequence);
   }
   return parse_segment_filename(name, sequence);
 }

@@ -111,7 +111,7 @@ bitrate = 300
       const cam = await recordedFor(launcher, 5000, { init: withToken });
       const live = await fetch(`${launcher.url}/hls/cam1/live.m3u8`, withToken);
       assert.equal(live.status, 200);
-      const segment = (await live.text()).split('\n').find((l) => /^seg-\d+\.ts$/.test(l));
+      const segment = (await live.text()).split('\n').find((l) => /^(\d{4}-\d\d-\d\d\/\d\d\/)?seg-\d+\.ts$/.test(l));
       const seg = await fetch(`${launcher.url}/hls/cam1/${segment}`, withToken);
       assert.equal(seg.status, 200, segment);
       assert.equal(seg.headers.get('content-type'), 'video/mp2t');

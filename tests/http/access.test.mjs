@@ -47,7 +47,7 @@ before(async () => {
     const t = r.ok ? await r.text() : '';
     return /seg-\d+\.ts/.test(t) && t;
   }, 45000);
-  segment = /seg-\d+\.ts/.exec(text)[0];
+  segment = /^\S*seg-\d+\.ts$/m.exec(text)[0];
 });
 
 after(async () => {

@@ -68,3 +68,17 @@ TEST_CASE("the archive summary reads back what was written and drops a damaged l
   CHECK(dvr::parse_archive_summary(damaged).size() == 2);
   CHECK(dvr::parse_archive_summary("not a summary\n" + text.substr(text.find('\n') + 1)).empty());
 }
+
+TEST_CASE("every hour folder name reads back as the hour it names, leap days included", "[archive]") {
+  for (int64_t hour = 0; hour < 80LL * 366 * 24; hour += 7) {
+    const int64_t start = hour * dvr::kHourUs;
+    int64_t back = -1;
+    REQUIRE(dvr::parse_hour_folder(dvr::hour_folder(start), &back));
+    REQUIRE(back == start);
+  }
+  CHECK(dvr::parse_hour_folder("2024-02-29/00", nullptr));
+  CHECK_FALSE(dvr::parse_hour_folder("2023-02-29/00", nullptr));
+  CHECK_FALSE(dvr::parse_hour_folder("2100-02-29/00", nullptr));
+  CHECK(dvr::parse_hour_folder("2000-02-29/00", nullptr));
+  CHECK_FALSE(dvr::parse_hour_folder("2024-04-31/00", nullptr));
+}
