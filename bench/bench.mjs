@@ -10,9 +10,10 @@ import { startMock } from './lib/recorders.mjs';
 import { liveSection, startupSection } from './lib/live.mjs';
 import { httpSection } from './lib/http.mjs';
 import { playlistSection } from './lib/playlist.mjs';
+import { archiveSection } from './lib/archive.mjs';
 import { f, table } from './lib/report.mjs';
 
-const SECTIONS = ['remux', 'live', 'startup', 'http', 'playlist'];
+const SECTIONS = ['remux', 'live', 'startup', 'http', 'playlist', 'archive'];
 
 const CONFIG = {
   full: {
@@ -117,6 +118,7 @@ async function main() {
       mock: path.join(root, 'build/tools/mock-camera/dvr-mock-camera'),
     },
     playlistBuildError: process.env.BENCH_PLAYLIST_BUILD_ERROR,
+    archiveBuildError: process.env.BENCH_ARCHIVE_BUILD_ERROR,
     say,
     emit(section) {
       section.load = loadavg();
@@ -166,6 +168,7 @@ async function main() {
     }
   }
   if (want('playlist')) await attempt('playlist', '5. Playlist and index at scale', () => playlistSection(ctx));
+  if (want('archive')) await attempt('archive', '6. Retention at scale', () => archiveSection(ctx));
   const minutes = (performance.now() - t0) / 60000;
 
   const summary = targets(headline, ctx.cfg);
@@ -178,7 +181,7 @@ async function main() {
     say('--only: bench/RESULTS.md left as it was');
     return;
   }
-  const order = ['remux', 'remux-ir', 'live', 'startup', 'http', 'playlist'];
+  const order = ['remux', 'remux-ir', 'live', 'startup', 'http', 'playlist', 'archive'];
   sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const md = [
     '# Benchmark results',
@@ -277,6 +280,13 @@ function targets(h, cfg) {
   }
   if (h.playlist) {
     rows.push(['Playlist render, 2-hour window < 1 ms', `${f(h.playlist.render2hMs, 3)} ms (median)`, yes(Number.isFinite(h.playlist.render2hMs) ? h.playlist.render2hMs < 1 : null)]);
+  }
+  if (h.archive) {
+    const a = h.archive;
+    rows.push(['New segment ≤ 2 ms of index work at any retention', `${f(a.addWorstMs, 2)} ms (worst median, 2 h to 30 days)`, yes(a.addWorstMs <= 2)]);
+    rows.push(['Hour page ≤ 1 ms', `${f(a.pageWorstMs, 2)} ms`, yes(a.pageWorstMs <= 1)]);
+    rows.push(['ranges for 30 days ≤ 50 ms', `${f(a.rangesMonthMs, 2)} ms`, yes(a.rangesMonthMs <= 50)]);
+    rows.push(['50 cameras × 30 days open within 5 s, indexes ≤ 256 MiB', `${f(a.fiftyOpenMs, 0)} ms, ${f(a.fiftyHeapMiB, 1)} MiB`, yes(a.fiftyOpenMs <= 5000 && a.fiftyHeapMiB <= 256)]);
   }
   return rows.length ? table(['target', 'measured', ''], rows) : null;
 }

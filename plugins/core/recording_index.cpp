@@ -383,6 +383,8 @@ bool RecordingIndex::retire_expired(int64_t now_us, size_t* retired, std::string
     RetentionPolicy window_only = options_.retention;
     window_only.max_bytes = 0;
     const size_t archived = segments_to_expire(state_.listed, window_only, now_us);
+    // The hour journal must hold what the live journal is about to forget.
+    if (archived > 0 && !sync_hour(error)) return false;
     for (size_t i = 0; i < archived; i++) {
       if (!append(journal_retired_record(state_.listed.front().sequence), error)) return false;
       if (state_.listed.front().discontinuity) state_.discontinuity_sequence++;
@@ -554,6 +556,8 @@ bool RecordingIndex::open_archive(std::string* error) {
 bool RecordingIndex::append_to_hour(const Segment& s, std::string* error) {
   const int64_t hour = hour_start_us(s.start_us);
   if (hour != current_hour_ || hour_fd_ < 0) {
+    std::string sync_error;
+    if (!sync_hour(&sync_error) && error) *error = sync_error;
     if (hour_fd_ >= 0) ::close(hour_fd_);
     hour_fd_ = -1;
     const int64_t previous = current_hour_;
@@ -579,20 +583,32 @@ bool RecordingIndex::append_to_hour(const Segment& s, std::string* error) {
       }
     }
   }
+  // Not synced here: the live journal has the segment, and an open puts back
+  // what an hour journal lost. It is synced before the live journal forgets it.
   const std::string record = journal_segment_record(s);
-  if (::write(hour_fd_, record.data(), record.size()) != static_cast<ssize_t>(record.size()) ||
-      (options_.fsync && ::fdatasync(hour_fd_) != 0)) {
+  if (::write(hour_fd_, record.data(), record.size()) != static_cast<ssize_t>(record.size())) {
     if (error) *error = "cannot write " + path(hour_folder(hour)) + "/" + kHourJournalName + ": " + errno_text(errno);
     ::close(hour_fd_);
     hour_fd_ = -1;
     return false;
   }
+  hour_dirty_ = options_.fsync;
   HourSummary& h = hours_[hour];
   h.hour_start_us = hour;
   add_to_summary(&h, s);
   // The oldest hour may still be the one being written.
   if (hour == oldest_hour_ && !oldest_.empty()) oldest_.push_back(s);
   bytes_on_disk_ += s.bytes;
+  return true;
+}
+
+bool RecordingIndex::sync_hour(std::string* error) {
+  if (!hour_dirty_ || hour_fd_ < 0) return true;
+  if (::fdatasync(hour_fd_) != 0) {
+    if (error) *error = "cannot sync " + path(hour_folder(current_hour_)) + "/" + kHourJournalName + ": " + errno_text(errno);
+    return false;
+  }
+  hour_dirty_ = false;
   return true;
 }
 

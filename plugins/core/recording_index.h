@@ -131,6 +131,8 @@ class RecordingIndex {
   bool open_archive(std::string* error);
   bool append_to_hour(const Segment& segment, std::string* error);
   bool write_archive_summary(std::string* error);
+  // fdatasync of the open hour journal if it has records not yet on disk.
+  bool sync_hour(std::string* error);
   bool load_oldest_hour();
   // A segment left the disk: the hour that holds it follows.
   void forget(uint64_t sequence, uint64_t bytes);
@@ -156,6 +158,7 @@ class RecordingIndex {
   uint64_t bytes_on_disk_ = 0;
   int64_t current_hour_ = INT64_MIN;  // the hour journal open for appending
   int hour_fd_ = -1;
+  bool hour_dirty_ = false;
   int64_t oldest_hour_ = INT64_MIN;   // the hour oldest_ holds
   int64_t newest_hour_folder_ = INT64_MIN;
   std::vector<int64_t> unjournaled_hours_;  // hour folders whose journal is lost

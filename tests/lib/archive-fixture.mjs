@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { historyPlan, SEGMENT_MS } from './archive-history.mjs';
 import { repoRoot } from './launcher.mjs';
 
-const SLOTS = 30; // one file per 2 s of a minute
+export const SLOTS = 30; // one file per 2 s of a minute
 const DAY = 86400000;
 const PTS_WRAP = 2 ** 33;
 const PTS_BASE = 10 * 90000; // first PTS of a run: clear of zero, where PCR (a little earlier) would wrap
@@ -38,7 +38,7 @@ const FFMPEG_ARGS = ['-v', 'error', '-f', 'lavfi', '-i', `nullsrc=s=320x180:r=10
   '-f', 'hls', '-hls_time', '2', '-hls_list_size', '0', '-hls_segment_filename', 'slot%02d.ts', 'slots.m3u8'];
 
 // The thirty files, made once per machine (they depend only on the command).
-async function slotFiles() {
+export async function slotFiles() {
   const key = createHash('sha256').update(JSON.stringify(FFMPEG_ARGS)).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), `dvr-archive-fixture-${key}`);
   if (!existsSync(join(dir, 'slots.m3u8'))) {
@@ -115,7 +115,7 @@ function firstPts(buf) {
 }
 
 // A copy of the file with every timestamp moved so that its first PTS is pts.
-function retimed(file, pts) {
+export function retimed(file, pts) {
   const out = Buffer.from(file.bytes);
   const delta = pts - file.firstPts;
   const shift = (v) => (((v + delta) % PTS_WRAP) + PTS_WRAP) % PTS_WRAP;
@@ -128,7 +128,7 @@ function retimed(file, pts) {
 
 // ---- the recording, as segment indices (i: wall time i × 2 s) ---------------
 
-class Recording {
+export class Recording {
   constructor(plan) {
     this.plan = plan;
     this.first = plan.start / SEGMENT_MS;
