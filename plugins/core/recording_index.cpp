@@ -381,6 +381,36 @@ uint64_t RecordingIndex::make_room(int64_t now_us, std::string* error) {
   return freed;
 }
 
+uint64_t RecordingIndex::release_oldest(size_t count, int64_t now_us, size_t* retired, std::string* error) {
+  // Files already out of the playlist go first: on a disk too full even for a
+  // journal line, they are the room the records below need.
+  uint64_t freed = pending_bytes();
+  unlink_due(state_.pending.size(), error);
+  size_t left = 0;
+  while (left < count && state_.listed.size() > 1) {
+    const Segment& s = state_.listed.front();
+    if (!append(journal_expired_record(s.sequence, now_us), error)) break;
+    if (s.discontinuity) state_.discontinuity_sequence++;
+    state_.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, now_us});
+    unlist_front();
+    left++;
+  }
+  if (retired) *retired = left;
+  if (left == 0) return freed;
+  // Players must stop asking for them before they go. If even the playlist
+  // cannot be written, they go anyway: the newest footage wins.
+  write_playlist(error);
+  freed += pending_bytes();
+  unlink_due(state_.pending.size(), error);
+  return freed;
+}
+
+uint64_t RecordingIndex::pending_bytes() const {
+  uint64_t bytes = 0;
+  for (const PendingDeletion& p : state_.pending) bytes += p.bytes;
+  return bytes;
+}
+
 bool RecordingIndex::end_stream(std::string* error) {
   if (state_.listed.empty()) return true;
   if (!append(journal_ended_record(), error)) return false;
