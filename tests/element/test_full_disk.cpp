@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "recording_checks.h"
@@ -253,7 +254,7 @@ TEST_CASE("a read-only filesystem or a removed folder is said as such, not as a 
     const std::string folder = disk.path + "/cam";
     Said said;
     said.on_message = [&](Said& s) {
-      if (s.added.size() == 2) {
+      if (s.added.size() == 2 && s.storage.size() < 100) {
         int status;
         run_command("rm -rf " + folder, &status);
       }
@@ -265,4 +266,34 @@ TEST_CASE("a read-only filesystem or a removed folder is said as such, not as a 
     CHECK(said.count_storage("folder-missing") >= 1);
     CHECK(said.count_storage("full") == 0);
   }
+}
+
+TEST_CASE("a disk filled at once by another program: room is made and at most the segment being written is lost",
+          "[full-disk]") {
+  SmallDisk disk("3m");
+  SKIP_UNLESS_MOUNTED(disk);
+  const std::string folder = disk.path + "/cam";
+  Said said;
+  bool filled = false;
+  std::thread filler;
+  // Half way into a segment, so that its own write finds the disk full.
+  said.on_message = [&](Said& s) {
+    if (filled || s.added.size() < 6) return;
+    filled = true;
+    filler = std::thread([&] {
+      g_usleep(500 * 1000);
+      fill(disk, "filler", 0);
+    });
+  };
+  BusLog log;
+  run_pipeline(camera() + "dvrsink location=" + folder + " segment-duration=1", 14.0, &log, listen_to(&said));
+  if (filler.joinable()) filler.join();
+  const ParsedPlaylist pl = parse_playlist(read_file(folder + "/live.m3u8"));
+  require_segments_valid(folder, pl);
+  CHECK(said.errors.empty());
+  REQUIRE(filled);
+  CHECK(said.count_storage("full") == 1);
+  // Recording went on: about a segment a second after the disk filled.
+  CHECK(log.segments_added.size() >= 11);
+  CHECK(gaps_in(pl) <= 1);
 }
