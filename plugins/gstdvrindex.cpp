@@ -93,7 +93,8 @@ enum
 #define DEFAULT_CLOCK_TOLERANCE 2000
 #define DEFAULT_STORAGE_GROUP NULL
 
-/* Headroom for a recording with nothing listed yet: a 2 s segment at 4 Mbit/s. */
+/* What a write that failed for lack of space frees at least, for a recording
+ * with no segment yet to size its headroom by: a 2 s segment at 4 Mbit/s. */
 #define FALLBACK_SEGMENT_BYTES (1024 * 1024)
 
 /* The difference between the GStreamer NTP epoch (1900) and UNIX time. */
@@ -384,8 +385,9 @@ segment_added_message (GstDvrIndex * self, const std::string & folder, const dvr
 static void
 update_headroom_locked (GstDvrIndexPrivate * priv, const State & st)
 {
-  const guint64 fallback = st.segments_written > 0 ?
-      st.bytes_written / st.segments_written : FALLBACK_SEGMENT_BYTES;
+  /* Nothing to size it by before the first segment: no guess, which on a
+   * small disk would free footage for nothing. */
+  const guint64 fallback = st.segments_written > 0 ? st.bytes_written / st.segments_written : 0;
   priv->member.headroom = st.index ? dvr::headroom_bytes (st.index->segments (), fallback) : 0;
 }
 
@@ -481,8 +483,8 @@ keep_headroom (GstDvrIndex * self, bool forced, bool committed)
   GstDvrIndexPrivate *priv = self->priv;
   if (!priv->in_pool)
     return FALSE;
-  dvr::StoragePool::Outcome out =
-      dvr::StoragePool::process ().keep_headroom (&priv->member, g_get_real_time (), forced);
+  dvr::StoragePool::Outcome out = dvr::StoragePool::process ().keep_headroom (&priv->member,
+      g_get_real_time (), forced, FALLBACK_SEGMENT_BYTES * dvr::kHeadroomSegments);
   if (out.freed_bytes > 0)
     GST_INFO_OBJECT (self, "%" G_GINT64_FORMAT " bytes free, %" G_GUINT64_FORMAT
         " wanted: freed %" G_GSIZE_FORMAT " segments, %" G_GUINT64_FORMAT " bytes",

@@ -26,7 +26,8 @@ void StoragePool::leave(Member* m) {
   members_.erase(std::remove(members_.begin(), members_.end(), m), members_.end());
 }
 
-StoragePool::Outcome StoragePool::keep_headroom(Member* requester, int64_t now_us, bool forced) {
+StoragePool::Outcome StoragePool::keep_headroom(Member* requester, int64_t now_us, bool forced,
+                                                uint64_t forced_minimum) {
   // One reclaim at a time: two cameras filling the same disk at once must not
   // each free the headroom.
   std::lock_guard<std::mutex> lock(lock_);
@@ -49,7 +50,7 @@ StoragePool::Outcome StoragePool::keep_headroom(Member* requester, int64_t now_u
   out.free_bytes = filesystem_free_bytes(folder);
   if (!forced && (out.free_bytes < 0 || static_cast<uint64_t>(out.free_bytes) >= out.headroom)) return out;
   out.short_of_space = true;
-  uint64_t wanted = out.headroom;
+  uint64_t wanted = forced ? std::max(out.headroom, forced_minimum) : out.headroom;
   if (!forced && out.free_bytes > 0) wanted -= static_cast<uint64_t>(out.free_bytes);
 
   // Every member's lock, in the pool's order, for one consistent choice.

@@ -55,8 +55,9 @@ class StoragePool {
   // bytes are free than its members' headrooms together, frees the oldest
   // footage (disk_space.h: segments_to_free) until there are. forced: a write
   // just failed for lack of space, whatever the free count says: frees the
-  // headroom itself. The caller holds no member's lock.
-  Outcome keep_headroom(Member* requester, int64_t now_us, bool forced);
+  // headroom itself, at least forced_minimum bytes. The caller holds no
+  // member's lock.
+  Outcome keep_headroom(Member* requester, int64_t now_us, bool forced, uint64_t forced_minimum = 0);
 
  private:
   std::mutex lock_;
