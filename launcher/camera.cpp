@@ -123,6 +123,13 @@ void Camera::attempt() {
   if (stop_requested_) return;
   if (g_mkdir_with_parents(options_.location.c_str(), 0755) != 0) {
     const int e = errno;
+    const StorageFault fault = diagnose_write_error(options_.location, e);
+    if (storage_state_ != storage_fault_name(fault)) {
+      storage_state_ = storage_fault_name(fault);
+      full_since_.reset();
+      log_line("camera " + config_.name + ": warning: cannot write to " + options_.location + ": " +
+               storage_fault_words(fault));
+    }
     fail(Failure::Fatal, "cannot create folder " + options_.location + ": " + g_strerror(e));
     return;
   }

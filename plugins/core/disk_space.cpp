@@ -25,6 +25,9 @@ StorageFault fault_of_errno(int error_number) {
 }
 
 StorageFault diagnose_write_error(const std::string& folder, int error_number) {
+  // Before the folder's existence: a folder that could not be made on a
+  // read-only filesystem is missing because the filesystem is read-only.
+  if (error_number == EROFS) return StorageFault::kReadOnly;
   struct stat st;
   if (::stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return StorageFault::kFolderMissing;
   struct statvfs vfs;

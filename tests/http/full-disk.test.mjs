@@ -91,7 +91,30 @@ test('a full disk: recording goes on over the oldest footage, and the log, API a
     for (const name of ['cam1', 'cam2']) assert.ok(after[name].segments >= back[name].segments + 2);
     assert.equal(after.cam1.storage.full_since, null);
   } finally {
-    if (process.env.DVR_SHOW_LOG && launcher) console.log(launcher.log());
+    if (launcher) await launcher.stop();
+    disk.unmount();
+  }
+});
+
+test('a read-only disk is said as such, not as a full one', async (t) => {
+  const disk = mountSmallDisk('1m', { readOnly: true });
+  if (disk.whyNot) return t.skip(disk.whyNot);
+  let launcher;
+  try {
+    launcher = await startLauncher('[dvr]\nsegment-duration = 1\n' + testCameraSection('cam1', 'ball'),
+      { storage: join(disk.path, 'storage') });
+    const cam = await waitFor('the camera to fail', async () => {
+      const c = (await cameras(launcher)).cam1;
+      return c.state === 'error' ? c : null;
+    });
+    assert.equal(cam.storage.state, 'read-only');
+    assert.match(cam.error, /[Rr]ead-only/);
+    assert.match(launcher.log(), /camera cam1: warning: cannot write to \S+cam1: the filesystem is read-only/);
+    assert.doesNotMatch(launcher.log(), /is full/);
+    const metrics = await (await fetch(`${launcher.url}/metrics`)).text();
+    assert.equal(metric(metrics, 'dvr_camera_storage_state', 'camera="cam1",state="read-only"'), 1);
+    assert.equal(metric(metrics, 'dvr_camera_storage_state', 'camera="cam1",state="full"'), 0);
+  } finally {
     if (launcher) await launcher.stop();
     disk.unmount();
   }

@@ -101,8 +101,8 @@ TEST_CASE("the camera API gives the recorded range and its gaps, null and empty 
   CHECK_THAT(json, Catch::Contains("\"range\": {\"start\": \"2023-11-14T22:13:20.000Z\", "
                                    "\"end\": \"2023-11-14T22:14:20.500Z\"}, \"gaps\": ["
                                    "{\"start\": \"2023-11-14T22:13:30.000Z\", \"end\": \"2023-11-14T22:13:32.345Z\"}, "
-                                   "{\"start\": \"2023-11-14T22:13:40.000Z\", \"end\": \"2023-11-14T22:13:41.000Z\"}]}"));
-  CHECK_THAT(json, Catch::Contains("\"range\": null, \"gaps\": []}"));
+                                   "{\"start\": \"2023-11-14T22:13:40.000Z\", \"end\": \"2023-11-14T22:13:41.000Z\"}]"));
+  CHECK_THAT(json, Catch::Contains("\"range\": null, \"gaps\": []"));
 }
 
 TEST_CASE("a matching validator makes a 304; a changed file makes a Range fall back to the whole", "[conditional]") {

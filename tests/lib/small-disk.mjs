@@ -7,12 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Returns { path, fill(leaveBytes), free(), freeBytes(), unmount() } or { whyNot }.
-export function mountSmallDisk(size = '3m') {
+// readOnly: mounted read-only (with a folder `storage` made before).
+export function mountSmallDisk(size = '3m', { readOnly = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dvr-disk-'));
   const path = join(dir, 'disk');
   mkdirSync(path);
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path], { stdio: 'pipe' });
+    if (readOnly) {
+      mkdirSync(join(path, 'storage'));
+      execFileSync('mount', ['-o', 'remount,ro', path], { stdio: 'pipe' });
+    }
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     const said = String(e.stderr || e.message).trim();
