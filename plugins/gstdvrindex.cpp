@@ -34,6 +34,20 @@
  * `wall-clock-start` (gint64, UNIX microseconds), `program-date-time` (string,
  * ISO 8601 UTC), `duration` (guint64, nanoseconds), `bytes` (guint64) and
  * `discontinuity` (gboolean).
+ *
+ * A full disk costs the oldest footage, not the newest: once the filesystem
+ * has less free than four of the newest segments' worth, or a write fails for
+ * lack of space, the oldest segments go at once (with #GstDvrIndex:storage-group,
+ * the oldest of every recording of the group on that filesystem) and the write
+ * is tried again. An element message `dvr-storage` says how the disk stands:
+ * `state` (ok, full, read-only, folder-missing, io-error, error), `folder`,
+ * `free-bytes`, `freed-segments`, `freed-bytes`, `dropped-segments` (this full
+ * disk), `oldest` (UNIX microseconds) and `oldest-program-date-time`,
+ * `retained-seconds`, and the totals `total-freed-segments`,
+ * `total-dropped-no-space`, `total-dropped-unwritable`. It is posted with the
+ * first segment, when the disk fills (with a NO_SPACE_LEFT warning carrying
+ * the same structure as its details, field "details"), when space is back,
+ * and before the error for a folder that cannot be written.
  */
 #include "gstdvrindex.h"
 
@@ -576,9 +590,12 @@ commit_front_locked (GstDvrIndex * self, State & st, gint64 end_rt, guint64 byte
     /* Most likely a full disk: the caller makes room; mark the hole, and keep
      * recording. */
     r.passing = true;
-    st.space.dropped_no_space++;
-    st.space.episode_dropped_segments++;
-    st.discontinuity_pending = true;
+    /* Listed, and only its playlist could not be written: nothing lost. */
+    if (added.filename.empty ()) {
+      st.space.dropped_no_space++;
+      st.space.episode_dropped_segments++;
+      st.discontinuity_pending = true;
+    }
   } else if (!r.ok) {
     r.fault = dvr::diagnose_write_error (r.folder, EIO);
   }
