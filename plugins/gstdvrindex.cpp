@@ -1276,6 +1276,9 @@ static void
 gst_dvr_index_finalize (GObject * object)
 {
   GstDvrIndex *self = GST_DVR_INDEX (object);
+  /* Never left behind in the pool, even by an application that drops the
+   * element without setting it to NULL first. */
+  dvr::StoragePool::process ().leave (&self->priv->member);
   gst_caps_replace (&self->priv->state.caps, nullptr);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
