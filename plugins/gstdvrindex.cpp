@@ -555,11 +555,15 @@ post_report (GstDvrIndex * self, CommitReport & r)
         ("Could not record a segment in folder %s; recording goes on", r.folder.c_str ()),
         ("%s", r.error.c_str ()));
   } else if (!r.ok) {
-    if (r.fault != dvr::StorageFault::kNone)
+    if (r.fault != dvr::StorageFault::kNone) {
       post_unwritable (self, r.fault);
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not record into folder %s: %s", r.folder.c_str (),
-            dvr::storage_fault_words (r.fault)), ("%s", r.error.c_str ()));
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not record into folder %s: %s", r.folder.c_str (),
+              dvr::storage_fault_words (r.fault)), ("%s", r.error.c_str ()));
+    } else {
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not record into folder %s", r.folder.c_str ()), ("%s", r.error.c_str ()));
+    }
   } else if (listed) {
     keep_headroom (self, false, true);
   }
