@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "camera_pipeline.h"
+#include "disk_space.h"
 #include "log.h"
 
 // Detail below the log's one line per state change: each attempt, segment and
@@ -122,6 +123,13 @@ void Camera::attempt() {
   if (stop_requested_) return;
   if (g_mkdir_with_parents(options_.location.c_str(), 0755) != 0) {
     const int e = errno;
+    const StorageFault fault = diagnose_write_error(options_.location, e);
+    if (storage_state_ != storage_fault_name(fault)) {
+      storage_state_ = storage_fault_name(fault);
+      full_since_.reset();
+      log_line("camera " + config_.name + ": warning: cannot write to " + options_.location + ": " +
+               storage_fault_words(fault));
+    }
     fail(Failure::Fatal, "cannot create folder " + options_.location + ": " + g_strerror(e));
     return;
   }
@@ -133,6 +141,12 @@ void Camera::attempt() {
   }
   GST_INFO("camera %s: pipeline built (attempt %" G_GUINT64_FORMAT ")", config_.name.c_str(), reconnects_ + 1);
   pipeline_.reset(pipeline);
+  // Every camera's recording makes room for the others' on a disk they share.
+  if (g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+      sink && g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "storage-group"))
+    g_object_set(sink, "storage-group", "dvr-launcher", nullptr);
+  for (const auto& [reason, n] : dropped_now_) dropped_before_[reason] += n;
+  dropped_now_.clear();
   // Names the pipeline in GStreamer's debug log.
   g_autofree char* pipeline_name = g_strdup_printf("camera-%s", config_.name.c_str());
   gst_object_set_name(GST_OBJECT(pipeline_.get()), pipeline_name);
@@ -202,6 +216,18 @@ CameraStatus Camera::status() const {
   s.bytes = bytes_;
   s.last_segment_at = last_segment_at_;
   s.reconnects = reconnects_;
+  s.storage.state = storage_state_;
+  s.storage.full_since = full_since_;
+  const std::int64_t free_bytes = filesystem_free_bytes(options_.location);
+  if (free_bytes >= 0) s.storage.free_bytes = free_bytes;
+  const std::string fs = filesystem_of(options_.location);
+  if (!fs.empty()) s.storage.filesystem = fs;
+  for (const char* reason : kDropReasons) {
+    std::uint64_t n = 0;
+    if (auto it = dropped_before_.find(reason); it != dropped_before_.end()) n += it->second;
+    if (auto it = dropped_now_.find(reason); it != dropped_now_.end()) n += it->second;
+    s.storage.dropped.emplace_back(reason, n);
+  }
   if (state_ == State::Recording) {
     std::uint64_t bytes = 0, ns = 0;
     for (const auto& [b, d] : recent_) {
@@ -320,6 +346,71 @@ void Camera::segment_added(const GstStructure* s) {
                 (audio_path_.empty() ? "" : "; audio " + audio_path_));
 }
 
+namespace {
+
+std::string mebibytes(std::uint64_t bytes) {
+  char text[32];
+  if (bytes < 1024 * 1024)
+    std::snprintf(text, sizeof text, "%.0f KiB", static_cast<double>(bytes) / 1024.0);
+  else
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return text;
+}
+
+std::uint64_t field_u64(const GstStructure* s, const char* name) {
+  guint64 v = 0;
+  gst_structure_get_uint64(s, name, &v);
+  return v;
+}
+
+}  // namespace
+
+void Camera::storage_changed(const GstStructure* s) {
+  const char* state_field = gst_structure_get_string(s, "state");
+  const std::string state = state_field ? state_field : "error";
+  const char* folder_field = gst_structure_get_string(s, "folder");
+  const std::string folder = folder_field && *folder_field ? folder_field : options_.location;
+  gint64 free_bytes = -1;
+  gst_structure_get_int64(s, "free-bytes", &free_bytes);
+  // Totals since this pipeline's element started.
+  if (gst_structure_has_field(s, "total-freed-segments")) {
+    dropped_now_["reclaimed"] = field_u64(s, "total-freed-segments");
+    dropped_now_["no-space"] = field_u64(s, "total-dropped-no-space");
+    const std::uint64_t unwritable = field_u64(s, "total-dropped-unwritable");
+    std::uint64_t counted = 0;
+    for (const char* r : {"read-only", "folder-missing", "io-error"}) counted += dropped_now_[r];
+    if (unwritable > counted) {
+      const std::string reason = state == "read-only" || state == "folder-missing" ? state : "io-error";
+      dropped_now_[reason] += unwritable - counted;
+    }
+  }
+  const std::string before = storage_state_;
+  storage_state_ = state;
+  const std::string free_text = free_bytes >= 0 ? mebibytes(static_cast<std::uint64_t>(free_bytes)) + " free" : "free space unknown";
+  if (state == "full" && before != "full") {
+    full_since_ = g_get_real_time();
+    const char* oldest = gst_structure_get_string(s, "oldest-program-date-time");
+    log_line("camera " + config_.name + ": warning: the disk holding " + folder + " is full (" + free_text +
+             "): freed the oldest " + std::to_string(field_u64(s, "freed-segments")) + " segments (" +
+             mebibytes(field_u64(s, "freed-bytes")) + "), footage now from " +
+             (oldest && *oldest ? oldest : std::string("nothing kept")) + "; recording goes on, oldest first");
+  } else if (state == "ok" && before == "full") {
+    full_since_.reset();
+    log_line("camera " + config_.name + ": space is back in " + folder + " (" + free_text + "); while the disk was full " +
+             std::to_string(field_u64(s, "freed-segments")) + " segments (" + mebibytes(field_u64(s, "freed-bytes")) +
+             ") were freed early and " + std::to_string(field_u64(s, "dropped-segments")) + " not written");
+  } else if (state == "ok" && before != "ok") {
+    log_line("camera " + config_.name + ": " + folder + " can be written again");
+  } else if (state != "ok" && state != "full" && state != before) {
+    full_since_.reset();
+    log_line("camera " + config_.name + ": warning: cannot write to " + folder + ": " +
+             storage_fault_words(state == "read-only"        ? StorageFault::kReadOnly
+                                 : state == "folder-missing" ? StorageFault::kFolderMissing
+                                 : state == "io-error"       ? StorageFault::kIoError
+                                                             : StorageFault::kOther));
+  }
+}
+
 // Returns false when the pipeline is gone, which also removes this watch.
 bool Camera::handle_message(GstMessage* message) {
   switch (GST_MESSAGE_TYPE(message)) {
@@ -365,6 +456,8 @@ bool Camera::handle_message(GstMessage* message) {
       const GstStructure* s = gst_message_get_structure(message);
       if (gst_message_has_name(message, "dvr-segment-added")) {
         segment_added(s);
+      } else if (gst_message_has_name(message, "dvr-storage")) {
+        storage_changed(s);
       } else if (gst_message_has_name(message, "GstRTSPSrcTimeout") && !stop_requested_) {
         bus_watch_ = 0;
         fail(Failure::Lost, "the camera stopped sending (RTCP timeout)");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -63,6 +64,9 @@ class Camera {
   static gboolean on_stop_timeout(gpointer self);
   bool handle_message(GstMessage* message);
   void segment_added(const GstStructure* s);
+  // A "dvr-storage" message: the disk filled, space came back, or the folder
+  // cannot be written. Logs one line per change.
+  void storage_changed(const GstStructure* s);
   void watchdog();
   void attempt();
   void fail(Failure failure, const std::string& what);
@@ -101,6 +105,13 @@ class Camera {
   std::deque<std::pair<std::uint64_t, std::uint64_t>> recent_;  // bytes, duration in ns
   std::uint64_t reconnects_ = 0;
   std::string video_path_, audio_path_, video_codec_;
+
+  // The disk under the camera's folder, as dvrsink last said it.
+  std::string storage_state_ = "ok";
+  std::optional<std::int64_t> full_since_;
+  // Segments lost by reason (kDropReasons): earlier pipelines' counts, and
+  // the current pipeline's totals as its element reports them.
+  std::map<std::string, std::uint64_t> dropped_before_, dropped_now_;
 };
 
 const char* to_string(Camera::State state);

@@ -6,6 +6,8 @@
 
 namespace dvr {
 
+const char* const kDropReasons[5] = {"reclaimed", "no-space", "read-only", "folder-missing", "io-error"};
+
 std::string json_string(const std::string& text) {
   // Error texts come from GStreamer and the system: do not trust them to be UTF-8.
   g_autofree char* valid = g_utf8_make_valid(text.c_str(), static_cast<gssize>(text.size()));
@@ -47,6 +49,32 @@ std::string span_json(const WallClockSpan& span) {
          json_string(iso8601_utc(span.end_us)) + "}";
 }
 
+std::string storage_json(const CameraStatus& c) {
+  const StorageStatus& s = c.storage;
+  std::string out = "{\"state\": " + json_string(s.state);
+  out += ", \"free_bytes\": " + (s.free_bytes ? std::to_string(*s.free_bytes) : "null");
+  out += ", \"full_since\": " + (s.full_since ? json_string(iso8601_utc(*s.full_since)) : "null");
+  // Held: what the journal lists, oldest start to newest end.
+  if (c.recorded) {
+    char held[32];
+    std::snprintf(held, sizeof held, "%.3f", static_cast<double>(c.recorded->end_us - c.recorded->start_us) / 1e6);
+    out += std::string(", \"retention_held\": ") + held;
+  } else {
+    out += ", \"retention_held\": 0";
+  }
+  out += ", \"retention_configured\": " + std::to_string(c.window);
+  out += ", \"dropped\": {";
+  bool first = true;
+  for (const char* reason : kDropReasons) {
+    std::uint64_t n = 0;
+    for (const auto& [r, count] : s.dropped)
+      if (r == reason) n = count;
+    out += (first ? "" : ", ") + json_string(reason) + ": " + std::to_string(n);
+    first = false;
+  }
+  return out + "}}";
+}
+
 }  // namespace
 
 std::string cameras_json(const std::vector<CameraStatus>& cameras) {
@@ -73,6 +101,7 @@ std::string cameras_json(const std::vector<CameraStatus>& cameras) {
     out += ", \"gaps\": [";
     for (std::size_t g = 0; g < c.gaps.size(); ++g) out += (g ? ", " : "") + span_json(c.gaps[g]);
     out += "], \"archive\": " + (c.archive ? span_json(*c.archive) : "null");
+    out += ", \"storage\": " + storage_json(c);
     out += "}";
   }
   return out + (cameras.empty() ? "]\n" : "\n]\n");

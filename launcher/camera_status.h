@@ -11,6 +11,19 @@
 
 namespace dvr {
 
+// What the disk does to a camera's recording.
+struct StorageStatus {
+  // ok | full | read-only | folder-missing | io-error | error
+  std::string state = "ok";
+  std::optional<std::int64_t> free_bytes;  // of the folder's filesystem; unknown if it cannot be read
+  std::optional<std::string> filesystem;   // the folder's mount point, when known
+  std::optional<std::int64_t> full_since;  // UNIX microseconds, while full
+  // Segments lost since the launcher started, by reason: reclaimed (freed
+  // before their retention to make room), no-space (never written),
+  // read-only, folder-missing, io-error.
+  std::vector<std::pair<std::string, std::uint64_t>> dropped;
+};
+
 struct CameraStatus {
   std::string name;
   std::string source;                // rtsp | test
@@ -36,7 +49,11 @@ struct CameraStatus {
   std::vector<WallClockSpan> gaps;
   // Everything on disk, the archive's footage included.
   std::optional<WallClockSpan> archive;
+  StorageStatus storage;
 };
+
+// The reasons a segment is counted as dropped, in the order the API lists them.
+extern const char* const kDropReasons[5];
 
 // The body of /api/cameras: a JSON array of objects.
 std::string cameras_json(const std::vector<CameraStatus>& cameras);

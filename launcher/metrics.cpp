@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <set>
 
 namespace dvr {
 namespace {
@@ -27,6 +28,22 @@ class Exposition {
 
 std::string camera_label(const CameraStatus& c) { return "camera=\"" + c.name + "\""; }
 
+// A path in a label value: backslash, quote and newline escaped as the format asks.
+std::string label_value(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '\\' || ch == '"') out += '\\';
+    if (ch == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+const char* const kStorageStates[] = {"ok", "full", "read-only", "folder-missing", "io-error", "error"};
+
 }  // namespace
 
 std::string render_metrics(const std::vector<CameraStatus>& cameras, const std::map<unsigned, std::uint64_t>& requests,
@@ -51,6 +68,28 @@ std::string render_metrics(const std::vector<CameraStatus>& cameras, const std::
     if (c.recorded)
       m.sample("dvr_camera_newest_segment_age_seconds", camera_label(c),
                static_cast<double>(now_us - c.recorded->end_us) / 1e6);
+  m.family("dvr_storage_free_bytes", "gauge", "Bytes free on a filesystem that holds camera folders.");
+  std::set<std::string> filesystems;
+  for (const auto& c : cameras)
+    if (c.storage.free_bytes && c.storage.filesystem && filesystems.insert(*c.storage.filesystem).second)
+      m.sample("dvr_storage_free_bytes", "filesystem=\"" + label_value(*c.storage.filesystem) + "\"",
+               static_cast<double>(*c.storage.free_bytes));
+  m.family("dvr_camera_retained_seconds", "gauge",
+           "Seconds of footage a camera holds now, oldest start to newest end (compare with its configured window).");
+  for (const auto& c : cameras)
+    m.sample("dvr_camera_retained_seconds", camera_label(c),
+             c.recorded ? static_cast<double>(c.recorded->end_us - c.recorded->start_us) / 1e6 : 0.0);
+  m.family("dvr_camera_segments_dropped_total", "counter",
+           "Segments a camera lost since the launcher started, by reason: reclaimed (freed before their retention "
+           "for a full disk), no-space (never written), read-only, folder-missing, io-error.");
+  for (const auto& c : cameras)
+    for (const auto& [reason, count] : c.storage.dropped)
+      m.sample("dvr_camera_segments_dropped_total", camera_label(c) + ",reason=\"" + reason + "\"",
+               static_cast<double>(count));
+  m.family("dvr_camera_storage_state", "gauge", "1 for the state of the disk under a camera's folder, 0 for the others.");
+  for (const auto& c : cameras)
+    for (const char* state : kStorageStates)
+      m.sample("dvr_camera_storage_state", camera_label(c) + ",state=\"" + state + "\"", c.storage.state == state ? 1 : 0);
   m.family("dvr_http_requests_total", "counter", "HTTP requests answered, by status code.");
   for (const auto& [code, count] : requests)
     m.sample("dvr_http_requests_total", "code=\"" + std::to_string(code) + "\"", static_cast<double>(count));

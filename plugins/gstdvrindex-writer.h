@@ -36,6 +36,10 @@ gchar *gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start);
 gboolean gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path,
     GstClockTime end, guint64 bytes);
 void gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error_number);
+/* A write just failed for lack of space: frees the oldest footage (this
+ * recording's, or its storage group's) for the next few segments. TRUE if
+ * anything was freed, so that the write is worth trying again. */
+gboolean gst_dvr_index_make_room (GstDvrIndex * self);
 /* The writer finished after EOS and committed its last segment. */
 void gst_dvr_index_finish (GstDvrIndex * self);
 
@@ -53,8 +57,8 @@ gst_dvr_index_split_threshold (gint64 segment_duration)
 /* Installs dvrindex's folder and retention properties on another class (dvrsink
  * forwards them), with consecutive ids from first_prop, in this order: location,
  * playlist-name, segment-duration, window, max-bytes, retention, delete-grace, endlist,
- * max-gap, wall-clock, clock-tolerance, fsync, stats. */
-#define GST_DVR_INDEX_N_PROPERTIES 13
+ * max-gap, wall-clock, clock-tolerance, fsync, stats, storage-group. */
+#define GST_DVR_INDEX_N_PROPERTIES 14
 void gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop);
 
 /* The index API for applications, as action signals (dvrsink forwards them). */

@@ -34,6 +34,20 @@
  * `wall-clock-start` (gint64, UNIX microseconds), `program-date-time` (string,
  * ISO 8601 UTC), `duration` (guint64, nanoseconds), `bytes` (guint64) and
  * `discontinuity` (gboolean).
+ *
+ * A full disk costs the oldest footage, not the newest: once the filesystem
+ * has less free than four of the newest segments' worth, or a write fails for
+ * lack of space, the oldest segments go at once (with #GstDvrIndex:storage-group,
+ * the oldest of every recording of the group on that filesystem) and the write
+ * is tried again. An element message `dvr-storage` says how the disk stands:
+ * `state` (ok, full, read-only, folder-missing, io-error, error), `folder`,
+ * `free-bytes`, `freed-segments`, `freed-bytes`, `dropped-segments` (this full
+ * disk), `oldest` (UNIX microseconds) and `oldest-program-date-time`,
+ * `retained-seconds`, and the totals `total-freed-segments`,
+ * `total-dropped-no-space`, `total-dropped-unwritable`. It is posted with the
+ * first segment, when the disk fills (with a NO_SPACE_LEFT warning carrying
+ * the same structure as its details, field "details"), when space is back,
+ * and before the error for a folder that cannot be written.
  */
 #include "gstdvrindex.h"
 
@@ -46,6 +60,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -55,6 +70,7 @@
 #include "gstdvrtschunker.h"
 #include "playlist.h"
 #include "recording_index.h"
+#include "storage_pool.h"
 
 GST_DEBUG_CATEGORY_STATIC (dvr_index_debug);
 #define GST_CAT_DEFAULT dvr_index_debug
@@ -75,6 +91,7 @@ enum
   PROP_CLOCK_TOLERANCE,
   PROP_FSYNC,
   PROP_STATS,
+  PROP_STORAGE_GROUP,
   PROP_WRITER_LOCATION,
 };
 
@@ -90,6 +107,11 @@ enum
 #define DEFAULT_MAX_GAP 1000
 #define DEFAULT_WALL_CLOCK GST_DVR_WALL_CLOCK_LOCAL
 #define DEFAULT_CLOCK_TOLERANCE 2000
+#define DEFAULT_STORAGE_GROUP NULL
+
+/* What a write that failed for lack of space frees at least, for a recording
+ * with no segment yet to size its headroom by: a 2 s segment at 4 Mbit/s. */
+#define FALLBACK_SEGMENT_BYTES (1024 * 1024)
 
 /* The difference between the GStreamer NTP epoch (1900) and UNIX time. */
 #define NTP_TO_UNIX_US (G_GINT64_CONSTANT (2208988800) * G_USEC_PER_SEC)
@@ -125,6 +147,7 @@ struct Settings
   GstDvrWallClock wall_clock = DEFAULT_WALL_CLOCK;
   guint clock_tolerance_ms = DEFAULT_CLOCK_TOLERANCE;
   gboolean fsync = DEFAULT_FSYNC;
+  std::string storage_group;
   std::string writer_location;
 };
 
@@ -172,6 +195,9 @@ struct State
   guint64 bytes_written = 0;
   guint64 discontinuities = 0;
   gint64 last_segment_wall_us = 0;
+  /* What a full or unwritable disk cost, under the state lock (the storage
+   * pool changes it too, holding that lock). */
+  dvr::SpaceAccount space;
 };
 
 }  // namespace dvr_index_detail
@@ -194,6 +220,9 @@ struct GstDvrIndexPrivate
   State state;
   GstDvrIndexSplitFunc split_func = nullptr;
   gpointer split_data = nullptr;
+  /* This recording in the process's storage pool while its folder is open. */
+  dvr::StoragePool::Member member;
+  std::atomic < bool > in_pool { false };
 };
 
 #define gst_dvr_index_parent_class parent_class
@@ -369,6 +398,142 @@ segment_added_message (GstDvrIndex * self, const std::string & folder, const dvr
   return gst_message_new_element (GST_OBJECT (self), fields);
 }
 
+/* Bytes this recording wants kept free, where the pool reads them without the lock. */
+static void
+update_headroom_locked (GstDvrIndexPrivate * priv, const State & st)
+{
+  /* Nothing to size it by before the first segment: no guess, which on a
+   * small disk would free footage for nothing. */
+  const guint64 fallback = st.segments_written > 0 ? st.bytes_written / st.segments_written : 0;
+  priv->member.headroom = st.index ? dvr::headroom_bytes (st.index->segments (), fallback) : 0;
+}
+
+/* The "dvr-storage" facts: what the disk did to this recording. */
+static GstStructure *
+storage_structure_locked (const State & st, gint64 free_bytes)
+{
+  const dvr::SpaceAccount & a = st.space;
+  gint64 oldest = -1;
+  gdouble retained = 0;
+  if (st.index && !st.index->segments ().empty ()) {
+    oldest = st.index->segments ().front ().start_us;
+    retained = (st.index->segments ().back ().end_us () - oldest) / 1e6;
+  }
+  std::string pdt = oldest >= 0 ? dvr::format_program_date_time (oldest) : "";
+  return gst_structure_new (GST_DVR_STORAGE_MESSAGE,
+      "state", G_TYPE_STRING, dvr::storage_fault_name (a.fault),
+      "folder", G_TYPE_STRING, st.index ? st.index->options ().folder.c_str () : "",
+      "free-bytes", G_TYPE_INT64, free_bytes,
+      "freed-segments", G_TYPE_UINT64, (guint64) a.episode_freed_segments,
+      "freed-bytes", G_TYPE_UINT64, (guint64) a.episode_freed_bytes,
+      "dropped-segments", G_TYPE_UINT64, (guint64) a.episode_dropped_segments,
+      "oldest", G_TYPE_INT64, oldest,
+      "oldest-program-date-time", G_TYPE_STRING, pdt.c_str (),
+      "retained-seconds", G_TYPE_DOUBLE, retained,
+      "total-freed-segments", G_TYPE_UINT64, (guint64) a.freed_segments,
+      "total-dropped-no-space", G_TYPE_UINT64, (guint64) a.dropped_no_space,
+      "total-dropped-unwritable", G_TYPE_UINT64, (guint64) a.dropped_unwritable, NULL);
+}
+
+/* Posts what changed in the storage's state: the start of a full disk (a
+ * warning with the facts, and the message), or its end. */
+static void
+post_space_news (GstDvrIndex * self, const dvr::StoragePool::Outcome & out, bool committed)
+{
+  GstStructure *fields = nullptr;
+  bool started = false;
+  std::string folder;
+  {
+    std::lock_guard < std::mutex > lock (self->priv->state_lock);
+    State & st = self->priv->state;
+    if (!st.index)
+      return;
+    folder = st.index->options ().folder;
+    dvr::SpaceAccount & a = st.space;
+    if (a.fault == dvr::StorageFault::kFull && a.unreported) {
+      a.unreported = false;
+      a.announced = true;
+      started = true;
+      fields = storage_structure_locked (st, out.free_bytes);
+    } else if (!a.announced && committed) {
+      /* The first segment says how the storage stands. */
+      a.announced = true;
+      fields = storage_structure_locked (st, out.free_bytes);
+    } else if (a.fault == dvr::StorageFault::kFull && !out.short_of_space && out.free_bytes >= 0
+        && (guint64) out.free_bytes >= 2 * out.headroom) {
+      /* Room for twice the headroom without freeing anything: space is back. */
+      a.fault = dvr::StorageFault::kNone;
+      fields = storage_structure_locked (st, out.free_bytes);
+      a.episode_freed_segments = a.episode_freed_bytes = a.episode_dropped_segments = 0;
+    } else if (committed && a.fault != dvr::StorageFault::kNone && a.fault != dvr::StorageFault::kFull) {
+      /* Written again after an I/O error. */
+      a.fault = dvr::StorageFault::kNone;
+      fields = storage_structure_locked (st, out.free_bytes);
+    }
+  }
+  if (!fields)
+    return;
+  if (started) {
+    guint64 segments = 0, bytes = 0;
+    gst_structure_get_uint64 (fields, "freed-segments", &segments);
+    gst_structure_get_uint64 (fields, "freed-bytes", &bytes);
+    const gchar *oldest = gst_structure_get_string (fields, "oldest-program-date-time");
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, NO_SPACE_LEFT,
+        ("The disk holding %s is full: freed the oldest %" G_GUINT64_FORMAT " segments (%"
+            G_GUINT64_FORMAT " bytes), footage now from %s; recording goes on", folder.c_str (),
+            segments, bytes, oldest && *oldest ? oldest : "nothing kept"),
+        ("%" G_GINT64_FORMAT " bytes free, %" G_GUINT64_FORMAT " wanted", out.free_bytes,
+            out.headroom), ("details", GST_TYPE_STRUCTURE, fields, NULL));
+  } else {
+    GST_INFO_OBJECT (self, "storage of %s: %s", folder.c_str (),
+        gst_structure_get_string (fields, "state"));
+  }
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+          fields));
+}
+
+/* Keeps room for the next segments on a disk that ran short (see
+ * storage_pool.h) and says what it cost. No lock may be held. */
+static gboolean
+keep_headroom (GstDvrIndex * self, bool forced, bool committed)
+{
+  GstDvrIndexPrivate *priv = self->priv;
+  if (!priv->in_pool)
+    return FALSE;
+  dvr::StoragePool::Outcome out = dvr::StoragePool::process ().keep_headroom (&priv->member,
+      g_get_real_time (), forced, FALLBACK_SEGMENT_BYTES * dvr::kHeadroomSegments);
+  if (out.freed_bytes > 0)
+    GST_INFO_OBJECT (self, "%" G_GINT64_FORMAT " bytes free, %" G_GUINT64_FORMAT
+        " wanted: freed %" G_GSIZE_FORMAT " segments, %" G_GUINT64_FORMAT " bytes",
+        out.free_bytes, out.headroom, out.freed_segments, out.freed_bytes);
+  post_space_news (self, out, committed);
+  return out.freed_bytes > 0;
+}
+
+gboolean
+gst_dvr_index_make_room (GstDvrIndex * self)
+{
+  return keep_headroom (self, true, false);
+}
+
+/* Says that the folder cannot be written, and why, in the message
+ * applications read: posted before the error that stops the recording. */
+static void
+post_unwritable (GstDvrIndex * self, dvr::StorageFault fault)
+{
+  GstStructure *fields;
+  {
+    std::lock_guard < std::mutex > lock (self->priv->state_lock);
+    State & st = self->priv->state;
+    st.space.fault = fault;
+    st.space.dropped_unwritable++;
+    fields = storage_structure_locked (st, st.index ?
+        dvr::filesystem_free_bytes (st.index->options ().folder) : -1);
+  }
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+          fields));
+}
+
 /* What a commit has to tell the application, posted once the lock is released. */
 struct CommitReport
 {
@@ -376,22 +541,35 @@ struct CommitReport
   bool ok = true;
   bool passing = false;
   guint64 freed = 0;
+  dvr::StorageFault fault = dvr::StorageFault::kNone;
   std::string folder, error;
 };
 
 static void
 post_report (GstDvrIndex * self, CommitReport & r)
 {
+  const bool listed = r.message != nullptr;
   if (r.message)
     gst_element_post_message (GST_ELEMENT (self), r.message);
   r.message = nullptr;
-  if (!r.ok && r.passing)
+  if (!r.ok && r.passing) {
+    keep_headroom (self, true, false);
     GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
         ("Could not record a segment in folder %s; recording goes on", r.folder.c_str ()),
-        ("%s; freed %" G_GUINT64_FORMAT " bytes of the oldest segments", r.error.c_str (), r.freed));
-  else if (!r.ok)
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not record into folder %s", r.folder.c_str ()), ("%s", r.error.c_str ()));
+        ("%s", r.error.c_str ()));
+  } else if (!r.ok) {
+    if (r.fault != dvr::StorageFault::kNone) {
+      post_unwritable (self, r.fault);
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not record into folder %s: %s", r.folder.c_str (),
+              dvr::storage_fault_words (r.fault)), ("%s", r.error.c_str ()));
+    } else {
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not record into folder %s", r.folder.c_str ()), ("%s", r.error.c_str ()));
+    }
+  } else if (listed) {
+    keep_headroom (self, false, true);
+  }
 }
 
 /* Lists the oldest pending segment, which ends at running time end_rt. */
@@ -416,12 +594,19 @@ commit_front_locked (GstDvrIndex * self, State & st, gint64 end_rt, guint64 byte
     r.message = segment_added_message (self, r.folder, added);
   }
   if (!r.ok && st.index->folder_writable ()) {
-    /* A full disk: make room, mark the hole, and keep recording. */
+    /* Most likely a full disk: the caller makes room; mark the hole, and keep
+     * recording. */
     r.passing = true;
-    std::string ignored;
-    r.freed = st.index->make_room (g_get_real_time (), &ignored);
-    st.discontinuity_pending = true;
+    /* Listed, and only its playlist could not be written: nothing lost. */
+    if (added.filename.empty ()) {
+      st.space.dropped_no_space++;
+      st.space.episode_dropped_segments++;
+      st.discontinuity_pending = true;
+    }
+  } else if (!r.ok) {
+    r.fault = dvr::diagnose_write_error (r.folder, EIO);
   }
+  update_headroom_locked (self->priv, st);
   return r;
 }
 
@@ -707,9 +892,9 @@ gst_dvr_index_set_split_func (GstDvrIndex * self, GstDvrIndexSplitFunc func, gpo
 void
 gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error_number)
 {
-  std::string folder, error;
-  guint64 freed = 0;
-  bool passing = error_number == ENOSPC;
+  std::string folder;
+  dvr::StorageFault fault = dvr::fault_of_errno (error_number);
+  bool passing = fault == dvr::StorageFault::kFull;
   {
     std::lock_guard < std::mutex > lock (self->priv->state_lock);
     State & st = self->priv->state;
@@ -719,20 +904,35 @@ gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error
     st.discontinuity_pending = true;
     if (st.index) {
       folder = st.index->options ().folder;
-      passing = passing || (error_number != EACCES && st.index->folder_writable ());
-      if (passing)
-        freed = st.index->make_room (g_get_real_time (), &error);
+      if (!passing)
+        fault = dvr::diagnose_write_error (folder, error_number);
+      /* An I/O error in a folder still there to write to may pass; a folder
+       * gone or read-only, or access refused, does not. */
+      passing = fault == dvr::StorageFault::kFull || (fault == dvr::StorageFault::kIoError &&
+          st.index->folder_writable ());
+      if (fault == dvr::StorageFault::kFull) {
+        st.space.dropped_no_space++;
+        st.space.episode_dropped_segments++;
+      }
     }
   }
-  if (passing) {
+  if (fault == dvr::StorageFault::kFull) {
+    /* Room for this segment's successors, so that it is the only one lost. */
+    keep_headroom (self, true, false);
     GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
         ("Could not write a segment in folder %s (%s): it was dropped, recording goes on",
-            folder.c_str (), g_strerror (error_number)),
-        ("freed %" G_GUINT64_FORMAT " bytes of the oldest segments; %s", freed, error.c_str ()));
+            folder.c_str (), g_strerror (error_number)), ("%s", path));
+  } else if (passing) {
+    post_unwritable (self, fault);
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Could not write a segment in folder %s (%s): it was dropped, recording goes on",
+            folder.c_str (), dvr::storage_fault_words (fault)), ("%s: %s", path,
+            g_strerror (error_number)));
   } else {
+    post_unwritable (self, fault);
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write a segment in folder %s", folder.c_str ()),
-        ("%s: %s", path, g_strerror (error_number)));
+        ("Could not write a segment in folder %s: %s", folder.c_str (),
+            dvr::storage_fault_words (fault)), ("%s: %s", path, g_strerror (error_number)));
   }
 }
 
@@ -792,8 +992,15 @@ open_folder (GstDvrIndex * self)
   std::string error;
   auto index = dvr::RecordingIndex::open (options, g_get_real_time (), &error);
   if (!index) {
+    const dvr::StorageFault fault = dvr::diagnose_write_error (options.folder, errno);
+    GstStructure *fields = gst_structure_new (GST_DVR_STORAGE_MESSAGE,
+        "state", G_TYPE_STRING, dvr::storage_fault_name (fault),
+        "folder", G_TYPE_STRING, options.folder.c_str (), NULL);
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+            fields));
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not open recording folder %s", options.folder.c_str ()), ("%s", error.c_str ()));
+        ("Could not open recording folder %s: %s", options.folder.c_str (),
+            dvr::storage_fault_words (fault)), ("%s", error.c_str ()));
     return FALSE;
   }
   if (!index->set_aside_journal ().empty ())
@@ -827,7 +1034,21 @@ open_folder (GstDvrIndex * self)
   gst_segment_init (&st.segment, GST_FORMAT_TIME);
   st.index = std::move (index);
   st.standalone = standalone;
+  dvr::StoragePool::Member & m = self->priv->member;
+  m.lock = &self->priv->state_lock;
+  m.index = st.index.get ();
+  m.account = &st.space;
+  m.group = settings.storage_group;
+  m.live_window_us = (gint64) settings.window * G_USEC_PER_SEC;
+  update_headroom_locked (self->priv, st);
   return TRUE;
+}
+
+static void
+join_pool (GstDvrIndex * self)
+{
+  dvr::StoragePool::process ().join (&self->priv->member);
+  self->priv->in_pool = true;
 }
 
 static void
@@ -853,8 +1074,13 @@ close_folder (GstDvrIndex * self)
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("Could not finish the playlist"),
         ("%s", error.c_str ()));
 
+  /* Out of the pool before the index goes: another recording's reclaim may
+   * be reading it. */
+  self->priv->in_pool = false;
+  dvr::StoragePool::process ().leave (&self->priv->member);
   std::lock_guard < std::mutex > lock (self->priv->state_lock);
   State & st = self->priv->state;
+  self->priv->member.index = nullptr;
   /* Segments cut short by a stop without EOS are never listed. */
   for (const PendingSegment & seg:st.pending)
     g_unlink (seg.path.c_str ());
@@ -867,8 +1093,11 @@ static GstStateChangeReturn
 gst_dvr_index_change_state (GstElement * element, GstStateChange transition)
 {
   GstDvrIndex *self = GST_DVR_INDEX (element);
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !open_folder (self))
-    return GST_STATE_CHANGE_FAILURE;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    if (!open_folder (self))
+      return GST_STATE_CHANGE_FAILURE;
+    join_pool (self);
+  }
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     close_folder (self);
@@ -939,7 +1168,11 @@ stats_structure (GstDvrIndex * self)
       "discontinuities", G_TYPE_UINT64, st.discontinuities,
       "segments-listed", G_TYPE_UINT64, (guint64) (st.index ? st.index->segments ().size () : 0),
       "next-sequence", G_TYPE_UINT64, (guint64) (st.index ? st.index->next_sequence () : 0),
-      "last-segment-wall-clock", G_TYPE_INT64, st.last_segment_wall_us, NULL);
+      "last-segment-wall-clock", G_TYPE_INT64, st.last_segment_wall_us,
+      "storage-state", G_TYPE_STRING, dvr::storage_fault_name (st.space.fault),
+      "segments-freed-for-space", G_TYPE_UINT64, (guint64) st.space.freed_segments,
+      "segments-dropped-no-space", G_TYPE_UINT64, (guint64) st.space.dropped_no_space,
+      "segments-dropped-unwritable", G_TYPE_UINT64, (guint64) st.space.dropped_unwritable, NULL);
 }
 
 static void
@@ -993,6 +1226,9 @@ gst_dvr_index_set_property (GObject * object, guint prop_id, const GValue * valu
       break;
     case PROP_WRITER_LOCATION:
       s.writer_location = g_value_get_string (value) ? g_value_get_string (value) : "";
+      break;
+    case PROP_STORAGE_GROUP:
+      s.storage_group = g_value_get_string (value) ? g_value_get_string (value) : "";
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1050,6 +1286,9 @@ gst_dvr_index_get_property (GObject * object, guint prop_id, GValue * value, GPa
     case PROP_WRITER_LOCATION:
       g_value_set_string (value, s.writer_location.empty ()? nullptr : s.writer_location.c_str ());
       break;
+    case PROP_STORAGE_GROUP:
+      g_value_set_string (value, s.storage_group.empty ()? nullptr : s.storage_group.c_str ());
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1060,6 +1299,9 @@ static void
 gst_dvr_index_finalize (GObject * object)
 {
   GstDvrIndex *self = GST_DVR_INDEX (object);
+  /* Never left behind in the pool, even by an application that drops the
+   * element without setting it to NULL first. */
+  dvr::StoragePool::process ().leave (&self->priv->member);
   gst_caps_replace (&self->priv->state.caps, nullptr);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1150,8 +1392,16 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_boxed ("stats", "Statistics",
           "segments-written, bytes-written, discontinuities, segments-listed, "
-          "next-sequence, last-segment-wall-clock (UNIX microseconds)",
+          "next-sequence, last-segment-wall-clock (UNIX microseconds), storage-state (ok, full, "
+          "read-only, folder-missing, io-error), segments-freed-for-space, "
+          "segments-dropped-no-space, segments-dropped-unwritable",
           GST_TYPE_STRUCTURE, (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_string ("storage-group", "Storage group",
+          "Recordings of this process with the same group name on the same filesystem make "
+          "room for each other when it fills: the oldest footage of any of them goes first. "
+          "Unset: this recording frees only its own footage",
+          DEFAULT_STORAGE_GROUP, rw));
 }
 
 static void

@@ -20,6 +20,9 @@ GType gst_dvr_wall_clock_get_type (void);
 
 /* Name and fields of the element message posted for every listed segment. */
 #define GST_DVR_SEGMENT_ADDED_MESSAGE "dvr-segment-added"
+/* Posted when the disk fills (with a warning), when space is back, and when
+ * the folder cannot be written (before the error): see the element docs. */
+#define GST_DVR_STORAGE_MESSAGE "dvr-storage"
 
 GST_ELEMENT_REGISTER_DECLARE (dvrindex);
 

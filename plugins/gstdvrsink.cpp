@@ -206,6 +206,12 @@ G_DEFINE_TYPE_WITH_CODE (GstDvrSink, gst_dvr_sink, GST_TYPE_BIN,
     GST_DEBUG_CATEGORY_INIT (dvr_sink_debug, "dvrsink", 0, "sliding-window HLS DVR sink"));
 GST_ELEMENT_REGISTER_DEFINE (dvrsink, "dvrsink", GST_RANK_NONE, GST_TYPE_DVR_SINK);
 
+static gboolean
+make_room (gpointer index)
+{
+  return gst_dvr_index_make_room (GST_DVR_INDEX (index));
+}
+
 static gchar *
 on_format_location_full (GstElement *, guint fragment_id, GstSample * first_sample,
     GstDvrSink * self)
@@ -236,6 +242,7 @@ on_format_location_full (GstElement *, guint fragment_id, GstSample * first_samp
         error->code == G_IO_ERROR_NO_SPACE ? ENOSPC : EIO);
     return nullptr;
   }
+  dvr_segment_stream_set_no_space_func (stream, make_room, self->index);
   g_object_set (self->file_sink, "stream", stream, NULL);
   {
     std::lock_guard < std::mutex > lock (self->priv->lock);

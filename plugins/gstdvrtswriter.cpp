@@ -235,12 +235,20 @@ open_segment (GstDvrTsWriter * self, gint64 start)
   if (!path)
     return;
   auto file = std::make_unique < dvr::SegmentFile > (SEGMENT_BUFFER_SIZE);
-  int err = file->open (path, gst_dvr_index_fsync (priv->index));
+  const gboolean durable = gst_dvr_index_fsync (priv->index);
+  int err = file->open (path, durable);
+  /* A disk too full for even a new file: make room and try once more. */
+  if (err == ENOSPC && gst_dvr_index_make_room (priv->index))
+    err = file->open (path, durable);
   if (err != 0) {
     GST_WARNING_OBJECT (self, "cannot create %s: %s", path, g_strerror (err));
     gst_dvr_index_abandon_segment (priv->index, path, err == ENOSPC ? ENOSPC : EIO);
     return;
   }
+  GstDvrIndex *index = priv->index;
+  file->set_no_space_handler ([index] {
+        return gst_dvr_index_make_room (index) != FALSE;
+      });
   priv->file = std::move (file);
   priv->segment_start = priv->segment_end = start;
   priv->keyframe_requested = false;

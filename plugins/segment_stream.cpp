@@ -106,6 +106,15 @@ dvr_segment_stream_finish (DvrSegmentStream * self)
   return self->state->file.finish ();
 }
 
+void
+dvr_segment_stream_set_no_space_func (DvrSegmentStream * self, gboolean (*func) (gpointer data),
+    gpointer data)
+{
+  self->state->file.set_no_space_handler ([func, data] {
+        return func (data) != FALSE;
+      });
+}
+
 guint64
 dvr_segment_stream_bytes (DvrSegmentStream * self)
 {

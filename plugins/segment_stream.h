@@ -31,6 +31,10 @@ DvrSegmentStream *dvr_segment_stream_new (const gchar * path, gsize buffer_size,
 /* Flushes, syncs to disk if durable and closes the file; later writes are dropped. Returns 0, or
  * the first errno seen. */
 int dvr_segment_stream_finish (DvrSegmentStream * self);
+/* Called when a write finds the disk full; returns TRUE if it made room and
+ * the write is worth trying again (see dvr::SegmentFile). */
+void dvr_segment_stream_set_no_space_func (DvrSegmentStream * self,
+    gboolean (*func) (gpointer data), gpointer data);
 guint64 dvr_segment_stream_bytes (DvrSegmentStream * self);
 const gchar *dvr_segment_stream_path (DvrSegmentStream * self);
 

@@ -5,6 +5,7 @@
 import { playlistReady } from './api.js';
 import { codecProblemText, isTrouble, stateLabel, waitingText } from './camera-state.js';
 import { createLivePlayer, startPlaying } from './live-video.js';
+import { renderStorageBanner } from './storage-banner.js';
 
 const RETRY_AFTER_ERROR_MS = 3000;
 
@@ -85,10 +86,14 @@ export class GridView {
     state.className = 'tile-state';
     open.append(title, state);
     open.addEventListener('click', () => this.onOpen(name));
-    element.append(video, message, open);
+    const banner = document.createElement('p');
+    banner.className = 'storage-banner tile-banner';
+    banner.setAttribute('role', 'alert');
+    banner.hidden = true;
+    element.append(video, message, banner, open);
     this.root.append(element);
     const player = createLivePlayer(video, { controls: false });
-    const tile = { name, element, player, message, state, loaded: false, checking: false, retryAt: 0, visible: false };
+    const tile = { name, element, player, message, banner, state, loaded: false, checking: false, retryAt: 0, visible: false };
     this.observer.observe(element);
     player.on('error', () => {
       player.reset();
@@ -102,6 +107,7 @@ export class GridView {
   async updateTile(tile, camera) {
     tile.state.textContent = stateLabel(camera);
     tile.element.dataset.state = camera.state;
+    renderStorageBanner(tile.banner, camera);
     const problem = codecProblemText(camera);
     if (problem) {
       unloadTile(tile);

@@ -23,6 +23,7 @@ const single = new SingleView({
   clipDetails: $('clip'), clipForm: $('clip-form'), clipFrom: $('clip-from'), clipTo: $('clip-to'),
   clipFromHere: $('clip-from-here'), clipToHere: $('clip-to-here'),
   output: $('output'), notice: $('notice'), status: $('status'),
+  storageBanner: $('storage-banner'),
 });
 const grid = new GridView($('grid'), { onOpen: (name) => { location.hash = `cam=${encodeURIComponent(name)}`; } });
 

@@ -18,6 +18,7 @@ import { TimelineView } from './timeline-view.js';
 import {
   panEnd, spansResolution, viewEndAround, viewEndFor, zoomStep, zoomView, ZOOM_LEVELS,
 } from './zoom.js';
+import { renderStorageBanner } from './storage-banner.js';
 
 const TICK_MS = 250;            // badge, clock, timeline and stall watchdog refresh
 const STALL_NOTICE_MS = 4000;   // no progress this long: explain it on screen
@@ -157,6 +158,7 @@ export class SingleView {
     if (!camera || camera.name !== this.name) return;
     this.camera = camera;
     this.renderCameraState(camera);
+    renderStorageBanner(this.els.storageBanner, camera);
     if (codecProblemText(camera)) return this.showCodecProblem(camera);
     if (this.loaded === camera.name || this.checking || Date.now() < this.retryAt) return;
     // A camera without a first segment has no playlist yet (404): keep

@@ -464,6 +464,62 @@ uint64_t RecordingIndex::make_room(int64_t now_us, std::string* error) {
   return freed;
 }
 
+std::deque<Segment> RecordingIndex::oldest_on_disk() {
+  std::deque<Segment> out;
+  if (load_oldest_hour()) {
+    const uint64_t first_live = live_first();
+    for (const Segment& s : oldest_) {
+      if (s.sequence >= first_live) break;
+      out.push_back(s);
+    }
+  }
+  out.insert(out.end(), state_.listed.begin(), state_.listed.end());
+  return out;
+}
+
+uint64_t RecordingIndex::release_oldest(size_t count, int64_t now_us, size_t* retired, std::string* error) {
+  // Files already out of the playlist go first: on a disk too full even for a
+  // journal line, they are the room the records below need.
+  uint64_t freed = pending_bytes();
+  unlink_due(state_.pending.size(), error);
+  size_t left = 0;
+  // Then the archive's oldest, which no live player is reading.
+  while (left < count && load_oldest_hour() && oldest_.front().sequence < live_first()) {
+    const Segment s = oldest_.front();
+    if (::unlink(path(s.filename).c_str()) != 0 && errno != ENOENT && error)
+      *error = "cannot delete " + path(s.filename) + ": " + errno_text(errno);
+    forget(s.sequence, s.bytes);
+    freed += s.bytes;
+    left++;
+  }
+  if (left == count) {
+    if (retired) *retired = left;
+    return freed;
+  }
+  while (left < count && state_.listed.size() > 1) {
+    const Segment& s = state_.listed.front();
+    if (!append(journal_expired_record(s.sequence, now_us), error)) break;
+    if (s.discontinuity) state_.discontinuity_sequence++;
+    state_.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, now_us});
+    unlist_front();
+    left++;
+  }
+  if (retired) *retired = left;
+  if (left == 0) return freed;
+  // Players must stop asking for them before they go. If even the playlist
+  // cannot be written, they go anyway: the newest footage wins.
+  write_playlist(error);
+  freed += pending_bytes();
+  unlink_due(state_.pending.size(), error);
+  return freed;
+}
+
+uint64_t RecordingIndex::pending_bytes() const {
+  uint64_t bytes = 0;
+  for (const PendingDeletion& p : state_.pending) bytes += p.bytes;
+  return bytes;
+}
+
 bool RecordingIndex::end_stream(std::string* error) {
   if (state_.listed.empty()) return true;
   if (!append(journal_ended_record(), error)) return false;

@@ -75,6 +75,17 @@ class RecordingIndex {
   // the bytes freed.
   uint64_t make_room(int64_t now_us, std::string* error);
 
+  // Makes room ahead of the next segments (disk_space.h decides how many):
+  // retires the `count` oldest listed segments at once (never the newest) and
+  // deletes every file waiting out its grace period. Returns the bytes freed;
+  // *retired gets how many listed segments left.
+  uint64_t release_oldest(size_t count, int64_t now_us, size_t* retired, std::string* error);
+  // The oldest segments on disk in the order they would go: what is left of
+  // the archive's oldest hour, then the live window.
+  std::deque<Segment> oldest_on_disk();
+  // Bytes of the files waiting out their grace period.
+  uint64_t pending_bytes() const;
+
   // The stream ended: the playlist gets EXT-X-ENDLIST if the options ask for it.
   bool end_stream(std::string* error);
 

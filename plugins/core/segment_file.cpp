@@ -9,6 +9,8 @@
 namespace dvr {
 namespace {
 
+constexpr int kNoSpaceRetries = 3;
+
 size_t rounded_capacity(size_t buffer_size) {
   constexpr size_t unit = SegmentFile::kPacketsAndBlocks;
   if (buffer_size >= unit) return buffer_size / unit * unit;
@@ -61,6 +63,11 @@ void SegmentFile::write_all(const uint8_t* p, size_t size) {
       if (errno == EINVAL && direct_) {
         stop_direct();
         continue;
+      }
+      if ((errno == ENOSPC || errno == EDQUOT) && no_space_ && no_space_retries_ < kNoSpaceRetries) {
+        no_space_retries_++;
+        if (no_space_()) continue;
+        errno = ENOSPC;
       }
       error_ = errno;
       break;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,10 @@ class SegmentFile final : public TsPacketSink {
   // otherwise the data goes through the page cache and the kernel writes it
   // back when it will.
   int open(const std::string& path, bool durable = true);
+  // Called when a write finds the disk full: returns true if it made room,
+  // and the write is tried again (a few times per file at most), so that a
+  // full disk costs no segment when room can be made.
+  void set_no_space_handler(std::function<bool()> handler) { no_space_ = std::move(handler); }
   // Never fails: an I/O error (ENOSPC above all) is remembered and the rest of
   // the segment dropped, so that recording goes on and only this segment is lost.
   uint8_t* next_packet() override;
@@ -79,6 +84,8 @@ class SegmentFile final : public TsPacketSink {
   size_t used_ = 0;
   uint64_t bytes_ = 0;
   int error_ = 0;
+  std::function<bool()> no_space_;
+  int no_space_retries_ = 0;
 };
 
 }  // namespace dvr
