@@ -144,7 +144,7 @@ void Camera::attempt() {
   // Every camera's recording makes room for the others' on a disk they share.
   if (g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
       sink && g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "storage-group"))
-    g_object_set(sink, "storage-group", "dvr-launcher", nullptr);
+    g_object_set(sink, "storage-group", "dvr-launcher", "min-free", static_cast<guint64>(options_.min_free_bytes), nullptr);
   for (const auto& [reason, n] : dropped_now_) dropped_before_[reason] += n;
   dropped_now_.clear();
   // Names the pipeline in GStreamer's debug log.
@@ -458,6 +458,17 @@ bool Camera::handle_message(GstMessage* message) {
         segment_added(s);
       } else if (gst_message_has_name(message, "dvr-storage")) {
         storage_changed(s);
+      } else if (gst_message_has_name(message, "dvr-min-free")) {
+        guint64 segments = 0, bytes = 0, min_free = 0;
+        gint64 free_bytes = 0;
+        gst_structure_get(s, "freed-segments", G_TYPE_UINT64, &segments, "freed-bytes", G_TYPE_UINT64, &bytes,
+                          "min-free", G_TYPE_UINT64, &min_free, "free-bytes", G_TYPE_INT64, &free_bytes, nullptr);
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "min-free: %" G_GINT64_FORMAT " bytes free, below the %" G_GUINT64_FORMAT
+                      " kept free: removed %" G_GUINT64_FORMAT " of the oldest segments (%" G_GUINT64_FORMAT " bytes)",
+                      free_bytes, min_free, segments, bytes);
+        log_line("camera " + config_.name + ": " + line);
       } else if (gst_message_has_name(message, "GstRTSPSrcTimeout") && !stop_requested_) {
         bus_watch_ = 0;
         fail(Failure::Lost, "the camera stopped sending (RTCP timeout)");

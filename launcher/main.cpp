@@ -2,6 +2,7 @@
 // pipeline, and serves the player, the recordings and /api/cameras.
 #include <glib-unix.h>
 #include <glib.h>
+#include <sys/statvfs.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
@@ -152,12 +153,30 @@ std::string camera_folder(const std::string& storage, const std::string& name) {
 }
 
 PipelineOptions options_for(const std::string& storage, const std::string& name, bool clock_overlay,
-                            const std::string& aac_encoder) {
+                            const std::string& aac_encoder, std::uint64_t min_free_bytes = 0) {
   PipelineOptions opts;
   opts.location = camera_folder(storage, name);
   opts.clock_overlay = clock_overlay;
   if (!aac_encoder.empty()) opts.aac_encoder = aac_encoder;
+  opts.min_free_bytes = min_free_bytes;
   return opts;
+}
+
+// [server] min-free in bytes: a percentage is of the storage filesystem's size.
+std::uint64_t min_free_bytes(const Preset& preset, const std::string& storage) {
+  if (preset.min_free_percent == 0) return preset.min_free_bytes;
+  struct statvfs fs;
+  if (statvfs(storage.c_str(), &fs) != 0) return 0;
+  return static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize / 100 * preset.min_free_percent;
+}
+
+std::string min_free_words(const Preset& preset, std::uint64_t bytes) {
+  if (preset.min_free_percent == 0 && bytes == 0) return "none";
+  char text[96];
+  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1u << 30));
+  std::string out = text;
+  if (preset.min_free_percent) out += " (" + std::to_string(preset.min_free_percent) + "% of the storage filesystem)";
+  return out + ": below it the oldest footage of any camera goes, each live window last";
 }
 
 const char* audio_words(AudioMode mode) {
@@ -188,6 +207,7 @@ int check(const Preset& preset, const std::string& storage, bool clock_overlay, 
   std::printf("preset %s: OK, %zu camera%s, storage %s, serving %s\n", preset.path.c_str(), preset.cameras.size(),
               preset.cameras.size() == 1 ? "" : "s", storage.c_str(), preset.listen.url().c_str());
   std::printf("authentication: %s\n", auth_words(preset.auth).c_str());
+  std::printf("min-free: %s\n", min_free_words(preset, min_free_bytes(preset, storage)).c_str());
   if (auto warning = open_server_warning(preset)) std::printf("%s\n", warning->c_str());
   for (const auto& cam : preset.cameras) {
     const PipelineOptions opts = options_for(storage, cam.name, clock_overlay, aac_encoder);
@@ -217,6 +237,7 @@ struct Supervisor {
   std::string storage;
   bool clock_overlay = true;
   std::string aac_encoder;
+  std::uint64_t min_free = 0;
 
   std::vector<std::unique_ptr<Camera>> cameras;  // running, or stopping
   // A camera whose settings changed, or that was added again while the old
@@ -235,7 +256,7 @@ struct Supervisor {
   }
 
   void add(const CameraConfig& config) {
-    cameras.push_back(std::make_unique<Camera>(config, options_for(storage, config.name, clock_overlay, aac_encoder),
+    cameras.push_back(std::make_unique<Camera>(config, options_for(storage, config.name, clock_overlay, aac_encoder, min_free),
                                                [this] { camera_stopped(); }));
     cameras.back()->start();
   }
@@ -458,6 +479,8 @@ int run(int argc, char** argv) {
   supervisor.storage = storage;
   supervisor.clock_overlay = clock_overlay;
   supervisor.aac_encoder = aac_encoder;
+  supervisor.min_free = min_free_bytes(preset, storage);
+  if (supervisor.min_free > 0) log_line("min-free: " + min_free_words(preset, supervisor.min_free));
 
   HttpServer server({web, storage,
                      [&supervisor](const std::string& name) { return supervisor.find(name) != nullptr; },

@@ -29,6 +29,7 @@ struct PipelineOptions {
   std::string location;                 // the camera's folder
   bool clock_overlay = true;            // clockoverlay exists (it needs the pango plugin)
   std::string aac_encoder = "avenc_aac";  // the AAC encoder this machine has
+  std::uint64_t min_free_bytes = 0;       // [server] min-free in bytes, for dvrsink's min-free
 };
 
 // One element to make: a factory and its properties, each value as

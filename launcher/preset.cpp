@@ -26,7 +26,7 @@ const std::set<std::string> kPatterns = {
 
 const std::set<std::string> kServerKeys = {"listen",         "storage",            "web",
                                            "auth-user",      "auth-password-hash", "auth-token-env",
-                                           "cors-origins"};
+                                           "cors-origins",   "min-free"};
 // A bearer token shorter than this is guessable.
 constexpr std::size_t kMinTokenLength = 16;
 const std::set<std::string> kDvrKeys = {"segment-duration", "window", "retention", "max-bytes", "stall-timeout",
@@ -59,6 +59,30 @@ std::string trim(const std::string& s) {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// "10%" or "50G" / "2000000000": the [server] min-free key.
+bool parse_min_free(const std::string& text, Preset& preset) {
+  if (text.empty()) return false;
+  if (text.back() == '%') {
+    guint64 n = 0;
+    if (!g_ascii_string_to_unsigned(text.substr(0, text.size() - 1).c_str(), 10, 1, 90, &n, nullptr)) return false;
+    preset.min_free_percent = static_cast<unsigned>(n);
+    preset.min_free_bytes = 0;
+    return true;
+  }
+  std::string digits = text;
+  std::uint64_t unit = 1;
+  const std::string units = "KMGT";
+  if (const auto at = units.find(text.back()); at != std::string::npos) {
+    digits.pop_back();
+    for (std::size_t i = 0; i <= at; i++) unit *= 1024;
+  }
+  guint64 n = 0;
+  if (!g_ascii_string_to_unsigned(digits.c_str(), 10, 0, G_MAXUINT64 / unit, &n, nullptr)) return false;
+  preset.min_free_bytes = n * unit;
+  preset.min_free_percent = 0;
+  return true;
 }
 
 // Reads typed values out of one GKeyFile and collects every problem, so the
@@ -610,6 +634,12 @@ PresetResult parse_preset(const std::string& text, const std::string& path) {
       }
       if (auto storage = r.text(group, "storage")) preset.storage = *storage;
       if (auto web = r.text(group, "web")) preset.web = *web;
+      if (auto min_free = r.text(group, "min-free")) {
+        if (!parse_min_free(*min_free, preset))
+          r.error(group, "min-free",
+                  "expected a percentage of the storage filesystem (\"10%\", 1 to 90) or bytes (\"50G\", \"2000000000\"; "
+                  "K, M, G, T are powers of 1024), got \"" + *min_free + "\"");
+      }
       server_access(r, group, preset);
     } else if (group == "dvr") {
       for (const auto& key : r.keys(group))

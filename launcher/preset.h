@@ -119,6 +119,10 @@ struct Preset {
   std::string web;                   // empty: the default player folder
   AuthSettings auth;
   std::vector<std::string> cors_origins;  // normalized; empty: no cross-origin access
+  // [server] min-free: keep this much of the storage filesystem free, the
+  // oldest footage of any camera going first. A percentage or bytes; 0: none.
+  unsigned min_free_percent = 0;
+  std::uint64_t min_free_bytes = 0;
   DvrSettings dvr;
   std::vector<CameraConfig> cameras;
 };

@@ -57,8 +57,8 @@ gst_dvr_index_split_threshold (gint64 segment_duration)
 /* Installs dvrindex's folder and retention properties on another class (dvrsink
  * forwards them), with consecutive ids from first_prop, in this order: location,
  * playlist-name, segment-duration, window, max-bytes, retention, delete-grace, endlist,
- * max-gap, wall-clock, clock-tolerance, fsync, stats, storage-group. */
-#define GST_DVR_INDEX_N_PROPERTIES 14
+ * max-gap, wall-clock, clock-tolerance, fsync, stats, storage-group, min-free. */
+#define GST_DVR_INDEX_N_PROPERTIES 15
 void gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop);
 
 /* The index API for applications, as action signals (dvrsink forwards them). */

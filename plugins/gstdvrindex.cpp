@@ -92,6 +92,7 @@ enum
   PROP_FSYNC,
   PROP_STATS,
   PROP_STORAGE_GROUP,
+  PROP_MIN_FREE,
   PROP_WRITER_LOCATION,
 };
 
@@ -148,6 +149,7 @@ struct Settings
   guint clock_tolerance_ms = DEFAULT_CLOCK_TOLERANCE;
   gboolean fsync = DEFAULT_FSYNC;
   std::string storage_group;
+  guint64 min_free = 0;
   std::string writer_location;
 };
 
@@ -506,6 +508,17 @@ keep_headroom (GstDvrIndex * self, bool forced, bool committed)
     GST_INFO_OBJECT (self, "%" G_GINT64_FORMAT " bytes free, %" G_GUINT64_FORMAT
         " wanted: freed %" G_GSIZE_FORMAT " segments, %" G_GUINT64_FORMAT " bytes",
         out.free_bytes, out.headroom, out.freed_segments, out.freed_bytes);
+  if (out.for_min_free && out.freed_segments > 0) {
+    /* Not a fault: the disk-wide retention did its work. The application
+     * (the launcher's log) says what went. */
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("dvr-min-free",
+                "free-bytes", G_TYPE_INT64, (gint64) out.free_bytes,
+                "min-free", G_TYPE_UINT64, (guint64) out.min_free,
+                "freed-segments", G_TYPE_UINT64, (guint64) out.freed_segments,
+                "freed-bytes", G_TYPE_UINT64, (guint64) out.freed_bytes, NULL)));
+    return TRUE;
+  }
   post_space_news (self, out, committed);
   return out.freed_bytes > 0;
 }
@@ -1040,6 +1053,7 @@ open_folder (GstDvrIndex * self)
   m.account = &st.space;
   m.group = settings.storage_group;
   m.live_window_us = (gint64) settings.window * G_USEC_PER_SEC;
+  m.min_free_bytes = settings.min_free;
   update_headroom_locked (self->priv, st);
   return TRUE;
 }
@@ -1230,6 +1244,9 @@ gst_dvr_index_set_property (GObject * object, guint prop_id, const GValue * valu
     case PROP_STORAGE_GROUP:
       s.storage_group = g_value_get_string (value) ? g_value_get_string (value) : "";
       break;
+    case PROP_MIN_FREE:
+      s.min_free = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1288,6 +1305,9 @@ gst_dvr_index_get_property (GObject * object, guint prop_id, GValue * value, GPa
       break;
     case PROP_STORAGE_GROUP:
       g_value_set_string (value, s.storage_group.empty ()? nullptr : s.storage_group.c_str ());
+      break;
+    case PROP_MIN_FREE:
+      g_value_set_uint64 (value, s.min_free);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1402,6 +1422,11 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
           "room for each other when it fills: the oldest footage of any of them goes first. "
           "Unset: this recording frees only its own footage",
           DEFAULT_STORAGE_GROUP, rw));
+  g_object_class_install_property (gobject_class, id++,
+      g_param_spec_uint64 ("min-free", "Minimum free bytes",
+          "Bytes to keep free on the recording's filesystem: below it the oldest footage goes "
+          "(across the storage-group, each live window last), as retention does; 0 = none",
+          0, G_MAXUINT64, 0, rw));
 }
 
 static void

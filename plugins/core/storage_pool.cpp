@@ -40,7 +40,10 @@ StoragePool::Outcome StoragePool::keep_headroom(Member* requester, int64_t now_u
     if (std::find(group.begin(), group.end(), requester) == group.end()) group.push_back(requester);
   }
   Outcome out;
-  for (Member* m : group) out.headroom += m->headroom.load();
+  for (Member* m : group) {
+    out.headroom += m->headroom.load();
+    out.min_free = std::max(out.min_free, m->min_free_bytes);
+  }
   std::string folder;
   {
     std::lock_guard<std::mutex> member(*requester->lock);
@@ -48,9 +51,12 @@ StoragePool::Outcome StoragePool::keep_headroom(Member* requester, int64_t now_u
     folder = requester->index->options().folder;
   }
   out.free_bytes = filesystem_free_bytes(folder);
-  if (!forced && (out.free_bytes < 0 || static_cast<uint64_t>(out.free_bytes) >= out.headroom)) return out;
-  out.short_of_space = true;
-  uint64_t wanted = forced ? std::max(out.headroom, forced_minimum) : out.headroom;
+  const bool below_min_free = out.free_bytes >= 0 && static_cast<uint64_t>(out.free_bytes) < out.min_free;
+  if (!forced && (out.free_bytes < 0 || static_cast<uint64_t>(out.free_bytes) >= out.headroom) && !below_min_free)
+    return out;
+  out.short_of_space = forced || static_cast<uint64_t>(out.free_bytes) < out.headroom;
+  out.for_min_free = !out.short_of_space;
+  uint64_t wanted = forced ? std::max(out.headroom, forced_minimum) : std::max(out.headroom, out.min_free);
   if (!forced && out.free_bytes > 0) wanted -= static_cast<uint64_t>(out.free_bytes);
 
   // Every member's lock, in the pool's order, for one consistent choice.
@@ -84,7 +90,7 @@ StoragePool::Outcome StoragePool::keep_headroom(Member* requester, int64_t now_u
     out.freed_bytes += freed;
     out.freed_segments += retired;
     SpaceAccount& a = *m->account;
-    if (retired == 0) continue;
+    if (retired == 0 || out.for_min_free) continue;
     if (a.fault != StorageFault::kFull) {
       a = SpaceAccount{StorageFault::kFull, 0, 0, 0, a.freed_segments, a.dropped_no_space, a.dropped_unwritable, true, a.announced};
     }
@@ -92,6 +98,7 @@ StoragePool::Outcome StoragePool::keep_headroom(Member* requester, int64_t now_u
     a.episode_freed_bytes += freed;
     a.freed_segments += retired;
   }
+  if (out.for_min_free) return out;
   // The requester is short of space too, whether or not its own footage went.
   SpaceAccount& own = *requester->account;
   if (own.fault != StorageFault::kFull)

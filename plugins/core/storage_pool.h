@@ -30,6 +30,9 @@ class StoragePool {
     std::string group;  // empty: alone
     // The live window, kept while older footage remains anywhere in the group.
     int64_t live_window_us = 0;
+    // Bytes to keep free on the filesystem: below it the group's oldest
+    // footage goes, as retention, not as a fault. 0: none.
+    uint64_t min_free_bytes = 0;
     // Kept up to date by the member under its lock, read without it.
     std::atomic<uint64_t> headroom{0};
     uint64_t device = 0;  // set by join()
@@ -42,6 +45,9 @@ class StoragePool {
     uint64_t freed_bytes = 0;
     size_t freed_segments = 0;
     bool short_of_space = false;
+    // Freed only to keep the group's min-free, not for lack of space.
+    bool for_min_free = false;
+    uint64_t min_free = 0;
   };
 
   // The pool of this process.

@@ -287,6 +287,21 @@ TEST_CASE("retention is apart from the window, equals it when unset, and is neve
   CHECK_THAT(error, Catch::Contains("window (7200 s) is longer than retention (3600 s)"));
 }
 
+TEST_CASE("min-free is a percentage of the storage filesystem or bytes", "[preset]") {
+  const std::string cam = "[camera a]\nsource = test\n";
+  auto percent = parse_ok("[server]\nmin-free = 10%\n" + cam);
+  CHECK(percent.min_free_percent == 10);
+  CHECK(percent.min_free_bytes == 0);
+  CHECK(parse_ok("[server]\nmin-free = 50G\n" + cam).min_free_bytes == 50ull << 30);
+  CHECK(parse_ok("[server]\nmin-free = 2000000\n" + cam).min_free_bytes == 2000000);
+  CHECK(parse_ok(cam).min_free_bytes == 0);
+  for (const char* bad : {"95%", "0%", "lots", "10 %", "5P", "-1"}) {
+    INFO(bad);
+    CHECK_THAT(parse_error(std::string("[server]\nmin-free = ") + bad + "\n" + cam),
+               Catch::Contains("/tmp/p.ini:server:min-free: expected a percentage"));
+  }
+}
+
 TEST_CASE("a test camera's pipeline encodes, parses and records with the preset's settings", "[pipeline]") {
   auto p = parse_ok("[camera cam1]\nsource = test\npattern = ball\nwidth = 320\nheight = 240\nframerate = 10\n"
                     "bitrate = 500\nsegment-duration = 1\nwindow = 20\n");

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "disk_space.h"
@@ -212,4 +213,59 @@ TEST_CASE("a storage group frees the oldest footage of any member, and says whos
   CHECK(own.freed_segments == 1);
   CHECK(a->segments().size() == 1);
   CHECK(b->segments().size() == 3);
+}
+
+TEST_CASE("min-free removes the oldest footage across the group, archives first, and is no fault", "[disk-space][archive]") {
+  TempFolder root;
+  // Two recordings keeping a 10 s window in front of an archive.
+  auto open_archive = [](const std::string& folder) {
+    dvr::RecordingOptions o;
+    o.folder = folder;
+    o.retention.window_s = 10;
+    o.retention.retention_s = 0;
+    o.grace_us = 0;
+    std::string error;
+    auto index = dvr::RecordingIndex::open(o, kT0, &error);
+    INFO(error);
+    REQUIRE(index);
+    return index;
+  };
+  auto a = open_archive(root.path() + "/a");
+  auto b = open_archive(root.path() + "/b");
+  const uint64_t mib = 1 << 20;
+  for (int i = 0; i < 20; i++) add(*a, kT0 + i * 2 * kSecond, mib);
+  for (int i = 0; i < 20; i++) add(*b, kT0 + 20 * kSecond + i * 2 * kSecond, mib);
+  std::mutex la, lb;
+  dvr::SpaceAccount acc_a, acc_b;
+  dvr::StoragePool pool;
+  dvr::StoragePool::Member ma, mb;
+  for (auto [m, lock, index, acc] : {std::tuple{&ma, &la, a.get(), &acc_a}, std::tuple{&mb, &lb, b.get(), &acc_b}}) {
+    m->lock = lock;
+    m->index = index;
+    m->account = acc;
+    m->group = "g";
+    m->headroom = 1000;
+    m->live_window_us = 10 * kSecond;
+  }
+  // Keep 6 MiB more free than there is: about six of the oldest segments go.
+  const int64_t free_now = dvr::filesystem_free_bytes(root.path());
+  REQUIRE(free_now > 0);
+  ma.min_free_bytes = static_cast<uint64_t>(free_now) + 6 * mib;
+  pool.join(&ma);
+  pool.join(&mb);
+  const uint64_t a_before = a->bytes_on_disk();
+  const auto out = pool.keep_headroom(&mb, kT0 + 80 * kSecond, false);
+  CHECK(out.for_min_free);
+  CHECK_FALSE(out.short_of_space);
+  CHECK(out.freed_segments >= 6);
+  CHECK(out.freed_segments <= 8);
+  // The oldest footage is a's archive: b and both live windows are untouched.
+  CHECK(a->bytes_on_disk() == a_before - out.freed_bytes);
+  CHECK(b->bytes_on_disk() == 20 * mib);
+  CHECK(a->segments().size() >= 5);
+  // Retention, not a fault: nobody's disk is said to be full.
+  CHECK(acc_a.fault == dvr::StorageFault::kNone);
+  CHECK(acc_b.fault == dvr::StorageFault::kNone);
+  pool.leave(&ma);
+  pool.leave(&mb);
 }
