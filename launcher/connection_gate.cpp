@@ -225,9 +225,10 @@ void ConnectionGate::pause_accepting(int error) {
              std::to_string(open_file_limit()) + ", " + std::to_string(table_.size()) +
              " connections held); the listener stays and accepting resumes as descriptors come free");
   }
-  // Our own waiting and idle connections are the first to give way: the
-  // oldest of them go, as a newcomer would make them.
-  for (int i = 0; i < 8; ++i) {
+  // Our own waiting and idle connections are the first to give way, the
+  // oldest first, as newcomers would make them: the likeliest cause of the
+  // shortage, and the recorder needs descriptors as much as the listener.
+  for (int i = 0; i < 64; ++i) {
     auto a = table_.admit("", table_.size());
     if (a.verdict != ConnectionTable::Admission::AdmitInPlaceOf) break;
     close(a.evict);
