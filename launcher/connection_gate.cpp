@@ -133,6 +133,12 @@ bool ConnectionGate::listen(const ListenAddress& address, std::string& error) {
   return true;
 }
 
+std::uint16_t ConnectionGate::port() const {
+  if (listeners_.empty()) return 0;
+  g_autoptr(GSocketAddress) a = g_socket_get_local_address(listeners_.front().socket, nullptr);
+  return a && G_IS_INET_SOCKET_ADDRESS(a) ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a)) : 0;
+}
+
 bool ConnectionGate::listen_on(GSocketAddress* address, std::string& error) {
   g_autoptr(GError) err = nullptr;
   g_autoptr(GSocket) socket =
@@ -213,6 +219,7 @@ void ConnectionGate::note_recovery() {
 
 void ConnectionGate::pause_accepting(int error) {
   last_accept_failure_us_ = g_get_monotonic_time();
+  ++accept_failures_;
   for (auto& l : listeners_) {
     if (!l.watch) continue;
     g_source_destroy(l.watch);

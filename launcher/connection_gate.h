@@ -56,6 +56,13 @@ class ConnectionGate {
 
   bool listen(const ListenAddress& address, std::string& error);
 
+  // The port of the first listener (the one chosen, when asked for port 0).
+  std::uint16_t port() const;
+  // False from a failed accept() until accepting has worked for a second.
+  bool accepting() const { return paused_since_us_ == 0; }
+  std::uint64_t accept_failures() const { return accept_failures_; }
+  std::size_t connections() const { return table_.size(); }
+
  private:
   struct Listener {
     GSocket* socket = nullptr;
@@ -113,6 +120,7 @@ class ConnectionGate {
   unsigned retry_ms_ = 0;
   std::int64_t paused_since_us_ = 0;  // accepting failed at this time; 0 when it works
   std::int64_t last_accept_failure_us_ = 0;
+  std::uint64_t accept_failures_ = 0;
   std::int64_t last_refusal_log_us_ = 0;
   std::uint64_t refused_since_log_ = 0;
 };
