@@ -5,7 +5,14 @@ namespace dvr {
 ConnectionTable::Admission ConnectionTable::admit(const std::string& client, std::size_t capacity) const {
   Admission a;
   if (count(client) >= limits_.max_connections_per_client) {
-    a.verdict = Admission::RefuseClientCap;
+    // A client at its share may reuse the place of one of its own idle
+    // keep-alive connections (a browser, or a proxy, opens new ones freely);
+    // one whose connections all wait or work gets no more.
+    const Entry* oldest = nullptr;
+    for (const auto& [id, e] : connections_)
+      if (e.client == client && e.state == State::Idle && (!oldest || e.since_us < oldest->since_us))
+        oldest = &e, a.evict = id;
+    a.verdict = oldest ? Admission::AdmitInPlaceOf : Admission::RefuseClientCap;
     return a;
   }
   if (connections_.size() < capacity) return a;

@@ -33,7 +33,7 @@ class ConnectionTable {
     enum Verdict {
       Admit,            // take it
       AdmitInPlaceOf,   // take it, closing `evict` first
-      RefuseClientCap,  // its address already holds its share
+      RefuseClientCap,  // its address holds its share, none of it idle
       RefuseFull        // the server is full of busy connections
     } verdict = Admit;
     ConnectionId evict = 0;

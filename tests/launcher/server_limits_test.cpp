@@ -38,6 +38,24 @@ TEST_CASE("an address over its share is refused while another still gets in", "[
   CHECK(t.admit("10.0.0.2", 3).verdict == ConnectionTable::Admission::Admit);
 }
 
+TEST_CASE("an address at its share reuses the place of its own idle connection, never another's", "[limits]") {
+  ConnectionTable t(small_limits());
+  const auto other_idle = t.add("10.0.0.2", 0);
+  t.request_read(other_idle);
+  t.request_done(other_idle, 0);
+  const auto waiting = t.add("10.0.0.1", 1);
+  const auto idle = t.add("10.0.0.1", 2);
+  t.request_read(idle);
+  t.request_done(idle, 3);
+  auto a = t.admit("10.0.0.1", 100);
+  REQUIRE(a.verdict == ConnectionTable::Admission::AdmitInPlaceOf);
+  CHECK(a.evict == idle);
+  t.remove(idle);
+  t.add("10.0.0.1", 4);
+  CHECK(t.admit("10.0.0.1", 100).verdict == ConnectionTable::Admission::RefuseClientCap);
+  CHECK(t.state(waiting) == ConnectionTable::State::Waiting);
+}
+
 TEST_CASE("at the cap a newcomer takes the place of the longest idle, else the longest waiting", "[limits]") {
   ConnectionTable t(small_limits());
   const auto waiting_old = t.add("a", 0);
