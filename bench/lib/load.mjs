@@ -134,8 +134,11 @@ export async function loadSection(ctx, mock) {
       `connection of the fault):\n\n${table(['server', 'fault', 'fresh client during', 'fresh client after', 'closed'], faultRows)}\n\n` +
       `Over the whole run ${account.listed} segments were listed and **${account.lost}** lost.`,
     meaning:
-      'Both servers share two cores with the viewers, the cameras and the recorder: the comparison is the point. ' +
-      'Both close half-sent requests at their 10 s header timeout; an address over its share gets 503 from both.',
+      'Both servers share two cores with the viewers (one Node process driving all of them), the cameras and the ' +
+      'recorder, so the latencies are mostly the load generator waiting for a core: the comparison is the point. ' +
+      'Both close half-sent requests at their 10 s header timeout. From one address the launcher holds 64 of them and ' +
+      'answers the rest 503 at once; nginx\'s limit_conn counts only requests whose header has arrived, so it holds ' +
+      'every one of them until its timeout.',
   });
   return { lost: account.lost };
 }
