@@ -79,6 +79,7 @@ ConnectionGate::ConnectionGate(SoupServer* server, Options options)
 }
 
 ConnectionGate::~ConnectionGate() {
+  *alive_ = nullptr;
   g_signal_handlers_disconnect_by_data(server_, this);
   if (sweep_) g_source_remove(sweep_);
   if (renew_) g_source_remove(renew_);
@@ -326,10 +327,11 @@ void ConnectionGate::take(int fd, GSocketAddress* remote) {
     if (!tls) {
       log_line(std::string("http: cannot start TLS: ") + err->message);
       g_socket_close(socket, nullptr);
-      table_.remove(conn.id);
+      const ConnectionId id = conn.id;
+      table_.remove(id);
       by_remote_.erase(conn.remote);
       g_object_unref(conn.socket), g_object_unref(conn.remote), g_object_unref(conn.local);
-      connections_.erase(conn.id);
+      connections_.erase(id);
       return;
     }
     // No h2: libsoup 3.2 speaks HTTP/2 only behind its own listener.
@@ -338,8 +340,10 @@ void ConnectionGate::take(int fd, GSocketAddress* remote) {
     conn.stream = tls;  // our reference until the handshake ends
     g_object_weak_ref(G_OBJECT(tls), &ConnectionGate::on_stream_gone, &conn);
     conn.handshake = g_cancellable_new();
+    // The gate may be gone when a handshake ends: the callback finds out
+    // through a shared pointer the gate clears.
     g_tls_connection_handshake_async(G_TLS_CONNECTION(tls), G_PRIORITY_DEFAULT, conn.handshake,
-                                     &ConnectionGate::on_handshake_done, this);
+                                     &ConnectionGate::on_handshake_done, new std::shared_ptr<ConnectionGate*>(alive_));
     return;
   }
   conn.stream = stream;
@@ -348,13 +352,12 @@ void ConnectionGate::take(int fd, GSocketAddress* remote) {
 }
 
 void ConnectionGate::on_handshake_done(GObject* source, GAsyncResult* result, gpointer data) {
-  auto* self = static_cast<ConnectionGate*>(data);
+  std::unique_ptr<std::shared_ptr<ConnectionGate*>> alive(static_cast<std::shared_ptr<ConnectionGate*>*>(data));
+  ConnectionGate* self = **alive;
   GIOStream* tls = G_IO_STREAM(source);
-  // A cancelled handshake may finish after the gate is gone: the result
-  // must be taken before anything of the gate is touched.
   g_autoptr(GError) err = nullptr;
   const gboolean ok = g_tls_connection_handshake_finish(G_TLS_CONNECTION(tls), result, &err);
-  if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+  if (!self || g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     g_object_unref(tls);
     return;
   }

@@ -106,6 +106,7 @@ class ConnectionGate {
   void count_login(SoupServerMessage* msg);
 
   SoupServer* server_;
+  std::shared_ptr<ConnectionGate*> alive_ = std::make_shared<ConnectionGate*>(this);
   Options options_;
   LoginThrottle logins_;
   ConnectionTable table_;
