@@ -435,13 +435,31 @@ void ConnectionGate::on_request_started(SoupServer*, SoupServerMessage* msg, gpo
 
 void ConnectionGate::on_request_read(SoupServer*, SoupServerMessage* msg, gpointer data) {
   auto* self = static_cast<ConnectionGate*>(data);
-  if (Connection* c = self->of(msg)) self->table_.request_read(c->id);
+  if (Connection* c = self->of(msg)) {
+    self->table_.request_read(c->id, g_get_monotonic_time());
+    // Each write of the answer restarts the send timeout. The closures
+    // learn through a shared pointer whether the gate is still there.
+    auto forget = [](gpointer guard, GClosure*) { delete static_cast<std::shared_ptr<ConnectionGate*>*>(guard); };
+    g_signal_connect_data(msg, "wrote-headers", G_CALLBACK(&ConnectionGate::on_wrote_headers),
+                          new std::shared_ptr<ConnectionGate*>(self->alive_), forget, static_cast<GConnectFlags>(0));
+    g_signal_connect_data(msg, "wrote-body-data", G_CALLBACK(&ConnectionGate::on_wrote_body_data),
+                          new std::shared_ptr<ConnectionGate*>(self->alive_), forget, static_cast<GConnectFlags>(0));
+  }
   if (soup_server_message_get_status(msg) != 0) return;
   try {
     self->check_request(msg);
   } catch (...) {
     set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal error\n");
   }
+}
+
+void ConnectionGate::on_wrote_headers(SoupServerMessage* msg, gpointer guard) {
+  if (ConnectionGate* self = **static_cast<std::shared_ptr<ConnectionGate*>*>(guard))
+    if (Connection* c = self->of(msg)) self->table_.sent(c->id, g_get_monotonic_time());
+}
+
+void ConnectionGate::on_wrote_body_data(SoupServerMessage* msg, guint, gpointer guard) {
+  on_wrote_headers(msg, guard);
 }
 
 // Runs before the route: a status set here is the answer.

@@ -4,7 +4,7 @@
 // has no limits or timeouts of its own. So the launcher accepts itself,
 // hands each connection to soup_server_accept_iostream(), and keeps the
 // bounds of ServerLimits (see ConnectionTable): caps per server and per
-// address, header and keep-alive timeouts, header and URL sizes, and a pause
+// address, header, keep-alive and send timeouts, header and URL sizes, and a pause
 // with retries, never a stop, when descriptors run out. With a certificate,
 // it makes the TLS handshake before libsoup sees the connection.
 //
@@ -102,6 +102,8 @@ class ConnectionGate {
   static void on_request_started(SoupServer*, SoupServerMessage* msg, gpointer self);
   static void on_request_read(SoupServer*, SoupServerMessage* msg, gpointer self);
   static void on_request_done(SoupServer*, SoupServerMessage* msg, gpointer self);
+  static void on_wrote_headers(SoupServerMessage* msg, gpointer guard);
+  static void on_wrote_body_data(SoupServerMessage* msg, guint size, gpointer guard);
   void check_request(SoupServerMessage* msg);
   void count_login(SoupServerMessage* msg);
 

@@ -58,9 +58,14 @@ void ConnectionTable::request_started(ConnectionId id, std::int64_t now_us) {
   set(id, State::Waiting, now_us, limits_.header_timeout);
 }
 
-void ConnectionTable::request_read(ConnectionId id) {
+void ConnectionTable::request_read(ConnectionId id, std::int64_t now_us) {
+  set(id, State::Busy, now_us, limits_.send_timeout);
+}
+
+void ConnectionTable::sent(ConnectionId id, std::int64_t now_us) {
   auto it = connections_.find(id);
-  if (it != connections_.end()) set(id, State::Busy, it->second.since_us, 0);
+  if (it != connections_.end() && it->second.state == State::Busy)
+    it->second.deadline_us = now_us + std::int64_t{limits_.send_timeout} * 1000000;
 }
 
 void ConnectionTable::request_done(ConnectionId id, std::int64_t now_us) {

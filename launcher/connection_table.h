@@ -5,8 +5,9 @@
 // A connection waits for a request (from connecting, or from the first byte
 // of the next one on a kept-alive connection), is busy while its request is
 // answered, then idles until its next request starts. Waiting and idling
-// have deadlines; a busy one has none (a large segment to a slow client is
-// not a fault). At the cap, a newcomer takes the place of the connection that
+// have deadlines; a busy one has send-timeout from the last bytes the
+// client took (a large segment to a slow client is not a fault, a client
+// that stops reading is). At the cap, a newcomer takes the place of the connection that
 // has waited or idled longest, as nginx reuses idle keep-alive connections:
 // a flood of half-sent requests then churns among itself while a real
 // viewer's request, which arrives at once, is answered.
@@ -51,7 +52,9 @@ class ConnectionTable {
   // The first byte of a request arrived: its header has header-timeout.
   void request_started(ConnectionId id, std::int64_t now_us);
   // The request is read and being answered.
-  void request_read(ConnectionId id);
+  void request_read(ConnectionId id, std::int64_t now_us);
+  // Part of the answer went out: the send timeout starts again.
+  void sent(ConnectionId id, std::int64_t now_us);
   // The answer is sent (or the request failed): idle for keepalive-timeout.
   void request_done(ConnectionId id, std::int64_t now_us);
 

@@ -199,7 +199,7 @@ unsigned reserved_descriptors(std::size_t cameras) { return 64 + 16 * static_cas
 std::string limits_words(const ServerLimits& l) {
   return std::to_string(l.max_connections) + " connections, " + std::to_string(l.max_connections_per_client) +
          " per client address, header timeout " + std::to_string(l.header_timeout) + " s, keep-alive " +
-         std::to_string(l.keepalive_timeout) + " s";
+         std::to_string(l.keepalive_timeout) + " s, send timeout " + std::to_string(l.send_timeout) + " s";
 }
 
 int check(const Preset& preset, const std::string& storage, bool clock_overlay, const std::string& aac_encoder) {

@@ -27,7 +27,7 @@ const std::set<std::string> kPatterns = {
 const std::set<std::string> kServerKeys = {"listen",         "storage",            "web",
                                            "auth-user",      "auth-password-hash", "auth-token-env",
                                            "cors-origins",   "max-connections",    "max-connections-per-client",
-                                           "header-timeout", "keepalive-timeout",  "max-header-bytes",
+                                           "header-timeout", "keepalive-timeout",  "send-timeout",  "max-header-bytes",
                                            "max-url-bytes",  "login-attempts",     "login-lockout",
                                            "tls-certificate", "tls-key"};
 // A bearer token shorter than this is guessable.
@@ -315,6 +315,7 @@ void server_limits(Reader& r, const std::string& group, Preset& preset) {
   r.number(group, "max-connections-per-client", 1, 1000000, l.max_connections_per_client);
   r.number(group, "header-timeout", 1, 3600, l.header_timeout);
   r.number(group, "keepalive-timeout", 1, 3600, l.keepalive_timeout);
+  r.number(group, "send-timeout", 1, 3600, l.send_timeout);
   // libsoup refuses a header of more than 64 KiB by itself.
   r.number(group, "max-header-bytes", 1024, 65536, l.max_header_bytes);
   r.number(group, "max-url-bytes", 256, 65536, l.max_url_bytes);
@@ -473,6 +474,7 @@ bool AuthSettings::operator==(const AuthSettings& o) const {
 bool ServerLimits::operator==(const ServerLimits& o) const {
   return max_connections == o.max_connections && max_connections_per_client == o.max_connections_per_client &&
          header_timeout == o.header_timeout && keepalive_timeout == o.keepalive_timeout &&
+         send_timeout == o.send_timeout &&
          max_header_bytes == o.max_header_bytes && max_url_bytes == o.max_url_bytes &&
          login_attempts == o.login_attempts && login_lockout == o.login_lockout;
 }

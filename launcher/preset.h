@@ -115,6 +115,7 @@ struct ServerLimits {
   unsigned max_connections_per_client = 64;  // open at once from one address
   unsigned header_timeout = 10;          // s from connecting (or a request's first byte) to its full header
   unsigned keepalive_timeout = 15;       // s a connection may idle between requests
+  unsigned send_timeout = 60;            // s an answer may go without the client taking any of it
   unsigned max_header_bytes = 16384;     // a request's header lines together
   unsigned max_url_bytes = 4096;         // a request's path and query
   unsigned login_attempts = 10;          // failed logins from one address before it is refused
