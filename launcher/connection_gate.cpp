@@ -140,6 +140,24 @@ std::uint16_t ConnectionGate::port() const {
   return a && G_IS_INET_SOCKET_ADDRESS(a) ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a)) : 0;
 }
 
+std::string ConnectionGate::metrics() const {
+  std::string out;
+  auto metric = [&out](const char* name, const char* type, const char* help, std::uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  metric("dvr_http_connections", "gauge", "HTTP connections held now.", table_.size());
+  metric("dvr_http_connections_refused_total", "counter", "Connections answered 503 and closed at accept.", refused_);
+  metric("dvr_http_connections_timed_out_total", "counter",
+         "Connections closed at their header, keep-alive or send timeout.", timed_out_);
+  metric("dvr_http_connections_evicted_total", "counter",
+         "Waiting or idle connections closed to make room for another.", evicted_);
+  metric("dvr_http_accept_failures_total", "counter", "Failed accept() calls (EMFILE, ENFILE, ENOBUFS...).",
+         accept_failures_);
+  metric("dvr_http_login_lockouts_total", "counter", "Addresses refused with 429 after failed logins.", lockouts_);
+  return out;
+}
+
 bool ConnectionGate::listen_on(GSocketAddress* address, std::string& error) {
   g_autoptr(GError) err = nullptr;
   g_autoptr(GSocket) socket =
@@ -240,6 +258,7 @@ void ConnectionGate::pause_accepting(int error) {
     auto a = table_.admit("", table_.size());
     if (a.verdict != ConnectionTable::Admission::AdmitInPlaceOf) break;
     close(a.evict);
+    ++evicted_;
   }
   retry_ms_ = retry_ms_ ? std::min(retry_ms_ * 2, kLastRetryMs) : kFirstRetryMs;
   if (!retry_) retry_ = g_timeout_add(retry_ms_, &ConnectionGate::on_retry, this);
@@ -278,6 +297,7 @@ void ConnectionGate::refuse(int fd, const std::string& client, bool full) {
     ::shutdown(fd, SHUT_WR);
   }
   ::close(fd);
+  ++refused_;
   ++refused_since_log_;
   const std::int64_t now = g_get_monotonic_time();
   if (now - last_refusal_log_us_ < kRefusalLogEveryUs) return;
@@ -298,7 +318,10 @@ void ConnectionGate::take(int fd, GSocketAddress* remote) {
   switch (admission.verdict) {
     case ConnectionTable::Admission::RefuseClientCap: return refuse(fd, client, false);
     case ConnectionTable::Admission::RefuseFull: return refuse(fd, client, true);
-    case ConnectionTable::Admission::AdmitInPlaceOf: close(admission.evict); break;
+    case ConnectionTable::Admission::AdmitInPlaceOf:
+      close(admission.evict);
+      ++evicted_;
+      break;
     case ConnectionTable::Admission::Admit: break;
   }
   g_autoptr(GError) err = nullptr;
@@ -412,7 +435,10 @@ void ConnectionGate::on_stream_gone(gpointer data, GObject*) {
 
 gboolean ConnectionGate::on_sweep(gpointer data) {
   auto* self = static_cast<ConnectionGate*>(data);
-  for (ConnectionId id : self->table_.expired(g_get_monotonic_time())) self->close(id);
+  for (ConnectionId id : self->table_.expired(g_get_monotonic_time())) {
+    self->close(id);
+    ++self->timed_out_;
+  }
   self->note_recovery();
   return G_SOURCE_CONTINUE;
 }
@@ -547,9 +573,11 @@ void ConnectionGate::count_login(SoupServerMessage* msg) {
   const std::string host = host_text ? host_text : "";
   const guint status = soup_server_message_get_status(msg);
   if (status == SOUP_STATUS_UNAUTHORIZED) {
-    if (logins_.failed(host, g_get_monotonic_time()))
+    if (logins_.failed(host, g_get_monotonic_time())) {
+      ++lockouts_;
       log_line("http: " + std::to_string(options_.limits.login_attempts) + " failed logins in a row from " + host +
                ": answering it 429 for " + std::to_string(options_.limits.login_lockout) + " s");
+    }
   } else if (status >= 200 && status < 400) {
     logins_.succeeded(host);
   }

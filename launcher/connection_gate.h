@@ -62,6 +62,8 @@ class ConnectionGate {
   bool accepting() const { return paused_since_us_ == 0; }
   std::uint64_t accept_failures() const { return accept_failures_; }
   std::size_t connections() const { return table_.size(); }
+  // Prometheus text of the counters above and what the bounds turned away.
+  std::string metrics() const;
 
  private:
   struct Listener {
@@ -124,6 +126,10 @@ class ConnectionGate {
   std::int64_t paused_since_us_ = 0;  // accepting failed at this time; 0 when it works
   std::int64_t last_accept_failure_us_ = 0;
   std::uint64_t accept_failures_ = 0;
+  std::uint64_t refused_ = 0;      // 503 at accept
+  std::uint64_t timed_out_ = 0;    // closed at a deadline
+  std::uint64_t evicted_ = 0;      // closed for a newcomer or a shortage
+  std::uint64_t lockouts_ = 0;     // login lockout episodes
   std::int64_t last_refusal_log_us_ = 0;
   std::uint64_t refused_since_log_ = 0;
 };

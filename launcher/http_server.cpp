@@ -264,7 +264,7 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* qu
   }
 
   if (p.size() == 1 && p[0] == "metrics") {
-    const std::string body = render_metrics(statuses(), answered_, g_get_real_time());
+    const std::string body = render_metrics(statuses(), answered_, g_get_real_time()) + gate_->metrics();
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
     soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY, body.data(),
                                      body.size());

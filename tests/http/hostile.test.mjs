@@ -67,6 +67,9 @@ test('an address over its share gets 503 with Retry-After while another address 
   const again = await freshGet(launcher.port, '/api/cameras', { localAddress: '127.0.0.3' });
   assert.equal(again.status, 200);
   await probe('after the flood from 127.0.0.3');
+  const metrics = (await freshGet(launcher.port, '/metrics')).body.toString();
+  assert.ok(Number(/^dvr_http_connections_refused_total (\d+)$/m.exec(metrics)[1]) >= 20, metrics);
+  assert.ok(Number(/^dvr_http_connections_timed_out_total (\d+)$/m.exec(metrics)[1]) >= 1000, metrics);
   await assertRecordingWhole(assert, launcher.port, { maxAgeMs: 5000 });
 });
 
