@@ -112,7 +112,7 @@ struct AuthSettings {
 // recorder. The defaults fit a LAN box with a few dozen viewers.
 struct ServerLimits {
   unsigned max_connections = 512;        // open at once, every client together
-  unsigned max_connections_per_client = 64;  // open at once from one address
+  unsigned max_connections_per_client = 128;  // open at once from one address (a NAT, a proxy, a test harness)
   unsigned header_timeout = 10;          // s from connecting (or a request's first byte) to its full header
   unsigned keepalive_timeout = 15;       // s a connection may idle between requests
   unsigned send_timeout = 60;            // s an answer may go without the client taking any of it

@@ -136,7 +136,7 @@ export async function loadSection(ctx, mock) {
     meaning:
       'Both servers share two cores with the viewers (one Node process driving all of them), the cameras and the ' +
       'recorder, so the latencies are mostly the load generator waiting for a core: the comparison is the point. ' +
-      'Both close half-sent requests at their 10 s header timeout. From one address the launcher holds 64 of them and ' +
+      'Both close half-sent requests at their 10 s header timeout. From one address the launcher holds its max-connections-per-client of them and ' +
       'answers the rest 503 at once; nginx\'s limit_conn counts only requests whose header has arrived, so it holds ' +
       'every one of them until its timeout.',
   });
