@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -271,15 +272,11 @@ gboolean ConnectionGate::on_retry(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-std::size_t ConnectionGate::capacity(int fd) const {
+bool ConnectionGate::at_line(int fd) const {
   // Descriptors are handed out lowest first: an accepted one at or above
-  // the line means every one below it is taken. Then the server may hold no
-  // more than it does, and a newcomer only comes in place of another, and
-  // only once the last one put out has really closed its descriptor.
+  // the line means every one below it is taken.
   const std::uint64_t reserve = options_.reserved_descriptors ? options_.reserved_descriptors() : 0;
-  if (static_cast<std::uint64_t>(fd) + reserve < open_file_limit()) return options_.limits.max_connections;
-  const bool closing = connections_.size() > table_.size();
-  return closing ? 0 : table_.size();
+  return static_cast<std::uint64_t>(fd) + reserve >= open_file_limit();
 }
 
 void ConnectionGate::refuse(int fd, const std::string& client, bool full) {
@@ -312,17 +309,28 @@ void ConnectionGate::refuse(int fd, const std::string& client, bool full) {
 
 void ConnectionGate::take(int fd, GSocketAddress* remote) {
   const std::string client = client_of(remote);
-  const std::size_t room = capacity(fd);
-  if (room == 0) return refuse(fd, client, true);
-  const auto admission = table_.admit(client, room);
+  // At the line the server may hold no more than it does: a newcomer comes
+  // only in place of another, whose descriptor is closed at once and then
+  // taken by the newcomer's, so that no connection stays above the line.
+  const bool full = at_line(fd);
+  const auto admission = table_.admit(client, full ? table_.size() : options_.limits.max_connections);
   switch (admission.verdict) {
     case ConnectionTable::Admission::RefuseClientCap: return refuse(fd, client, false);
     case ConnectionTable::Admission::RefuseFull: return refuse(fd, client, true);
     case ConnectionTable::Admission::AdmitInPlaceOf:
-      close(admission.evict);
+      close(admission.evict, full);
       ++evicted_;
       break;
     case ConnectionTable::Admission::Admit: break;
+  }
+  if (full) {
+    const int lower = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (lower >= 0 && lower < fd) {
+      ::close(fd);
+      fd = lower;
+    } else if (lower >= 0) {
+      ::close(lower);
+    }
   }
   g_autoptr(GError) err = nullptr;
   g_autoptr(GSocket) socket = g_socket_new_from_fd(fd, &err);
@@ -403,15 +411,20 @@ void ConnectionGate::hand_to_server(Connection& c) {
   if (!soup_server_accept_iostream(server_, c.stream, c.local, c.remote, &err)) g_socket_close(c.socket, nullptr);
 }
 
-void ConnectionGate::close(ConnectionId id) {
+void ConnectionGate::close(ConnectionId id, bool at_once) {
   table_.remove(id);
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& c = *it->second;
   if (c.handshake) g_cancellable_cancel(c.handshake);
   // Both directions shut: libsoup reads the end of the stream, gives up the
-  // request and closes the connection through its own path.
-  g_socket_shutdown(c.socket, TRUE, TRUE, nullptr);
+  // request and closes the connection through its own path. At once: the
+  // descriptor is needed now; libsoup then finds the socket closed (a
+  // second close is no error to GSocket) and ends the connection the same way.
+  if (at_once)
+    g_socket_close(c.socket, nullptr);
+  else
+    g_socket_shutdown(c.socket, TRUE, TRUE, nullptr);
 }
 
 void ConnectionGate::on_stream_gone(gpointer data, GObject*) {

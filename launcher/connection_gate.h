@@ -91,10 +91,10 @@ class ConnectionGate {
   void pause_accepting(int error);
   void note_recovery();
   static gboolean on_retry(gpointer self);
-  std::size_t capacity(int fd) const;
+  bool at_line(int fd) const;
   void hand_to_server(Connection& c);
   static void on_handshake_done(GObject* source, GAsyncResult* result, gpointer data);
-  void close(ConnectionId id);
+  void close(ConnectionId id, bool at_once = false);
   static void on_stream_gone(gpointer data, GObject* stream);
   static gboolean on_sweep(gpointer self);
   static gboolean on_renew(gpointer self);

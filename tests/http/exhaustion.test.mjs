@@ -47,8 +47,14 @@ test('a flood past the open-file limit leaves descriptors for recording, and a f
     assert.equal(r.status, 200, 'a fresh client during the flood');
   }
   const held = await flood.closed();
-  const refused = held.filter((h) => h.data.startsWith('HTTP/1.1 503')).length;
-  assert.ok(refused > 500, `${refused} of 1,000 refused with 503`);
+  // Only what fits below the line waits out its header timeout; the rest
+  // made way for newer connections (or got 503).
+  const heldToTimeout = held.filter((h) => h.heldMs >= 1700).length;
+  assert.ok(heldToTimeout <= limit - reserve, `${heldToTimeout} of 1,000 held to the header timeout`);
+  const metrics = (await freshGet(launcher.port, '/metrics')).body.toString();
+  const turnedAway = ['evicted', 'refused'].reduce((n, what) =>
+    n + Number(new RegExp(`^dvr_http_connections_${what}_total (\\d+)$`, 'm').exec(metrics)[1]), 0);
+  assert.ok(turnedAway >= 1000 - (limit - reserve), `${turnedAway} connections made way or were refused`);
 
   const r = await freshGet(launcher.port, '/api/cameras');
   assert.equal(r.status, 200, 'a fresh client after the flood');
