@@ -102,6 +102,9 @@ HttpServer::HttpServer(Options options)
   server_ = soup_server_new("server-header", "stream-dvr", "raw-paths", TRUE, nullptr);
   soup_server_add_handler(server_, nullptr, &HttpServer::on_request, this, nullptr);
   g_signal_connect(server_, "request-finished", G_CALLBACK(&HttpServer::on_request_finished), this);
+  gate_ = std::make_unique<ConnectionGate>(
+      server_, ConnectionGate::Options{options_.limits, options_.tls, options_.reserved_descriptors,
+                                       options_.auth.enabled()});
 }
 
 void HttpServer::on_request_finished(SoupServer*, SoupServerMessage* msg, gpointer self) {
@@ -111,30 +114,12 @@ void HttpServer::on_request_finished(SoupServer*, SoupServerMessage* msg, gpoint
 }
 
 HttpServer::~HttpServer() {
+  gate_.reset();
   soup_server_disconnect(server_);
   g_object_unref(server_);
 }
 
-bool HttpServer::listen(const ListenAddress& address, std::string& error) {
-  g_autoptr(GError) err = nullptr;
-  gboolean ok;
-  if (address.host == "localhost") {
-    // Both 127.0.0.1 and ::1, whichever a browser tries first.
-    ok = soup_server_listen_local(server_, address.port, static_cast<SoupServerListenOptions>(0), &err);
-  } else {
-    g_autoptr(GSocketAddress) sa = g_inet_socket_address_new_from_string(address.host.c_str(), address.port);
-    if (!sa) {
-      error = "not an IP address: " + address.host;
-      return false;
-    }
-    ok = soup_server_listen(server_, sa, static_cast<SoupServerListenOptions>(0), &err);
-  }
-  if (!ok) {
-    error = std::string("cannot listen on ") + address.to_string() + ": " + err->message;
-    return false;
-  }
-  return true;
-}
+bool HttpServer::listen(const ListenAddress& address, std::string& error) { return gate_->listen(address, error); }
 
 void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
                             gpointer self) {
@@ -282,7 +267,7 @@ void HttpServer::handle(SoupServerMessage* msg, const char* path, GHashTable* qu
   }
 
   if (p.size() == 1 && p[0] == "metrics") {
-    const std::string body = render_metrics(statuses(), answered_, g_get_real_time());
+    const std::string body = render_metrics(statuses(), answered_, g_get_real_time()) + gate_->metrics();
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
     soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY, body.data(),
                                      body.size());

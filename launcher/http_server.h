@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "auth.h"
 #include "camera_status.h"
 #include "clip_stream.h"
+#include "connection_gate.h"
 #include "cors.h"
 #include "preset.h"
 #include "archive_catalog.h"
@@ -32,6 +34,10 @@ class HttpServer {
     std::function<std::vector<CameraStatus>()> statuses;
     AuthSettings auth;
     std::vector<std::string> cors_origins;
+    ServerLimits limits;
+    GTlsCertificate* tls = nullptr;  // HTTPS when set (borrowed)
+    // Descriptors the recorder needs, kept free of connections.
+    std::function<unsigned()> reserved_descriptors;
   };
 
   explicit HttpServer(Options options);
@@ -62,6 +68,7 @@ class HttpServer {
 
   Options options_;
   SoupServer* server_ = nullptr;
+  std::unique_ptr<ConnectionGate> gate_;  // accepts, bounds and times out connections
   static void on_request_finished(SoupServer* server, SoupServerMessage* msg, gpointer self);
 
   std::map<unsigned, std::uint64_t> answered_;  // by status code, for /metrics

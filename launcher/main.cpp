@@ -23,6 +23,7 @@
 #include "log.h"
 #include "pipeline_description.h"
 #include "preset.h"
+#include "tls_identity.h"
 
 namespace {
 
@@ -203,11 +204,40 @@ std::optional<std::string> open_server_warning(const Preset& preset) {
          "auth-password-hash or auth-token-env in [server], or keep it on a trusted LAN";
 }
 
+// The address to give a browser: https when the launcher has a certificate.
+std::string served_url(const Preset& preset) {
+  std::string url = preset.listen.url();
+  if (preset.tls.enabled() && url.rfind("http://", 0) == 0) url.insert(4, "s");
+  return url;
+}
+
+// Descriptors kept for the recorder: a camera's segment, journal,
+// playlist, sockets and GStreamer's own, with room to spare.
+unsigned reserved_descriptors(std::size_t cameras) { return 64 + 16 * static_cast<unsigned>(cameras); }
+
+std::string limits_words(const ServerLimits& l) {
+  return std::to_string(l.max_connections) + " connections, " + std::to_string(l.max_connections_per_client) +
+         " per client address, header timeout " + std::to_string(l.header_timeout) + " s, keep-alive " +
+         std::to_string(l.keepalive_timeout) + " s, send timeout " + std::to_string(l.send_timeout) + " s";
+}
+
 int check(const Preset& preset, const std::string& storage, bool clock_overlay, const std::string& aac_encoder) {
+  if (preset.tls.enabled()) {
+    // A bad certificate stops the launcher: --check says so first.
+    std::string error, until;
+    g_autoptr(GTlsCertificate) identity = load_tls_identity(preset.tls, g_get_real_time(), error, &until);
+    if (!identity) {
+      g_printerr("%s: server: %s\n", preset.path.c_str(), error.c_str());
+      return 1;
+    }
+    std::printf("https: certificate %s, key %s, valid until %s\n", preset.tls.certificate.c_str(),
+                preset.tls.key.c_str(), until.c_str());
+  }
   std::printf("preset %s: OK, %zu camera%s, storage %s, serving %s\n", preset.path.c_str(), preset.cameras.size(),
-              preset.cameras.size() == 1 ? "" : "s", storage.c_str(), preset.listen.url().c_str());
+              preset.cameras.size() == 1 ? "" : "s", storage.c_str(), served_url(preset).c_str());
   std::printf("authentication: %s\n", auth_words(preset.auth).c_str());
   std::printf("min-free: %s\n", min_free_words(preset, min_free_bytes(preset, storage)).c_str());
+  std::printf("limits: %s\n", limits_words(preset.limits).c_str());
   if (auto warning = open_server_warning(preset)) std::printf("%s\n", warning->c_str());
   for (const auto& cam : preset.cameras) {
     const PipelineOptions opts = options_for(storage, cam.name, clock_overlay, aac_encoder);
@@ -309,7 +339,8 @@ struct Supervisor {
     }
     const Preset& next = *loaded.preset;
     if (next.listen.to_string() != preset.listen.to_string() || next.storage != preset.storage ||
-        next.web != preset.web || next.auth != preset.auth || next.cors_origins != preset.cors_origins)
+        next.web != preset.web || next.auth != preset.auth || next.cors_origins != preset.cors_origins ||
+        next.limits != preset.limits || next.tls != preset.tls)
       log_line("reload: changes in [server] take effect when the launcher restarts");
 
     std::vector<std::string> added, removed, changed;
@@ -468,6 +499,17 @@ int run(int argc, char** argv) {
     return 1;
   }
 
+  g_autoptr(GTlsCertificate) tls = nullptr;
+  if (preset.tls.enabled()) {
+    std::string error;
+    tls = load_tls_identity(preset.tls, g_get_real_time(), error);
+    if (!tls) {
+      g_printerr("%s: server: %s\n", preset.path.c_str(), error.c_str());
+      return 1;
+    }
+  }
+  const std::uint64_t open_files = raise_open_file_limit();
+
   const std::string web = web_dir(preset, in_build_tree);
   if (!g_file_test((web + "/index.html").c_str(), G_FILE_TEST_IS_REGULAR))
     log_line("warning: no player page at " + web + "/index.html");
@@ -489,14 +531,17 @@ int run(int argc, char** argv) {
                        for (const auto& cam : supervisor.cameras) out.push_back(cam->status());
                        return out;
                      },
-                     preset.auth, preset.cors_origins});
+                     preset.auth, preset.cors_origins, preset.limits, tls,
+                     [&supervisor] { return reserved_descriptors(supervisor.cameras.size()); }});
   if (!server.listen(preset.listen, why)) {
     g_printerr("dvr-launcher: %s\n", why.c_str());
     return 1;
   }
   log_line("preset " + preset.path + ": " + std::to_string(preset.cameras.size()) + " camera(s), recording into " +
            storage);
-  log_line("serving " + preset.listen.url() + " (player files from " + web + ")");
+  log_line("serving " + served_url(preset) + " (player files from " + web + ")");
+  log_line("http limits: " + limits_words(preset.limits) + "; open-file limit " + std::to_string(open_files) +
+           ", " + std::to_string(reserved_descriptors(preset.cameras.size())) + " kept for recording");
   log_line(std::string("authentication: ") + auth_words(preset.auth));
   if (auto warning = open_server_warning(preset)) log_line(*warning);
 

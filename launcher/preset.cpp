@@ -26,7 +26,10 @@ const std::set<std::string> kPatterns = {
 
 const std::set<std::string> kServerKeys = {"listen",         "storage",            "web",
                                            "auth-user",      "auth-password-hash", "auth-token-env",
-                                           "cors-origins",   "min-free"};
+                                           "cors-origins",   "max-connections",    "max-connections-per-client",
+                                           "header-timeout", "keepalive-timeout",  "send-timeout",  "max-header-bytes",
+                                           "max-url-bytes",  "login-attempts",     "login-lockout",
+                                           "tls-certificate", "tls-key",        "min-free"};
 // A bearer token shorter than this is guessable.
 constexpr std::size_t kMinTokenLength = 16;
 const std::set<std::string> kDvrKeys = {"segment-duration", "window", "retention", "max-bytes", "stall-timeout",
@@ -332,6 +335,25 @@ void server_access(Reader& r, const std::string& group, Preset& preset) {
   }
 }
 
+void server_limits(Reader& r, const std::string& group, Preset& preset) {
+  ServerLimits& l = preset.limits;
+  r.number(group, "max-connections", 1, 1000000, l.max_connections);
+  r.number(group, "max-connections-per-client", 1, 1000000, l.max_connections_per_client);
+  r.number(group, "header-timeout", 1, 3600, l.header_timeout);
+  r.number(group, "keepalive-timeout", 1, 3600, l.keepalive_timeout);
+  r.number(group, "send-timeout", 1, 3600, l.send_timeout);
+  // libsoup refuses a header of more than 64 KiB by itself.
+  r.number(group, "max-header-bytes", 1024, 65536, l.max_header_bytes);
+  r.number(group, "max-url-bytes", 256, 65536, l.max_url_bytes);
+  r.number(group, "login-attempts", 1, 1000, l.login_attempts);
+  r.number(group, "login-lockout", 1, 24 * 3600, l.login_lockout);
+  if (auto cert = r.text(group, "tls-certificate")) preset.tls.certificate = *cert;
+  if (auto key = r.text(group, "tls-key")) preset.tls.key = *key;
+  if (preset.tls.certificate.empty() != preset.tls.key.empty())
+    r.error(group, preset.tls.key.empty() ? "tls-key" : "tls-certificate",
+            "missing: tls-certificate and tls-key go together (PEM files)");
+}
+
 void parse_camera(Reader& r, const std::string& group, const std::string& name, const Preset& preset,
                   CameraConfig& cam) {
   cam.name = name;
@@ -481,6 +503,14 @@ bool DvrSettings::operator==(const DvrSettings& o) const {
 
 bool AuthSettings::operator==(const AuthSettings& o) const {
   return user == o.user && password_hash == o.password_hash && token == o.token && token_env == o.token_env;
+}
+
+bool ServerLimits::operator==(const ServerLimits& o) const {
+  return max_connections == o.max_connections && max_connections_per_client == o.max_connections_per_client &&
+         header_timeout == o.header_timeout && keepalive_timeout == o.keepalive_timeout &&
+         send_timeout == o.send_timeout &&
+         max_header_bytes == o.max_header_bytes && max_url_bytes == o.max_url_bytes &&
+         login_attempts == o.login_attempts && login_lockout == o.login_lockout;
 }
 
 bool TestSourceSettings::operator==(const TestSourceSettings& o) const {
@@ -641,6 +671,7 @@ PresetResult parse_preset(const std::string& text, const std::string& path) {
                   "K, M, G, T are powers of 1024), got \"" + *min_free + "\"");
       }
       server_access(r, group, preset);
+      server_limits(r, group, preset);
     } else if (group == "dvr") {
       for (const auto& key : r.keys(group))
         if (!kDvrKeys.count(key)) r.error(group, key, "unknown key (known: " + join(kDvrKeys) + ")");

@@ -112,6 +112,34 @@ struct AuthSettings {
   bool operator!=(const AuthSettings& o) const { return !(*this == o); }
 };
 
+// [server] limits: what one client, or all of them, may hold of the HTTP
+// server, so that no flood of connections takes viewing down or starves the
+// recorder. The defaults fit a LAN box with a few dozen viewers.
+struct ServerLimits {
+  unsigned max_connections = 512;        // open at once, every client together
+  unsigned max_connections_per_client = 128;  // open at once from one address (a NAT, a proxy, a test harness)
+  unsigned header_timeout = 10;          // s from connecting (or a request's first byte) to its full header
+  unsigned keepalive_timeout = 15;       // s a connection may idle between requests
+  unsigned send_timeout = 60;            // s an answer may go without the client taking any of it
+  unsigned max_header_bytes = 16384;     // a request's header lines together
+  unsigned max_url_bytes = 4096;         // a request's path and query
+  unsigned login_attempts = 10;          // failed logins from one address before it is refused
+  unsigned login_lockout = 60;           // s an address is answered 429 after them
+
+  bool operator==(const ServerLimits& o) const;
+  bool operator!=(const ServerLimits& o) const { return !(*this == o); }
+};
+
+// [server] tls-certificate and tls-key: HTTPS on the launcher itself.
+struct TlsFiles {
+  std::string certificate;  // PEM, the server's certificate (and any chain after it)
+  std::string key;          // PEM, its private key
+
+  bool enabled() const { return !certificate.empty(); }
+  bool operator==(const TlsFiles& o) const { return certificate == o.certificate && key == o.key; }
+  bool operator!=(const TlsFiles& o) const { return !(*this == o); }
+};
+
 struct Preset {
   std::string path;                  // the file it came from, for messages
   ListenAddress listen;
@@ -123,6 +151,8 @@ struct Preset {
   // oldest footage of any camera going first. A percentage or bytes; 0: none.
   unsigned min_free_percent = 0;
   std::uint64_t min_free_bytes = 0;
+  ServerLimits limits;
+  TlsFiles tls;
   DvrSettings dvr;
   std::vector<CameraConfig> cameras;
 };

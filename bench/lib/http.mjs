@@ -7,7 +7,7 @@ import { start, stop, run, sleep, freePort, httpGet, which, tail } from './proc.
 import { percentile, max, f, ratio, table } from './report.mjs';
 
 // nginx with the project's own docs/nginx.conf, pointed at this storage folder and port.
-async function startNginx(ctx, storage) {
+export async function startNginx(ctx, storage) {
   const prefix = path.join(ctx.work, 'nginx');
   fs.mkdirSync(prefix, { recursive: true });
   const port = await freePort();

@@ -25,6 +25,8 @@ auth-user = viewer
 auth-password-hash = ${hash}
 auth-token-env = DVR_TEST_TOKEN
 cors-origins = ${allowed}, http://127.0.0.1:9999
+# these tests try many wrong credentials on purpose (login.test.mjs covers the lockout)
+login-attempts = 100
 
 [camera cam1]
 source = test

@@ -56,14 +56,19 @@ export async function waitFor(what, fn, timeoutMs = 30000, everyMs = 250) {
 // presetText: the INI text of the preset. Returns { url, port, storage, dir, proc, log(), stop() }.
 // storage: record into this folder (a previous launcher's, to test a restart)
 // instead of one in the launcher's own temporary folder; it is left in place.
-export async function startLauncher(presetText, { extraArgs = [], env = {}, storage: storageDir } = {}) {
+// wrapper: a command that runs the launcher, e.g. ['prlimit', '--nofile=256:256', '--'].
+// scheme: 'https' for a launcher with a certificate (the test trusts it itself).
+export async function startLauncher(presetText, { extraArgs = [], env = {}, storage: storageDir, wrapper = [],
+  scheme = 'http' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dvr-test-'));
   const storage = storageDir || join(dir, 'storage');
   const presetPath = join(dir, 'preset.ini');
   writeFileSync(presetPath, presetText);
   const port = await freePort();
   const args = ['--preset', presetPath, '--listen', `127.0.0.1:${port}`, '--storage', storage, ...extraArgs];
-  const proc = spawn(launcherPath, args, {
+  const command = wrapper.length ? wrapper[0] : launcherPath;
+  const commandArgs = wrapper.length ? [...wrapper.slice(1), launcherPath, ...args] : args;
+  const proc = spawn(command, commandArgs, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +77,7 @@ export async function startLauncher(presetText, { extraArgs = [], env = {}, stor
   proc.stdout.on('data', (d) => (output += d));
   proc.stderr.on('data', (d) => (output += d));
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${scheme}://127.0.0.1:${port}`;
   const handle = {
     url, port, storage, dir, proc, exited,
     log: () => output,
