@@ -31,29 +31,19 @@
 #include "archive_catalog.h"
 #include "files.h"
 #include "journal.h"
+#include "measure.h"
 #include "recording_catalog.h"
 #include "recording_index.h"
+
+using bench::heap_in_use;
+using bench::now_ms;
+using bench::wall_us;
 
 namespace {
 
 constexpr int64_t kSegmentUs = 2000000;
 constexpr int64_t kWindowS = 7200;
 constexpr uint64_t kBytes = 1000000;  // a 4 Mbit/s camera's 2 s segment
-
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
-
-int64_t wall_us() {
-  using clock = std::chrono::system_clock;
-  return std::chrono::duration_cast<std::chrono::microseconds>(clock::now().time_since_epoch()).count();
-}
-
-size_t heap_in_use() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
 
 double median(std::vector<double> t) {
   std::sort(t.begin(), t.end());

@@ -26,27 +26,16 @@
 #include "journal.h"
 #include "playlist.h"
 #include "recording_index.h"
+#include "measure.h"
 #include "segment.h"
+
+using bench::heap_in_use;
+using bench::now_ms;
+using bench::wall_us;
 
 namespace {
 
 constexpr int64_t kSegmentUs = 2000000;
-
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
-
-int64_t wall_us() {
-  using clock = std::chrono::system_clock;
-  return std::chrono::duration_cast<std::chrono::microseconds>(clock::now().time_since_epoch()).count();
-}
-
-// Bytes the allocator has handed out and not taken back (small and mmapped blocks).
-size_t heap_in_use() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
 
 size_t rss_bytes() {
   long pages = 0, resident = 0;

@@ -158,28 +158,8 @@ bool read_small_file(const std::string& path, std::string* out, size_t limit) {
 
 bool read_hour_journal(const std::string& path, std::deque<Segment>* segments, std::string* error) {
   segments->clear();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    if (errno == ENOENT) return true;
-    if (error) *error = "cannot read " + path + ": " + errno_text(errno);
-    return false;
-  }
-  JournalParser parser;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      if (error) *error = "cannot read " + path + ": " + errno_text(err);
-      return false;
-    }
-    if (n == 0) break;
-    parser.feed(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  JournalState state = parser.finish();
+  JournalState state;
+  if (!read_journal_file(path, &state, error)) return false;
   *segments = std::move(state.listed);
   return true;
 }

@@ -1,10 +1,16 @@
 #include "journal.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <vector>
+
+#include "files.h"
 
 namespace dvr {
 
@@ -285,6 +291,35 @@ void JournalParser::line(const char* text, size_t size) {
   }
   if (ok) st.records++;
   else st.rejected++;
+}
+
+bool read_journal_file(const std::string& path, JournalState* state, std::string* error) {
+  JournalParser parser;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      *state = parser.finish();
+      return true;
+    }
+    if (error) *error = "cannot read " + path + ": " + errno_text(errno);
+    return false;
+  }
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      if (error) *error = "cannot read " + path + ": " + errno_text(err);
+      return false;
+    }
+    if (n == 0) break;
+    parser.feed(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  *state = parser.finish();
+  return true;
 }
 
 }  // namespace dvr

@@ -64,4 +64,8 @@ std::string journal_snapshot(const JournalState& state);
 
 uint32_t crc32(const char* data, size_t size);
 
+// Reads and parses a journal file; a missing one is an empty journal. false
+// (with error naming the file) only when it exists and cannot be read.
+bool read_journal_file(const std::string& path, JournalState* state, std::string* error);
+
 }  // namespace dvr

@@ -37,35 +37,6 @@ std::vector<std::string> list_folder(const std::string& folder) {
   return names;
 }
 
-bool read_journal(const std::string& file, JournalState* state, std::string* error) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  JournalParser parser;
-  if (fd < 0) {
-    if (errno == ENOENT) {
-      *state = parser.finish();
-      return true;
-    }
-    if (error) *error = "cannot read " + file + ": " + errno_text(errno);
-    return false;
-  }
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      if (error) *error = "cannot read " + file + ": " + errno_text(err);
-      return false;
-    }
-    if (n == 0) break;
-    parser.feed(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  *state = parser.finish();
-  return true;
-}
-
 }  // namespace
 
 RecordingIndex::RecordingIndex(const RecordingOptions& options) : options_(options) {}
@@ -109,7 +80,7 @@ std::unique_ptr<RecordingIndex> RecordingIndex::open(const RecordingOptions& opt
     if (error) *error = "cannot write to folder " + options.folder + ": " + errno_text(errno);
     return nullptr;
   }
-  if (!read_journal(index->path(kJournalName), &index->state_, error)) return nullptr;
+  if (!read_journal_file(index->path(kJournalName), &index->state_, error)) return nullptr;
   index->rejected_on_open_ = index->state_.rejected;
   // Compaction would overwrite it: keep it for a person to look at instead.
   if (index->state_.untrusted && !index->set_journal_aside(error)) return nullptr;
