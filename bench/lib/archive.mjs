@@ -43,8 +43,9 @@ export async function archiveSection(ctx) {
       'Each camera folder is synthesised as the recorder leaves it: a live journal listing the last 2 hours, one journal per ' +
       'hour of 2 s segments of 1 MB (a 4 Mbit/s camera), `archive.index`, and empty files where the index looks (the window, ' +
       'the oldest hour). "New segment" is `RecordingIndex::add_segment` in steady state (median of 31; rename, live and hour ' +
-      'journal records with fdatasync, the oldest segment leaving the window and, past the retention, the disk, the live ' +
-      'playlist rewritten); "bytes per segment" is what it writes: the live playlist and two journal records. "Hour page" reads ' +
+      'journal records, the oldest segment leaving the window and, past the retention, the disk, the live playlist ' +
+      'rewritten), with fsync off: the work of the index, not how long this shared disk takes to flush (section 5 has a ' +
+      'new segment with fsync on); "bytes per segment" is what it writes: the live playlist and two journal records. "Hour page" reads ' +
       'a not yet cached hour journal and renders it (median over up to 21 hours); "ranges" draws the whole retention at a ' +
       'minute\'s resolution from the summary. "Restart" is `RecordingIndex::open`; its heap is what the open index holds.',
     table: table(
