@@ -63,6 +63,7 @@
 #include "rtp_video_depay.h"
 #include "rtsp_control.h"
 #include "rtsp_media.h"
+#include "rtsp_url.h"
 #include "sdp_fmtp.h"
 
 GST_DEBUG_CATEGORY (dvr_rtsp_src_debug);
@@ -88,12 +89,16 @@ enum
   PROP_USER_PW,
   PROP_TIMEOUT,
   PROP_KEEP_ALIVE,
+  PROP_TLS_VALIDATION,
+  PROP_TLS_FINGERPRINT,
 };
 
 #define DEFAULT_LOCATION NULL
 #define DEFAULT_USER_ID NULL
 #define DEFAULT_TIMEOUT 10
 #define DEFAULT_KEEP_ALIVE 0
+#define DEFAULT_TLS_VALIDATION TRUE
+#define DEFAULT_TLS_FINGERPRINT NULL
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
     GST_PAD_SRC, GST_PAD_SOMETIMES,
@@ -113,6 +118,7 @@ struct Settings
   std::string password;
   guint timeout = DEFAULT_TIMEOUT;
   guint keep_alive = DEFAULT_KEEP_ALIVE;
+  TlsPolicy tls;
 };
 
 /* One recorded stream: its pad, depayloader and clock. Used by the worker
@@ -192,6 +198,11 @@ post_failure (GstDvrRtspSrc * self, const RtspFailure & f)
       break;
     case RtspFailure::Kind::kRefused:
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("The camera refused the request"),
+          ("%s", f.detail.c_str ()));
+      break;
+    case RtspFailure::Kind::kProtocol:
+      /* STREAM, not RESOURCE: the launcher tries rtspsrc on this camera. */
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("The camera answered in a way the lean RTSP source cannot use"),
           ("%s", f.detail.c_str ()));
       break;
     case RtspFailure::Kind::kIo:
@@ -441,6 +452,7 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
 {
   GstDvrRtspSrcPrivate *priv = self->priv;
   GSocket *sock = priv->control->socket ();
+  GInputStream *tls = priv->control->tls_input ();
   CancellableFd keep_fd (priv->cancellable);
   std::vector < guint8 > buf (BUFFER_SIZE);
   gsize begin = 0, end = 0;
@@ -457,8 +469,10 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
       begin = 0;
     }
     g_autoptr (GError) error = nullptr;
-    const gssize n = g_socket_receive_with_blocking (sock, (gchar *) buf.data () + end, READ_SIZE, TRUE,
-        priv->cancellable, &error);
+    /* rtsps:// reads through TLS; plain RTSP reads the socket, one syscall a read. */
+    const gssize n = tls ? g_input_stream_read (tls, buf.data () + end, READ_SIZE, priv->cancellable, &error) :
+        g_socket_receive_with_blocking (sock, (gchar *) buf.data () + end, READ_SIZE, TRUE, priv->cancellable,
+        &error);
     now = g_get_monotonic_time ();
     if (n == 0)
       return StreamEnd::kHungUp;
@@ -549,6 +563,12 @@ set_up (GstDvrRtspSrc * self, RtspFailure * failure)
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new (&sdp);
   gst_sdp_message_parse_buffer ((const guint8 *) sdp_text.data (), (guint) sdp_text.size (), sdp);
+  /* RFC 2326 C.1.1: a session-level control attribute names the aggregate
+   * URL that PLAY and the rest go to; without one, the base does. */
+  const gchar *session_control = gst_sdp_message_get_attribute_val (sdp, "control");
+  control.set_aggregate_url (dvr::aggregate_control_url (content_base, session_control ? session_control : ""));
+  GST_DEBUG_OBJECT (self, "base %s, aggregate control %s", content_base.c_str (),
+      control.aggregate_url ().c_str ());
   std::string skipped;
   std::vector < MediaDescription > streams = recordable_streams (sdp, content_base, &skipped);
   gst_sdp_message_free (sdp);
@@ -662,7 +682,7 @@ start (GstDvrRtspSrc * self)
   priv->own_ssrc = g_random_int ();
   priv->cancellable = g_cancellable_new ();
   priv->control = std::make_unique < RtspControl > (settings.location, settings.user, settings.password,
-      (guint64) settings.timeout * G_USEC_PER_SEC);
+      (guint64) settings.timeout * G_USEC_PER_SEC, settings.tls);
   std::fill (settings.password.begin (), settings.password.end (), '\0');
   priv->worker = std::thread ([self] {
         run (self);
@@ -733,8 +753,9 @@ gst_dvr_rtsp_src_change_state (GstElement * element, GstStateChange transition)
         location = priv->settings.location;
       }
       GstRTSPUrl *url = nullptr;
-      if (location.empty () || gst_rtsp_url_parse (location.c_str (), &url) != GST_RTSP_OK) {
-        GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No valid rtsp:// location given"), (NULL));
+      if (location.empty () ||
+          gst_rtsp_url_parse (dvr::without_user_info (location).c_str (), &url) != GST_RTSP_OK) {
+        GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No valid rtsp:// or rtsps:// location given"), (NULL));
         return GST_STATE_CHANGE_FAILURE;
       }
       gst_rtsp_url_free (url);
@@ -797,6 +818,13 @@ gst_dvr_rtsp_src_set_property (GObject * object, guint prop_id, const GValue * v
     case PROP_KEEP_ALIVE:
       s.keep_alive = g_value_get_uint (value);
       break;
+    case PROP_TLS_VALIDATION:
+      s.tls.validate = g_value_get_boolean (value);
+      break;
+    case PROP_TLS_FINGERPRINT:
+      str = g_value_get_string (value);
+      s.tls.fingerprint = str ? str : "";
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -820,6 +848,12 @@ gst_dvr_rtsp_src_get_property (GObject * object, guint prop_id, GValue * value, 
       break;
     case PROP_KEEP_ALIVE:
       g_value_set_uint (value, s.keep_alive);
+      break;
+    case PROP_TLS_VALIDATION:
+      g_value_set_boolean (value, s.tls.validate);
+      break;
+    case PROP_TLS_FINGERPRINT:
+      g_value_set_string (value, s.tls.fingerprint.empty ()? nullptr : s.tls.fingerprint.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -867,6 +901,14 @@ gst_dvr_rtsp_src_class_init (GstDvrRtspSrcClass * klass)
       g_param_spec_uint ("keep-alive", "Keep-alive interval",
           "Seconds between keep-alive requests; 0: half the session timeout the camera announces",
           0, 3600, DEFAULT_KEEP_ALIVE, rw));
+  g_object_class_install_property (gobject_class, PROP_TLS_VALIDATION,
+      g_param_spec_boolean ("tls-validation", "TLS validation",
+          "rtsps://: check the camera's certificate (chain and host name); false takes any certificate",
+          DEFAULT_TLS_VALIDATION, rw));
+  g_object_class_install_property (gobject_class, PROP_TLS_FINGERPRINT,
+      g_param_spec_string ("tls-fingerprint", "TLS certificate fingerprint",
+          "rtsps://: SHA-256 of the camera's certificate (hex, colons allowed), accepted when the "
+          "checks fail, as for a self-signed certificate", DEFAULT_TLS_FINGERPRINT, rw));
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_dvr_rtsp_src_change_state);
   element_class->send_event = GST_DEBUG_FUNCPTR (gst_dvr_rtsp_src_send_event);
