@@ -469,10 +469,23 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
       begin = 0;
     }
     g_autoptr (GError) error = nullptr;
-    /* rtsps:// reads through TLS; plain RTSP reads the socket, one syscall a read. */
-    const gssize n = tls ? g_input_stream_read (tls, buf.data () + end, READ_SIZE, priv->cancellable, &error) :
-        g_socket_receive_with_blocking (sock, (gchar *) buf.data () + end, READ_SIZE, TRUE, priv->cancellable,
-        &error);
+    gssize n;
+    if (tls) {
+      /* rtsps:// reads what TLS has decrypted and waits on the socket only
+       * when there is none: a read cut short by the socket's timeout would
+       * lose the TLS record it was in. */
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (tls), buf.data () + end, READ_SIZE,
+          priv->cancellable, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        g_clear_error (&error);
+        if (g_socket_condition_timed_wait (sock, G_IO_IN, G_USEC_PER_SEC, priv->cancellable, &error))
+          continue;
+      }
+    } else {
+      /* Plain RTSP reads the socket, one syscall a read. */
+      n = g_socket_receive_with_blocking (sock, (gchar *) buf.data () + end, READ_SIZE, TRUE, priv->cancellable,
+          &error);
+    }
     now = g_get_monotonic_time ();
     if (n == 0)
       return StreamEnd::kHungUp;

@@ -263,7 +263,7 @@ RtspControl::fail_status (GstRTSPMethod method, GstRTSPMessage * response, RtspF
   const gchar *reason;
   GstRTSPVersion version;
   gst_rtsp_message_parse_response (response, &code, &reason, &version);
-  const std::string uri = method == GST_RTSP_OPTIONS || method == GST_RTSP_DESCRIBE ? url_ : aggregate_;
+  const std::string uri = method == GST_RTSP_SETUP ? setup_uri_ : method == GST_RTSP_OPTIONS || method == GST_RTSP_DESCRIBE ? url_ : aggregate_;
   failure->detail = std::string (gst_rtsp_method_as_text (method)) + " of " + uri + ": " +
       std::to_string ((int) code) + " " + (reason ? reason : "");
   if (code == GST_RTSP_STS_UNAUTHORIZED)
@@ -388,6 +388,7 @@ RtspControl::setup (const std::string & uri, int channel, int *rtp_channel, int 
   const std::string transport = "RTP/AVP/TCP;unicast;interleaved=" + std::to_string (channel) + "-" +
       std::to_string (channel + 1);
   GstRTSPMessage response = { };
+  setup_uri_ = uri;
   bool ok = request (GST_RTSP_SETUP, uri, &response, failure, transport.c_str ());
   *rtp_channel = channel;
   *rtcp_channel = channel + 1;

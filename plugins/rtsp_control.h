@@ -114,6 +114,7 @@ private:
   guint session_timeout_ = 60;
   bool get_parameter_ = false;
   std::optional < dvr::AuthChallenge > challenge_;  /* the one answered on every request */
+  std::string setup_uri_;       /* the stream being SET UP, for messages */
   guint32 nonce_count_ = 0;
   std::string cnonce_;
   bool secure_ = false;         /* rtsps:// */
