@@ -447,12 +447,79 @@ struct CancellableFd
   }
 };
 
+/* rtsps://: GstRTSPConnection holds the TLS stream, so the media comes a
+ * message at a time through it; plain RTSP keeps the cheaper path below. */
+static StreamEnd
+read_media_tls (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
+{
+  GstDvrRtspSrcPrivate *priv = self->priv;
+  gint64 now = g_get_monotonic_time ();
+  gint64 last_data = now;
+  gint64 next_keep_alive = now + (gint64) keep_alive_s * G_USEC_PER_SEC;
+  gint64 next_report = now + G_USEC_PER_SEC;
+  for (;;) {
+    GstRTSPMessage msg = { };
+    const GstRTSPResult res = priv->control->receive (&msg, G_USEC_PER_SEC);
+    now = g_get_monotonic_time ();
+    if (res == GST_RTSP_EINTR || g_cancellable_is_cancelled (priv->cancellable)) {
+      gst_rtsp_message_unset (&msg);
+      return StreamEnd::kStopped;
+    }
+    if (res == GST_RTSP_EEOF) {
+      gst_rtsp_message_unset (&msg);
+      return StreamEnd::kHungUp;
+    }
+    if (res == GST_RTSP_OK) {
+      last_data = now;
+      priv->arrival = running_time_now (priv);
+      if (gst_rtsp_message_get_type (&msg) == GST_RTSP_MESSAGE_DATA) {
+        guint8 channel = 0;
+        gst_rtsp_message_parse_data (&msg, &channel);
+        guint8 *data = nullptr;
+        guint size = 0;
+        gst_rtsp_message_get_body (&msg, &data, &size);
+        dispatch_packet (self, channel, data, size);
+      }
+    } else if (res != GST_RTSP_ETIMEOUT) {
+      g_autofree gchar *why = gst_rtsp_strresult (res);
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not read from the camera"),
+          ("reading from %s: %s", priv->control->url ().c_str (), why));
+      gst_rtsp_message_unset (&msg);
+      return StreamEnd::kFailed;
+    }
+    gst_rtsp_message_unset (&msg);
+    if (now - last_data > (gint64) timeout_s * G_USEC_PER_SEC) {
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("The camera sent nothing"),
+          ("nothing from %s for %u s", priv->control->url ().c_str (), timeout_s));
+      return StreamEnd::kFailed;
+    }
+    const GstFlowReturn flow = combined_flow (priv);
+    if (flow == GST_FLOW_FLUSHING)
+      return StreamEnd::kStopped;
+    if (flow == GST_FLOW_EOS)
+      return StreamEnd::kDownstream;
+    if (flow != GST_FLOW_OK) {
+      GST_ELEMENT_FLOW_ERROR (self, flow);
+      return StreamEnd::kFailed;
+    }
+    if (now >= next_keep_alive) {
+      priv->control->send_keep_alive ();
+      next_keep_alive = now + (gint64) keep_alive_s * G_USEC_PER_SEC;
+    }
+    if (now >= next_report) {
+      send_receiver_reports (self);
+      next_report = now + RECEIVER_REPORT_INTERVAL;
+    }
+  }
+}
+
 static StreamEnd
 read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
 {
+  if (self->priv->control->secure ())
+    return read_media_tls (self, timeout_s, keep_alive_s);
   GstDvrRtspSrcPrivate *priv = self->priv;
   GSocket *sock = priv->control->socket ();
-  GInputStream *tls = priv->control->tls_input ();
   CancellableFd keep_fd (priv->cancellable);
   std::vector < guint8 > buf (BUFFER_SIZE);
   gsize begin = 0, end = 0;
@@ -469,23 +536,9 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
       begin = 0;
     }
     g_autoptr (GError) error = nullptr;
-    gssize n;
-    if (tls) {
-      /* rtsps:// reads what TLS has decrypted and waits on the socket only
-       * when there is none: a read cut short by the socket's timeout would
-       * lose the TLS record it was in. */
-      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (tls), buf.data () + end, READ_SIZE,
-          priv->cancellable, &error);
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-        g_clear_error (&error);
-        if (g_socket_condition_timed_wait (sock, G_IO_IN, G_USEC_PER_SEC, priv->cancellable, &error))
-          continue;
-      }
-    } else {
-      /* Plain RTSP reads the socket, one syscall a read. */
-      n = g_socket_receive_with_blocking (sock, (gchar *) buf.data () + end, READ_SIZE, TRUE, priv->cancellable,
-          &error);
-    }
+    /* Plain RTSP reads the socket, one syscall a read. */
+    const gssize n = g_socket_receive_with_blocking (sock, (gchar *) buf.data () + end, READ_SIZE, TRUE,
+        priv->cancellable, &error);
     now = g_get_monotonic_time ();
     if (n == 0)
       return StreamEnd::kHungUp;
@@ -656,6 +709,7 @@ run (GstDvrRtspSrc * self)
   GST_DEBUG_OBJECT (self, "playing; keep-alive every %u s", keep_alive);
   switch (read_media (self, settings.timeout, keep_alive)) {
     case StreamEnd::kStopped:{
+      priv->control->resume ();
       priv->control->teardown (TEARDOWN_TIMEOUT);
       std::lock_guard < std::mutex > lock (priv->state_lock);
       if (!priv->eos_requested)
@@ -713,7 +767,7 @@ stop (GstDvrRtspSrc * self)
      * TEARDOWN on its way out; before, a blocking exchange is cut short. */
     if (priv->streaming)
       g_cancellable_cancel (priv->cancellable);
-    else if (priv->control)
+    if (priv->control && (!priv->streaming || priv->control->secure ()))
       priv->control->interrupt ();
   }
   priv->state_changed.notify_all ();
@@ -750,6 +804,8 @@ gst_dvr_rtsp_src_send_event (GstElement * element, GstEvent * event)
     return FALSE;
   priv->eos_requested = true;
   g_cancellable_cancel (priv->cancellable);
+  if (priv->control->secure ())
+    priv->control->interrupt ();
   return TRUE;
 }
 

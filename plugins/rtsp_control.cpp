@@ -124,13 +124,17 @@ RtspControl::socket () const
   return gst_rtsp_connection_get_read_socket (conn_);
 }
 
-GInputStream *
-RtspControl::tls_input () const
+GstRTSPResult
+RtspControl::receive (GstRTSPMessage * message, guint64 timeout_us)
 {
-  if (!secure_)
-    return nullptr;
-  GTlsConnection *tls = gst_rtsp_connection_get_tls (conn_, nullptr);
-  return tls ? g_io_stream_get_input_stream (G_IO_STREAM (tls)) : nullptr;
+  return gst_rtsp_connection_receive_usec (conn_, message, (gint64) timeout_us);
+}
+
+void
+RtspControl::resume ()
+{
+  if (conn_)
+    gst_rtsp_connection_flush (conn_, FALSE);
 }
 
 void

@@ -82,8 +82,13 @@ public:
   void interrupt ();
 
   GSocket *socket () const;
-  /* rtsps://: the TLS stream to read the media from, else nullptr. */
-  GInputStream *tls_input () const;
+  /* rtsps://: the media is read a message at a time through the
+   * connection (which owns the TLS stream), not from the socket. */
+  bool secure () const { return secure_; }
+  /* One message within timeout_us: GST_RTSP_OK, ETIMEOUT, EINTR (interrupted), or an error. */
+  GstRTSPResult receive (GstRTSPMessage * message, guint64 timeout_us);
+  /* Undoes interrupt (), so that TEARDOWN can still go out. */
+  void resume ();
   /* Seconds the camera keeps an idle session (Session: ...;timeout=), 60 if unsaid. */
   guint session_timeout () const { return session_timeout_; }
 
