@@ -6,6 +6,7 @@
 //   ?channel=1&subtype=0; without a login, with Digest (the credentials in
 //   the URL, percent-encoded), and over TLS with a self-signed certificate
 //   pinned by its fingerprint (and once not pinned, which must not record).
+//   gst-rtsp-server offering UDP only: recorded by the rtspsrc fallback.
 //   VLC's RTSP server (Debian's vlc-bin): H.264 + AAC, and only RTP over UDP,
 //   which the lean source does not speak: the launcher falls back to rtspsrc
 //   for it and says so.
@@ -134,16 +135,17 @@ test('cameras on gst-rtsp-server (plain, Digest, TLS) and VLC record with no los
     const fingerprint = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-fingerprint', '-sha256'])
       .toString().trim().split('=')[1];
 
-    const [plain, digest, tls, vlc] = await Promise.all([
+    const [plain, digest, tls, udp, vlc] = await Promise.all([
       gstServer(),
       gstServer(['--user', 'admin', '--password', PASSWORD]),
       gstServer(['--tls-cert', cert, '--tls-key', key]),
+      gstServer(['--udp-only']),
       vlcServer(dir),
     ]);
-    servers.push(plain, digest, tls, ...(vlc ? [vlc] : []));
+    servers.push(plain, digest, tls, udp, ...(vlc ? [vlc] : []));
     const path = '/cam/realmonitor?channel=1&subtype=0';
     const userinfo = `admin:${encodeURIComponent(PASSWORD)}`;
-    const recordedNames = ['plain', 'digest', 'tls', ...(vlc ? ['vlc'] : [])];
+    const recordedNames = ['plain', 'digest', 'tls', 'udponly', ...(vlc ? ['vlc'] : [])];
     launcher = await startLauncher(`
 [dvr]
 segment-duration = 1
@@ -163,6 +165,10 @@ url = rtsp://${userinfo}@127.0.0.1:${digest.port}${path}
 source = rtsp
 url = rtsps://127.0.0.1:${tls.port}${path}
 tls-fingerprint = ${fingerprint}
+
+[camera udponly]
+source = rtsp
+url = rtsp://127.0.0.1:${udp.port}${path}
 
 [camera tlsunpinned]
 source = rtsp
@@ -195,6 +201,15 @@ url = rtsp://127.0.0.1:${vlc.port}/cam
     assert.notEqual(unpinned.state, 'recording');
     assert.equal(unpinned.ingest, 'lean');
     assert.match(unpinned.error, /connect/);
+
+    // gst-rtsp-server offering RTP over UDP only: the lean source asks for
+    // TCP, is refused, and rtspsrc records the camera from the next attempt.
+    const udpCam = byName.udponly;
+    assert.equal(udpCam.state, 'recording', JSON.stringify(udpCam));
+    assert.match(udpCam.ingest, /^rtspsrc \(lean failed: SETUP of rtsp:\/\/127\.0\.0\.1:\d+\/cam\/realmonitor\/stream=0: 461 /);
+    assert.match(launcher.log(), /camera udponly: ingest: rtspsrc \(lean failed: SETUP of .*461/);
+    assert.match(udpCam.video_path, /^rtspsrc ! rtph264depay ! dvrsink/);
+    assertNoLoss('udponly', await playlist(launcher, 'udponly'), RECORD_MS);
 
     if (vlc) {
       const c = byName.vlc;
