@@ -27,6 +27,16 @@
  * Pads appear once the SDP is read, then no-more-pads. UDP is not supported:
  * use rtspsrc for it.
  *
+ * URLs as RFC 2326/7826 say: each stream's control attribute is resolved
+ * against Content-Base, else Content-Location, else the location; PLAY,
+ * keep-alives and TEARDOWN go to the session's aggregate URL. Redirects are
+ * followed (3 at most). Digest (qop=auth, MD5 or SHA-256) or Basic, with
+ * user-id/user-pw or percent-encoded credentials in the location.
+ *
+ * rtsps:// is RTSP over TLS; the certificate is checked unless
+ * #GstDvrRtspSrc:tls-validation is false, and a self-signed one is taken when
+ * its SHA-256 is #GstDvrRtspSrc:tls-fingerprint.
+ *
  * Timestamps: a live source. A stream's PTS is the running time at which its
  * first packet arrived plus the RTP time elapsed since; when the PLAY response
  * has RTP-Info, all streams share the instant it names, so audio and video
@@ -40,7 +50,9 @@
  * Errors, as rtspsrc gives them: a camera that refuses the credentials
  * (after they were tried) is `GST_RESOURCE_ERROR_NOT_AUTHORIZED`; an unknown
  * path `GST_RESOURCE_ERROR_NOT_FOUND`; no connection `OPEN_READ` with "Could
- * not connect" in the debug text; a broken connection `READ`. A camera that
+ * not connect" in the debug text; a broken connection `READ`. An answer this
+ * element cannot use (no TCP transport, SETUP or PLAY refused, nothing it can
+ * record) is a `GST_STREAM_ERROR`: rtspsrc may record that camera. A camera that
  * hangs up ends the stream with EOS. The password never appears in a message
  * or in the debug log, and URLs are shown without user info.
  */
