@@ -210,7 +210,8 @@ RtspControl::follow_redirect (GstRTSPMessage * response, RtspFailure * failure)
   gchar *location = nullptr;
   gst_rtsp_message_get_header (response, GST_RTSP_HDR_LOCATION, &location, 0);
   const std::string target = location ? dvr::redirect_target (url_, location) : std::string ();
-  failure->kind = RtspFailure::Kind::kProtocol;
+  /* Not the lean source's fault: rtspsrc would fare no better. */
+  failure->kind = RtspFailure::Kind::kRefused;
   if (target.empty ()) {
     failure->detail = "redirect from " + url_ + " without an rtsp:// Location";
     return false;
