@@ -98,6 +98,7 @@ bool is_sess(const std::string& algorithm) {
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\r' || c == '\n') continue;  // never a second header line
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
