@@ -71,6 +71,9 @@ Described describe_error(GstMessage* message, GstElement* pipeline, const Camera
     d.text = "the camera at " + host + " refused the user name or password; check user and password in the preset";
   } else if (err && g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND)) {
     d.text = "the camera at " + host + " has no such stream (404 Not Found); check the url's path, channel and subtype";
+  } else if (why.find("certificate failed the checks") != std::string::npos) {
+    d.text = "the camera at " + host + " presented a TLS certificate that failed its checks; pin it with "
+             "tls-fingerprint (its SHA-256) or set tls-validation = false in the preset";
   } else if (why.find("Failed to connect") != std::string::npos || why.find("Could not connect") != std::string::npos) {
     d.text = "cannot connect to the camera at " + host + ": it refused the connection or cannot be reached";
   } else if (err && err->domain == GST_RESOURCE_ERROR) {

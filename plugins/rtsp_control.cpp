@@ -98,6 +98,7 @@ RtspControl::accept_certificate (GTlsConnection *, GTlsCertificate * peer_cert,
   auto *self = static_cast < RtspControl * >(user_data);
   if (!self->tls_.validate)
     return TRUE;
+  self->certificate_refused_ = true;
   if (self->tls_.fingerprint.empty ()) {
     GST_WARNING ("the certificate of %s failed its checks (flags 0x%x); set a fingerprint to accept it",
         self->host_.c_str (), (guint) errors);
@@ -110,6 +111,7 @@ RtspControl::accept_certificate (GTlsConnection *, GTlsCertificate * peer_cert,
   const std::string seen = dvr::digest_hash ("SHA-256", std::string ((const char *) der->data, der->len));
   g_byte_array_unref (der);
   const bool ok = seen == hex_fingerprint (self->tls_.fingerprint);
+  self->certificate_refused_ = !ok;
   if (ok)
     GST_DEBUG ("the certificate of %s matches the pinned fingerprint", self->host_.c_str ());
   else
@@ -153,7 +155,9 @@ RtspControl::connect (RtspFailure * failure)
     return true;
   g_autofree gchar *why = gst_rtsp_strresult (res);
   failure->kind = res == GST_RTSP_EINTR ? RtspFailure::Kind::kCancelled : RtspFailure::Kind::kConnect;
-  failure->detail = "Could not connect to " + host_ + (secure_ ? " over TLS" : "") + " (" + why + ")";
+  failure->detail = "Could not connect to " + host_ + (secure_ ? " over TLS" : "") + " (" +
+      (certificate_refused_ ? std::string ("its certificate failed the checks and matches no pinned fingerprint") :
+      std::string (why)) + ")";
   return false;
 }
 

@@ -123,5 +123,6 @@ private:
   guint32 nonce_count_ = 0;
   std::string cnonce_;
   bool secure_ = false;         /* rtsps:// */
+  bool certificate_refused_ = false;
   int redirects_ = 0;
 };

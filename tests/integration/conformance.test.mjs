@@ -202,7 +202,7 @@ url = rtsp://127.0.0.1:${vlc.port}/cam
     const unpinned = byName.tlsunpinned;
     assert.notEqual(unpinned.state, 'recording');
     assert.equal(unpinned.ingest, 'lean');
-    assert.match(unpinned.error, /connect/);
+    assert.match(unpinned.error, /presented a TLS certificate that failed its checks; pin it with tls-fingerprint/);
 
     // gst-rtsp-server offering RTP over UDP only: the lean source asks for
     // TCP, is refused, and rtspsrc records the camera from the next attempt.
