@@ -10,9 +10,10 @@ import { startMock } from './lib/recorders.mjs';
 import { liveSection, startupSection } from './lib/live.mjs';
 import { httpSection } from './lib/http.mjs';
 import { playlistSection } from './lib/playlist.mjs';
+import { capacitySection } from './lib/capacity.mjs';
 import { f, table } from './lib/report.mjs';
 
-const SECTIONS = ['remux', 'live', 'startup', 'http', 'playlist'];
+const SECTIONS = ['remux', 'live', 'startup', 'http', 'playlist', 'capacity'];
 
 const CONFIG = {
   full: {
@@ -20,12 +21,14 @@ const CONFIG = {
     live: { cameras: [1, 10, 50], seconds: 60, callgrindSeconds: 20 },
     startupRuns: 5,
     http: { cameras: 10, seconds: 10, connections: 16 },
+    capacity: { counts: [10, 25, 50, 75, 100, 150, 200], seconds: 30 },
   },
   quick: {
     remux: { seconds: 30, runs: 3, callgrindSeconds: 10 },
     live: { cameras: [1, 10], seconds: 20, callgrindSeconds: 10 },
     startupRuns: 1,
     http: { cameras: 4, seconds: 5, connections: 16 },
+    capacity: { counts: [10, 25, 50], seconds: 15 },
   },
 };
 
@@ -142,15 +145,17 @@ async function main() {
   };
   if (want('remux')) await attempt('remux', '1. Remux cost', () => remuxSection(ctx));
 
-  const needMock = ['live', 'startup', 'http'].filter(want);
+  const needMock = ['live', 'startup', 'http', 'capacity'].filter(want);
   if (needMock.length) {
-    const titles = { live: '2. Live cameras', startup: '3. Start-up and segment listing', http: '4. HTTP' };
+    const titles = { live: '2. Live cameras', startup: '3. Start-up and segment listing', http: '4. HTTP',
+      capacity: '6. Capacity: 4 Mbit/s cameras with zero segments lost' };
     let mock = null;
     if (!fs.existsSync(ctx.paths.mock)) {
       for (const id of needMock) ctx.emit({ id, title: titles[id], intro: 'Not measured: there is no mock camera (build/tools/mock-camera/dvr-mock-camera).' });
     } else {
       try {
-        const channels = Math.max(...(want('live') ? ctx.cfg.live.cameras : [1]), want('http') ? ctx.cfg.http.cameras : 1);
+        const channels = Math.max(...(want('live') ? ctx.cfg.live.cameras : [1]), want('http') ? ctx.cfg.http.cameras : 1,
+          ...(want('capacity') ? ctx.cfg.capacity.counts : [1]));
         say(`starting dvr-mock-camera with ${channels} channel(s)`);
         mock = await startMock(ctx, channels);
       } catch (e) {
@@ -161,6 +166,7 @@ async function main() {
         if (want('live')) await attempt('live', titles.live, async () => (live = await liveSection(ctx, mock)));
         if (want('startup')) await attempt('startup', titles.startup, () => startupSection(ctx, mock, live));
         if (want('http')) await attempt('http', titles.http, () => httpSection(ctx, mock));
+        if (want('capacity')) await attempt('capacity', titles.capacity, () => capacitySection(ctx, mock));
         await mock.stop();
       }
     }
@@ -178,7 +184,7 @@ async function main() {
     say('--only: bench/RESULTS.md left as it was');
     return;
   }
-  const order = ['remux', 'remux-ir', 'live', 'startup', 'http', 'playlist'];
+  const order = ['remux', 'remux-ir', 'live', 'startup', 'http', 'playlist', 'capacity'];
   sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const md = [
     '# Benchmark results',
