@@ -21,7 +21,7 @@ const CONFIG = {
     live: { cameras: [1, 10, 50], seconds: 60, callgrindSeconds: 20 },
     startupRuns: 5,
     http: { cameras: 10, seconds: 10, connections: 16 },
-    capacity: { counts: [25, 50, 75, 100, 150, 200], seconds: 30 },
+    capacity: { counts: [25, 50, 75, 100, 150], seconds: 30 },
   },
   quick: {
     remux: { seconds: 30, runs: 3, callgrindSeconds: 10 },

@@ -78,7 +78,7 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
       {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
        "Address to listen on (default 127.0.0.1)", "IP"},
       {"channels", 'c', 0, G_OPTION_ARG_INT, &opts.channels,
-       "Number of channels, 1..64 (default 1)", "N"},
+       "Number of channels, 1..256 (default 1)", "N"},
       {"user", 'u', 0, G_OPTION_ARG_STRING, &user,
        "User name; with it, RTSP digest authentication is required", "NAME"},
       {"password", 'w', 0, G_OPTION_ARG_STRING, &password,
@@ -178,8 +178,8 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
     return fail("--port must be 0..65535", exit_code);
   if (!in_range(opts.control_port, -1, 65535))
     return fail("--control-port must be 0..65535", exit_code);
-  if (!in_range(opts.channels, 1, 64))
-    return fail("--channels must be 1..64", exit_code);
+  if (!in_range(opts.channels, 1, 256))
+    return fail("--channels must be 1..256", exit_code);
   if (!in_range(opts.width, 16, 7680) || !in_range(opts.height, 16, 4320) ||
       !in_range(opts.sub_width, 16, 7680) ||
       !in_range(opts.sub_height, 16, 4320) || opts.width % 2 ||
