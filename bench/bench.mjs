@@ -11,10 +11,11 @@ import { liveSection, startupSection } from './lib/live.mjs';
 import { httpSection } from './lib/http.mjs';
 import { playlistSection } from './lib/playlist.mjs';
 import { archiveSection } from './lib/archive.mjs';
+import { capacitySection } from './lib/capacity.mjs';
 import { loadSection } from './lib/load.mjs';
 import { f, table } from './lib/report.mjs';
 
-const SECTIONS = ['remux', 'live', 'startup', 'http', 'playlist', 'archive', 'load'];
+const SECTIONS = ['remux', 'live', 'startup', 'http', 'playlist', 'archive', 'load', 'capacity'];
 
 const CONFIG = {
   full: {
@@ -23,6 +24,7 @@ const CONFIG = {
     startupRuns: 5,
     http: { cameras: 10, seconds: 10, connections: 16 },
     load: { cameras: 10, viewers: 500, seconds: 20 },
+    capacity: { counts: [25, 50, 75, 100, 150], seconds: 30 },
   },
   quick: {
     remux: { seconds: 30, runs: 3, callgrindSeconds: 10 },
@@ -30,6 +32,7 @@ const CONFIG = {
     startupRuns: 1,
     http: { cameras: 4, seconds: 5, connections: 16 },
     load: { cameras: 4, viewers: 200, seconds: 10 },
+    capacity: { counts: [10, 25, 50], seconds: 15 },
   },
 };
 
@@ -147,16 +150,17 @@ async function main() {
   };
   if (want('remux')) await attempt('remux', '1. Remux cost', () => remuxSection(ctx));
 
-  const needMock = ['live', 'startup', 'http', 'load'].filter(want);
+  const needMock = ['live', 'startup', 'http', 'load', 'capacity'].filter(want);
   if (needMock.length) {
-    const titles = { live: '2. Live cameras', startup: '3. Start-up and segment listing', http: '4. HTTP', load: '7. Load held, faults survived' };
+    const titles = { live: '2. Live cameras', startup: '3. Start-up and segment listing', http: '4. HTTP',
+      load: '7. Load held, faults survived', capacity: '8. Capacity: 4 Mbit/s cameras with zero segments lost' };
     let mock = null;
     if (!fs.existsSync(ctx.paths.mock)) {
       for (const id of needMock) ctx.emit({ id, title: titles[id], intro: 'Not measured: there is no mock camera (build/tools/mock-camera/dvr-mock-camera).' });
     } else {
       try {
         const channels = Math.max(...(want('live') ? ctx.cfg.live.cameras : [1]), want('http') ? ctx.cfg.http.cameras : 1,
-          want('load') ? ctx.cfg.load.cameras : 1);
+          want('load') ? ctx.cfg.load.cameras : 1, ...(want('capacity') ? ctx.cfg.capacity.counts : [1]));
         say(`starting dvr-mock-camera with ${channels} channel(s)`);
         mock = await startMock(ctx, channels);
       } catch (e) {
@@ -168,6 +172,7 @@ async function main() {
         if (want('startup')) await attempt('startup', titles.startup, () => startupSection(ctx, mock, live));
         if (want('http')) await attempt('http', titles.http, () => httpSection(ctx, mock));
         if (want('load')) await attempt('load', titles.load, () => loadSection(ctx, mock));
+        if (want('capacity')) await attempt('capacity', titles.capacity, () => capacitySection(ctx, mock));
         await mock.stop();
       }
     }
@@ -186,7 +191,7 @@ async function main() {
     say('--only: bench/RESULTS.md left as it was');
     return;
   }
-  const order = ['remux', 'remux-ir', 'live', 'startup', 'http', 'playlist', 'archive', 'load'];
+  const order = ['remux', 'remux-ir', 'live', 'startup', 'http', 'playlist', 'archive', 'load', 'capacity'];
   sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const md = [
     '# Benchmark results',

@@ -72,6 +72,9 @@ Described describe_error(GstMessage* message, GstElement* pipeline, const Camera
     d.text = "the camera at " + host + " refused the user name or password; check user and password in the preset";
   } else if (err && g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND)) {
     d.text = "the camera at " + host + " has no such stream (404 Not Found); check the url's path, channel and subtype";
+  } else if (why.find("certificate failed the checks") != std::string::npos) {
+    d.text = "the camera at " + host + " presented a TLS certificate that failed its checks; pin it with "
+             "tls-fingerprint (its SHA-256) or set tls-validation = false in the preset";
   } else if (why.find("Failed to connect") != std::string::npos || why.find("Could not connect") != std::string::npos) {
     d.text = "cannot connect to the camera at " + host + ": it refused the connection or cannot be reached";
   } else if (err && err->domain == GST_RESOURCE_ERROR) {
@@ -134,7 +137,7 @@ void Camera::attempt() {
     return;
   }
   std::string error;
-  GstElement* pipeline = build_camera_pipeline(config_, options_, error);
+  GstElement* pipeline = build_camera_pipeline(effective_config(), options_, error);
   if (!pipeline) {
     fail(Failure::Fatal, error);
     return;
@@ -169,6 +172,7 @@ void Camera::attempt() {
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_autoptr(GstMessage) message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
     if (message) {
+      note_lean_failure(message);
       const Described d = describe_error(message, pipeline_.get(), config_);
       fail(d.unauthorized ? Failure::Unauthorized : d.local ? Failure::Fatal : Failure::Lost, d.text);
     } else {
@@ -239,6 +243,8 @@ CameraStatus Camera::status() const {
     if (!video_codec_.empty()) s.codec = video_codec_;
     if (!audio_path_.empty()) s.audio_path = audio_path_;
   }
+  if (config_.source == SourceKind::Rtsp)
+    s.ingest = lean_failed_ ? "rtspsrc (lean failed: " + *lean_failed_ + ")" : to_string(config_.rtsp.ingest);
   return s;
 }
 
@@ -415,6 +421,7 @@ void Camera::storage_changed(const GstStructure* s) {
 bool Camera::handle_message(GstMessage* message) {
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
+      note_lean_failure(message);
       const Described d = describe_error(message, pipeline_.get(), config_);
       bus_watch_ = 0;  // returning false removes it
       fail(d.unauthorized ? Failure::Unauthorized : d.local ? Failure::Fatal : Failure::Lost, d.text);
@@ -479,6 +486,32 @@ bool Camera::handle_message(GstMessage* message) {
     default:
       return true;
   }
+}
+
+CameraConfig Camera::effective_config() const {
+  CameraConfig c = config_;
+  if (lean_failed_) {
+    c.rtsp.ingest = Ingest::Rtspsrc;
+    // Every transport rtspsrc knows, UDP first, unless the preset chose one.
+    if (!c.rtsp.transport_set) c.rtsp.transport = "udp+tcp";
+  }
+  return c;
+}
+
+// A STREAM error from dvrrtspsrc is about the camera's answers, not about
+// the camera being away or refusing the login (those are RESOURCE errors):
+// rtspsrc may well record what the lean source cannot.
+void Camera::note_lean_failure(GstMessage* message) {
+  if (lean_failed_ || config_.source != SourceKind::Rtsp || config_.rtsp.ingest != Ingest::Lean) return;
+  GstObject* from = GST_MESSAGE_SRC(message);
+  if (!from || g_strcmp0(G_OBJECT_TYPE_NAME(from), "GstDvrRtspSrc") != 0) return;
+  g_autoptr(GError) err = nullptr;
+  g_autofree char* debug = nullptr;
+  gst_message_parse_error(message, &err, &debug);
+  if (!err || err->domain != GST_STREAM_ERROR) return;
+  const std::string why = reason_of(debug);
+  lean_failed_ = redact(why.empty() ? err->message : why, config_.secrets());
+  log_line("camera " + config_.name + ": ingest: rtspsrc (lean failed: " + *lean_failed_ + ")");
 }
 
 void Camera::fail(Failure failure, const std::string& what) {

@@ -70,6 +70,10 @@ class Camera {
   void watchdog();
   void attempt();
   void fail(Failure failure, const std::string& what);
+  // The configuration the next pipeline is built from: the preset's, with
+  // rtspsrc in place of a lean source that failed.
+  CameraConfig effective_config() const;
+  void note_lean_failure(GstMessage* message);
   void finish_stop();
   void teardown();
   // Logs one line when the state or its reason changes.
@@ -99,6 +103,9 @@ class Camera {
   std::optional<std::string> error_;
   std::string last_warning_;
   std::set<std::string> notes_;  // streams not recorded, logged once each
+  // Why dvrrtspsrc gave up on this camera for a protocol reason; rtspsrc
+  // records it from the next attempt until a restart or a reload.
+  std::optional<std::string> lean_failed_;
   std::uint64_t segments_ = 0;
   std::uint64_t bytes_ = 0;
   std::optional<std::int64_t> last_segment_at_;

@@ -97,6 +97,7 @@ std::string cameras_json(const std::vector<CameraStatus>& cameras) {
     out += ", \"video_path\": " + (c.video_path ? json_string(*c.video_path) : "null");
     out += ", \"codec\": " + (c.codec ? json_string(*c.codec) : "null");
     out += ", \"audio_path\": " + (c.audio_path ? json_string(*c.audio_path) : "null");
+    out += ", \"ingest\": " + (c.ingest ? json_string(*c.ingest) : "null");
     out += ", \"range\": " + (c.recorded ? span_json(*c.recorded) : "null");
     out += ", \"gaps\": [";
     for (std::size_t g = 0; g < c.gaps.size(); ++g) out += (g ? ", " : "") + span_json(c.gaps[g]);

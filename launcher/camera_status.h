@@ -43,6 +43,9 @@ struct CameraStatus {
   std::optional<std::string> video_path;
   std::optional<std::string> codec;  // h264 | h265 while recording
   std::optional<std::string> audio_path;
+  // rtsp cameras: "lean", "rtspsrc", or "rtspsrc (lean failed: <why>)" once
+  // the lean source gave up on the camera and rtspsrc records it instead.
+  std::optional<std::string> ingest;
   // From the camera folder's journal, whatever the camera's state: what the
   // live playlist lists, oldest start to newest end, and the holes in it.
   std::optional<WallClockSpan> recorded;

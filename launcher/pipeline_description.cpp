@@ -103,6 +103,9 @@ std::vector<std::string> rtsp_source_words(const CameraConfig& cam, Secrets secr
   if (secrets == Secrets::Mask && !r.password.empty()) w.push_back("user-pw=***");
   // dvrrtspsrc speaks TCP only and buffers nothing: no transport, no jitter buffer.
   if (!lean) w.insert(w.end(), {prop("protocols", r.transport), prop("latency", r.latency)});
+  // The certificate policy shows in --check: which camera takes what.
+  if (!r.tls_validation) w.push_back(lean ? "tls-validation=false" : "tls-validation-flags=0");
+  if (lean && !r.tls_fingerprint.empty()) w.push_back(prop("tls-fingerprint", r.tls_fingerprint));
   return w;
 }
 

@@ -39,7 +39,8 @@ const std::set<std::string> kCameraKeys = {"source",        "segment-duration", 
                                            "fsync"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
 const std::set<std::string> kRtspKeys = {"url",       "user",      "password", "password-env",
-                                         "transport", "latency",   "codec",    "ingest"};
+                                         "transport", "latency",   "codec",    "ingest",
+                                         "tls-validation", "tls-fingerprint"};
 
 const char kCameraPrefix[] = "camera";
 
@@ -443,8 +444,10 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
   }
 
   if (auto transport = r.text(group, "transport")) {
-    if (*transport == "tcp" || *transport == "udp")
+    if (*transport == "tcp" || *transport == "udp") {
       s.transport = *transport;
+      s.transport_set = true;
+    }
     else
       r.error(group, "transport", "expected tcp or udp, got \"" + *transport + "\"");
   }
@@ -460,6 +463,22 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
       r.error(group, "ingest", "expected lean or rtspsrc, got \"" + *ingest + "\"");
   }
   r.number(group, "latency", 0, 60000, s.latency);
+  if (auto v = r.text(group, "tls-validation")) {
+    if (*v == "true" || *v == "false")
+      s.tls_validation = *v == "true";
+    else
+      r.error(group, "tls-validation", "expected true or false, got \"" + *v + "\"");
+  }
+  if (auto fp = r.text(group, "tls-fingerprint")) {
+    std::string hex;
+    for (char c : *fp)
+      if (c != ':') hex += static_cast<char>(g_ascii_tolower(c));
+    if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+      r.error(group, "tls-fingerprint",
+              "expected the certificate's SHA-256 fingerprint, 64 hexadecimal digits (colons allowed)");
+    else
+      s.tls_fingerprint = hex;
+  }
   if (auto codec = r.text(group, "codec")) {
     if (*codec == "auto")
       s.codec = VideoCodec::Auto;
@@ -520,7 +539,8 @@ bool TestSourceSettings::operator==(const TestSourceSettings& o) const {
 
 bool RtspSourceSettings::operator==(const RtspSourceSettings& o) const {
   return url == o.url && user == o.user && password == o.password && transport == o.transport &&
-         latency == o.latency && codec == o.codec && ingest == o.ingest;
+         latency == o.latency && codec == o.codec && ingest == o.ingest && transport_set == o.transport_set &&
+         tls_validation == o.tls_validation && tls_fingerprint == o.tls_fingerprint;
 }
 
 bool CameraConfig::operator==(const CameraConfig& o) const {

@@ -68,6 +68,11 @@ struct RtspSourceSettings {
   // code that shows a camera goes through pipeline_description() or redact().
   std::string password;
   std::string transport = "tcp";  // tcp | udp
+  bool transport_set = false;     // the preset named it: a fallback to rtspsrc keeps it
+  // rtsps://: check the camera's certificate (false: take any), or take the
+  // one whose SHA-256 fingerprint this is (64 lower-case hex digits).
+  bool tls_validation = true;
+  std::string tls_fingerprint;
   unsigned latency = 200;         // ms
   VideoCodec codec = VideoCodec::Auto;
   // `ingest`: lean unless transport = udp (which only rtspsrc speaks).

@@ -27,6 +27,16 @@
  * Pads appear once the SDP is read, then no-more-pads. UDP is not supported:
  * use rtspsrc for it.
  *
+ * URLs as RFC 2326/7826 say: each stream's control attribute is resolved
+ * against Content-Base, else Content-Location, else the location; PLAY,
+ * keep-alives and TEARDOWN go to the session's aggregate URL. Redirects are
+ * followed (3 at most). Digest (qop=auth, MD5 or SHA-256) or Basic, with
+ * user-id/user-pw or percent-encoded credentials in the location.
+ *
+ * rtsps:// is RTSP over TLS; the certificate is checked unless
+ * #GstDvrRtspSrc:tls-validation is false, and a self-signed one is taken when
+ * its SHA-256 is #GstDvrRtspSrc:tls-fingerprint.
+ *
  * Timestamps: a live source. A stream's PTS is the running time at which its
  * first packet arrived plus the RTP time elapsed since; when the PLAY response
  * has RTP-Info, all streams share the instant it names, so audio and video
@@ -40,7 +50,9 @@
  * Errors, as rtspsrc gives them: a camera that refuses the credentials
  * (after they were tried) is `GST_RESOURCE_ERROR_NOT_AUTHORIZED`; an unknown
  * path `GST_RESOURCE_ERROR_NOT_FOUND`; no connection `OPEN_READ` with "Could
- * not connect" in the debug text; a broken connection `READ`. A camera that
+ * not connect" in the debug text; a broken connection `READ`. An answer this
+ * element cannot use (no TCP transport, SETUP or PLAY refused, nothing it can
+ * record) is a `GST_STREAM_ERROR`: rtspsrc may record that camera. A camera that
  * hangs up ends the stream with EOS. The password never appears in a message
  * or in the debug log, and URLs are shown without user info.
  */
@@ -63,6 +75,7 @@
 #include "rtp_video_depay.h"
 #include "rtsp_control.h"
 #include "rtsp_media.h"
+#include "rtsp_url.h"
 #include "sdp_fmtp.h"
 
 GST_DEBUG_CATEGORY (dvr_rtsp_src_debug);
@@ -88,12 +101,16 @@ enum
   PROP_USER_PW,
   PROP_TIMEOUT,
   PROP_KEEP_ALIVE,
+  PROP_TLS_VALIDATION,
+  PROP_TLS_FINGERPRINT,
 };
 
 #define DEFAULT_LOCATION NULL
 #define DEFAULT_USER_ID NULL
 #define DEFAULT_TIMEOUT 10
 #define DEFAULT_KEEP_ALIVE 0
+#define DEFAULT_TLS_VALIDATION TRUE
+#define DEFAULT_TLS_FINGERPRINT NULL
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
     GST_PAD_SRC, GST_PAD_SOMETIMES,
@@ -113,6 +130,7 @@ struct Settings
   std::string password;
   guint timeout = DEFAULT_TIMEOUT;
   guint keep_alive = DEFAULT_KEEP_ALIVE;
+  TlsPolicy tls;
 };
 
 /* One recorded stream: its pad, depayloader and clock. Used by the worker
@@ -192,6 +210,11 @@ post_failure (GstDvrRtspSrc * self, const RtspFailure & f)
       break;
     case RtspFailure::Kind::kRefused:
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("The camera refused the request"),
+          ("%s", f.detail.c_str ()));
+      break;
+    case RtspFailure::Kind::kProtocol:
+      /* STREAM, not RESOURCE: the launcher tries rtspsrc on this camera. */
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("The camera answered in a way the lean RTSP source cannot use"),
           ("%s", f.detail.c_str ()));
       break;
     case RtspFailure::Kind::kIo:
@@ -436,9 +459,77 @@ struct CancellableFd
   }
 };
 
+/* rtsps://: GstRTSPConnection holds the TLS stream, so the media comes a
+ * message at a time through it; plain RTSP keeps the cheaper path below. */
+static StreamEnd
+read_media_tls (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
+{
+  GstDvrRtspSrcPrivate *priv = self->priv;
+  gint64 now = g_get_monotonic_time ();
+  gint64 last_data = now;
+  gint64 next_keep_alive = now + (gint64) keep_alive_s * G_USEC_PER_SEC;
+  gint64 next_report = now + G_USEC_PER_SEC;
+  for (;;) {
+    GstRTSPMessage msg = { };
+    const GstRTSPResult res = priv->control->receive (&msg, G_USEC_PER_SEC);
+    now = g_get_monotonic_time ();
+    if (res == GST_RTSP_EINTR || g_cancellable_is_cancelled (priv->cancellable)) {
+      gst_rtsp_message_unset (&msg);
+      return StreamEnd::kStopped;
+    }
+    if (res == GST_RTSP_EEOF) {
+      gst_rtsp_message_unset (&msg);
+      return StreamEnd::kHungUp;
+    }
+    if (res == GST_RTSP_OK) {
+      last_data = now;
+      priv->arrival = running_time_now (priv);
+      if (gst_rtsp_message_get_type (&msg) == GST_RTSP_MESSAGE_DATA) {
+        guint8 channel = 0;
+        gst_rtsp_message_parse_data (&msg, &channel);
+        guint8 *data = nullptr;
+        guint size = 0;
+        gst_rtsp_message_get_body (&msg, &data, &size);
+        dispatch_packet (self, channel, data, size);
+      }
+    } else if (res != GST_RTSP_ETIMEOUT) {
+      g_autofree gchar *why = gst_rtsp_strresult (res);
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not read from the camera"),
+          ("reading from %s: %s", priv->control->url ().c_str (), why));
+      gst_rtsp_message_unset (&msg);
+      return StreamEnd::kFailed;
+    }
+    gst_rtsp_message_unset (&msg);
+    if (now - last_data > (gint64) timeout_s * G_USEC_PER_SEC) {
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("The camera sent nothing"),
+          ("nothing from %s for %u s", priv->control->url ().c_str (), timeout_s));
+      return StreamEnd::kFailed;
+    }
+    const GstFlowReturn flow = combined_flow (priv);
+    if (flow == GST_FLOW_FLUSHING)
+      return StreamEnd::kStopped;
+    if (flow == GST_FLOW_EOS)
+      return StreamEnd::kDownstream;
+    if (flow != GST_FLOW_OK) {
+      GST_ELEMENT_FLOW_ERROR (self, flow);
+      return StreamEnd::kFailed;
+    }
+    if (now >= next_keep_alive) {
+      priv->control->send_keep_alive ();
+      next_keep_alive = now + (gint64) keep_alive_s * G_USEC_PER_SEC;
+    }
+    if (now >= next_report) {
+      send_receiver_reports (self);
+      next_report = now + RECEIVER_REPORT_INTERVAL;
+    }
+  }
+}
+
 static StreamEnd
 read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
 {
+  if (self->priv->control->secure ())
+    return read_media_tls (self, timeout_s, keep_alive_s);
   GstDvrRtspSrcPrivate *priv = self->priv;
   GSocket *sock = priv->control->socket ();
   CancellableFd keep_fd (priv->cancellable);
@@ -457,6 +548,7 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
       begin = 0;
     }
     g_autoptr (GError) error = nullptr;
+    /* Plain RTSP reads the socket, one syscall a read. */
     const gssize n = g_socket_receive_with_blocking (sock, (gchar *) buf.data () + end, READ_SIZE, TRUE,
         priv->cancellable, &error);
     now = g_get_monotonic_time ();
@@ -549,6 +641,12 @@ set_up (GstDvrRtspSrc * self, RtspFailure * failure)
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new (&sdp);
   gst_sdp_message_parse_buffer ((const guint8 *) sdp_text.data (), (guint) sdp_text.size (), sdp);
+  /* RFC 2326 C.1.1: a session-level control attribute names the aggregate
+   * URL that PLAY and the rest go to; without one, the base does. */
+  const gchar *session_control = gst_sdp_message_get_attribute_val (sdp, "control");
+  control.set_aggregate_url (dvr::aggregate_control_url (content_base, session_control ? session_control : ""));
+  GST_DEBUG_OBJECT (self, "base %s, aggregate control %s", content_base.c_str (),
+      control.aggregate_url ().c_str ());
   std::string skipped;
   std::vector < MediaDescription > streams = recordable_streams (sdp, content_base, &skipped);
   gst_sdp_message_free (sdp);
@@ -623,6 +721,7 @@ run (GstDvrRtspSrc * self)
   GST_DEBUG_OBJECT (self, "playing; keep-alive every %u s", keep_alive);
   switch (read_media (self, settings.timeout, keep_alive)) {
     case StreamEnd::kStopped:{
+      priv->control->resume ();
       priv->control->teardown (TEARDOWN_TIMEOUT);
       std::lock_guard < std::mutex > lock (priv->state_lock);
       if (!priv->eos_requested)
@@ -662,7 +761,7 @@ start (GstDvrRtspSrc * self)
   priv->own_ssrc = g_random_int ();
   priv->cancellable = g_cancellable_new ();
   priv->control = std::make_unique < RtspControl > (settings.location, settings.user, settings.password,
-      (guint64) settings.timeout * G_USEC_PER_SEC);
+      (guint64) settings.timeout * G_USEC_PER_SEC, settings.tls);
   std::fill (settings.password.begin (), settings.password.end (), '\0');
   priv->worker = std::thread ([self] {
         run (self);
@@ -680,7 +779,7 @@ stop (GstDvrRtspSrc * self)
      * TEARDOWN on its way out; before, a blocking exchange is cut short. */
     if (priv->streaming)
       g_cancellable_cancel (priv->cancellable);
-    else if (priv->control)
+    if (priv->control && (!priv->streaming || priv->control->secure ()))
       priv->control->interrupt ();
   }
   priv->state_changed.notify_all ();
@@ -717,6 +816,8 @@ gst_dvr_rtsp_src_send_event (GstElement * element, GstEvent * event)
     return FALSE;
   priv->eos_requested = true;
   g_cancellable_cancel (priv->cancellable);
+  if (priv->control->secure ())
+    priv->control->interrupt ();
   return TRUE;
 }
 
@@ -733,8 +834,9 @@ gst_dvr_rtsp_src_change_state (GstElement * element, GstStateChange transition)
         location = priv->settings.location;
       }
       GstRTSPUrl *url = nullptr;
-      if (location.empty () || gst_rtsp_url_parse (location.c_str (), &url) != GST_RTSP_OK) {
-        GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No valid rtsp:// location given"), (NULL));
+      if (location.empty () ||
+          gst_rtsp_url_parse (dvr::without_user_info (location).c_str (), &url) != GST_RTSP_OK) {
+        GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No valid rtsp:// or rtsps:// location given"), (NULL));
         return GST_STATE_CHANGE_FAILURE;
       }
       gst_rtsp_url_free (url);
@@ -797,6 +899,13 @@ gst_dvr_rtsp_src_set_property (GObject * object, guint prop_id, const GValue * v
     case PROP_KEEP_ALIVE:
       s.keep_alive = g_value_get_uint (value);
       break;
+    case PROP_TLS_VALIDATION:
+      s.tls.validate = g_value_get_boolean (value);
+      break;
+    case PROP_TLS_FINGERPRINT:
+      str = g_value_get_string (value);
+      s.tls.fingerprint = str ? str : "";
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -820,6 +929,12 @@ gst_dvr_rtsp_src_get_property (GObject * object, guint prop_id, GValue * value, 
       break;
     case PROP_KEEP_ALIVE:
       g_value_set_uint (value, s.keep_alive);
+      break;
+    case PROP_TLS_VALIDATION:
+      g_value_set_boolean (value, s.tls.validate);
+      break;
+    case PROP_TLS_FINGERPRINT:
+      g_value_set_string (value, s.tls.fingerprint.empty ()? nullptr : s.tls.fingerprint.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -867,6 +982,14 @@ gst_dvr_rtsp_src_class_init (GstDvrRtspSrcClass * klass)
       g_param_spec_uint ("keep-alive", "Keep-alive interval",
           "Seconds between keep-alive requests; 0: half the session timeout the camera announces",
           0, 3600, DEFAULT_KEEP_ALIVE, rw));
+  g_object_class_install_property (gobject_class, PROP_TLS_VALIDATION,
+      g_param_spec_boolean ("tls-validation", "TLS validation",
+          "rtsps://: check the camera's certificate (chain and host name); false takes any certificate",
+          DEFAULT_TLS_VALIDATION, rw));
+  g_object_class_install_property (gobject_class, PROP_TLS_FINGERPRINT,
+      g_param_spec_string ("tls-fingerprint", "TLS certificate fingerprint",
+          "rtsps://: SHA-256 of the camera's certificate (hex, colons allowed), accepted when the "
+          "checks fail, as for a self-signed certificate", DEFAULT_TLS_FINGERPRINT, rw));
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_dvr_rtsp_src_change_state);
   element_class->send_event = GST_DEBUG_FUNCPTR (gst_dvr_rtsp_src_send_event);

@@ -3,48 +3,140 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
+
+#include "rtsp_url.h"
 
 GST_DEBUG_CATEGORY_EXTERN (dvr_rtsp_src_debug);
 #define GST_CAT_DEFAULT dvr_rtsp_src_debug
 
 /* Responses to skip (requests from the camera, stray data) before giving up. */
 #define MAX_UNRELATED_MESSAGES 64
+/* Redirects followed in all, so that two cameras pointing at each other end. */
+#define MAX_REDIRECTS 3
+/* Sends of one request: the first, answers to challenges, redirects. */
+#define MAX_ATTEMPTS 6
+
+namespace {
+
+std::string
+hex_fingerprint (const std::string & text)
+{
+  std::string out;
+  for (char c : text)
+    if (g_ascii_isxdigit (c))
+      out += g_ascii_tolower (c);
+  return out;
+}
+
+bool
+is_redirect (GstRTSPStatusCode code)
+{
+  return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+}
+
+}  // namespace
 
 RtspControl::RtspControl (const std::string & location, const std::string & user,
-    const std::string & password, guint64 timeout_us)
-:  timeout_us_ (timeout_us)
+    const std::string & password, guint64 timeout_us, const TlsPolicy & tls)
+:  timeout_us_ (timeout_us), tls_ (tls)
 {
-  if (gst_rtsp_url_parse (location.c_str (), &parsed_) != GST_RTSP_OK || !parsed_) {
-    parsed_ = nullptr;
-    return;
-  }
-  user_ = !user.empty () ? user : (parsed_->user ? parsed_->user : "");
-  password_ = !password.empty () ? password : (parsed_->passwd ? parsed_->passwd : "");
-  g_autofree gchar *uri = gst_rtsp_url_get_request_uri (parsed_);
-  url_ = uri ? uri : "";
-  guint16 port = 554;
-  gst_rtsp_url_get_port (parsed_, &port);
-  host_ = std::string (parsed_->host ? parsed_->host : "") + ":" + std::to_string (port);
-  if (gst_rtsp_connection_create (parsed_, &conn_) != GST_RTSP_OK)
-    conn_ = nullptr;
+  std::string url_user, url_password;
+  dvr::user_info_of (location, &url_user, &url_password);
+  user_ = !user.empty () ? user : url_user;
+  password_ = !password.empty () ? password : url_password;
+  std::fill (url_password.begin (), url_password.end (), '\0');
+  open (dvr::without_user_info (location));
 }
 
 RtspControl::~RtspControl ()
+{
+  close ();
+  /* The password is not left behind in freed memory longer than needed. */
+  std::fill (password_.begin (), password_.end (), '\0');
+}
+
+bool
+RtspControl::open (const std::string & url)
+{
+  GstRTSPUrl *parsed = nullptr;
+  if (gst_rtsp_url_parse (url.c_str (), &parsed) != GST_RTSP_OK || !parsed)
+    return false;
+  url_ = url;
+  aggregate_ = url;
+  secure_ = (parsed->transports & GST_RTSP_LOWER_TRANS_TLS) != 0;
+  guint16 port = 554;
+  gst_rtsp_url_get_port (parsed, &port);
+  host_ = std::string (parsed->host ? parsed->host : "") + ":" + std::to_string (port);
+  if (gst_rtsp_connection_create (parsed, &conn_) != GST_RTSP_OK)
+    conn_ = nullptr;
+  gst_rtsp_url_free (parsed);
+  if (conn_ && secure_) {
+    /* Checks stay on unless the preset turned them off; a pinned
+     * fingerprint is looked at when they fail. */
+    if (!tls_.validate)
+      gst_rtsp_connection_set_tls_validation_flags (conn_, G_TLS_CERTIFICATE_NO_FLAGS);
+    gst_rtsp_connection_set_accept_certificate_func (conn_, accept_certificate, this, nullptr);
+  }
+  return conn_ != nullptr;
+}
+
+void
+RtspControl::close ()
 {
   if (conn_) {
     gst_rtsp_connection_close (conn_);
     gst_rtsp_connection_free (conn_);
   }
-  if (parsed_)
-    gst_rtsp_url_free (parsed_);
-  /* The password is not left behind in freed memory longer than needed. */
-  std::fill (password_.begin (), password_.end (), '\0');
+  conn_ = nullptr;
+}
+
+gboolean
+RtspControl::accept_certificate (GTlsConnection *, GTlsCertificate * peer_cert,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  auto *self = static_cast < RtspControl * >(user_data);
+  if (!self->tls_.validate)
+    return TRUE;
+  self->certificate_refused_ = true;
+  if (self->tls_.fingerprint.empty ()) {
+    GST_WARNING ("the certificate of %s failed its checks (flags 0x%x); set a fingerprint to accept it",
+        self->host_.c_str (), (guint) errors);
+    return FALSE;
+  }
+  GByteArray *der = nullptr;
+  g_object_get (peer_cert, "certificate", &der, NULL);
+  if (!der)
+    return FALSE;
+  const std::string seen = dvr::digest_hash ("SHA-256", std::string ((const char *) der->data, der->len));
+  g_byte_array_unref (der);
+  const bool ok = seen == hex_fingerprint (self->tls_.fingerprint);
+  self->certificate_refused_ = !ok;
+  if (ok)
+    GST_DEBUG ("the certificate of %s matches the pinned fingerprint", self->host_.c_str ());
+  else
+    GST_WARNING ("the certificate of %s has SHA-256 fingerprint %s, not the one pinned", self->host_.c_str (),
+        seen.c_str ());
+  return ok;
 }
 
 GSocket *
 RtspControl::socket () const
 {
   return gst_rtsp_connection_get_read_socket (conn_);
+}
+
+GstRTSPResult
+RtspControl::receive (GstRTSPMessage * message, guint64 timeout_us)
+{
+  return gst_rtsp_connection_receive_usec (conn_, message, (gint64) timeout_us);
+}
+
+void
+RtspControl::resume ()
+{
+  if (conn_)
+    gst_rtsp_connection_flush (conn_, FALSE);
 }
 
 void
@@ -57,58 +149,91 @@ RtspControl::interrupt ()
 bool
 RtspControl::connect (RtspFailure * failure)
 {
-  GST_DEBUG ("connecting to %s", host_.c_str ());
+  GST_DEBUG ("connecting to %s%s", host_.c_str (), secure_ ? " (TLS)" : "");
   const GstRTSPResult res = gst_rtsp_connection_connect_usec (conn_, (gint64) timeout_us_);
   if (res == GST_RTSP_OK)
     return true;
   g_autofree gchar *why = gst_rtsp_strresult (res);
   failure->kind = res == GST_RTSP_EINTR ? RtspFailure::Kind::kCancelled : RtspFailure::Kind::kConnect;
-  failure->detail = "Could not connect to " + host_ + " (" + why + ")";
+  failure->detail = "Could not connect to " + host_ + (secure_ ? " over TLS" : "") + " (" +
+      (certificate_refused_ ? std::string ("its certificate failed the checks and matches no pinned fingerprint") :
+      std::string (why)) + ")";
   return false;
 }
 
 void
-RtspControl::add_common_headers (GstRTSPMessage * msg)
+RtspControl::add_common_headers (GstRTSPMessage * msg, GstRTSPMethod method, const std::string & uri)
 {
   gst_rtsp_message_add_header (msg, GST_RTSP_HDR_CSEQ, std::to_string (cseq_++).c_str ());
   gst_rtsp_message_add_header (msg, GST_RTSP_HDR_USER_AGENT, "stream-dvr dvrrtspsrc");
   if (!session_.empty ())
     gst_rtsp_message_add_header (msg, GST_RTSP_HDR_SESSION, session_.c_str ());
+  if (!challenge_)
+    return;
+  std::string value = challenge_->scheme == dvr::AuthChallenge::Scheme::kDigest ?
+      dvr::digest_authorization (*challenge_, user_, password_, gst_rtsp_method_as_text (method), uri,
+      ++nonce_count_, cnonce_) : dvr::basic_authorization (user_, password_);
+  gst_rtsp_message_add_header (msg, GST_RTSP_HDR_AUTHORIZATION, value.c_str ());
+  std::fill (value.begin (), value.end (), '\0');
 }
 
 /* Takes the camera's challenge: Digest when offered (the password never
- * crosses the network), else Basic. False when there is nothing to try. */
+ * crosses the network), SHA-256 before MD5, else Basic. False when there is
+ * nothing to answer with. */
 bool
-RtspControl::use_credentials (GstRTSPMessage * response)
+RtspControl::take_challenge (GstRTSPMessage * response, bool *stale)
 {
+  *stale = false;
   if (user_.empty () && password_.empty ())
     return false;
-  GstRTSPAuthCredential **creds =
-      gst_rtsp_message_parse_auth_credentials (response, GST_RTSP_HDR_WWW_AUTHENTICATE);
-  if (!creds)
+  std::vector < std::string > headers;
+  gchar *value = nullptr;
+  for (gint i = 0; gst_rtsp_message_get_header (response, GST_RTSP_HDR_WWW_AUTHENTICATE, &value, i) == GST_RTSP_OK;
+      i++)
+    headers.emplace_back (value);
+  const std::vector < dvr::AuthChallenge > challenges = dvr::parse_challenges (headers);
+  const dvr::AuthChallenge *chosen = dvr::preferred_challenge (challenges);
+  if (!chosen)
     return false;
-  GstRTSPAuthCredential *digest = nullptr, *basic = nullptr;
-  for (GstRTSPAuthCredential ** c = creds; *c; c++) {
-    if ((*c)->scheme == GST_RTSP_AUTH_DIGEST && !digest)
-      digest = *c;
-    if ((*c)->scheme == GST_RTSP_AUTH_BASIC && !basic)
-      basic = *c;
+  *stale = chosen->stale;
+  if (!challenge_ || challenge_->nonce != chosen->nonce) {
+    nonce_count_ = 0;
+    g_autofree gchar *cnonce = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+    cnonce_ = cnonce;
   }
-  bool ok = false;
-  gst_rtsp_connection_clear_auth_params (conn_);
-  if (digest) {
-    gst_rtsp_connection_set_auth (conn_, GST_RTSP_AUTH_DIGEST, user_.c_str (), password_.c_str ());
-    for (GstRTSPAuthParam ** p = digest->params; p && *p; p++)
-      gst_rtsp_connection_set_auth_param (conn_, (*p)->name, (*p)->value);
-    ok = true;
-  } else if (basic) {
-    gst_rtsp_connection_set_auth (conn_, GST_RTSP_AUTH_BASIC, user_.c_str (), password_.c_str ());
-    ok = true;
+  challenge_ = *chosen;
+  GST_DEBUG ("answering the camera's challenge with %s%s%s%s",
+      chosen->scheme == dvr::AuthChallenge::Scheme::kDigest ? "digest " : "basic",
+      chosen->algorithm.c_str (), chosen->qop_auth ? " qop=auth" : "", chosen->stale ? " (stale nonce)" : "");
+  return true;
+}
+
+bool
+RtspControl::follow_redirect (GstRTSPMessage * response, RtspFailure * failure)
+{
+  gchar *location = nullptr;
+  gst_rtsp_message_get_header (response, GST_RTSP_HDR_LOCATION, &location, 0);
+  const std::string target = location ? dvr::redirect_target (url_, location) : std::string ();
+  /* Not the lean source's fault: rtspsrc would fare no better. */
+  failure->kind = RtspFailure::Kind::kRefused;
+  if (target.empty ()) {
+    failure->detail = "redirect from " + url_ + " without an rtsp:// Location";
+    return false;
   }
-  gst_rtsp_auth_credentials_free (creds);
-  GST_DEBUG ("answering the camera's challenge with %s authentication",
-      digest ? "digest" : (basic ? "basic" : "no"));
-  return ok;
+  if (++redirects_ > MAX_REDIRECTS) {
+    failure->detail = "more than " + std::to_string (MAX_REDIRECTS) + " redirects from " + url_;
+    return false;
+  }
+  GST_INFO ("%s redirects to %s", url_.c_str (), target.c_str ());
+  close ();
+  session_.clear ();
+  challenge_.reset ();
+  if (!open (target)) {
+    failure->detail = "redirect to a URL that cannot be used: " + target;
+    return false;
+  }
+  *failure = RtspFailure ();
+  return connect (failure);
 }
 
 bool
@@ -117,7 +242,7 @@ RtspControl::send_request (GstRTSPMethod method, const std::string & uri,
 {
   GstRTSPMessage req = { };
   gst_rtsp_message_init_request (&req, method, uri.c_str ());
-  add_common_headers (&req);
+  add_common_headers (&req, method, uri);
   if (transport)
     gst_rtsp_message_add_header (&req, GST_RTSP_HDR_TRANSPORT, transport);
   if (method == GST_RTSP_DESCRIBE)
@@ -135,7 +260,7 @@ RtspControl::send_request (GstRTSPMethod method, const std::string & uri,
   }
   g_autofree gchar *why = gst_rtsp_strresult (res);
   failure->kind = res == GST_RTSP_EINTR ? RtspFailure::Kind::kCancelled : RtspFailure::Kind::kIo;
-  failure->detail = std::string (gst_rtsp_method_as_text (method)) + " of " + url_ + ": " +
+  failure->detail = std::string (gst_rtsp_method_as_text (method)) + " of " + uri + ": " +
       (res == GST_RTSP_OK ? "no response" : why);
   return false;
 }
@@ -147,19 +272,33 @@ RtspControl::fail_status (GstRTSPMethod method, GstRTSPMessage * response, RtspF
   const gchar *reason;
   GstRTSPVersion version;
   gst_rtsp_message_parse_response (response, &code, &reason, &version);
-  failure->kind = code == GST_RTSP_STS_UNAUTHORIZED ? RtspFailure::Kind::kUnauthorized :
-      code == GST_RTSP_STS_NOT_FOUND ? RtspFailure::Kind::kNotFound : RtspFailure::Kind::kRefused;
-  failure->detail = std::string (gst_rtsp_method_as_text (method)) + " of " + url_ + ": " +
+  const std::string uri = method == GST_RTSP_SETUP ? setup_uri_ : method == GST_RTSP_OPTIONS || method == GST_RTSP_DESCRIBE ? url_ : aggregate_;
+  failure->detail = std::string (gst_rtsp_method_as_text (method)) + " of " + uri + ": " +
       std::to_string ((int) code) + " " + (reason ? reason : "");
+  if (code == GST_RTSP_STS_UNAUTHORIZED)
+    failure->kind = RtspFailure::Kind::kUnauthorized;
+  else if (method == GST_RTSP_SETUP || method == GST_RTSP_PLAY)
+    /* The stream exists (DESCRIBE said so): a refusal now is about how the
+     * lean source asked, unless the camera is simply full. */
+    failure->kind = code == GST_RTSP_STS_SERVICE_UNAVAILABLE || code == GST_RTSP_STS_NOT_ENOUGH_BANDWIDTH ?
+        RtspFailure::Kind::kRefused : RtspFailure::Kind::kProtocol;
+  else if (code == GST_RTSP_STS_NOT_FOUND)
+    failure->kind = RtspFailure::Kind::kNotFound;
+  else if (code == GST_RTSP_STS_UNSUPPORTED_TRANSPORT || code == GST_RTSP_STS_NOT_IMPLEMENTED ||
+      code == GST_RTSP_STS_OPTION_NOT_SUPPORTED)
+    failure->kind = RtspFailure::Kind::kProtocol;
+  else
+    failure->kind = RtspFailure::Kind::kRefused;
 }
 
 bool
 RtspControl::request (GstRTSPMethod method, const std::string & uri, GstRTSPMessage * response,
     RtspFailure * failure, const char *transport)
 {
-  /* At most one retry: the first answer to a 401 with credentials. */
-  for (int attempt = 0; attempt < 2; attempt++) {
-    if (!send_request (method, uri, response, failure, transport))
+  std::string target = uri;
+  bool new_nonce_tried = false;
+  for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (!send_request (method, target, response, failure, transport))
       return false;
     GstRTSPStatusCode code;
     gst_rtsp_message_parse_response (response, &code, nullptr, nullptr);
@@ -178,8 +317,30 @@ RtspControl::request (GstRTSPMethod method, const std::string & uri, GstRTSPMess
       }
       return true;
     }
-    if (code != GST_RTSP_STS_UNAUTHORIZED || attempt > 0 || !use_credentials (response))
-      break;
+    if (code == GST_RTSP_STS_UNAUTHORIZED) {
+      const bool answered = challenge_.has_value ();
+      const std::string used_nonce = answered ? challenge_->nonce : std::string ();
+      bool stale = false;
+      if (!take_challenge (response, &stale))
+        break;
+      /* Credentials sent and refused: the login is wrong. A stale nonce is
+       * not a refusal (RFC 7616 3.3), and a camera that hands out a new
+       * nonce gets one more try with it; nothing else is retried, as a
+       * camera may lock the address out after a few failed logins. */
+      if (answered && !stale) {
+        if (challenge_->nonce == used_nonce || new_nonce_tried)
+          break;
+        new_nonce_tried = true;
+      }
+      continue;
+    }
+    if (is_redirect (code) && (method == GST_RTSP_OPTIONS || method == GST_RTSP_DESCRIBE)) {
+      if (!follow_redirect (response, failure))
+        return false;
+      target = url_;
+      continue;
+    }
+    break;
   }
   fail_status (method, response, failure);
   return false;
@@ -197,7 +358,7 @@ RtspControl::options (RtspFailure * failure)
   /* Some cameras answer OPTIONS only after DESCRIBE: only a refusal of the
    * credentials or the connection is final here. */
   if (!ok && failure->kind != RtspFailure::Kind::kCancelled && failure->kind != RtspFailure::Kind::kIo &&
-      failure->kind != RtspFailure::Kind::kUnauthorized) {
+      failure->kind != RtspFailure::Kind::kConnect && failure->kind != RtspFailure::Kind::kUnauthorized) {
     *failure = RtspFailure ();
     return true;
   }
@@ -205,7 +366,7 @@ RtspControl::options (RtspFailure * failure)
 }
 
 bool
-RtspControl::describe (std::string * sdp, std::string * content_base, RtspFailure * failure)
+RtspControl::describe (std::string * sdp, std::string * base, RtspFailure * failure)
 {
   GstRTSPMessage response = { };
   bool ok = request (GST_RTSP_DESCRIBE, url_, &response, failure);
@@ -214,14 +375,13 @@ RtspControl::describe (std::string * sdp, std::string * content_base, RtspFailur
     guint size = 0;
     gst_rtsp_message_get_body (&response, &body, &size);
     sdp->assign ((const char *) body, size);
-    gchar *base = nullptr;
-    if (gst_rtsp_message_get_header (&response, GST_RTSP_HDR_CONTENT_BASE, &base, 0) == GST_RTSP_OK ||
-        gst_rtsp_message_get_header (&response, GST_RTSP_HDR_CONTENT_LOCATION, &base, 0) == GST_RTSP_OK)
-      *content_base = base;
-    else
-      *content_base = url_;
+    gchar *content_base = nullptr, *content_location = nullptr;
+    gst_rtsp_message_get_header (&response, GST_RTSP_HDR_CONTENT_BASE, &content_base, 0);
+    gst_rtsp_message_get_header (&response, GST_RTSP_HDR_CONTENT_LOCATION, &content_location, 0);
+    *base = dvr::describe_base (url_, content_base ? content_base : "", content_location ? content_location : "");
+    aggregate_ = *base;
     if (sdp->empty ()) {
-      failure->kind = RtspFailure::Kind::kRefused;
+      failure->kind = RtspFailure::Kind::kProtocol;
       failure->detail = "DESCRIBE of " + url_ + ": no SDP";
       ok = false;
     }
@@ -237,6 +397,7 @@ RtspControl::setup (const std::string & uri, int channel, int *rtp_channel, int 
   const std::string transport = "RTP/AVP/TCP;unicast;interleaved=" + std::to_string (channel) + "-" +
       std::to_string (channel + 1);
   GstRTSPMessage response = { };
+  setup_uri_ = uri;
   bool ok = request (GST_RTSP_SETUP, uri, &response, failure, transport.c_str ());
   *rtp_channel = channel;
   *rtcp_channel = channel + 1;
@@ -249,7 +410,7 @@ RtspControl::setup (const std::string & uri, int channel, int *rtp_channel, int 
       *rtp_channel = t->interleaved.min;
       *rtcp_channel = t->interleaved.max >= 0 && t->interleaved.max < 256 ? t->interleaved.max : -1;
     } else if (t->lower_transport != GST_RTSP_LOWER_TRANS_TCP) {
-      failure->kind = RtspFailure::Kind::kRefused;
+      failure->kind = RtspFailure::Kind::kProtocol;
       failure->detail = "SETUP of " + uri + ": the camera offered no TCP transport";
       ok = false;
     }
@@ -263,7 +424,7 @@ bool
 RtspControl::play (std::string * rtp_info, RtspFailure * failure)
 {
   GstRTSPMessage response = { };
-  const bool ok = request (GST_RTSP_PLAY, url_, &response, failure);
+  const bool ok = request (GST_RTSP_PLAY, aggregate_, &response, failure);
   gchar *info = nullptr;
   if (ok && gst_rtsp_message_get_header (&response, GST_RTSP_HDR_RTP_INFO, &info, 0) == GST_RTSP_OK)
     *rtp_info = info;
@@ -274,10 +435,10 @@ RtspControl::play (std::string * rtp_info, RtspFailure * failure)
 bool
 RtspControl::send_keep_alive ()
 {
+  const GstRTSPMethod method = get_parameter_ ? GST_RTSP_GET_PARAMETER : GST_RTSP_OPTIONS;
   GstRTSPMessage req = { };
-  gst_rtsp_message_init_request (&req, get_parameter_ ? GST_RTSP_GET_PARAMETER : GST_RTSP_OPTIONS,
-      url_.c_str ());
-  add_common_headers (&req);
+  gst_rtsp_message_init_request (&req, method, aggregate_.c_str ());
+  add_common_headers (&req, method, aggregate_);
   const GstRTSPResult res = gst_rtsp_connection_send_usec (conn_, &req, (gint64) timeout_us_);
   gst_rtsp_message_unset (&req);
   GST_LOG ("keep-alive sent: %d", res);
@@ -301,10 +462,10 @@ RtspControl::teardown (guint64 timeout_us)
   if (session_.empty ())
     return;
   GstRTSPMessage req = { };
-  gst_rtsp_message_init_request (&req, GST_RTSP_TEARDOWN, url_.c_str ());
-  add_common_headers (&req);
+  gst_rtsp_message_init_request (&req, GST_RTSP_TEARDOWN, aggregate_.c_str ());
+  add_common_headers (&req, GST_RTSP_TEARDOWN, aggregate_);
   const GstRTSPResult res = gst_rtsp_connection_send_usec (conn_, &req, (gint64) timeout_us);
   gst_rtsp_message_unset (&req);
-  GST_DEBUG ("TEARDOWN %s: %s", url_.c_str (), res == GST_RTSP_OK ? "sent" : "not sent");
+  GST_DEBUG ("TEARDOWN %s: %s", aggregate_.c_str (), res == GST_RTSP_OK ? "sent" : "not sent");
   session_.clear ();
 }

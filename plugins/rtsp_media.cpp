@@ -1,5 +1,6 @@
 #include "rtsp_media.h"
 
+#include "rtsp_url.h"
 #include "sdp_fmtp.h"
 
 namespace {
@@ -104,7 +105,7 @@ recordable_streams (const GstSDPMessage * sdp, const std::string & content_base,
         *skipped += "not recorded: " + what + "\n";
       continue;
     }
-    d.control_url = dvr::control_url (content_base, control ? control : "");
+    d.control_url = dvr::resolve_control (content_base, control ? control : "");
     d.payload_type = pt;
     d.clock_rate = map.clock_rate;
     d.channels = map.channels;

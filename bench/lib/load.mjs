@@ -1,4 +1,4 @@
-// 6. Load: many viewers, each reloading a camera's live playlist every 2 s
+// 7. Load: many viewers, each reloading a camera's live playlist every 2 s
 // and fetching its new segments, against the launcher and against nginx
 // (docs/nginx.conf) serving the same folder while the launcher records; then
 // the faults each server survives. Loopback only, bounded in viewers and time.

@@ -126,13 +126,6 @@ std::vector<uint8_t> decode_hex(const std::string& value) {
   return out;
 }
 
-std::string control_url(const std::string& content_base, const std::string& control) {
-  if (control.empty() || control == "*") return content_base;
-  if (lower(control.substr(0, 7)) == "rtsp://" || lower(control.substr(0, 8)) == "rtsps://") return control;
-  if (!content_base.empty() && content_base.back() == '/') return content_base + control;
-  return content_base + "/" + control;
-}
-
 std::vector<RtpInfo> parse_rtp_info(const std::string& value) {
   std::vector<RtpInfo> out;
   size_t at = 0;

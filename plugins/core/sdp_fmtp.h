@@ -1,7 +1,7 @@
 // The pieces of an SDP media description that a recorder needs, read from
 // their text: rtpmap (encoding, clock rate, channels), fmtp parameters
-// (RFC 6184/7798 sprop parameter sets, RFC 3640 AU header sizes and config)
-// and the stream's control URL.
+// (RFC 6184/7798 sprop parameter sets, RFC 3640 AU header sizes and config);
+// control URLs are rtsp_url.h's.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +31,6 @@ std::vector<std::vector<uint8_t>> decode_base64_list(const std::string& value);
 
 // Hexadecimal octets (AAC config=1408): empty when malformed.
 std::vector<uint8_t> decode_hex(const std::string& value);
-
-// The URL to SET UP a stream: its control attribute as is when absolute,
-// else appended to the content base (as cameras and ffmpeg expect).
-std::string control_url(const std::string& content_base, const std::string& control);
 
 // One entry of a PLAY response's RTP-Info header (RFC 2326 12.33).
 struct RtpInfo {

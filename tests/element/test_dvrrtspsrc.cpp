@@ -435,3 +435,42 @@ TEST_CASE("the gst-launch-1.0 line in dvrrtspsrc's documentation records a camer
   CHECK(pl.segments.size() >= 1);
   require_segments_valid(dir, pl);
 }
+
+TEST_CASE("every control form of the mock camera records, PLAY going to the aggregate URL each names; a hang-up in each "
+          "ends the stream",
+          "[rtspsrc][forms]") {
+  // content-base: a Content-Base unlike the request URL; session: a relative
+  // session-level a=control; absolute: absolute URLs and no Content-Base. The
+  // mock answers PLAY anywhere else with 404, as strict cameras do.
+  for (const char* form : {"content-base", "session", "absolute"}) {
+    INFO(form);
+    Camera cam({"--control-form", form, "--user", kUser, "--password", kPassword});
+    TempDir dir;
+    Outcome out;
+    record("dvrrtspsrc name=src location=\"" + cam.url() + "\" user-id=" + kUser +
+               " src.video ! dvrsink name=sink segment-duration=1 location=" + dir.path,
+           3.5, &out, [&](GstElement* p) { set_password(p, kPassword); });
+    INFO(out.all());
+    REQUIRE(out.eos);
+    const ParsedPlaylist pl = parse_playlist(read_file(dir.file("live.m3u8")));
+    CHECK(pl.segments.size() >= 2);
+    require_segments_valid(dir, pl);
+
+    Outcome hung;
+    Seen seen;
+    play("dvrrtspsrc name=src location=\"" + cam.url() + "\" user-id=" + kUser + " ! fakesink", 15, &hung,
+         [&](GstElement* p) {
+           set_password(p, kPassword);
+           watch_pads(p, &seen);
+         },
+         [&] {
+           std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+           CHECK(cam.command("drop") == "ok");
+         });
+    INFO(hung.all());
+    CHECK(hung.eos);
+    CHECK(hung.errors.empty());
+    std::lock_guard<std::mutex> l(seen.lock);
+    CHECK(seen.video.size() > 10);
+  }
+}

@@ -536,3 +536,32 @@ TEST_CASE("dvr-launcher --check fails on a broken rtsp section, naming each key,
   g_unlink(path);
   g_rmdir(dir);
 }
+
+TEST_CASE("rtsps:// certificates: checked by default, pinned by fingerprint or not checked, and --check says which",
+          "[preset][tls]") {
+  const std::string base = "[camera c]\nsource = rtsp\nurl = rtsps://10.0.0.1:7441/token\n";
+  const PipelineOptions opts{"/rec/c", true};
+  const auto checked = parse_ok(base);
+  CHECK(checked.cameras[0].rtsp.tls_validation);
+  CHECK(checked.cameras[0].rtsp.tls_fingerprint.empty());
+  CHECK_THAT(gst_launch_command(checked.cameras[0], opts), !Catch::Contains("tls-"));
+
+  const std::string fp = "B7:13:FB:43:20:26:B6:AD:3F:D1:E4:44:96:99:3A:0F:59:14:69:EB:5D:02:83:88:F0:B6:2C:8F:99:97:AA:F1";
+  const auto pinned = parse_ok(base + "tls-fingerprint = " + fp + "\n");
+  const std::string hex = "b713fb432026b6ad3fd1e44496993a0f591469eb5d028388f0b62c8f9997aaf1";
+  CHECK(pinned.cameras[0].rtsp.tls_fingerprint == hex);
+  CHECK_THAT(gst_launch_command(pinned.cameras[0], opts), Catch::Contains("tls-fingerprint=" + hex));
+
+  const auto unchecked = parse_ok(base + "tls-validation = false\n");
+  CHECK_FALSE(unchecked.cameras[0].rtsp.tls_validation);
+  CHECK_THAT(gst_launch_command(unchecked.cameras[0], opts), Catch::Contains("tls-validation=false"));
+  const auto unchecked_rtspsrc = parse_ok(base + "tls-validation = false\ningest = rtspsrc\n");
+  CHECK_THAT(gst_launch_command(unchecked_rtspsrc.cameras[0], opts), Catch::Contains("tls-validation-flags=0"));
+
+  CHECK_THAT(parse_error(base + "tls-fingerprint = abc\n"),
+             Catch::Contains(kFile + ":camera c:tls-fingerprint: expected the certificate's SHA-256 fingerprint"));
+  CHECK_THAT(parse_error(base + "tls-validation = maybe\n"),
+             Catch::Contains(kFile + ":camera c:tls-validation: expected true or false, got \"maybe\""));
+  // A change of certificate policy restarts the camera on reload.
+  CHECK(pinned.cameras[0] != checked.cameras[0]);
+}

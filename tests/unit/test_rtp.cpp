@@ -257,10 +257,6 @@ TEST_CASE("SDP rtpmap, fmtp, parameter sets, AAC config, control URLs and RTP-In
   CHECK(sets[1] == kPps);
   CHECK(dvr::decode_hex("1408") == Bytes{0x14, 0x08});
   CHECK(dvr::decode_hex("14g8").empty());
-  CHECK(dvr::control_url("rtsp://h/cam?c=1/", "trackID=0") == "rtsp://h/cam?c=1/trackID=0");
-  CHECK(dvr::control_url("rtsp://h/cam", "trackID=1") == "rtsp://h/cam/trackID=1");
-  CHECK(dvr::control_url("rtsp://h/cam", "rtsp://h/other") == "rtsp://h/other");
-  CHECK(dvr::control_url("rtsp://h/cam", "*") == "rtsp://h/cam");
   const auto infos = dvr::parse_rtp_info("url=rtsp://h/cam/trackID=0;seq=5;rtptime=4294967295,url=rtsp://h/cam/trackID=1;seq=9");
   REQUIRE(infos.size() == 2);
   CHECK(infos[0].has_rtptime);

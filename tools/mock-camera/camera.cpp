@@ -101,7 +101,7 @@ Camera::Camera(const Options &opts, Loops loops)
     : opts_(opts),
       loops_(std::move(loops)),
       listener_([this](GSocket *s) { accept(s); }) {
-  server_ = dahua_server_new();
+  server_ = dahua_server_new(opts_.control_form);
   GstRTSPMountPoints *mounts = dahua_mount_points_new();
   gst_rtsp_server_set_mount_points(server_, mounts);
   g_object_unref(mounts);

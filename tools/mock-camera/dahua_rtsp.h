@@ -10,10 +10,13 @@
 
 #include <gst/rtsp-server/rtsp-server.h>
 
+#include "control_form.h"
+
 namespace mockcam {
 
-// A GstRTSPServer whose clients understand Dahua URLs.
-GstRTSPServer *dahua_server_new();
+// A GstRTSPServer whose clients understand Dahua URLs and answer DESCRIBE in
+// the given control form.
+GstRTSPServer *dahua_server_new(ControlForm form = ControlForm::Dahua);
 
 // Mount points that understand Dahua URLs.
 GstRTSPMountPoints *dahua_mount_points_new();

@@ -69,7 +69,7 @@ const char *audio_name(AudioCodec a) {
 
 bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
   gchar *address = nullptr, *user = nullptr, *password = nullptr;
-  gchar *codec = nullptr, *audio = nullptr, *speed = nullptr;
+  gchar *codec = nullptr, *audio = nullptr, *speed = nullptr, *form = nullptr;
   gboolean exit_on_eof = FALSE;
 
   GOptionEntry entries[] = {
@@ -78,7 +78,7 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
       {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
        "Address to listen on (default 127.0.0.1)", "IP"},
       {"channels", 'c', 0, G_OPTION_ARG_INT, &opts.channels,
-       "Number of channels, 1..64 (default 1)", "N"},
+       "Number of channels, 1..256 (default 1)", "N"},
       {"user", 'u', 0, G_OPTION_ARG_STRING, &user,
        "User name; with it, RTSP digest authentication is required", "NAME"},
       {"password", 'w', 0, G_OPTION_ARG_STRING, &password,
@@ -119,6 +119,12 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
        "Seconds a session lives without a request from its client (default "
        "60); expired sessions are closed within a second",
        "SECONDS"},
+      {"control-form", 0, 0, G_OPTION_ARG_STRING, &form,
+       "How DESCRIBE names control URLs: dahua (default), content-base (a "
+       "Content-Base unlike the request URL), session (a session-level "
+       "a=control) or absolute (absolute URLs, no Content-Base); all but "
+       "dahua refuse aggregate requests at any other URL with 404",
+       "FORM"},
       {"exit-on-stdin-eof", 0, 0, G_OPTION_ARG_NONE, &exit_on_eof,
        "Exit when standard input is closed (for test harnesses)", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
@@ -132,7 +138,7 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
   gboolean ok = g_option_context_parse(ctx, &argc, &argv, &err);
   g_option_context_free(ctx);
 
-  GStr a(address), u(user), pw(password), c(codec), au(audio), sp(speed);
+  GStr a(address), u(user), pw(password), c(codec), au(audio), sp(speed), cf(form);
   if (!ok) {
     std::fprintf(stderr, "dvr-mock-camera: %s (see --help)\n", err->message);
     g_error_free(err);
@@ -166,12 +172,14 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
     else
       return fail("--audio must be none, pcma or aac", exit_code);
   }
+  if (cf && !parse_control_form(cf.get(), &opts.control_form))
+    return fail("--control-form must be dahua, content-base, session or absolute", exit_code);
   if (!in_range(opts.port, 0, 65535))
     return fail("--port must be 0..65535", exit_code);
   if (!in_range(opts.control_port, -1, 65535))
     return fail("--control-port must be 0..65535", exit_code);
-  if (!in_range(opts.channels, 1, 64))
-    return fail("--channels must be 1..64", exit_code);
+  if (!in_range(opts.channels, 1, 256))
+    return fail("--channels must be 1..256", exit_code);
   if (!in_range(opts.width, 16, 7680) || !in_range(opts.height, 16, 4320) ||
       !in_range(opts.sub_width, 16, 7680) ||
       !in_range(opts.sub_height, 16, 4320) || opts.width % 2 ||

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "control_form.h"
+
 namespace mockcam {
 
 enum class Codec { H264, H265 };
@@ -29,6 +31,7 @@ struct Options {
   int control_port = -1;  // -1: none, 0: pick a free port
   int session_timeout = 0;  // seconds an idle session lives; 0: gst-rtsp-server's 60
   bool exit_on_stdin_eof = false;
+  ControlForm control_form = ControlForm::Dahua;
 };
 
 const char *codec_name(Codec c);
