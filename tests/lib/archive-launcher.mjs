@@ -40,6 +40,7 @@ export async function startArchiveLauncher({ windowS = 600, days = 3 } = {}) {
   const folder = join(launcherDir, 'storage', FIXTURE_CAMERA);
   const journals = new Map();
   const windowFrom = rec.last(now) - Math.round(windowS * 1000 / SEGMENT_MS) + 1;
+  const oldestHour = hourFolder(rec.first * SEGMENT_MS);
   let live = '';
   let sequence = 0;
   let discontinuities = 0;
@@ -58,6 +59,10 @@ export async function startArchiveLauncher({ windowS = 600, days = 3 } = {}) {
       const data = retimed(files[i % SLOTS], rec.pts(i));
       writeFileSync(path, data);
       bytes = data.length;
+    } else if (hour === oldestHour) {
+      // The recorder and the server find the oldest footage still on disk
+      // in the oldest hour, as retention leaves it: every file of it is there.
+      writeFileSync(path, '');
     }
     const marked = rec.marked(i);
     const line = record(`S ${sequence} ${t * 1000} ${SEGMENT_MS * 1000} ${bytes} ${marked ? 1 : 0} ${hour}/${name}`);
