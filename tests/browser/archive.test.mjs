@@ -363,11 +363,7 @@ describe('the player over days of archive', () => {
       assert.equal((await readView(page)).source, 'live');
     }));
 
-  // Known to fail against the launcher: after the switch from the archive
-  // playlist to the live one at 4×, the picture often stops moving. It runs
-  // and is reported, without failing the suite, until that is fixed.
-  test('playing at 4× from the archive catches up with the live window and goes on at 4×',
-    { timeout: 120000, todo: 'the picture stalls after the switch to the live playlist at 4×' },
+  test('playing at 4× from the archive catches up with the live window and goes on at 4×', { timeout: 120000 },
     () => withLogs(logs(), async () => {
       // Playing at 4× from just before the live window catches up with it and
       // goes on from the live playlist, at the speed chosen.
