@@ -9,7 +9,7 @@
 //
 // Built and run by bench/run:
 //   g++ -O2 -std=c++17 -I plugins/core -I launcher bench/archive_scale.cpp plugins/core/*.cpp
-//       launcher/archive_catalog.cpp launcher/recording_catalog.cpp
+//       launcher/archive_catalog.cpp launcher/recording_catalog.cpp $(pkg-config --cflags --libs glib-2.0)
 //   ./archive_scale SCRATCH_DIR
 // Prints one JSON object per line on standard output.
 #include <fcntl.h>
