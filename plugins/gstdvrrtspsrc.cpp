@@ -443,6 +443,25 @@ combined_flow (GstDvrRtspSrcPrivate * priv)
   return all_not_linked ? GST_FLOW_NOT_LINKED : GST_FLOW_OK;
 }
 
+/* True when downstream takes no more buffers, with how the stream ends
+ * (an error is posted for a flow error). */
+static bool
+downstream_stopped (GstDvrRtspSrc * self, GstDvrRtspSrcPrivate * priv, StreamEnd * end)
+{
+  const GstFlowReturn flow = combined_flow (priv);
+  if (flow == GST_FLOW_OK)
+    return false;
+  if (flow == GST_FLOW_FLUSHING) {
+    *end = StreamEnd::kStopped;
+  } else if (flow == GST_FLOW_EOS) {
+    *end = StreamEnd::kDownstream;
+  } else {
+    GST_ELEMENT_FLOW_ERROR (self, flow);
+    *end = StreamEnd::kFailed;
+  }
+  return true;
+}
+
 /* Holds the cancellable's file descriptor while the socket is read: GSocket
  * would otherwise make and close one (two syscalls) every time it waits. */
 struct CancellableFd
@@ -505,15 +524,9 @@ read_media_tls (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
           ("nothing from %s for %u s", priv->control->url ().c_str (), timeout_s));
       return StreamEnd::kFailed;
     }
-    const GstFlowReturn flow = combined_flow (priv);
-    if (flow == GST_FLOW_FLUSHING)
-      return StreamEnd::kStopped;
-    if (flow == GST_FLOW_EOS)
-      return StreamEnd::kDownstream;
-    if (flow != GST_FLOW_OK) {
-      GST_ELEMENT_FLOW_ERROR (self, flow);
-      return StreamEnd::kFailed;
-    }
+    StreamEnd stop;
+    if (downstream_stopped (self, priv, &stop))
+      return stop;
     if (now >= next_keep_alive) {
       priv->control->send_keep_alive ();
       next_keep_alive = now + (gint64) keep_alive_s * G_USEC_PER_SEC;
@@ -589,15 +602,9 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
       }
       if (begin == end)
         begin = end = 0;
-      const GstFlowReturn flow = combined_flow (priv);
-      if (flow == GST_FLOW_FLUSHING)
-        return StreamEnd::kStopped;
-      if (flow == GST_FLOW_EOS)
-        return StreamEnd::kDownstream;
-      if (flow != GST_FLOW_OK) {
-        GST_ELEMENT_FLOW_ERROR (self, flow);
-        return StreamEnd::kFailed;
-      }
+      StreamEnd stop;
+      if (downstream_stopped (self, priv, &stop))
+        return stop;
     }
     bool sent = false;
     if (now >= next_keep_alive) {

@@ -1,6 +1,5 @@
 #include "archive.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -19,15 +18,6 @@ namespace dvr {
 namespace {
 
 constexpr char kSummaryMagic[] = "dvr-archive 1";
-
-std::vector<std::string> folder_names(const std::string& folder) {
-  std::vector<std::string> names;
-  DIR* dir = ::opendir(folder.c_str());
-  if (!dir) return names;
-  while (struct dirent* entry = ::readdir(dir)) names.emplace_back(entry->d_name);
-  ::closedir(dir);
-  return names;
-}
 
 bool parse_number(const char*& p, const char* end, int64_t* out) {
   bool negative = false;
@@ -215,9 +205,9 @@ bool read_archive_summary(const std::string& folder, std::map<int64_t, HourSumma
 
 std::vector<int64_t> list_hour_folders(const std::string& folder) {
   std::vector<int64_t> hours;
-  for (const std::string& day : folder_names(folder)) {
+  for (const std::string& day : list_folder(folder)) {
     if (day.size() != 10 || day[4] != '-' || day[7] != '-') continue;
-    for (const std::string& hour : folder_names(folder + "/" + day)) {
+    for (const std::string& hour : list_folder(folder + "/" + day)) {
       int64_t start = 0;
       if (parse_hour_folder(day + "/" + hour, &start)) hours.push_back(start);
     }

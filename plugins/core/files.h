@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace dvr {
 
@@ -14,5 +15,7 @@ bool fsync_directory(const std::string& dir, std::string* error);
 // mkdir -p
 bool make_directories(const std::string& dir, std::string* error);
 std::string errno_text(int err);
+// The names in a folder, "." and ".." included; none if it cannot be read.
+std::vector<std::string> list_folder(const std::string& folder);
 
 }  // namespace dvr
