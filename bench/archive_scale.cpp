@@ -8,7 +8,7 @@
 // render_hour_page (an hour page), ArchiveCatalog::spans (the timeline).
 //
 // Built and run by bench/run:
-//   g++ -O2 -std=c++17 -I plugins/core -I launcher bench/archive_scale.cpp plugins/core/*.cpp
+//   g++ -O2 -std=c++17 -I core -I launcher bench/archive_scale.cpp core/*.cpp
 //       launcher/archive_catalog.cpp launcher/recording_catalog.cpp $(pkg-config --cflags --libs glib-2.0)
 //   ./archive_scale SCRATCH_DIR
 // Prints one JSON object per line on standard output.

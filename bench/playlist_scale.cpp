@@ -4,7 +4,7 @@
 // index at that size (rename, journal, retention, playlist rewrite).
 //
 // Built and run by bench/run:
-//   g++ -O2 -std=c++17 -I plugins/core bench/playlist_scale.cpp plugins/core/*.cpp $(pkg-config --cflags --libs glib-2.0)
+//   g++ -O2 -std=c++17 -I core bench/playlist_scale.cpp core/*.cpp $(pkg-config --cflags --libs glib-2.0)
 //   ./playlist_scale SCRATCH_DIR
 // Prints one JSON object per line on standard output.
 #include <fcntl.h>

@@ -39,7 +39,7 @@ export async function archiveSection(ctx) {
     id: 'archive',
     title: TITLE,
     intro:
-      'A small program built with `g++ -O2` against plugins/core and the launcher\'s archive reader (bench/archive_scale.cpp). ' +
+      'A small program built with `g++ -O2` against core and the launcher\'s archive reader (bench/archive_scale.cpp). ' +
       'Each camera folder is synthesised as the recorder leaves it: a live journal listing the last 2 hours, one journal per ' +
       'hour of 2 s segments of 1 MB (a 4 Mbit/s camera), `archive.index`, and empty files where the index looks (the window, ' +
       'the oldest hour). "New segment" is `RecordingIndex::add_segment` in steady state (median of 31; rename, live and hour ' +

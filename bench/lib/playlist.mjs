@@ -44,7 +44,7 @@ export async function playlistSection(ctx) {
     id: 'playlist',
     title: '5. Playlist and index at scale',
     intro:
-      'A small program built with `g++ -O2` against plugins/core/*.cpp (bench/playlist_scale.cpp). Render: ' +
+      'A small program built with `g++ -O2` against core/*.cpp (bench/playlist_scale.cpp). Render: ' +
       '`dvr::render_playlist` on a window of 2 s segments, median of many renders after two warm-ups. Index: a recording ' +
       'folder whose journal lists the whole window, opened with `dvr::RecordingIndex::open` (as after a restart); its memory ' +
       'is the heap the open index holds (mallinfo2) and the RSS growth; "new segment" is `add_segment` in steady state ' +

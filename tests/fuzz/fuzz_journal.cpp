@@ -1,4 +1,4 @@
-// libFuzzer target for the journal loader (plugins/core/journal.cpp).
+// libFuzzer target for the journal loader (core/journal.cpp).
 //
 // Whatever the bytes, the parser must not crash, must give the same recording
 // however the input is chunked, and the snapshot it would compact to must read

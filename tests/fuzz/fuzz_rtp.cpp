@@ -1,4 +1,4 @@
-// libFuzzer target for the lean RTSP source's parsers (plugins/core/rtp_*):
+// libFuzzer target for the lean RTSP source's parsers (core/rtp_*):
 // interleaved framing, RTP headers, the H.264/H.265/AAC depayloaders and the
 // RTCP reader, fed whatever a camera (or a man in the middle) might send.
 //

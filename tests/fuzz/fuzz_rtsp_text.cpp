@@ -1,6 +1,6 @@
 // libFuzzer target for the RTSP text a camera sends that dvrrtspsrc reads
 // before any media: WWW-Authenticate challenges, Content-Base and control
-// URLs, redirect Locations and RTP-Info (plugins/core/rtsp_*.cpp, sdp_fmtp).
+// URLs, redirect Locations and RTP-Info (core/rtsp_*.cpp, sdp_fmtp).
 //
 // Whatever the text: no crash; every URL that comes out of a resolution is
 // free of user info; an answer to any challenge is a single header line. Run it with tests/fuzz/run-fuzz rtsp_text.

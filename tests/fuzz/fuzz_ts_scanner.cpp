@@ -1,4 +1,4 @@
-// libFuzzer target for the MPEG-TS scanner (plugins/core/ts_scanner.cpp).
+// libFuzzer target for the MPEG-TS scanner (core/ts_scanner.cpp).
 //
 // Whatever the bytes, the scanner must not crash or read out of bounds, and
 // every access unit it reports must be something a writer can copy as it is:
