@@ -5,11 +5,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <mutex>
 
+#include "aac.h"
+#include "access_unit_chunker.h"
 #include "adts.h"
+#include "dts_interleaver.h"
 #include "gstdvrindex-writer.h"
 #include "gstdvrtschunker.h"
 #include "nal_units.h"
@@ -91,12 +93,11 @@ struct Pending
   std::shared_ptr < const VideoFormat > format;  /* video: the caps it arrived under */
 };
 
-struct Stream
+/* What the user set. */
+struct Settings
 {
-  GstSegment segment;
-  std::deque < Pending > queue;
-  gint64 last_in = G_MININT64;  /* DTS of the newest buffer received */
-  bool eos = false;
+  guint64 max_size_time = 2 * GST_SECOND;
+  bool send_keyframe_requests = false;
 };
 
 }  // namespace
@@ -111,25 +112,22 @@ struct _GstDvrTsWriter
 
 struct GstDvrTsWriterPrivate
 {
-  /* Settings. */
-  std::atomic < guint64 > max_size_time { 2 * GST_SECOND };
-  std::atomic < bool > send_keyframe_requests { false };
+  std::mutex settings_lock;
+  Settings settings;
+
   GstDvrIndex *index = nullptr;
+  /* Set by dvrindex from its streaming thread, taken by the next keyframe. */
   std::atomic < bool > split_requested { false };
 
   /* Both streaming threads write under this lock; dvrindex never waits on it
    * (its split request only sets a flag), so calling it from here is safe. */
   std::mutex lock;
-  Stream video, audio;
-  bool have_audio = false;      /* an audio pad with caps */
-  gint64 first_video = G_MININT64;
+  GstSegment video_segment, audio_segment;
+  dvr::DtsInterleaver < Pending > queue { (gint64) INTERLEAVE_LIMIT };
   dvr::TsMuxer muxer;
   std::shared_ptr < const VideoFormat > format;       /* being written */
   std::shared_ptr < const VideoFormat > caps_format;  /* of the newest caps */
-  std::unique_ptr < dvr::ParameterSetCache > parameter_sets;
-  /* Reused for every length-prefixed frame, so that none allocates. */
-  std::vector < dvr::NalUnit > units;
-  std::vector < dvr::TsChunk > chunks;
+  dvr::AccessUnitChunker chunker;
   /* ADTS header fields for raw AAC, from its AudioSpecificConfig. */
   bool audio_raw = false;
   guint8 adts_profile = 1, adts_rate_index = 4, adts_channels = 2;
@@ -160,6 +158,13 @@ void
 gst_dvr_ts_writer_split (GstDvrTsWriter * self)
 {
   self->priv->split_requested = true;
+}
+
+static Settings
+current_settings (GstDvrTsWriterPrivate * priv)
+{
+  std::lock_guard < std::mutex > lock (priv->settings_lock);
+  return priv->settings;
 }
 
 static gint64
@@ -257,7 +262,7 @@ open_segment (GstDvrTsWriter * self, gint64 start)
     return;
   }
   priv->muxer.set_streams (priv->format ? stream_type (priv->format->codec) : dvr::TsStreamType::kNone,
-      priv->have_audio ? dvr::TsStreamType::kAacAdts : dvr::TsStreamType::kNone);
+      priv->queue.has_audio () ? dvr::TsStreamType::kAacAdts : dvr::TsStreamType::kNone);
   priv->muxer.write_tables (*priv->file);
 }
 
@@ -267,9 +272,11 @@ static void
 request_keyframe (GstDvrTsWriter * self, gint64 pts)
 {
   GstDvrTsWriterPrivate *priv = self->priv;
-  if (!priv->send_keyframe_requests || priv->keyframe_requested || !priv->file ||
-      pts - priv->segment_start <
-      gst_dvr_index_split_threshold ((gint64) priv->max_size_time.load ()))
+  if (priv->keyframe_requested || !priv->file)
+    return;
+  const Settings settings = current_settings (priv);
+  if (!settings.send_keyframe_requests ||
+      pts - priv->segment_start < gst_dvr_index_split_threshold ((gint64) settings.max_size_time))
     return;
   priv->keyframe_requested = true;
   gst_pad_push_event (self->video_pad,
@@ -286,65 +293,11 @@ switch_format (GstDvrTsWriterPrivate * priv, const std::shared_ptr < const Video
     /* Another codec: a new segment, with a PMT that says so, at its first keyframe. */
     if (priv->format)
       priv->split_requested = true;
-    priv->parameter_sets = std::make_unique < dvr::ParameterSetCache > (format->codec);
+    priv->chunker.start (format->codec);
   }
   for (const auto & set : format->parameter_sets)
-    priv->parameter_sets->remember (set.data (), set.size ());
+    priv->chunker.remember (set.data (), set.size ());
   priv->format = format;
-}
-
-/* An Annex B access unit goes out as it is, with the parameter sets it lacks
- * put in before a keyframe's first slice. */
-static void
-byte_stream_chunks (GstDvrTsWriterPrivate * priv, const guint8 * data, gsize size, bool keyframe)
-{
-  priv->chunks.clear ();
-  if (keyframe) {
-    size_t at = 0;
-    const std::vector < uint8_t > &missing = priv->parameter_sets->missing_from (data, size, &at);
-    if (!missing.empty ()) {
-      priv->chunks.push_back ({ data, at });
-      priv->chunks.push_back ({ missing.data (), missing.size () });
-      priv->chunks.push_back ({ data + at, size - at });
-      return;
-    }
-  }
-  priv->chunks.push_back ({ data, size });
-}
-
-/* A length-prefixed access unit becomes Annex B as it is packetized: a start
- * code in front of each NAL unit instead of its length, an access unit
- * delimiter where it has none, and before a keyframe the parameter sets it
- * lacks. The NAL units themselves are copied once, into the TS packets. */
-static bool
-length_prefixed_chunks (GstDvrTsWriter * self, const guint8 * data, gsize size, bool keyframe)
-{
-  using dvr::kStartCode;
-  GstDvrTsWriterPrivate *priv = self->priv;
-  if (!dvr::split_length_prefixed (data, size, priv->format->nal_length_size, &priv->units) ||
-      priv->units.empty ())
-    return false;
-  priv->chunks.clear ();
-  size_t first = 0;
-  if (priv->parameter_sets->is_delimiter (priv->units[0].data[0])) {
-    priv->chunks.push_back ({ kStartCode, sizeof kStartCode });
-    priv->chunks.push_back ({ priv->units[0].data, priv->units[0].size });
-    first = 1;
-  } else {
-    const std::vector < uint8_t > &aud = dvr::access_unit_delimiter (priv->format->codec);
-    priv->chunks.push_back ({ aud.data (), aud.size () });
-  }
-  if (keyframe) {
-    const std::vector < uint8_t > &missing =
-        priv->parameter_sets->missing_from_units (priv->units.data (), priv->units.size ());
-    if (!missing.empty ())
-      priv->chunks.push_back ({ missing.data (), missing.size () });
-  }
-  for (size_t i = first; i < priv->units.size (); i++) {
-    priv->chunks.push_back ({ kStartCode, sizeof kStartCode });
-    priv->chunks.push_back ({ priv->units[i].data, priv->units[i].size });
-  }
-  return true;
 }
 
 static void
@@ -355,10 +308,10 @@ write_video (GstDvrTsWriter * self, Pending & v)
     switch_format (priv, v.format);
   /* The last frame at EOS ends its segment rather than start one of a single
    * frame (which dvrindex would take for the stream's last segment). */
-  const bool last = priv->video.eos && priv->video.queue.size () == 1;
+  const bool last = priv->queue.ended (dvr::Track::kVideo) && priv->queue.queued (dvr::Track::kVideo) == 1;
   if (v.keyframe && (!priv->file || !last)) {
     const bool due = v.pts - priv->segment_start >=
-        gst_dvr_index_split_threshold ((gint64) priv->max_size_time.load ());
+        gst_dvr_index_split_threshold ((gint64) current_settings (priv).max_size_time);
     if (!priv->file || due || priv->split_requested.exchange (false)) {
       close_segment (self, v.pts);
       open_segment (self, v.pts);
@@ -376,16 +329,17 @@ write_video (GstDvrTsWriter * self, Pending & v)
   GstMapInfo map;
   if (!gst_buffer_map (v.buffer.get (), &map, GST_MAP_READ))
     return;
-  if (!priv->format->nal_length_size) {
-    byte_stream_chunks (priv, map.data, map.size, v.keyframe);
-  } else if (!length_prefixed_chunks (self, map.data, map.size, v.keyframe)) {
+  const std::vector < dvr::TsChunk > *chunks = !priv->format->nal_length_size ?
+      &priv->chunker.byte_stream (map.data, map.size, v.keyframe) :
+      priv->chunker.length_prefixed (map.data, map.size, priv->format->nal_length_size, v.keyframe);
+  if (!chunks) {
     GST_WARNING_OBJECT (self, "dropped a malformed access unit of %" G_GSIZE_FORMAT " bytes", map.size);
     gst_buffer_unmap (v.buffer.get (), &map);
     return;
   }
   dvr::TsFrame frame;
-  frame.chunks = priv->chunks.data ();
-  frame.chunk_count = priv->chunks.size ();
+  frame.chunks = chunks->data ();
+  frame.chunk_count = chunks->size ();
   frame.pts = to_90khz (v.pts);
   frame.dts = to_90khz (v.dts);
   frame.keyframe = v.keyframe;
@@ -421,52 +375,18 @@ write_audio (GstDvrTsWriter * self, Pending & a)
   gst_buffer_unmap (a.buffer.get (), &map);
 }
 
-static bool
-audio_expected (GstDvrTsWriterPrivate * priv)
-{
-  return priv->have_audio && !priv->audio.eos;
-}
-
-/* Writes what can be written in DTS order. The newest video buffer stays
- * queued until the next one comes, so that a split dvrindex asks for right
- * after pushing a keyframe still lands at that keyframe. */
+/* Writes what can be written in DTS order (see dts_interleaver.h). */
 static void
 drain (GstDvrTsWriter * self)
 {
   GstDvrTsWriterPrivate *priv = self->priv;
-  Stream & video = priv->video, &audio = priv->audio;
-  for (;;) {
-    Pending *v = (!video.queue.empty () && (video.queue.size () >= 2 || video.eos)) ?
-        &video.queue.front () : nullptr;
-    Pending *a = audio.queue.empty ()? nullptr : &audio.queue.front ();
-    bool take_video;
-    if (v && a) {
-      take_video = v->dts <= a->dts;
-    } else if (v) {
-      /* Audio that may still come with earlier timestamps goes first, unless it
-       * lags too far behind. */
-      const gint64 audio_at = audio.last_in != G_MININT64 ? audio.last_in : priv->first_video;
-      if (audio_expected (priv) && audio_at < v->dts && v->dts - audio_at <= (gint64) INTERLEAVE_LIMIT)
-        break;
-      take_video = true;
-    } else if (a) {
-      /* Before any video, audio has no segment to go to: what lies further back
-       * than the limit is dropped rather than queued without bound. */
-      const gint64 video_at = !video.queue.empty ()? video.queue.front ().dts :
-          video.last_in != G_MININT64 ? video.last_in : audio.last_in - (gint64) INTERLEAVE_LIMIT;
-      if (!video.eos && video_at < a->dts && a->dts - video_at <= (gint64) INTERLEAVE_LIMIT)
-        break;
-      take_video = false;
-    } else {
-      break;
-    }
-    if (take_video) {
-      write_video (self, *v);
-      video.queue.pop_front ();
-    } else {
-      write_audio (self, *a);
-      audio.queue.pop_front ();
-    }
+  dvr::Track track;
+  while (priv->queue.next (&track)) {
+    if (track == dvr::Track::kVideo)
+      write_video (self, priv->queue.front (track));
+    else
+      write_audio (self, priv->queue.front (track));
+    priv->queue.pop (track);
   }
 }
 
@@ -475,7 +395,7 @@ static void
 finish_if_done (GstDvrTsWriter * self)
 {
   GstDvrTsWriterPrivate *priv = self->priv;
-  if (priv->eos_posted || !priv->video.eos || audio_expected (priv))
+  if (priv->eos_posted || !priv->queue.ended (dvr::Track::kVideo) || priv->queue.audio_expected ())
     return;
   drain (self);
   close_segment (self, priv->segment_end);
@@ -490,10 +410,10 @@ chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstDvrTsWriterPrivate *priv = self->priv;
   const bool is_video = pad == self->video_pad;
   std::lock_guard < std::mutex > lock (priv->lock);
-  Stream & s = is_video ? priv->video : priv->audio;
+  const GstSegment *segment = is_video ? &priv->video_segment : &priv->audio_segment;
   Pending p;
-  p.pts = running_time (&s.segment, GST_BUFFER_PTS (buf));
-  p.dts = running_time (&s.segment, GST_BUFFER_DTS (buf));
+  p.pts = running_time (segment, GST_BUFFER_PTS (buf));
+  p.dts = running_time (segment, GST_BUFFER_DTS (buf));
   if (p.dts == G_MININT64)
     p.dts = p.pts;
   if (p.pts == G_MININT64)
@@ -513,10 +433,8 @@ chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     p.format = priv->caps_format;
   }
   p.buffer.reset (buf);
-  if (is_video && priv->first_video == G_MININT64)
-    priv->first_video = p.dts;
-  s.last_in = MAX (s.last_in, p.dts);
-  s.queue.push_back (std::move (p));
+  const gint64 dts = p.dts;
+  priv->queue.push (is_video ? dvr::Track::kVideo : dvr::Track::kAudio, dts, std::move (p));
   drain (self);
   return GST_FLOW_OK;
 }
@@ -582,17 +500,16 @@ set_audio_caps (GstDvrTsWriterPrivate * priv, GstCaps * caps)
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const gchar *format = gst_structure_get_string (s, "stream-format");
   priv->audio_raw = format && g_str_equal (format, "raw");
-  priv->have_audio = true;
+  priv->queue.set_audio (true);
   const GValue *v = gst_structure_get_value (s, "codec_data");
   GstMapInfo map;
   if (priv->audio_raw && v && G_VALUE_HOLDS (v, GST_TYPE_BUFFER) &&
       gst_buffer_map (gst_value_get_buffer (v), &map, GST_MAP_READ)) {
-    if (map.size >= 2) {
-      /* AudioSpecificConfig: object type (5 bits), rate index (4), channels (4). */
-      const guint object_type = map.data[0] >> 3;
-      priv->adts_profile = (guint8) ((object_type >= 1 && object_type <= 4 ? object_type : 2) - 1);
-      priv->adts_rate_index = (guint8) (((map.data[0] & 7) << 1) | (map.data[1] >> 7));
-      priv->adts_channels = (guint8) ((map.data[1] >> 3) & 0xf);
+    dvr::AacConfig config;
+    if (dvr::parse_audio_specific_config (map.data, map.size, &config)) {
+      priv->adts_profile = (guint8) dvr::adts_profile (config.object_type);
+      priv->adts_rate_index = (guint8) config.rate_index;
+      priv->adts_channels = (guint8) config.channels;
     }
     gst_buffer_unmap (gst_value_get_buffer (v), &map);
   }
@@ -606,7 +523,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   const bool is_video = pad == self->video_pad;
   {
     std::lock_guard < std::mutex > lock (priv->lock);
-    Stream & s = is_video ? priv->video : priv->audio;
+    const dvr::Track track = is_video ? dvr::Track::kVideo : dvr::Track::kAudio;
     switch (GST_EVENT_TYPE (event)) {
       case GST_EVENT_CAPS:{
         GstCaps *caps;
@@ -620,18 +537,16 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       case GST_EVENT_SEGMENT:{
         const GstSegment *segment;
         gst_event_parse_segment (event, &segment);
-        gst_segment_copy_into (segment, &s.segment);
+        gst_segment_copy_into (segment, is_video ? &priv->video_segment : &priv->audio_segment);
         break;
       }
       case GST_EVENT_EOS:
-        s.eos = true;
+        priv->queue.end (track);
         drain (self);
         finish_if_done (self);
         break;
       case GST_EVENT_FLUSH_STOP:
-        s.queue.clear ();
-        s.eos = false;
-        s.last_in = G_MININT64;
+        priv->queue.flush (track);
         priv->eos_posted = false;
         break;
       default:
@@ -667,13 +582,9 @@ reset (GstDvrTsWriter * self)
 {
   GstDvrTsWriterPrivate *priv = self->priv;
   std::lock_guard < std::mutex > lock (priv->lock);
-  for (Stream * s : { &priv->video, &priv->audio }) {
-    s->queue.clear ();
-    s->eos = false;
-    s->last_in = G_MININT64;
-    gst_segment_init (&s->segment, GST_FORMAT_TIME);
-  }
-  priv->first_video = G_MININT64;
+  priv->queue.reset ();
+  gst_segment_init (&priv->video_segment, GST_FORMAT_TIME);
+  gst_segment_init (&priv->audio_segment, GST_FORMAT_TIME);
   priv->split_requested = false;
   priv->eos_posted = false;
   /* Stopped without EOS: the index removes the temporary when it closes. */
@@ -719,8 +630,7 @@ gst_dvr_ts_writer_release_pad (GstElement * element, GstPad * pad)
     return;
   {
     std::lock_guard < std::mutex > lock (self->priv->lock);
-    self->priv->have_audio = false;
-    self->priv->audio.queue.clear ();
+    self->priv->queue.set_audio (false);
   }
   self->audio_pad = nullptr;
   gst_element_remove_pad (element, pad);
@@ -731,10 +641,11 @@ gst_dvr_ts_writer_set_property (GObject * object, guint prop_id, const GValue * 
     GParamSpec * pspec)
 {
   GstDvrTsWriterPrivate *priv = GST_DVR_TS_WRITER (object)->priv;
+  std::lock_guard < std::mutex > lock (priv->settings_lock);
   if (prop_id == PROP_MAX_SIZE_TIME)
-    priv->max_size_time = g_value_get_uint64 (value);
+    priv->settings.max_size_time = g_value_get_uint64 (value);
   else if (prop_id == PROP_SEND_KEYFRAME_REQUESTS)
-    priv->send_keyframe_requests = g_value_get_boolean (value);
+    priv->settings.send_keyframe_requests = g_value_get_boolean (value);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
@@ -743,10 +654,11 @@ static void
 gst_dvr_ts_writer_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
 {
   GstDvrTsWriterPrivate *priv = GST_DVR_TS_WRITER (object)->priv;
+  std::lock_guard < std::mutex > lock (priv->settings_lock);
   if (prop_id == PROP_MAX_SIZE_TIME)
-    g_value_set_uint64 (value, priv->max_size_time);
+    g_value_set_uint64 (value, priv->settings.max_size_time);
   else if (prop_id == PROP_SEND_KEYFRAME_REQUESTS)
-    g_value_set_boolean (value, priv->send_keyframe_requests);
+    g_value_set_boolean (value, priv->settings.send_keyframe_requests);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
@@ -791,8 +703,8 @@ static void
 gst_dvr_ts_writer_init (GstDvrTsWriter * self)
 {
   self->priv = new GstDvrTsWriterPrivate ();
-  for (Stream * s : { &self->priv->video, &self->priv->audio })
-    gst_segment_init (&s->segment, GST_FORMAT_TIME);
+  gst_segment_init (&self->priv->video_segment, GST_FORMAT_TIME);
+  gst_segment_init (&self->priv->audio_segment, GST_FORMAT_TIME);
   self->video_pad = gst_pad_new_from_static_template (&video_template, "video");
   gst_pad_set_chain_function (self->video_pad, GST_DEBUG_FUNCPTR (chain));
   gst_pad_set_event_function (self->video_pad, GST_DEBUG_FUNCPTR (sink_event));
