@@ -74,41 +74,24 @@
  * writer holds it at most half a second). When no
  * audio has arrived for a second while the video goes on, dvrsink fills the
  * hole with silent AAC-LC frames, and at EOS it ends a silent audio stream.
+ *
+ * The files: this one holds the bin, its properties and the parser choice;
+ * dvrsink_splitmux.cpp the splitmuxsink writer (muxer=mpegtsmux);
+ * dvrsink_audio_watchdog.cpp the silent AAC for stalled audio.
  */
 #include "gstdvrsink.h"
 
-#include <cerrno>
 #include <cstring>
-#include <atomic>
-#include <deque>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
-#include "adts.h"
+#include "dvrsink_private.h"
 #include "gstdvrindex-writer.h"
 #include "gstdvrtschunker.h"
 #include "gstdvrtswriter.h"
-#include "segment_stream.h"
 
 #include <gst/base/gsttypefindhelper.h>
 
-GST_DEBUG_CATEGORY_STATIC (dvr_sink_debug);
+GST_DEBUG_CATEGORY (dvr_sink_debug);
 #define GST_CAT_DEFAULT dvr_sink_debug
-
-/* Audio this far behind the video is taken as stalled and filled with a GAP:
- * splitmuxsink would otherwise hold the video back until the audio came. */
-#define AUDIO_STALL (GST_SECOND)
-
-/* Segment writes go out in chunks this large: a few syscalls per segment. */
-#define SEGMENT_BUFFER_SIZE (1024 * 1024)
-
-/* Which writer muxes and writes the segments. */
-typedef enum
-{
-  GST_DVR_MUXER_LEAN,
-  GST_DVR_MUXER_MPEGTSMUX,
-} GstDvrMuxer;
 
 #define GST_TYPE_DVR_MUXER (gst_dvr_muxer_get_type ())
 static GType
@@ -138,6 +121,7 @@ enum
 
 #define DEFAULT_SEND_KEYFRAME_REQUESTS FALSE
 #define DEFAULT_MUXER GST_DVR_MUXER_LEAN
+#define DEFAULT_SEGMENT_DURATION (2 * GST_SECOND)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -150,150 +134,28 @@ static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
     GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, "
         "stream-format = (string) { raw, adts }"));
 
-struct _GstDvrSink
-{
-  GstBin parent;
-  GstPad *sinkpad;
-  GstElement *parser;
-  const char *parser_kind;      /* "h264parse", "h265parse" or "tsreader" */
-  GstElement *index;
-  GstElement *writer;
-  GstElement *file_sink;
-  GstPad *audio_pad;
-  GstDvrMuxer muxer;
-  gboolean direct;              /* the sink pad leads straight into dvrindex */
-  gboolean send_keyframe_requests;
-  guint64 segment_duration;     /* ns */
-  struct GstDvrSinkPrivate *priv;
-};
-
-struct GstDvrSinkPrivate
-{
-  std::mutex lock;
-  /* Open segments, oldest first: splitmuxsink's fragment-closed message names no
-   * file when it writes to a stream. */
-  std::deque < DvrSegmentStream * >open_segments;
-  DvrContinuity continuity;
-
-  /* The audio branch as the video path sees it (audio_lock). */
-  std::mutex audio_lock;
-  GstSegment audio_segment;
-  bool audio_has_segment = false;
-  bool audio_eos = false;
-  gint64 audio_end = -1;        /* running time up to which audio (or a GAP) went in */
-  gint64 last_real_audio_us = 0;  /* monotonic time of the last real audio buffer */
-  gint64 video_end = -1;        /* running time of the newest video buffer */
-
-  /* Fills a stalled audio branch with GAPs; splitmuxsink blocks the video
-   * thread itself while it waits for audio, so the rescue needs its own thread. */
-  std::thread audio_watchdog;
-  std::condition_variable watchdog_wake;
-  bool watchdog_running = false;
-
-  /* muxer=mpegtsmux: the codec changed and the segment of the new one has not
-   * opened yet. mpegtsmux refuses the new caps with an error, after which
-   * splitmuxsink closes the segment and opens the next with a fresh muxer. */
-  std::atomic < bool > codec_change { false };
-
-  /* Input without caps (filesrc): its segment, held back until typefinding
-   * found the caps that must go before it (streaming thread only). */
-  GstEvent *held_segment = nullptr;
-  bool typefound = false;
-};
-
 #define gst_dvr_sink_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstDvrSink, gst_dvr_sink, GST_TYPE_BIN,
     GST_DEBUG_CATEGORY_INIT (dvr_sink_debug, "dvrsink", 0, "sliding-window HLS DVR sink"));
 GST_ELEMENT_REGISTER_DEFINE (dvrsink, "dvrsink", GST_RANK_NONE, GST_TYPE_DVR_SINK);
 
-static gboolean
-make_room (gpointer index)
+DvrSinkSettings
+dvr_sink_settings (GstDvrSink * self)
 {
-  return gst_dvr_index_make_room (GST_DVR_INDEX (index));
-}
-
-static gchar *
-on_format_location_full (GstElement *, guint fragment_id, GstSample * first_sample,
-    GstDvrSink * self)
-{
-  GstBuffer *buf = gst_sample_get_buffer (first_sample);
-  const GstSegment *segment = gst_sample_get_segment (first_sample);
-  GstClockTime start = GST_CLOCK_TIME_NONE;
-  if (buf && segment) {
-    GstClockTime ts = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : GST_BUFFER_DTS (buf);
-    start = gst_segment_to_running_time (segment, GST_FORMAT_TIME, ts);
-  }
-  if (!GST_CLOCK_TIME_IS_VALID (start)) {
-    GST_WARNING_OBJECT (self, "segment %u starts without a timestamp", fragment_id);
-    start = 0;
-  }
-  g_autofree gchar *path = gst_dvr_index_begin_segment (GST_DVR_INDEX (self->index), start);
-  if (!path)
-    return nullptr;
-  g_autoptr (GError) error = nullptr;
-  DvrSegmentStream *stream = dvr_segment_stream_new (path, SEGMENT_BUFFER_SIZE,
-      gst_dvr_index_fsync (GST_DVR_INDEX (self->index)), &self->priv->continuity, &error);
-  if (!stream) {
-    /* giostreamsink would fail with no stream: give it one that discards, and let
-     * the index drop the segment when it closes. */
-    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE, ("Could not create a segment file"),
-        ("%s", error->message));
-    gst_dvr_index_abandon_segment (GST_DVR_INDEX (self->index), path,
-        error->code == G_IO_ERROR_NO_SPACE ? ENOSPC : EIO);
-    return nullptr;
-  }
-  dvr_segment_stream_set_no_space_func (stream, make_room, self->index);
-  g_object_set (self->file_sink, "stream", stream, NULL);
-  {
-    std::lock_guard < std::mutex > lock (self->priv->lock);
-    self->priv->open_segments.push_back (stream);
-  }
-  return nullptr;
-}
-
-static void
-finish_segment (GstDvrSink * self, GstClockTime end)
-{
-  DvrSegmentStream *stream;
-  {
-    std::lock_guard < std::mutex > lock (self->priv->lock);
-    if (self->priv->open_segments.empty ()) {
-      GST_DEBUG_OBJECT (self, "repeated fragment-closed ignored");
-      return;
-    }
-    stream = self->priv->open_segments.front ();
-    self->priv->open_segments.pop_front ();
-  }
-  int err = dvr_segment_stream_finish (stream);
-  GstDvrIndex *index = GST_DVR_INDEX (self->index);
-  if (err != 0)
-    gst_dvr_index_abandon_segment (index, dvr_segment_stream_path (stream), err);
-  else
-    gst_dvr_index_commit_segment (index, dvr_segment_stream_path (stream), end,
-        dvr_segment_stream_bytes (stream));
-  g_object_unref (stream);
+  std::lock_guard < std::mutex > lock (self->priv->settings_lock);
+  return self->priv->settings;
 }
 
 static void
 gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
 {
   GstDvrSink *self = GST_DVR_SINK (bin);
+  if (dvr_sink_splitmux_handle_message (self, message)) {
+    gst_message_unref (message);
+    return;
+  }
   if (GST_MESSAGE_SRC (message) == GST_OBJECT (self->writer)) {
-    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT) {
-      const GstStructure *s = gst_message_get_structure (message);
-      if (gst_structure_has_name (s, "splitmuxsink-fragment-closed")) {
-        GstClockTime end = GST_CLOCK_TIME_NONE;
-        gst_structure_get_clock_time (s, "running-time", &end);
-        finish_segment (self, end);
-        gst_message_unref (message);
-        return;
-      }
-      if (gst_structure_has_name (s, "splitmuxsink-fragment-opened")) {
-        self->priv->codec_change = false;
-        gst_message_unref (message);
-        return;
-      }
-    } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
       gst_dvr_index_finish (GST_DVR_INDEX (self->index));
       if (self->parser && g_str_equal (self->parser_kind, "tsreader") &&
           gst_dvr_ts_chunker_failed (GST_DVR_TS_CHUNKER (self->parser))) {
@@ -301,15 +163,6 @@ gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
         return;
       }
     }
-  } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR && self->priv->codec_change &&
-      gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (self->writer))) {
-    /* The muxer refusing the new codec: splitmuxsink recovers by starting the
-     * next segment with a fresh one, so this is not the end of the recording. */
-    g_autoptr (GError) err = nullptr;
-    gst_message_parse_error (message, &err, nullptr);
-    GST_INFO_OBJECT (self, "new codec, new muxer: %s", err->message);
-    gst_message_unref (message);
-    return;
   }
   GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }
@@ -318,7 +171,7 @@ static void
 split_now (gpointer user_data)
 {
   GstDvrSink *self = GST_DVR_SINK (user_data);
-  if (self->muxer == GST_DVR_MUXER_LEAN)
+  if (GST_IS_DVR_TS_WRITER (self->writer))
     gst_dvr_ts_writer_split (GST_DVR_TS_WRITER (self->writer));
   else
     g_signal_emit_by_name (self->writer, "split-now");
@@ -359,7 +212,7 @@ length_prefixed_access_units (const GstStructure * s)
 static gboolean
 transport_stream_accepted (GstDvrSink * self)
 {
-  if (self->muxer != GST_DVR_MUXER_LEAN) {
+  if (dvr_sink_settings (self).muxer != GST_DVR_MUXER_LEAN) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("muxer=mpegtsmux cannot record an MPEG-TS input: it takes H.264 or H.265 elementary "
             "streams; use muxer=lean (the default), which records the transport stream as it is"),
@@ -390,7 +243,7 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
     return FALSE;
   const char *kind = ts ? "tsreader" :
       gst_structure_has_name (s, "video/x-h265") ? "h265parse" : "h264parse";
-  if (!ts && self->muxer == GST_DVR_MUXER_LEAN && (parsed_byte_stream (s) || length_prefixed_access_units (s)))
+  if (!ts && dvr_sink_settings (self).muxer == GST_DVR_MUXER_LEAN && (parsed_byte_stream (s) || length_prefixed_access_units (s)))
     kind = nullptr;
   if (self->parser) {
     if (kind && g_str_equal (self->parser_kind, kind))
@@ -505,10 +358,10 @@ gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     GstCaps *caps;
     gst_event_parse_caps (event, &caps);
     g_autoptr (GstCaps) current = gst_pad_get_current_caps (pad);
-    if (self->muxer == GST_DVR_MUXER_MPEGTSMUX && current &&
+    if (dvr_sink_settings (self).muxer == GST_DVR_MUXER_MPEGTSMUX && current &&
         !gst_structure_has_name (gst_caps_get_structure (caps, 0),
             gst_structure_get_name (gst_caps_get_structure (current, 0))))
-      self->priv->codec_change = true;
+      dvr_sink_splitmux_codec_changes (self);
     if (!ensure_parser (self, caps)) {
       gst_event_unref (event);
       return FALSE;
@@ -564,251 +417,6 @@ gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
   return gst_pad_query_default (pad, parent, query);
 }
 
-static gint64
-running_time_of (const GstSegment * segment, GstClockTime ts)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (ts) || segment->format != GST_FORMAT_TIME)
-    return -1;
-  guint64 rt;
-  return gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt) > 0 ? (gint64) rt : -1;
-}
-
-/* Watches what enters the audio pad: how far audio has come, and its EOS. */
-static GstPadProbeReturn
-audio_probe (GstPad *, GstPadProbeInfo * info, gpointer user_data)
-{
-  GstDvrSinkPrivate *priv = GST_DVR_SINK (user_data)->priv;
-  std::lock_guard < std::mutex > lock (priv->audio_lock);
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-    if (priv->audio_has_segment) {
-      GstClockTime end = GST_BUFFER_PTS (buf);
-      if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (buf))
-        end += GST_BUFFER_DURATION (buf);
-      priv->audio_end = MAX (priv->audio_end, running_time_of (&priv->audio_segment, end));
-    }
-    priv->last_real_audio_us = g_get_monotonic_time ();
-  } else if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
-      const GstSegment *segment;
-      gst_event_parse_segment (event, &segment);
-      gst_segment_copy_into (segment, &priv->audio_segment);
-      priv->audio_has_segment = true;
-    } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-      priv->audio_eos = true;
-    } else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-      priv->audio_eos = false;
-      priv->audio_end = -1;
-    }
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* Sends an event into the writer's audio pad, but only if no audio thread is
- * inside it right now: that thread is then not stalled after all, and waiting
- * for it from the video thread could deadlock. */
-static bool
-send_to_audio (GstDvrSink * self, GstEvent * event)
-{
-  GstPad *target = self->audio_pad ? gst_ghost_pad_get_target (GST_GHOST_PAD (self->audio_pad)) : nullptr;
-  bool sent = false;
-  if (target && GST_PAD_STREAM_TRYLOCK (target)) {
-    sent = gst_pad_send_event (target, event);
-    event = nullptr;
-    GST_PAD_STREAM_UNLOCK (target);
-  }
-  if (event)
-    gst_event_unref (event);
-  if (target)
-    gst_object_unref (target);
-  return sent;
-}
-
-static void
-finish_silent_audio (GstElement * element, gpointer)
-{
-  GstDvrSink *self = GST_DVR_SINK (element);
-  /* Give a live audio source a moment to end by itself. */
-  g_usleep (G_USEC_PER_SEC);
-  for (int attempt = 0; attempt < 50; attempt++) {
-    {
-      std::lock_guard < std::mutex > lock (self->priv->audio_lock);
-      if (self->priv->audio_eos)
-        return;
-    }
-    if (send_to_audio (self, gst_event_new_eos ())) {
-      GST_INFO_OBJECT (self, "audio had stopped: ended it with the video");
-      return;
-    }
-    g_usleep (100 * 1000);
-  }
-}
-
-/* On the video path, after dvrindex: how far the video has come, and its EOS. */
-static GstPadProbeReturn
-video_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  GstDvrSink *self = GST_DVR_SINK (user_data);
-  if (!self->audio_pad)
-    return GST_PAD_PROBE_OK;
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
-      gst_element_call_async (GST_ELEMENT (self), finish_silent_audio, nullptr, nullptr);
-    return GST_PAD_PROBE_OK;
-  }
-  GstEvent *sticky = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
-  if (!sticky)
-    return GST_PAD_PROBE_OK;
-  const GstSegment *segment;
-  gst_event_parse_segment (sticky, &segment);
-  gint64 rt = running_time_of (segment, GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info)));
-  gst_event_unref (sticky);
-  std::lock_guard < std::mutex > lock (self->priv->audio_lock);
-  self->priv->video_end = MAX (self->priv->video_end, rt);
-  return GST_PAD_PROBE_OK;
-}
-
-/* One AAC-LC frame (1024 samples) of digital silence: a raw_data_block with a
- * single or a pair of channel elements whose spectral data are all zero. */
-static const guint8 silent_aac_mono[] = { 0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c };
-static const guint8 silent_aac_stereo[] =
-    { 0x21, 0x00, 0x49, 0x90, 0x02, 0x19, 0x00, 0x23, 0x80 };
-
-/* Silent frames covering [from, until) in running time, for the caps the audio
- * pad has; NULL when the stream is not AAC-LC mono or stereo. */
-static GstBufferList *
-silent_audio (GstCaps * caps, const GstSegment * segment, gint64 from, gint64 until)
-{
-  const GstStructure *s = gst_caps_get_structure (caps, 0);
-  gint rate = 0, channels = 0;
-  const gchar *format = gst_structure_get_string (s, "stream-format");
-  if (!gst_structure_get_int (s, "rate", &rate) || !gst_structure_get_int (s, "channels", &channels)
-      || rate <= 0 || channels < 1 || channels > 2 || !format)
-    return nullptr;
-  const gchar *profile = gst_structure_get_string (s, "profile");
-  if (profile && !g_str_equal (profile, "lc"))
-    return nullptr;
-  static const gint rates[] = { 96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050,
-    16000, 12000, 11025, 8000, 7350
-  };
-  gint rate_index = -1;
-  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
-    if (rates[i] == rate)
-      rate_index = (gint) i;
-  const bool adts = g_str_equal (format, "adts");
-  if (rate_index < 0 || (!adts && !g_str_equal (format, "raw")))
-    return nullptr;
-  const guint8 *frame = channels == 1 ? silent_aac_mono : silent_aac_stereo;
-  const gsize frame_size = channels == 1 ? sizeof silent_aac_mono : sizeof silent_aac_stereo;
-  const gsize size = frame_size + (adts ? 7 : 0);
-  const GstClockTime duration = gst_util_uint64_scale_int (1024, GST_SECOND, rate);
-  GstBufferList *list = gst_buffer_list_new ();
-  for (gint64 rt = from; rt + (gint64) duration <= until; rt += duration) {
-    guint64 pts = gst_segment_position_from_running_time (segment, GST_FORMAT_TIME, (guint64) rt);
-    if (!GST_CLOCK_TIME_IS_VALID (pts))
-      break;
-    GstBuffer *buf = gst_buffer_new_allocate (nullptr, size, nullptr);
-    GstMapInfo map;
-    gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    guint8 *out = map.data;
-    if (adts) {
-      dvr::write_adts_header (out, 1, (guint) rate_index, (guint) channels, size);
-      out += dvr::kAdtsHeaderSize;
-    }
-    memcpy (out, frame, frame_size);
-    gst_buffer_unmap (buf, &map);
-    GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = pts;
-    GST_BUFFER_DURATION (buf) = duration;
-    gst_buffer_list_add (list, buf);
-  }
-  return list;
-}
-
-/* Pushes buffers into the writer's audio pad under the same rule as
- * send_to_audio: never while an audio thread is inside it. */
-static bool
-chain_to_audio (GstDvrSink * self, GstBufferList * list)
-{
-  GstPad *target = self->audio_pad ? gst_ghost_pad_get_target (GST_GHOST_PAD (self->audio_pad)) : nullptr;
-  bool sent = false;
-  if (target && GST_PAD_STREAM_TRYLOCK (target)) {
-    /* One by one: splitmuxsink counts progress from buffers, not lists. */
-    sent = true;
-    for (guint i = 0; i < gst_buffer_list_length (list) && sent; i++)
-      sent = gst_pad_chain (target, gst_buffer_ref (gst_buffer_list_get (list, i))) == GST_FLOW_OK;
-    GST_PAD_STREAM_UNLOCK (target);
-  }
-  gst_buffer_list_unref (list);
-  if (target)
-    gst_object_unref (target);
-  return sent;
-}
-
-static void
-watch_audio (GstDvrSink * self)
-{
-  GstDvrSinkPrivate *priv = self->priv;
-  std::unique_lock < std::mutex > lock (priv->audio_lock);
-  while (priv->watchdog_running) {
-    priv->watchdog_wake.wait_for (lock, std::chrono::milliseconds (250));
-    if (!priv->watchdog_running || !self->audio_pad || !priv->audio_has_segment ||
-        priv->audio_eos || priv->audio_end < 0 || priv->video_end <= priv->audio_end ||
-        g_get_monotonic_time () - priv->last_real_audio_us < (gint64) AUDIO_STALL / 1000)
-      continue;
-    /* splitmuxsink holds the video until the audio has caught up with it, and
-     * takes only buffers as progress (a GAP moves its reference stream only). */
-    GstCaps *caps = gst_pad_get_current_caps (self->audio_pad);
-    GstBufferList *silence = caps ? silent_audio (caps, &priv->audio_segment, priv->audio_end,
-        priv->video_end + (gint64) (100 * GST_MSECOND)) : nullptr;
-    if (caps)
-      gst_caps_unref (caps);
-    if (!silence || gst_buffer_list_length (silence) == 0) {
-      if (silence)
-        gst_buffer_list_unref (silence);
-      continue;
-    }
-    GstBuffer *last = gst_buffer_list_get (silence, gst_buffer_list_length (silence) - 1);
-    const gint64 until = (gint64) gst_segment_to_running_time (&priv->audio_segment,
-        GST_FORMAT_TIME, GST_BUFFER_PTS (last) + GST_BUFFER_DURATION (last));
-    lock.unlock ();
-    bool sent = chain_to_audio (self, silence);
-    lock.lock ();
-    if (sent) {
-      GST_LOG_OBJECT (self, "audio stalled: silence up to %" GST_STIME_FORMAT, GST_STIME_ARGS (until));
-      priv->audio_end = MAX (priv->audio_end, until);
-    }
-  }
-}
-
-static void
-start_audio_watchdog (GstDvrSink * self)
-{
-  GstDvrSinkPrivate *priv = self->priv;
-  {
-    std::lock_guard < std::mutex > lock (priv->audio_lock);
-    if (priv->watchdog_running)
-      return;
-    priv->watchdog_running = true;
-    priv->audio_eos = false;
-    priv->audio_end = priv->video_end = -1;
-  }
-  priv->audio_watchdog = std::thread (watch_audio, self);
-}
-
-static void
-stop_audio_watchdog (GstDvrSink * self)
-{
-  GstDvrSinkPrivate *priv = self->priv;
-  {
-    std::lock_guard < std::mutex > lock (priv->audio_lock);
-    priv->watchdog_running = false;
-  }
-  priv->watchdog_wake.notify_all ();
-  if (priv->audio_watchdog.joinable ())
-    priv->audio_watchdog.join ();
-}
-
 static GstPad *
 gst_dvr_sink_request_new_pad (GstElement * element, GstPadTemplate * templ, const gchar *,
     const GstCaps *)
@@ -823,8 +431,7 @@ gst_dvr_sink_request_new_pad (GstElement * element, GstPadTemplate * templ, cons
     return nullptr;
   GstPad *pad = gst_ghost_pad_new_from_template ("audio", target, templ);
   gst_object_unref (target);
-  gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER |
-          GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), audio_probe, self, nullptr);
+  dvr_sink_watch_audio_pad (self, pad);
   gst_pad_set_active (pad, TRUE);
   gst_element_add_pad (element, pad);
   self->audio_pad = pad;
@@ -846,48 +453,21 @@ gst_dvr_sink_release_pad (GstElement * element, GstPad * pad)
   self->audio_pad = nullptr;
 }
 
-static void
-discard_open_segments (GstDvrSink * self)
-{
-  std::deque < DvrSegmentStream * >left;
-  {
-    std::lock_guard < std::mutex > lock (self->priv->lock);
-    left.swap (self->priv->open_segments);
-  }
-  /* Stopped without EOS: the index removes their temporaries when it closes. */
-  for (DvrSegmentStream * stream:left) {
-    dvr_segment_stream_finish (stream);
-    g_object_unref (stream);
-  }
-}
-
 static GstStateChangeReturn
 gst_dvr_sink_change_state (GstElement * element, GstStateChange transition)
 {
   GstDvrSink *self = GST_DVR_SINK (element);
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-    start_audio_watchdog (self);
+    dvr_sink_audio_watchdog_start (self);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    stop_audio_watchdog (self);
+    dvr_sink_audio_watchdog_stop (self);
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    discard_open_segments (self);
+    dvr_sink_splitmux_discard_open_segments (self);
     gst_event_replace (&self->priv->held_segment, nullptr);
     self->priv->typefound = false;
   }
   return ret;
-}
-
-static GstElement *
-make_child (GstDvrSink * self, const char *factory, const char *name)
-{
-  GstElement *e = gst_element_factory_make (factory, name);
-  if (!e)
-    g_critical ("dvrsink: the element '%s' is missing; install the GStreamer plugin that has it",
-        factory);
-  else
-    gst_bin_add (GST_BIN (self), e);
-  return e;
 }
 
 /* (Re)builds the chain after dvrindex for the chosen muxer; in NULL or READY. */
@@ -909,29 +489,17 @@ build_writer (GstDvrSink * self)
     self->writer = nullptr;
     self->file_sink = nullptr;
   }
-  if (self->muxer == GST_DVR_MUXER_LEAN) {
+  const DvrSinkSettings settings = dvr_sink_settings (self);
+  if (settings.muxer == GST_DVR_MUXER_LEAN) {
     self->writer = GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_WRITER, "name", "writer", NULL));
     gst_dvr_ts_writer_set_index (GST_DVR_TS_WRITER (self->writer), GST_DVR_INDEX (self->index));
     gst_bin_add (GST_BIN (self), self->writer);
     gst_element_link_pads (self->index, "src", self->writer, "video");
-  } else {
-    self->writer = make_child (self, "splitmuxsink", "writer");
-    GstElement *muxer = gst_element_factory_make ("mpegtsmux", nullptr);
-    self->file_sink = gst_element_factory_make ("giostreamsink", nullptr);
-    if (!self->writer || !muxer || !self->file_sink) {
-      g_critical ("dvrsink: cannot build its chain; mpegtsmux (gst-plugins-bad) and "
-          "giostreamsink (gst-plugins-base) are needed");
-      return;
-    }
-    /* No async finalize: segments close in order in one thread, so the FIFO of
-     * open streams matches fragment-closed messages one to one. */
-    g_object_set (self->writer, "muxer", muxer, "sink", self->file_sink, NULL);
-    g_signal_connect (self->writer, "format-location-full",
-        G_CALLBACK (on_format_location_full), self);
-    gst_element_link (self->index, self->writer);
+  } else if (!dvr_sink_build_splitmux (self)) {
+    return;
   }
-  g_object_set (self->writer, "max-size-time", self->segment_duration,
-      "send-keyframe-requests", self->send_keyframe_requests, NULL);
+  g_object_set (self->writer, "max-size-time", settings.segment_duration,
+      "send-keyframe-requests", (gboolean) settings.send_keyframe_requests, NULL);
   if (self->audio_pad) {
     GstPad *target = gst_element_request_pad_simple (self->writer, "audio_%u");
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->audio_pad), target);
@@ -945,26 +513,39 @@ gst_dvr_sink_set_property (GObject * object, guint prop_id, const GValue * value
     GParamSpec * pspec)
 {
   GstDvrSink *self = GST_DVR_SINK (object);
+  GstDvrSinkPrivate *priv = self->priv;
+  /* The children take the new value after the lock is let go. */
   if (prop_id == PROP_SEND_KEYFRAME_REQUESTS) {
-    self->send_keyframe_requests = g_value_get_boolean (value);
+    {
+      std::lock_guard < std::mutex > lock (priv->settings_lock);
+      priv->settings.send_keyframe_requests = g_value_get_boolean (value);
+    }
     if (self->writer)
       g_object_set_property (G_OBJECT (self->writer), "send-keyframe-requests", value);
     return;
   }
   if (prop_id == PROP_MUXER) {
     GstDvrMuxer muxer = (GstDvrMuxer) g_value_get_enum (value);
-    if (muxer != self->muxer) {
-      self->muxer = muxer;
-      build_writer (self);
+    bool changed;
+    {
+      std::lock_guard < std::mutex > lock (priv->settings_lock);
+      changed = muxer != priv->settings.muxer;
+      priv->settings.muxer = muxer;
     }
+    if (changed)
+      build_writer (self);
     return;
   }
   if (prop_id >= PROP_FIRST_INDEX_PROP && prop_id <= PROP_LAST_INDEX_PROP) {
     g_object_set_property (G_OBJECT (self->index), pspec->name, value);
     if (g_str_equal (pspec->name, "segment-duration")) {
-      self->segment_duration = (guint64) g_value_get_uint (value) * GST_SECOND;
+      const guint64 duration = (guint64) g_value_get_uint (value) * GST_SECOND;
+      {
+        std::lock_guard < std::mutex > lock (priv->settings_lock);
+        priv->settings.segment_duration = duration;
+      }
       if (self->writer)
-        g_object_set (self->writer, "max-size-time", self->segment_duration, NULL);
+        g_object_set (self->writer, "max-size-time", duration, NULL);
     }
     return;
   }
@@ -976,11 +557,11 @@ gst_dvr_sink_get_property (GObject * object, guint prop_id, GValue * value, GPar
 {
   GstDvrSink *self = GST_DVR_SINK (object);
   if (prop_id == PROP_SEND_KEYFRAME_REQUESTS) {
-    g_value_set_boolean (value, self->send_keyframe_requests);
+    g_value_set_boolean (value, dvr_sink_settings (self).send_keyframe_requests);
     return;
   }
   if (prop_id == PROP_MUXER) {
-    g_value_set_enum (value, self->muxer);
+    g_value_set_enum (value, dvr_sink_settings (self).muxer);
     return;
   }
   if (prop_id >= PROP_FIRST_INDEX_PROP && prop_id <= PROP_LAST_INDEX_PROP) {
@@ -994,8 +575,8 @@ static void
 gst_dvr_sink_finalize (GObject * object)
 {
   GstDvrSink *self = GST_DVR_SINK (object);
-  stop_audio_watchdog (self);
-  discard_open_segments (self);
+  dvr_sink_audio_watchdog_stop (self);
+  dvr_sink_splitmux_discard_open_segments (self);
   gst_event_replace (&self->priv->held_segment, nullptr);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1061,20 +642,19 @@ static void
 gst_dvr_sink_init (GstDvrSink * self)
 {
   self->priv = new GstDvrSinkPrivate ();
-  memset (&self->priv->continuity, 0, sizeof self->priv->continuity);
-  self->index = make_child (self, "dvrindex", "index");
+  memset (&self->priv->splitmux.continuity, 0, sizeof self->priv->splitmux.continuity);
+  self->priv->settings.muxer = DEFAULT_MUXER;
+  self->priv->settings.send_keyframe_requests = DEFAULT_SEND_KEYFRAME_REQUESTS;
+  self->priv->settings.segment_duration = DEFAULT_SEGMENT_DURATION;
+  dvr_sink_audio_watchdog_init (self);
+  self->index = dvr_sink_make_child (self, "dvrindex", "index");
   if (!self->index)
     return;
-  self->muxer = DEFAULT_MUXER;
-  self->send_keyframe_requests = DEFAULT_SEND_KEYFRAME_REQUESTS;
-  self->segment_duration = 2 * GST_SECOND;
   build_writer (self);
   gst_dvr_index_set_split_func (GST_DVR_INDEX (self->index), split_now, self);
   GstPad *video = gst_element_get_static_pad (self->index, "src");
-  gst_pad_add_probe (video, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER |
-          GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), video_probe, self, nullptr);
+  dvr_sink_watch_video_pad (self, video);
   gst_object_unref (video);
-  gst_segment_init (&self->priv->audio_segment, GST_FORMAT_TIME);
 
   GstPadTemplate *templ = gst_static_pad_template_get (&sink_template);
   self->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink", templ);
