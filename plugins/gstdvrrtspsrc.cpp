@@ -72,6 +72,8 @@
 #include "rtp_aac_depay.h"
 #include "rtp_clock.h"
 #include "rtp_packet.h"
+#include "interleaved_buffer.h"
+#include "rtp_sequence.h"
 #include "rtp_video_depay.h"
 #include "rtsp_control.h"
 #include "rtsp_media.h"
@@ -83,8 +85,6 @@ GST_DEBUG_CATEGORY (dvr_rtsp_src_debug);
 
 /* Each read asks for this much: at 4 Mbit/s a few reads per video frame. */
 #define READ_SIZE (64 * 1024)
-/* Room for a read behind the longest packet still being received. */
-#define BUFFER_SIZE (READ_SIZE + 4 + 65535 + 8192)
 /* An RTCP receiver report this often, on every stream. */
 #define RECEIVER_REPORT_INTERVAL (5 * G_USEC_PER_SEC)
 /* A TEARDOWN waits this long at most for the connection to take it. */
@@ -149,10 +149,7 @@ struct Output
   GstFlowReturn flow = GST_FLOW_OK;
   bool not_linked_logged = false;
   /* For the receiver reports. */
-  bool have_ssrc = false;
-  guint32 ssrc = 0;
-  guint16 max_sequence = 0;
-  guint32 cycles = 0;
+  dvr::RtpSequenceTracker sequence;
   guint32 last_sr = 0;
   gint64 last_sr_at = 0;
 };
@@ -350,25 +347,6 @@ add_pad (GstDvrRtspSrc * self, Output * out, guint group_id)
   gst_element_add_pad (GST_ELEMENT (self), out->pad);
 }
 
-/* Reception statistics, from each RTP packet of a stream. */
-static void
-note_packet (Output * out, const dvr::RtpPacket & p)
-{
-  if (!out->have_ssrc || p.ssrc != out->ssrc) {
-    out->have_ssrc = true;
-    out->ssrc = p.ssrc;
-    out->max_sequence = p.sequence;
-    out->cycles = 0;
-    return;
-  }
-  const gint16 delta = (gint16) (p.sequence - out->max_sequence);
-  if (delta > 0) {
-    if (p.sequence < out->max_sequence)
-      out->cycles += 1u << 16;
-    out->max_sequence = p.sequence;
-  }
-}
-
 static void
 dispatch_packet (GstDvrRtspSrc * self, guint8 channel, const guint8 * data, gsize size)
 {
@@ -391,7 +369,7 @@ dispatch_packet (GstDvrRtspSrc * self, guint8 channel, const guint8 * data, gsiz
     }
     if (p.payload_type != out->media.payload_type)
       return;
-    note_packet (out, p);
+    out->sequence.note (p.ssrc, p.sequence);
     if (out->video)
       out->video->push (p);
     else if (out->aac)
@@ -407,11 +385,11 @@ send_receiver_reports (GstDvrRtspSrc * self)
 {
   GstDvrRtspSrcPrivate *priv = self->priv;
   for (auto & o : priv->outputs) {
-    if (!o->have_ssrc || o->rtcp_channel < 0)
+    if (!o->sequence.has_source () || o->rtcp_channel < 0)
       continue;
     dvr::ReceptionStats stats;
-    stats.source_ssrc = o->ssrc;
-    stats.highest_sequence = o->cycles | o->max_sequence;
+    stats.source_ssrc = o->sequence.ssrc ();
+    stats.highest_sequence = o->sequence.extended_highest ();
     stats.last_sr = o->last_sr;
     if (o->last_sr)
       stats.delay_since_sr = (guint32) ((g_get_monotonic_time () - o->last_sr_at) * 65536 / G_USEC_PER_SEC);
@@ -546,8 +524,7 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
   GstDvrRtspSrcPrivate *priv = self->priv;
   GSocket *sock = priv->control->socket ();
   CancellableFd keep_fd (priv->cancellable);
-  std::vector < guint8 > buf (BUFFER_SIZE);
-  gsize begin = 0, end = 0;
+  dvr::InterleavedBuffer buf (READ_SIZE);
   gint64 now = g_get_monotonic_time ();
   gint64 last_data = now;
   gint64 next_keep_alive = now + (gint64) keep_alive_s * G_USEC_PER_SEC;
@@ -555,14 +532,9 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
   /* Wake up once a second when the camera is silent, for the timers. */
   g_socket_set_timeout (sock, 1);
   for (;;) {
-    if (end + READ_SIZE > buf.size ()) {
-      memmove (buf.data (), buf.data () + begin, end - begin);
-      end -= begin;
-      begin = 0;
-    }
     g_autoptr (GError) error = nullptr;
     /* Plain RTSP reads the socket, one syscall a read. */
-    const gssize n = g_socket_receive_with_blocking (sock, (gchar *) buf.data () + end, READ_SIZE, TRUE,
+    const gssize n = g_socket_receive_with_blocking (sock, (gchar *) buf.room (), buf.room_size (), TRUE,
         priv->cancellable, &error);
     now = g_get_monotonic_time ();
     if (n == 0)
@@ -581,15 +553,11 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
         return StreamEnd::kFailed;
       }
     } else {
-      end += (gsize) n;
+      buf.filled ((gsize) n);
       last_data = now;
       priv->arrival = running_time_now (priv);
       dvr::InterleavedItem item;
-      while (begin < end) {
-        const gsize used = dvr::next_interleaved_item (buf.data () + begin, end - begin, &item);
-        if (used == 0)
-          break;
-        begin += used;
+      while (buf.next (&item)) {
         if (item.kind == dvr::InterleavedItem::Kind::kPacket) {
           dispatch_packet (self, item.channel, item.payload, item.size);
         } else if (item.kind == dvr::InterleavedItem::Kind::kRtspMessage) {
@@ -600,8 +568,6 @@ read_media (GstDvrRtspSrc * self, guint timeout_s, guint keep_alive_s)
           GST_DEBUG_OBJECT (self, "skipped %" G_GSIZE_FORMAT " bytes of lost framing", item.size);
         }
       }
-      if (begin == end)
-        begin = end = 0;
       StreamEnd stop;
       if (downstream_stopped (self, priv, &stop))
         return stop;
