@@ -5,18 +5,11 @@
 #include <vector>
 
 #include "ts_scanner.h"
+#include "ts_timeline.h"
 
 GST_DEBUG_CATEGORY_STATIC (dvr_ts_chunker_debug);
 #define GST_CAT_DEFAULT dvr_ts_chunker_debug
 
-/* Timestamps that go back further than this, or leap forward further than
- * this, are a reset (an encoder restarted, a file looped): the timeline is
- * carried on from the last unit and the unit marked DISCONT. Smaller forward
- * gaps pass through, for dvrindex to judge against its max-gap. */
-#define BACKWARD_RESET_90KHZ (90)       /* 1 ms */
-#define FORWARD_RESET_90KHZ (90000LL * 600)     /* 10 minutes */
-/* A frame duration longer than this is a gap, not a frame. */
-#define MAX_FRAME_90KHZ (90000)
 /* Lost sync is reported at most this often. */
 #define WARNING_INTERVAL_US (5 * G_USEC_PER_SEC)
 
@@ -26,16 +19,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_DVR_TS_CHUNK_CAPS));
 
 namespace {
-
-constexpr int64_t kTimestampWrap = int64_t { 1 } << 33;
-
-/* b - a on the 33-bit clock of PES timestamps, the short way round. */
-int64_t
-wrapped_difference (int64_t b, int64_t a)
-{
-  int64_t d = (b - a) & (kTimestampWrap - 1);
-  return d >= kTimestampWrap / 2 ? d - kTimestampWrap : d;
-}
 
 struct Input
 {
@@ -91,15 +74,10 @@ struct GstDvrTsChunkerPrivate final : dvr::TsScanListener
   /* After lost sync: the frames up to the next keyframe miss what they refer to. */
   bool skip_to_keyframe = false;
 
-  /* The timeline: 90 kHz values unwrapped, less origin, after base. */
-  bool have_time = false;
+  /* The timeline (see ts_timeline.h), after base. */
+  dvr::TsTimeline timeline;
   GstClockTime base = 0;
   GstClockTime first_input_time = GST_CLOCK_TIME_NONE;
-  int64_t last_raw_dts = 0;
-  int64_t last_dts = 0;         /* unwrapped */
-  int64_t origin = 0;
-  int64_t last_out_dts = -1;
-  int64_t frame_duration = 3600;        /* 40 ms until measured */
 
   guint64 reported_sync_losses = 0;
   gint64 last_warning_us = 0;
@@ -191,43 +169,22 @@ GstDvrTsChunkerPrivate::gather (const dvr::TsAccessUnit & unit)
 bool
 GstDvrTsChunkerPrivate::stamp (GstBuffer * buf, const dvr::TsAccessUnit & unit)
 {
-  const int64_t raw_dts = unit.dts >= 0 ? unit.dts : unit.pts;
-  int64_t dts, pts;
-  if (raw_dts < 0) {
-    if (!have_time)
-      return false;
-    /* A PES without timestamps: one frame after the last. */
-    dts = pts = last_dts + frame_duration;
-  } else if (!have_time) {
-    have_time = true;
+  const bool first = !timeline.started ();
+  dvr::TsTimeline::Stamp st;
+  if (!timeline.stamp (unit.dts, unit.pts, &st))
+    return false;
+  if (first)
     base = GST_CLOCK_TIME_IS_VALID (first_input_time) ? first_input_time : 0;
-    dts = origin = raw_dts;
-    pts = dts + (unit.pts >= 0 ? wrapped_difference (unit.pts, raw_dts) : 0);
-  } else {
-    const int64_t step = wrapped_difference (raw_dts, last_raw_dts);
-    dts = last_dts + step;
-    if (step < -BACKWARD_RESET_90KHZ || step > FORWARD_RESET_90KHZ) {
-      GST_INFO_OBJECT (self, "timestamps jumped by %" G_GINT64_FORMAT " ms: a new timeline",
-          step / 90);
-      origin = dts - (last_out_dts + frame_duration);
-      discont_next = true;
-    }
-    pts = dts + (unit.pts >= 0 ? wrapped_difference (unit.pts, raw_dts) : 0);
+  if (st.reset) {
+    GST_INFO_OBJECT (self, "timestamps jumped by %" G_GINT64_FORMAT " ms: a new timeline", st.jump / 90);
+    discont_next = true;
   }
-  if (raw_dts >= 0)
-    last_raw_dts = raw_dts;
-  const int64_t out_dts = dts - origin;
-  const int64_t out_pts = MAX (pts - origin, out_dts);
-  if (last_out_dts >= 0 && out_dts > last_out_dts && out_dts - last_out_dts <= MAX_FRAME_90KHZ)
-    frame_duration = out_dts - last_out_dts;
-  last_dts = dts;
-  last_out_dts = out_dts;
   auto to_time = [this](int64_t t) {
     return base + gst_util_uint64_scale ((guint64) MAX (t, 0), GST_SECOND, 90000);
   };
-  GST_BUFFER_DTS (buf) = to_time (out_dts);
-  GST_BUFFER_PTS (buf) = to_time (out_pts);
-  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale ((guint64) frame_duration, GST_SECOND, 90000);
+  GST_BUFFER_DTS (buf) = to_time (st.dts);
+  GST_BUFFER_PTS (buf) = to_time (st.pts);
+  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale ((guint64) st.duration, GST_SECOND, 90000);
   return true;
 }
 
@@ -366,7 +323,7 @@ chain (GstPad *, GstObject * parent, GstBuffer * buf)
 {
   GstDvrTsChunker *self = GST_DVR_TS_CHUNKER (parent);
   GstDvrTsChunkerPrivate *priv = self->priv;
-  if (!priv->have_time && !GST_CLOCK_TIME_IS_VALID (priv->first_input_time) &&
+  if (!priv->timeline.started () && !GST_CLOCK_TIME_IS_VALID (priv->first_input_time) &&
       priv->input_segment.format == GST_FORMAT_TIME) {
     /* Live input (udpsrc, srtsrc) is timestamped on arrival: the timeline
      * starts there, so that dvrindex sees how late each unit is. */
