@@ -12,7 +12,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "recording_checks.h"
@@ -25,6 +24,18 @@ std::string camera(const std::string& pattern = "ball") {
          " ! video/x-raw,width=320,height=240,framerate=30/1 ! "
          "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! ";
 }
+
+// The same camera, not live: `seconds` of frames as fast as they encode. The
+// disk's moves are made from the bus's sync handler, in step with the
+// segments, so that they need no wall-clock time.
+std::string recorded_camera(int seconds, const std::string& pattern = "ball") {
+  return "videotestsrc is-live=false num-buffers=" + std::to_string(seconds * 30) + " pattern=" + pattern +
+         " ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+         "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! ";
+}
+
+// A generous limit for a pipeline that ends by itself.
+constexpr double kUntilEos = 60.0;
 
 // A tmpfs of `size` mounted under a temporary folder, unmounted when this goes.
 struct SmallDisk {
@@ -169,7 +180,7 @@ TEST_CASE("on a full disk the oldest footage goes with room to spare: no segment
     }
   };
   BusLog log;
-  run_pipeline(camera() + "dvrsink location=" + folder + " segment-duration=1 window=600", 30.0, &log,
+  run_pipeline(recorded_camera(30) + "dvrsink location=" + folder + " segment-duration=1 window=600", kUntilEos, &log,
                listen_to(&said));
   const ParsedPlaylist pl = parse_playlist(read_file(folder + "/live.m3u8"));
   require_segments_valid(folder, pl);
@@ -215,9 +226,9 @@ TEST_CASE("two recordings in one storage group: the oldest footage of either goe
   fill(disk, "filler", 800 * 1000);
   Said said;
   BusLog log;
-  run_pipeline(camera("ball") + "dvrsink location=" + a + " segment-duration=1 storage-group=test " + camera("ball") +
-                   "dvrsink location=" + b + " segment-duration=1 storage-group=test",
-               20.0, &log, listen_to(&said));
+  run_pipeline(recorded_camera(20) + "dvrsink location=" + a + " segment-duration=1 storage-group=test " +
+                   recorded_camera(20) + "dvrsink location=" + b + " segment-duration=1 storage-group=test",
+               kUntilEos, &log, listen_to(&said));
   CHECK(said.errors.empty());
   for (const std::string& folder : {a, b}) {
     INFO(folder);
@@ -260,7 +271,8 @@ TEST_CASE("a read-only filesystem or a removed folder is said as such, not as a 
       }
     };
     BusLog log;
-    run_pipeline(camera() + "dvrsink location=" + folder + " segment-duration=1", 6.0, &log, listen_to(&said));
+    run_pipeline(recorded_camera(6) + "dvrsink location=" + folder + " segment-duration=1", kUntilEos, &log,
+                 listen_to(&said));
     REQUIRE_FALSE(said.errors.empty());
     CHECK(said.errors[0].find("folder is missing") != std::string::npos);
     CHECK(said.count_storage("folder-missing") >= 1);
@@ -274,20 +286,36 @@ TEST_CASE("a disk filled at once by another program: room is made and at most th
   SKIP_UNLESS_MOUNTED(disk);
   const std::string folder = disk.path + "/cam";
   Said said;
-  bool filled = false;
-  std::thread filler;
-  // Half way into a segment, so that its own write finds the disk full.
-  said.on_message = [&](Said& s) {
-    if (filled || s.added.size() < 6) return;
-    filled = true;
-    filler = std::thread([&] {
-      g_usleep(500 * 1000);
-      fill(disk, "filler", 0);
-    });
-  };
+  // Half way into the seventh segment, so that its own write finds the disk
+  // full: filled from the source's streaming thread, in step with the frames.
+  struct Filler {
+    const SmallDisk* disk;
+    bool filled = false;
+  } filler{&disk};
   BusLog log;
-  run_pipeline(camera() + "dvrsink location=" + folder + " segment-duration=1", 14.0, &log, listen_to(&said));
-  if (filler.joinable()) filler.join();
+  run_pipeline("videotestsrc name=src is-live=false num-buffers=" + std::to_string(14 * 30) +
+                   " pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+                   "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! dvrsink location=" +
+                   folder + " segment-duration=1",
+               kUntilEos, &log, [&](GstElement* pipeline) {
+                 listen_to(&said)(pipeline);
+                 GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+                 GstPad* pad = gst_element_get_static_pad(src, "src");
+                 gst_pad_add_probe(
+                     pad, GST_PAD_PROBE_TYPE_BUFFER,
+                     [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+                       auto* f = static_cast<Filler*>(data);
+                       if (!f->filled && GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)) >= 6500 * GST_MSECOND) {
+                         f->filled = true;
+                         fill(*f->disk, "filler", 0);
+                       }
+                       return GST_PAD_PROBE_OK;
+                     },
+                     &filler, nullptr);
+                 gst_object_unref(pad);
+                 gst_object_unref(src);
+               });
+  const bool filled = filler.filled;
   const ParsedPlaylist pl = parse_playlist(read_file(folder + "/live.m3u8"));
   require_segments_valid(folder, pl);
   CHECK(said.errors.empty());
