@@ -237,8 +237,10 @@ TEST_CASE("a recording resumed in the same folder keeps its history, raises sequ
   REQUIRE(before.endlist);
   REQUIRE(before.segments.size() >= 2);
 
+  // The second run need not wait out the clock: 3 s of frames, not live.
   BusLog second;
-  run_pipeline(desc, 3.0, &second);
+  run_pipeline(recorded_camera(90) + "dvrsink location=" + dir.path + " segment-duration=1 window=0", kUntilEos,
+               &second);
   REQUIRE(second.errors.empty());
   ParsedPlaylist after = playlist_in(dir);
   REQUIRE(after.segments.size() >= before.segments.size() + 2);
