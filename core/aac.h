@@ -28,7 +28,8 @@ struct AacConfig {
 };
 
 // False when fewer than two bytes are given.
-bool parse_audio_specific_config(const uint8_t* data, size_t size, AacConfig* out);
+bool parse_audio_specific_config(const uint8_t *data, size_t size,
+                                 AacConfig *out);
 
 // The ADTS profile (object type less one) for an AudioSpecificConfig's object
 // type: ADTS holds only the first four, so any other is written as LC.
@@ -38,7 +39,8 @@ unsigned adts_profile(unsigned object_type);
 // with one single or channel-pair element whose spectral data are all zero.
 // With adts, behind an ADTS header for the rate at rate_index. Empty for
 // any other channel count.
-std::vector<uint8_t> silent_aac_frame(unsigned channels, bool adts, unsigned rate_index);
+std::vector<uint8_t> silent_aac_frame(unsigned channels, bool adts,
+                                      unsigned rate_index);
 
 // The duration of one AAC frame at rate, in nanoseconds (rounded down).
 int64_t aac_frame_duration_ns(int rate);

@@ -15,7 +15,8 @@ class AudioStallWatch {
  public:
   // stall_us: how long without real audio (monotonic microseconds) makes a
   // stall; lead_ns: how far past the video the silence reaches.
-  AudioStallWatch(int64_t stall_us, int64_t lead_ns) : stall_us_(stall_us), lead_ns_(lead_ns) {}
+  AudioStallWatch(int64_t stall_us, int64_t lead_ns)
+      : stall_us_(stall_us), lead_ns_(lead_ns) {}
 
   // A new run: nothing of either stream seen yet, the audio not ended.
   void start() {
@@ -24,7 +25,8 @@ class AudioStallWatch {
   }
   // The audio's segment arrived: from now on its ends count.
   void audio_segment() { audio_has_segment_ = true; }
-  // Real audio arrived at now_us, reaching end (running time; negative when unknown).
+  // Real audio arrived at now_us, reaching end (running time; negative when
+  // unknown).
   void audio_buffer(int64_t end, int64_t now_us) {
     if (audio_has_segment_ && end > audio_end_) audio_end_ = end;
     last_real_audio_us_ = now_us;
@@ -42,9 +44,9 @@ class AudioStallWatch {
 
   // Whether the audio stalled at now_us, and if so the span [*from, *until)
   // that silence should fill.
-  bool stalled(int64_t now_us, int64_t* from, int64_t* until) const {
-    if (!audio_has_segment_ || audio_ended_ || audio_end_ < 0 || video_end_ <= audio_end_ ||
-        now_us - last_real_audio_us_ < stall_us_)
+  bool stalled(int64_t now_us, int64_t *from, int64_t *until) const {
+    if (!audio_has_segment_ || audio_ended_ || audio_end_ < 0 ||
+        video_end_ <= audio_end_ || now_us - last_real_audio_us_ < stall_us_)
       return false;
     *from = audio_end_;
     *until = video_end_ + lead_ns_;
@@ -60,7 +62,8 @@ class AudioStallWatch {
   int64_t lead_ns_;
   bool audio_has_segment_ = false;
   bool audio_ended_ = false;
-  int64_t audio_end_ = -1;  // running time up to which audio (or silence) went in
+  int64_t audio_end_ =
+      -1;  // running time up to which audio (or silence) went in
   int64_t last_real_audio_us_ = 0;
   int64_t video_end_ = -1;  // running time of the newest video buffer
 };

@@ -37,7 +37,7 @@ class DtsInterleaver {
   bool audio_expected() const { return have_audio_ && !audio_.ended; }
 
   void push(Track track, int64_t dts, T item) {
-    Stream& s = stream(track);
+    Stream &s = stream(track);
     if (track == Track::kVideo && first_video_ == kNone) first_video_ = dts;
     s.last_in = std::max(s.last_in, dts);
     s.queue.emplace_back(dts, std::move(item));
@@ -46,7 +46,7 @@ class DtsInterleaver {
   bool ended(Track track) const { return stream(track).ended; }
   // A flush: what was queued is dropped and the stream starts again.
   void flush(Track track) {
-    Stream& s = stream(track);
+    Stream &s = stream(track);
     s.queue.clear();
     s.ended = false;
     s.last_in = kNone;
@@ -58,33 +58,40 @@ class DtsInterleaver {
   }
 
   size_t queued(Track track) const { return stream(track).queue.size(); }
-  T& front(Track track) { return stream(track).queue.front().second; }
+  T &front(Track track) { return stream(track).queue.front().second; }
   void pop(Track track) { stream(track).queue.pop_front(); }
 
   // The stream whose front goes out next; false when both should wait.
-  bool next(Track* out) const {
-    const bool video_ready = !video_.queue.empty() && (video_.queue.size() >= 2 || video_.ended);
+  bool next(Track *out) const {
+    const bool video_ready =
+        !video_.queue.empty() && (video_.queue.size() >= 2 || video_.ended);
     const bool audio_ready = !audio_.queue.empty();
     if (video_ready && audio_ready) {
-      *out = video_.queue.front().first <= audio_.queue.front().first ? Track::kVideo : Track::kAudio;
+      *out = video_.queue.front().first <= audio_.queue.front().first
+                 ? Track::kVideo
+                 : Track::kAudio;
       return true;
     }
     if (video_ready) {
       // Audio that may still come with earlier timestamps goes first, unless
       // it lags too far behind.
       const int64_t v = video_.queue.front().first;
-      const int64_t audio_at = audio_.last_in != kNone ? audio_.last_in : first_video_;
-      if (audio_expected() && audio_at < v && v - audio_at <= limit_) return false;
+      const int64_t audio_at =
+          audio_.last_in != kNone ? audio_.last_in : first_video_;
+      if (audio_expected() && audio_at < v && v - audio_at <= limit_)
+        return false;
       *out = Track::kVideo;
       return true;
     }
     if (audio_ready) {
       // Before any video, audio has no segment to go to: what lies further
-      // back than the limit goes (to be dropped) rather than queue without bound.
+      // back than the limit goes (to be dropped) rather than queue without
+      // bound.
       const int64_t a = audio_.queue.front().first;
-      const int64_t video_at = !video_.queue.empty()      ? video_.queue.front().first
-                               : video_.last_in != kNone ? video_.last_in
-                                                         : audio_.last_in - limit_;
+      const int64_t video_at =
+          !video_.queue.empty()     ? video_.queue.front().first
+          : video_.last_in != kNone ? video_.last_in
+                                    : audio_.last_in - limit_;
       if (!video_.ended && video_at < a && a - video_at <= limit_) return false;
       *out = Track::kAudio;
       return true;
@@ -98,8 +105,12 @@ class DtsInterleaver {
     int64_t last_in = kNone;  // DTS of the newest item received
     bool ended = false;
   };
-  Stream& stream(Track track) { return track == Track::kVideo ? video_ : audio_; }
-  const Stream& stream(Track track) const { return track == Track::kVideo ? video_ : audio_; }
+  Stream &stream(Track track) {
+    return track == Track::kVideo ? video_ : audio_;
+  }
+  const Stream &stream(Track track) const {
+    return track == Track::kVideo ? video_ : audio_;
+  }
 
   int64_t limit_;
   Stream video_, audio_;

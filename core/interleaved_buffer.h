@@ -19,10 +19,12 @@ class InterleavedBuffer {
   // read_size: the most one read asks for. The buffer holds a read behind the
   // longest item still being received ('$' framing, 64 KiB, or an RTSP header).
   explicit InterleavedBuffer(size_t read_size, size_t max_header = 8192)
-      : read_size_(read_size), max_header_(max_header), buf_(read_size + 4 + 65535 + max_header) {}
+      : read_size_(read_size),
+        max_header_(max_header),
+        buf_(read_size + 4 + 65535 + max_header) {}
 
   // Room for read_size bytes at the end of what is buffered.
-  uint8_t* room() {
+  uint8_t *room() {
     if (end_ + read_size_ > buf_.size()) {
       std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
       end_ -= begin_;
@@ -36,9 +38,10 @@ class InterleavedBuffer {
 
   // The next whole item; false when only the beginning of one is buffered.
   // The item points into the buffer and stays valid until the next room().
-  bool next(InterleavedItem* item) {
+  bool next(InterleavedItem *item) {
     if (begin_ == end_) return false;
-    const size_t used = next_interleaved_item(buf_.data() + begin_, end_ - begin_, item, max_header_);
+    const size_t used = next_interleaved_item(buf_.data() + begin_,
+                                              end_ - begin_, item, max_header_);
     if (used == 0) return false;
     begin_ += used;
     if (begin_ == end_) begin_ = end_ = 0;

@@ -19,7 +19,8 @@ class RtpSequenceTracker {
       cycles_ = 0;
       return;
     }
-    const int16_t delta = static_cast<int16_t>(static_cast<uint16_t>(sequence - max_sequence_));
+    const int16_t delta =
+        static_cast<int16_t>(static_cast<uint16_t>(sequence - max_sequence_));
     if (delta > 0) {
       if (sequence < max_sequence_) cycles_ += 1u << 16;
       max_sequence_ = sequence;

@@ -4,7 +4,7 @@
 
 namespace dvr {
 
-bool TsTimeline::stamp(int64_t raw_dts_in, int64_t raw_pts, Stamp* out) {
+bool TsTimeline::stamp(int64_t raw_dts_in, int64_t raw_pts, Stamp *out) {
   const int64_t raw_dts = raw_dts_in >= 0 ? raw_dts_in : raw_pts;
   int64_t dts, pts;
   out->reset = false;
@@ -29,7 +29,8 @@ bool TsTimeline::stamp(int64_t raw_dts_in, int64_t raw_pts, Stamp* out) {
   if (raw_dts >= 0) last_raw_dts_ = raw_dts;
   const int64_t out_dts = dts - origin_;
   const int64_t out_pts = std::max(pts - origin_, out_dts);
-  if (last_out_dts_ >= 0 && out_dts > last_out_dts_ && out_dts - last_out_dts_ <= kMaxFrame)
+  if (last_out_dts_ >= 0 && out_dts > last_out_dts_ &&
+      out_dts - last_out_dts_ <= kMaxFrame)
     frame_duration_ = out_dts - last_out_dts_;
   last_dts_ = dts;
   last_out_dts_ = out_dts;

@@ -22,7 +22,7 @@ class TsTimeline {
   // Timestamps that go back further than this, or leap forward further than
   // this, are a reset (an encoder restarted, a file looped). Smaller forward
   // gaps pass through, for the index to judge against its max-gap.
-  static constexpr int64_t kBackwardReset = 90;             // 1 ms
+  static constexpr int64_t kBackwardReset = 90;            // 1 ms
   static constexpr int64_t kForwardReset = 90000LL * 600;  // 10 minutes
   // A step longer than this between access units is a gap, not a frame.
   static constexpr int64_t kMaxFrame = 90000;
@@ -30,17 +30,19 @@ class TsTimeline {
   static constexpr int64_t kDefaultFrame = 3600;
 
   struct Stamp {
-    int64_t dts = 0;  // 90 kHz from the first unit's DTS, never negative in practice
+    int64_t dts =
+        0;  // 90 kHz from the first unit's DTS, never negative in practice
     int64_t pts = 0;  // at or after dts
     int64_t duration = kDefaultFrame;
-    bool reset = false;  // a new timeline starts here: mark it as a discontinuity
-    int64_t jump = 0;    // with reset: how far the raw timestamps jumped
+    bool reset =
+        false;         // a new timeline starts here: mark it as a discontinuity
+    int64_t jump = 0;  // with reset: how far the raw timestamps jumped
   };
 
   // Puts an access unit with raw 33-bit timestamps (-1 for one it lacks) on
   // the timeline. A unit with neither goes one frame after the last; false
   // when no unit had a timestamp before it.
-  bool stamp(int64_t raw_dts, int64_t raw_pts, Stamp* out);
+  bool stamp(int64_t raw_dts, int64_t raw_pts, Stamp *out);
 
   bool started() const { return started_; }
 

@@ -14,7 +14,7 @@ constexpr int64_t kLimit = 500 * kMs;
 using Interleaver = dvr::DtsInterleaver<std::string>;
 
 // Everything that may go out now, in order.
-std::vector<std::string> drain(Interleaver& il) {
+std::vector<std::string> drain(Interleaver &il) {
   std::vector<std::string> out;
   dvr::Track track;
   while (il.next(&track)) {
@@ -26,7 +26,9 @@ std::vector<std::string> drain(Interleaver& il) {
 
 }  // namespace
 
-TEST_CASE("audio and video go out in DTS order, the newest video held until the next arrives") {
+TEST_CASE(
+    "audio and video go out in DTS order, the newest video held until the next "
+    "arrives") {
   Interleaver il(kLimit);
   il.set_audio(true);
   il.push(dvr::Track::kVideo, 0, "v0");
@@ -41,7 +43,9 @@ TEST_CASE("audio and video go out in DTS order, the newest video held until the 
   CHECK(il.queued(dvr::Track::kVideo) == 1);
 }
 
-TEST_CASE("video waits for audio that may still come with earlier timestamps, but not beyond the limit") {
+TEST_CASE(
+    "video waits for audio that may still come with earlier timestamps, but "
+    "not beyond the limit") {
   Interleaver il(kLimit);
   il.set_audio(true);
   il.push(dvr::Track::kAudio, 0, "a0");
@@ -66,10 +70,13 @@ TEST_CASE("video waits for audio that may still come with earlier timestamps, bu
   CHECK(drain(far) == std::vector<std::string>{"v640"});
 }
 
-TEST_CASE("before any audio arrived, video after its first frame waits for audio up to the limit") {
+TEST_CASE(
+    "before any audio arrived, video after its first frame waits for audio up "
+    "to the limit") {
   Interleaver il(kLimit);
   il.set_audio(true);
-  for (int64_t t = 0; t <= 560; t += 40) il.push(dvr::Track::kVideo, t * kMs, "v" + std::to_string(t));
+  for (int64_t t = 0; t <= 560; t += 40)
+    il.push(dvr::Track::kVideo, t * kMs, "v" + std::to_string(t));
   CHECK(drain(il) == std::vector<std::string>{"v0"});
   il.push(dvr::Track::kAudio, 10 * kMs, "a10");
   CHECK(drain(il) == std::vector<std::string>{"a10"});
@@ -77,7 +84,8 @@ TEST_CASE("before any audio arrived, video after its first frame waits for audio
   CHECK(drain(il) == std::vector<std::string>{"v40", "a50"});
 }
 
-TEST_CASE("without an audio stream, or once it ended, video does not wait for it") {
+TEST_CASE(
+    "without an audio stream, or once it ended, video does not wait for it") {
   Interleaver il(kLimit);
   il.push(dvr::Track::kVideo, 0, "v0");
   il.push(dvr::Track::kVideo, 40 * kMs, "v40");
@@ -94,7 +102,9 @@ TEST_CASE("without an audio stream, or once it ended, video does not wait for it
   CHECK_FALSE(ended.audio_expected());
 }
 
-TEST_CASE("audio before any video waits up to the limit, then goes rather than queue without bound") {
+TEST_CASE(
+    "audio before any video waits up to the limit, then goes rather than queue "
+    "without bound") {
   Interleaver il(kLimit);
   il.set_audio(true);
   std::vector<std::string> out;
@@ -120,7 +130,8 @@ TEST_CASE("the last video frame goes out at the video's end") {
   CHECK(drain(il) == std::vector<std::string>{"v0"});
 }
 
-TEST_CASE("a flush drops what was queued, and a reset forgets the first video") {
+TEST_CASE(
+    "a flush drops what was queued, and a reset forgets the first video") {
   Interleaver il(kLimit);
   il.set_audio(true);
   il.push(dvr::Track::kVideo, 0, "v0");

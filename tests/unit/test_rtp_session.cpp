@@ -12,7 +12,9 @@
 
 using Bytes = std::vector<uint8_t>;
 
-TEST_CASE("the highest sequence number rises, ignores late packets and counts wraps") {
+TEST_CASE(
+    "the highest sequence number rises, ignores late packets and counts "
+    "wraps") {
   dvr::RtpSequenceTracker seq;
   CHECK_FALSE(seq.has_source());
   seq.note(0x1234, 100);
@@ -36,7 +38,8 @@ TEST_CASE("a sequence number that wraps past 65535 starts a new cycle") {
   CHECK(seq.extended_highest() == (1u << 16 | 2));
   seq.note(7, 65533);  // reordered from before the wrap
   CHECK(seq.extended_highest() == (1u << 16 | 2));
-  for (uint32_t n = 3; n < 3 * 65536; n += 1000) seq.note(7, static_cast<uint16_t>(n));
+  for (uint32_t n = 3; n < 3 * 65536; n += 1000)
+    seq.note(7, static_cast<uint16_t>(n));
   CHECK(seq.extended_highest() >> 16 == 3);  // two more wraps
 }
 
@@ -52,14 +55,16 @@ TEST_CASE("a new source starts the count again") {
 
 namespace {
 
-Bytes packet(uint8_t channel, const Bytes& payload) {
-  Bytes out = {'$', channel, static_cast<uint8_t>(payload.size() >> 8), static_cast<uint8_t>(payload.size())};
+Bytes packet(uint8_t channel, const Bytes &payload) {
+  Bytes out = {'$', channel, static_cast<uint8_t>(payload.size() >> 8),
+               static_cast<uint8_t>(payload.size())};
   out.insert(out.end(), payload.begin(), payload.end());
   return out;
 }
 
 // Feeds bytes in reads of at most read bytes; returns the items as text.
-std::vector<std::string> read_all(dvr::InterleavedBuffer& buf, const Bytes& stream, size_t read) {
+std::vector<std::string> read_all(dvr::InterleavedBuffer &buf,
+                                  const Bytes &stream, size_t read) {
   std::vector<std::string> items;
   for (size_t at = 0; at < stream.size();) {
     const size_t n = std::min(read, stream.size() - at);
@@ -70,7 +75,8 @@ std::vector<std::string> read_all(dvr::InterleavedBuffer& buf, const Bytes& stre
     dvr::InterleavedItem item;
     while (buf.next(&item)) {
       if (item.kind == dvr::InterleavedItem::Kind::kPacket)
-        items.push_back("ch" + std::to_string(item.channel) + ":" + std::to_string(item.size));
+        items.push_back("ch" + std::to_string(item.channel) + ":" +
+                        std::to_string(item.size));
       else if (item.kind == dvr::InterleavedItem::Kind::kRtspMessage)
         items.push_back("rtsp");
       else
@@ -82,10 +88,13 @@ std::vector<std::string> read_all(dvr::InterleavedBuffer& buf, const Bytes& stre
 
 }  // namespace
 
-TEST_CASE("packets split across reads come out whole, in order, with RTSP answers between them") {
+TEST_CASE(
+    "packets split across reads come out whole, in order, with RTSP answers "
+    "between them") {
   Bytes stream;
   for (int i = 0; i < 50; i++) {
-    const Bytes p = packet(static_cast<uint8_t>(i % 2 == 0 ? 0 : 2), Bytes(1000 + i * 37, static_cast<uint8_t>(i)));
+    const Bytes p = packet(static_cast<uint8_t>(i % 2 == 0 ? 0 : 2),
+                           Bytes(1000 + i * 37, static_cast<uint8_t>(i)));
     stream.insert(stream.end(), p.begin(), p.end());
     if (i == 20) {
       const std::string answer = "RTSP/1.0 200 OK\r\nCSeq: 5\r\n\r\n";
@@ -104,7 +113,9 @@ TEST_CASE("packets split across reads come out whole, in order, with RTSP answer
   }
 }
 
-TEST_CASE("the longest packet fits behind a partial one, and lost framing is skipped") {
+TEST_CASE(
+    "the longest packet fits behind a partial one, and lost framing is "
+    "skipped") {
   Bytes stream = {'x', 'y', 'z'};
   const Bytes longest = packet(0, Bytes(65535, 0xab));
   stream.insert(stream.end(), longest.begin(), longest.end());

@@ -11,14 +11,18 @@ constexpr int64_t kWrap = int64_t{1} << 33;
 constexpr int64_t kFrame = 3000;  // 30 fps at 90 kHz
 }  // namespace
 
-TEST_CASE("the difference of two 33-bit timestamps goes the short way round the wrap") {
+TEST_CASE(
+    "the difference of two 33-bit timestamps goes the short way round the "
+    "wrap") {
   CHECK(dvr::ts_timestamp_difference(100, 40) == 60);
   CHECK(dvr::ts_timestamp_difference(40, 100) == -60);
   CHECK(dvr::ts_timestamp_difference(10, kWrap - 10) == 20);
   CHECK(dvr::ts_timestamp_difference(kWrap - 10, 10) == -20);
 }
 
-TEST_CASE("timestamps start at zero from the first unit and rise through the 33-bit wrap") {
+TEST_CASE(
+    "timestamps start at zero from the first unit and rise through the 33-bit "
+    "wrap") {
   dvr::TsTimeline timeline;
   dvr::TsTimeline::Stamp st;
   int64_t raw = kWrap - 5 * kFrame;
@@ -35,7 +39,9 @@ TEST_CASE("timestamps start at zero from the first unit and rise through the 33-
   CHECK(st.duration == kFrame);
 }
 
-TEST_CASE("a unit without a DTS takes its PTS; one without either goes a frame after the last") {
+TEST_CASE(
+    "a unit without a DTS takes its PTS; one without either goes a frame after "
+    "the last") {
   dvr::TsTimeline timeline;
   dvr::TsTimeline::Stamp st;
   CHECK_FALSE(timeline.stamp(-1, -1, &st));  // nothing to start from
@@ -48,12 +54,15 @@ TEST_CASE("a unit without a DTS takes its PTS; one without either goes a frame a
   CHECK(st.pts == 2 * kFrame);
 }
 
-TEST_CASE("timestamps that go back or leap far ahead start a new timeline one frame on, marked") {
+TEST_CASE(
+    "timestamps that go back or leap far ahead start a new timeline one frame "
+    "on, marked") {
   for (int64_t jump : {int64_t{-90000}, int64_t{-91}, int64_t{90000} * 601}) {
     dvr::TsTimeline timeline;
     dvr::TsTimeline::Stamp st;
     const int64_t first = 1000000;
-    for (int i = 0; i < 5; i++) REQUIRE(timeline.stamp(first + i * kFrame, first + i * kFrame, &st));
+    for (int i = 0; i < 5; i++)
+      REQUIRE(timeline.stamp(first + i * kFrame, first + i * kFrame, &st));
     const int64_t raw = first + 4 * kFrame + jump;
     REQUIRE(timeline.stamp(raw, raw, &st));
     CHECK(st.reset);
@@ -71,7 +80,9 @@ TEST_CASE("timestamps that go back or leap far ahead start a new timeline one fr
   CHECK_FALSE(st.reset);
 }
 
-TEST_CASE("a forward gap short of ten minutes passes through for the index to judge, and is no frame") {
+TEST_CASE(
+    "a forward gap short of ten minutes passes through for the index to judge, "
+    "and is no frame") {
   dvr::TsTimeline timeline;
   dvr::TsTimeline::Stamp st;
   REQUIRE(timeline.stamp(0, 0, &st));
