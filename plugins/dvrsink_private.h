@@ -23,11 +23,12 @@ typedef enum {
   GST_DVR_MUXER_MPEGTSMUX,
 } GstDvrMuxer;
 
-/* What the user set (settings_lock). */
+/* What the user set (settings_lock); instance init sets the DEFAULT_* values
+ * of gstdvrsink.cpp. */
 struct DvrSinkSettings {
   GstDvrMuxer muxer = GST_DVR_MUXER_LEAN;
   bool send_keyframe_requests = false;
-  guint64 segment_duration = 2 * GST_SECOND; /* ns */
+  guint64 segment_duration = 0; /* ns */
 };
 
 /* The splitmuxsink writer's segments (muxer=mpegtsmux). */
