@@ -1,4 +1,4 @@
-#include "gstdvrtschunker.h"
+#include "gstdvrtsreader.h"
 
 #include <atomic>
 #include <deque>
@@ -6,8 +6,8 @@
 
 #include "ts_scanner.h"
 
-GST_DEBUG_CATEGORY_STATIC (dvr_ts_chunker_debug);
-#define GST_CAT_DEFAULT dvr_ts_chunker_debug
+GST_DEBUG_CATEGORY_STATIC (dvr_ts_reader_debug);
+#define GST_CAT_DEFAULT dvr_ts_reader_debug
 
 /* Timestamps that go back further than this, or leap forward further than
  * this, are a reset (an encoder restarted, a file looped): the timeline is
@@ -23,7 +23,7 @@ GST_DEBUG_CATEGORY_STATIC (dvr_ts_chunker_debug);
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_DVR_TS_INPUT_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_DVR_TS_CHUNK_CAPS));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_DVR_TS_UNIT_CAPS));
 
 namespace {
 
@@ -52,23 +52,23 @@ struct Output
 
 }  // namespace
 
-struct _GstDvrTsChunker
+struct _GstDvrTsReader
 {
   GstElement parent;
   GstPad *sinkpad;
   GstPad *srcpad;
-  struct GstDvrTsChunkerPrivate *priv;
+  struct GstDvrTsReaderPrivate *priv;
 };
 
 /* Only the streaming thread touches this, and state changes once it stopped. */
-struct GstDvrTsChunkerPrivate final : dvr::TsScanListener
+struct GstDvrTsReaderPrivate final : dvr::TsScanListener
 {
-  explicit GstDvrTsChunkerPrivate (GstDvrTsChunker * element)
+  explicit GstDvrTsReaderPrivate (GstDvrTsReader * element)
   : self (element), scanner (*this)
   {
     gst_segment_init (&input_segment, GST_FORMAT_UNDEFINED);
   }
-  ~GstDvrTsChunkerPrivate ()
+  ~GstDvrTsReaderPrivate ()
   {
     clear ();
   }
@@ -79,7 +79,7 @@ struct GstDvrTsChunkerPrivate final : dvr::TsScanListener
   GstBuffer *gather (const dvr::TsAccessUnit & unit);
   bool stamp (GstBuffer * buf, const dvr::TsAccessUnit & unit);
 
-  GstDvrTsChunker *self;
+  GstDvrTsReader *self;
   dvr::TsScanner scanner;
   std::deque < Input > inputs;
   std::vector < Output > out;
@@ -105,13 +105,13 @@ struct GstDvrTsChunkerPrivate final : dvr::TsScanListener
   gint64 last_warning_us = 0;
 };
 
-#define gst_dvr_ts_chunker_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstDvrTsChunker, gst_dvr_ts_chunker, GST_TYPE_ELEMENT,
-    GST_DEBUG_CATEGORY_INIT (dvr_ts_chunker_debug, "dvrtschunker", 0,
-        "dvrsink's MPEG-TS reader"));
+#define gst_dvr_ts_reader_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstDvrTsReader, gst_dvr_ts_reader, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (dvr_ts_reader_debug, "dvrtsreader", 0,
+        "dvrsink's TS reader"));
 
 void
-GstDvrTsChunkerPrivate::clear ()
+GstDvrTsReaderPrivate::clear ()
 {
   for (Input & in : inputs)
     gst_buffer_unref (in.buffer);
@@ -132,7 +132,7 @@ packets_buffer (const std::vector < uint8_t > &packets)
 }
 
 void
-GstDvrTsChunkerPrivate::on_program (const dvr::TsProgram & program)
+GstDvrTsReaderPrivate::on_program (const dvr::TsProgram & program)
 {
   GValue array = G_VALUE_INIT, value = G_VALUE_INIT;
   g_value_init (&array, GST_TYPE_ARRAY);
@@ -144,7 +144,7 @@ GstDvrTsChunkerPrivate::on_program (const dvr::TsProgram & program)
     gst_value_array_append_value (&array, &value);
   }
   g_value_unset (&value);
-  GstCaps *caps = gst_caps_from_string (GST_DVR_TS_CHUNK_CAPS);
+  GstCaps *caps = gst_caps_from_string (GST_DVR_TS_UNIT_CAPS);
   gst_caps_set_simple (caps, "codec", G_TYPE_STRING,
       program.video_codec == dvr::VideoCodec::kH265 ? "h265" : "h264", NULL);
   gst_caps_set_value (caps, "streamheader", &array);
@@ -161,7 +161,7 @@ GstDvrTsChunkerPrivate::on_program (const dvr::TsProgram & program)
 /* The unit's bytes, the program's tables left out, as a buffer that shares the
  * input's memory (GstBuffer merges the pieces only past its 16 memories). */
 GstBuffer *
-GstDvrTsChunkerPrivate::gather (const dvr::TsAccessUnit & unit)
+GstDvrTsReaderPrivate::gather (const dvr::TsAccessUnit & unit)
 {
   GstBuffer *chunk = gst_buffer_new ();
   auto add = [&](guint64 from, guint64 to) {
@@ -189,7 +189,7 @@ GstDvrTsChunkerPrivate::gather (const dvr::TsAccessUnit & unit)
 /* Puts the unit on the output timeline; false for a unit with no time to give
  * it (no PTS before any unit had one). */
 bool
-GstDvrTsChunkerPrivate::stamp (GstBuffer * buf, const dvr::TsAccessUnit & unit)
+GstDvrTsReaderPrivate::stamp (GstBuffer * buf, const dvr::TsAccessUnit & unit)
 {
   const int64_t raw_dts = unit.dts >= 0 ? unit.dts : unit.pts;
   int64_t dts, pts;
@@ -232,7 +232,7 @@ GstDvrTsChunkerPrivate::stamp (GstBuffer * buf, const dvr::TsAccessUnit & unit)
 }
 
 void
-GstDvrTsChunkerPrivate::on_access_unit (const dvr::TsAccessUnit & unit)
+GstDvrTsReaderPrivate::on_access_unit (const dvr::TsAccessUnit & unit)
 {
   if (unit.cut_short || unit.after_lost_sync)
     skip_to_keyframe = true;
@@ -257,9 +257,9 @@ GstDvrTsChunkerPrivate::on_access_unit (const dvr::TsAccessUnit & unit)
 }
 
 static GstFlowReturn
-push_output (GstDvrTsChunker * self)
+push_output (GstDvrTsReader * self)
 {
-  GstDvrTsChunkerPrivate *priv = self->priv;
+  GstDvrTsReaderPrivate *priv = self->priv;
   std::vector < Output > out;
   out.swap (priv->out);
   GstFlowReturn ret = GST_FLOW_OK;
@@ -285,7 +285,7 @@ push_output (GstDvrTsChunker * self)
 
 /* Drops the input bytes no unit still to come can hold. */
 static void
-release_inputs (GstDvrTsChunkerPrivate * priv)
+release_inputs (GstDvrTsReaderPrivate * priv)
 {
   const guint64 keep = priv->scanner.retained_from ();
   while (!priv->inputs.empty ()) {
@@ -298,7 +298,7 @@ release_inputs (GstDvrTsChunkerPrivate * priv)
 }
 
 static void
-post_scan_error (GstDvrTsChunker * self)
+post_scan_error (GstDvrTsReader * self)
 {
   const dvr::TsScanner & scanner = self->priv->scanner;
   const gchar *text = scanner.error_text ().c_str ();
@@ -325,7 +325,7 @@ post_scan_error (GstDvrTsChunker * self)
 /* What was recorded up to a fatal error is kept: the last segment is ended as
  * at EOS before the error is posted. */
 static GstFlowReturn
-fail (GstDvrTsChunker * self)
+fail (GstDvrTsReader * self)
 {
   /* The writer ends its segment at this EOS; dvrsink keeps the EOS that
    * follows from the application, which hears the error instead. Posted
@@ -338,15 +338,15 @@ fail (GstDvrTsChunker * self)
 }
 
 gboolean
-gst_dvr_ts_chunker_failed (GstDvrTsChunker * self)
+gst_dvr_ts_reader_failed (GstDvrTsReader * self)
 {
   return self->priv->failed;
 }
 
 static void
-warn_about_lost_sync (GstDvrTsChunker * self, bool now)
+warn_about_lost_sync (GstDvrTsReader * self, bool now)
 {
-  GstDvrTsChunkerPrivate *priv = self->priv;
+  GstDvrTsReaderPrivate *priv = self->priv;
   const dvr::TsScanner & scanner = priv->scanner;
   if (scanner.sync_losses () == priv->reported_sync_losses)
     return;
@@ -364,8 +364,8 @@ warn_about_lost_sync (GstDvrTsChunker * self, bool now)
 static GstFlowReturn
 chain (GstPad *, GstObject * parent, GstBuffer * buf)
 {
-  GstDvrTsChunker *self = GST_DVR_TS_CHUNKER (parent);
-  GstDvrTsChunkerPrivate *priv = self->priv;
+  GstDvrTsReader *self = GST_DVR_TS_READER (parent);
+  GstDvrTsReaderPrivate *priv = self->priv;
   if (!priv->have_time && !GST_CLOCK_TIME_IS_VALID (priv->first_input_time) &&
       priv->input_segment.format == GST_FORMAT_TIME) {
     /* Live input (udpsrc, srtsrc) is timestamped on arrival: the timeline
@@ -394,9 +394,9 @@ chain (GstPad *, GstObject * parent, GstBuffer * buf)
 
 /* Forgets the stream: with the streaming thread stopped or inside this element. */
 static void
-start_over (GstDvrTsChunker * self)
+start_over (GstDvrTsReader * self)
 {
-  GstDvrTsChunkerPrivate *fresh = new GstDvrTsChunkerPrivate (self);
+  GstDvrTsReaderPrivate *fresh = new GstDvrTsReaderPrivate (self);
   delete self->priv;
   self->priv = fresh;
 }
@@ -404,8 +404,8 @@ start_over (GstDvrTsChunker * self)
 static gboolean
 sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
-  GstDvrTsChunker *self = GST_DVR_TS_CHUNKER (parent);
-  GstDvrTsChunkerPrivate *priv = self->priv;
+  GstDvrTsReader *self = GST_DVR_TS_READER (parent);
+  GstDvrTsReaderPrivate *priv = self->priv;
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
       GstCaps *caps;
@@ -461,7 +461,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 static GstStateChangeReturn
 change_state (GstElement * element, GstStateChange transition)
 {
-  GstDvrTsChunker *self = GST_DVR_TS_CHUNKER (element);
+  GstDvrTsReader *self = GST_DVR_TS_READER (element);
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     start_over (self);
@@ -469,30 +469,30 @@ change_state (GstElement * element, GstStateChange transition)
 }
 
 static void
-gst_dvr_ts_chunker_finalize (GObject * object)
+gst_dvr_ts_reader_finalize (GObject * object)
 {
-  delete GST_DVR_TS_CHUNKER (object)->priv;
+  delete GST_DVR_TS_READER (object)->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static void
-gst_dvr_ts_chunker_class_init (GstDvrTsChunkerClass * klass)
+gst_dvr_ts_reader_class_init (GstDvrTsReaderClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  gobject_class->finalize = gst_dvr_ts_chunker_finalize;
+  gobject_class->finalize = gst_dvr_ts_reader_finalize;
   element_class->change_state = GST_DEBUG_FUNCPTR (change_state);
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class, "DVR MPEG-TS reader",
+  gst_element_class_set_static_metadata (element_class, "DVR TS reader",
       "Codec/Parser", "Cuts an MPEG-TS stream into access units for dvrsink's writer",
       "Stream DVR developers");
 }
 
 static void
-gst_dvr_ts_chunker_init (GstDvrTsChunker * self)
+gst_dvr_ts_reader_init (GstDvrTsReader * self)
 {
-  self->priv = new GstDvrTsChunkerPrivate (self);
+  self->priv = new GstDvrTsReaderPrivate (self);
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad, GST_DEBUG_FUNCPTR (chain));
   gst_pad_set_event_function (self->sinkpad, GST_DEBUG_FUNCPTR (sink_event));
