@@ -2,7 +2,7 @@
 // the wall-clock <-> media mapping from PROGRAM-DATE-TIME, the timeline's
 // layout of gaps and labels, and what the page says about a camera.
 //
-//   cd tests && node --test browser/player-logic.test.mjs
+//   cd tests && node --test web/player-logic.test.mjs
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
