@@ -105,4 +105,4 @@ TEST_CASE("started again after longer than the window, the old segments expire b
   require_segments_valid(dir, now);
 }
 
-// A full disk: test_full_disk.cpp.
+// A full disk: full_disk_test.cpp.
