@@ -1,8 +1,8 @@
-// The defaults of a recording, in one place: dvrindex's and dvrsink's
-// property specs, the recording index (RecordingOptions, RetentionPolicy) and
-// the launcher's preset reader all start from these. README's property
-// tables state the same values; tests/element/defaults.test.mjs compares them
-// with gst-inspect-1.0.
+// The defaults of a recording, in one place: the elements' property specs,
+// the recording index (RecordingOptions, RetentionPolicy) and the launcher's
+// preset reader all start from these. README's property tables state the
+// same values; tests/element/defaults.test.mjs compares them with
+// gst-inspect-1.0.
 #pragma once
 
 #include <cstdint>
@@ -34,5 +34,9 @@ constexpr unsigned kDefaultClockTolerance = 2000;
 constexpr bool kDefaultFsync = true;
 // File name of the live playlist in the recording folder.
 constexpr const char* kDefaultPlaylistName = "live.m3u8";
+
+// rtsps://: check the camera's certificate (dvrrtspsrc's tls-validation, a
+// preset camera's tls-validation).
+constexpr bool kDefaultTlsValidation = true;
 
 }  // namespace dvr

@@ -73,7 +73,7 @@ struct RtspSourceSettings {
   bool transport_set = false;     // the preset named it: a fallback to rtspsrc keeps it
   // rtsps://: check the camera's certificate (false: take any), or take the
   // one whose SHA-256 fingerprint this is (64 lower-case hex digits).
-  bool tls_validation = true;
+  bool tls_validation = kDefaultTlsValidation;
   std::string tls_fingerprint;
   unsigned latency = 200;         // ms
   std::optional<VideoCodec> codec;  // which video the camera must send; empty: auto
