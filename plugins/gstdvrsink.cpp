@@ -86,9 +86,11 @@
 #include <thread>
 
 #include "adts.h"
+#include "defaults.h"
 #include "gstdvrindex-writer.h"
-#include "gstdvrtschunker.h"
+#include "gstdvrtsreader.h"
 #include "gstdvrtswriter.h"
+#include "running_time.h"
 #include "segment_stream.h"
 
 #include <gst/base/gsttypefindhelper.h>
@@ -96,8 +98,8 @@
 GST_DEBUG_CATEGORY_STATIC (dvr_sink_debug);
 #define GST_CAT_DEFAULT dvr_sink_debug
 
-/* Audio this far behind the video is taken as stalled and filled with a GAP:
- * splitmuxsink would otherwise hold the video back until the audio came. */
+/* Audio this far behind the video is taken as stalled and filled with silent
+ * AAC: splitmuxsink would otherwise hold the video back until the audio came. */
 #define AUDIO_STALL (GST_SECOND)
 
 /* Segment writes go out in chunks this large: a few syscalls per segment. */
@@ -180,11 +182,11 @@ struct GstDvrSinkPrivate
   GstSegment audio_segment;
   bool audio_has_segment = false;
   bool audio_eos = false;
-  gint64 audio_end = -1;        /* running time up to which audio (or a GAP) went in */
+  gint64 audio_end = -1;        /* running time up to which audio (or silence) went in */
   gint64 last_real_audio_us = 0;  /* monotonic time of the last real audio buffer */
   gint64 video_end = -1;        /* running time of the newest video buffer */
 
-  /* Fills a stalled audio branch with GAPs; splitmuxsink blocks the video
+  /* Fills a stalled audio branch with silent AAC; splitmuxsink blocks the video
    * thread itself while it waits for audio, so the rescue needs its own thread. */
   std::thread audio_watchdog;
   std::condition_variable watchdog_wake;
@@ -296,7 +298,7 @@ gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
     } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
       gst_dvr_index_finish (GST_DVR_INDEX (self->index));
       if (self->parser && g_str_equal (self->parser_kind, "tsreader") &&
-          gst_dvr_ts_chunker_failed (GST_DVR_TS_CHUNKER (self->parser))) {
+          gst_dvr_ts_reader_failed (GST_DVR_TS_READER (self->parser))) {
         gst_message_unref (message);
         return;
       }
@@ -414,7 +416,7 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
     return TRUE;
   }
   self->direct = FALSE;
-  GstElement *parser = ts ? GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_CHUNKER, "name", "tsreader", NULL)) :
+  GstElement *parser = ts ? GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_READER, "name", "tsreader", NULL)) :
       gst_element_factory_make (kind, "parse");
   if (!parser) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("The element %s is missing", kind),
@@ -564,15 +566,6 @@ gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
   return gst_pad_query_default (pad, parent, query);
 }
 
-static gint64
-running_time_of (const GstSegment * segment, GstClockTime ts)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (ts) || segment->format != GST_FORMAT_TIME)
-    return -1;
-  guint64 rt;
-  return gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt) > 0 ? (gint64) rt : -1;
-}
-
 /* Watches what enters the audio pad: how far audio has come, and its EOS. */
 static GstPadProbeReturn
 audio_probe (GstPad *, GstPadProbeInfo * info, gpointer user_data)
@@ -585,7 +578,7 @@ audio_probe (GstPad *, GstPadProbeInfo * info, gpointer user_data)
       GstClockTime end = GST_BUFFER_PTS (buf);
       if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (buf))
         end += GST_BUFFER_DURATION (buf);
-      priv->audio_end = MAX (priv->audio_end, running_time_of (&priv->audio_segment, end));
+      priv->audio_end = MAX (priv->audio_end, dvr_running_time (&priv->audio_segment, end));
     }
     priv->last_real_audio_us = g_get_monotonic_time ();
   } else if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
@@ -662,7 +655,7 @@ video_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     return GST_PAD_PROBE_OK;
   const GstSegment *segment;
   gst_event_parse_segment (sticky, &segment);
-  gint64 rt = running_time_of (segment, GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info)));
+  gint64 rt = MAX (dvr_running_time (segment, GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info))), -1);
   gst_event_unref (sticky);
   std::lock_guard < std::mutex > lock (self->priv->audio_lock);
   self->priv->video_end = MAX (self->priv->video_end, rt);
@@ -689,13 +682,7 @@ silent_audio (GstCaps * caps, const GstSegment * segment, gint64 from, gint64 un
   const gchar *profile = gst_structure_get_string (s, "profile");
   if (profile && !g_str_equal (profile, "lc"))
     return nullptr;
-  static const gint rates[] = { 96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050,
-    16000, 12000, 11025, 8000, 7350
-  };
-  gint rate_index = -1;
-  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
-    if (rates[i] == rate)
-      rate_index = (gint) i;
+  const gint rate_index = dvr::aac_rate_index (rate);
   const bool adts = g_str_equal (format, "adts");
   if (rate_index < 0 || (!adts && !g_str_equal (format, "raw")))
     return nullptr;
@@ -1067,7 +1054,7 @@ gst_dvr_sink_init (GstDvrSink * self)
     return;
   self->muxer = DEFAULT_MUXER;
   self->send_keyframe_requests = DEFAULT_SEND_KEYFRAME_REQUESTS;
-  self->segment_duration = 2 * GST_SECOND;
+  self->segment_duration = dvr::kDefaultSegmentDuration * GST_SECOND;
   build_writer (self);
   gst_dvr_index_set_split_func (GST_DVR_INDEX (self->index), split_now, self);
   GstPad *video = gst_element_get_static_pad (self->index, "src");

@@ -1,5 +1,6 @@
 #include "rtsp_media.h"
 
+#include "adts.h"
 #include "rtsp_url.h"
 #include "sdp_fmtp.h"
 
@@ -133,11 +134,8 @@ media_caps (const MediaDescription & media)
     case MediaKind::kAac:{
       g_autoptr (GstBuffer) config = gst_buffer_new_memdup (media.aac_config.data (), media.aac_config.size ());
       const guint8 *c = media.aac_config.data ();
-      static const gint rates[] = { 96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050,
-        16000, 12000, 11025, 8000, 7350
-      };
       const guint index = ((c[0] & 7) << 1) | (c[1] >> 7);
-      const gint rate = index < G_N_ELEMENTS (rates) ? rates[index] : (gint) media.clock_rate;
+      const gint rate = index < G_N_ELEMENTS (dvr::kAacSampleRates) ? dvr::kAacSampleRates[index] : (gint) media.clock_rate;
       const gint channels = (c[1] >> 3) & 0xf;
       return gst_caps_new_simple ("audio/mpeg", "mpegversion", G_TYPE_INT, 4,
           "stream-format", G_TYPE_STRING, "raw", "framed", G_TYPE_BOOLEAN, TRUE,
