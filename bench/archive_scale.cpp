@@ -9,7 +9,7 @@
 //
 // Built and run by bench/run:
 //   g++ -O2 -std=c++17 -I core -I launcher bench/archive_scale.cpp core/*.cpp
-//       launcher/archive_catalog.cpp launcher/recording_catalog.cpp $(pkg-config --cflags --libs glib-2.0)
+//       launcher/http/archive_catalog.cpp launcher/http/recording_catalog.cpp $(pkg-config --cflags --libs glib-2.0)
 //   ./archive_scale SCRATCH_DIR
 // Prints one JSON object per line on standard output.
 #include <fcntl.h>
@@ -28,11 +28,11 @@
 #include <vector>
 
 #include "archive.h"
-#include "archive_catalog.h"
+#include "http/archive_catalog.h"
 #include "files.h"
 #include "journal.h"
 #include "measure.h"
-#include "recording_catalog.h"
+#include "http/recording_catalog.h"
 #include "recording_index.h"
 
 using bench::heap_in_use;

@@ -6,9 +6,6 @@ namespace dvr {
 
 namespace {
 
-constexpr int kSampleRates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                22050, 16000, 12000, 11025, 8000,  7350};
-
 constexpr uint8_t kSilentMono[] = {0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c};
 constexpr uint8_t kSilentStereo[] = {0x21, 0x00, 0x49, 0x90, 0x02,
                                      0x19, 0x00, 0x23, 0x80};
@@ -16,15 +13,9 @@ constexpr uint8_t kSilentStereo[] = {0x21, 0x00, 0x49, 0x90, 0x02,
 }  // namespace
 
 int aac_sample_rate(unsigned index) {
-  return index < sizeof kSampleRates / sizeof kSampleRates[0]
-             ? kSampleRates[index]
+  return index < sizeof kAacSampleRates / sizeof kAacSampleRates[0]
+             ? kAacSampleRates[index]
              : 0;
-}
-
-int aac_sample_rate_index(int rate) {
-  for (size_t i = 0; i < sizeof kSampleRates / sizeof kSampleRates[0]; i++)
-    if (kSampleRates[i] == rate) return static_cast<int>(i);
-  return -1;
 }
 
 bool parse_audio_specific_config(const uint8_t *data, size_t size,

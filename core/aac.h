@@ -1,23 +1,22 @@
-// AAC as the recorder meets it: the sampling-frequency table of ISO/IEC
-// 14496-3 (1.6.3.4) that AudioSpecificConfig and ADTS index into, the start
-// of an AudioSpecificConfig, and frames of digital silence that fill an audio
-// stream that stalled.
+// AAC as the recorder meets it: the start of an AudioSpecificConfig, and
+// frames of digital silence that fill an audio stream that stalled. The
+// sampling-frequency table is adts.h's.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "adts.h"
+
 namespace dvr {
 
 // Samples in one AAC-LC frame.
 constexpr int kAacFrameSamples = 1024;
 
-// The rate at a sampling-frequency index, or 0 for an index with none (13-15).
+// The rate at a sampling-frequency index (kAacSampleRates in adts.h), or 0
+// for an index that names none (13-15).
 int aac_sample_rate(unsigned index);
-
-// The index of a rate, or -1 for a rate the table does not hold.
-int aac_sample_rate_index(int rate);
 
 // The first two bytes of an AudioSpecificConfig: object type (5 bits),
 // sampling-frequency index (4), channel configuration (4).

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace dvr {
+#include "video_codec.h"
 
-enum class VideoCodec { kH264, kH265 };
+namespace dvr {
 
 struct NalUnit;
 

@@ -5,12 +5,13 @@
 #include <deque>
 #include <string>
 
+#include "defaults.h"
 #include "segment.h"
 
 namespace dvr {
 
 struct PlaylistHeader {
-  unsigned target_duration_s = 2;
+  unsigned target_duration_s = kDefaultSegmentDuration;
   uint64_t media_sequence = 0;          // sequence number of the first listed segment
   uint64_t discontinuity_sequence = 0;  // marked segments that already left the window
   bool endlist = false;                 // the recording is finished (VOD-like)

@@ -17,6 +17,7 @@
 #include "archive.h"
 #include "journal.h"
 #include "playlist.h"
+#include "defaults.h"
 #include "retention.h"
 #include "segment.h"
 
@@ -24,16 +25,16 @@ namespace dvr {
 
 struct RecordingOptions {
   std::string folder;
-  std::string playlist_name = "live.m3u8";
-  unsigned segment_duration_s = 2;
+  std::string playlist_name = kDefaultPlaylistName;
+  unsigned segment_duration_s = kDefaultSegmentDuration;
   RetentionPolicy retention;
   int64_t grace_us = -1;  // time on disk after leaving the playlist; < 0: 3 target durations
-  bool endlist = true;    // write EXT-X-ENDLIST when the stream ends
+  bool endlist = kDefaultEndlist;  // write EXT-X-ENDLIST when the stream ends
   // Sync the folder and journal at each new segment (the writer syncs the
   // segment itself). Off: a power cut may lose what the kernel had not yet
   // written back; the next open drops listed segments whose files are missing
   // or shorter than recorded.
-  bool fsync = true;
+  bool fsync = kDefaultFsync;
 };
 
 class RecordingIndex {

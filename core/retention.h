@@ -5,16 +5,17 @@
 #include <deque>
 #include <string>
 
+#include "defaults.h"
 #include "segment.h"
 
 namespace dvr {
 
 struct RetentionPolicy {
-  uint64_t window_s = 120;  // seconds the live playlist lists; 0 lists everything
-  uint64_t max_bytes = 0;   // cap on the bytes on disk; 0: none
+  uint64_t window_s = kDefaultWindow;  // seconds the live playlist lists; 0 lists everything
+  uint64_t max_bytes = kDefaultMaxBytes;  // cap on the bytes on disk; 0: none
   // Seconds footage stays on disk; 0 keeps everything; < 0: the same as the
   // window, so that what leaves the live playlist leaves the disk.
-  int64_t retention_s = -1;
+  int64_t retention_s = kDefaultRetention;
 
   // True when footage outlives the live playlist: it goes on to the archive.
   bool keeps_archive() const {

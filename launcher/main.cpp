@@ -17,26 +17,23 @@
 #include <string>
 #include <vector>
 
-#include "camera.h"
-#include "http_server.h"
+#include "supervise/camera.h"
+#include "http/http_server.h"
 #include "launcher-config.h"
 #include "log.h"
-#include "pipeline_description.h"
-#include "preset.h"
-#include "tls_identity.h"
+#include "supervise/pipeline_description.h"
+#include "config/preset.h"
+#include "http/tls_identity.h"
 
 namespace {
 
 using namespace dvr;
 
-// How long SIGINT/SIGTERM waits for every camera to finish its last segment
-// (each camera gives up on its own after 5 s; this is the last resort).
-constexpr guint kStopTimeoutMs = 8000;
-
-struct Element {
-  const char* factory;
-  const char* where;
-};
+// How long SIGINT/SIGTERM waits for every camera to finish its last segment:
+// each camera gives up on its own after kStopTimeoutMs and tears its pipeline
+// down; 3 s more lets that teardown finish, and past them the launcher quits
+// whatever a stuck pipeline does.
+constexpr guint kQuitTimeoutMs = kStopTimeoutMs + 3000;
 
 bool has_element(const char* factory) {
   g_autoptr(GstElementFactory) f = gst_element_factory_find(factory);
@@ -50,69 +47,39 @@ std::string find_aac_encoder() {
   return {};
 }
 
-// The elements a preset's pipelines need, with where a user gets each.
-std::vector<Element> needed_elements(const Preset& preset, const std::string& aac_encoder) {
-  std::vector<Element> out = {{"dvrsink", "build this project's dvr plugin (meson compile -C build) or install it"},
-                              {"h264parse", "install gstreamer1.0-plugins-bad"}};
-  // Depayloaders only for cameras that go through rtspsrc: dvrrtspsrc hands on
-  // depayloaded video and AAC itself.
-  bool test = false, lean = false, rtspsrc = false, h265 = false, h265_rtspsrc = false, audio_rtspsrc = false,
-       g711 = false, g711_rtspsrc = false, aac = false;
-  for (const auto& cam : preset.cameras) {
-    aac |= cam.dvr.audio == AudioMode::Aac;
-    if (cam.source == SourceKind::Test) {
-      test = true;
-      continue;
-    }
-    const bool via_rtspsrc = cam.rtsp.ingest == Ingest::Rtspsrc;
-    (via_rtspsrc ? rtspsrc : lean) = true;
-    const bool cam_h265 = cam.rtsp.codec != VideoCodec::H264;
-    h265 |= cam_h265;
-    h265_rtspsrc |= cam_h265 && via_rtspsrc;
-    audio_rtspsrc |= cam.dvr.audio != AudioMode::Off && via_rtspsrc;
-    g711 |= cam.dvr.audio == AudioMode::Aac;
-    g711_rtspsrc |= cam.dvr.audio == AudioMode::Aac && via_rtspsrc;
-  }
-  if (test) {
-    out.push_back({"videotestsrc", "install gstreamer1.0-plugins-base"});
-    out.push_back({"x264enc", "install gstreamer1.0-plugins-ugly"});
-  }
-  if (lean) out.push_back({"dvrrtspsrc", "build this project's dvr plugin (meson compile -C build) or install it"});
-  if (lean || rtspsrc) out.push_back({"fakesink", "install gstreamer1.0-plugins-base"});
-  if (rtspsrc) {
-    out.push_back({"rtspsrc", "install gstreamer1.0-plugins-good"});
-    out.push_back({"rtph264depay", "install gstreamer1.0-plugins-good"});
-  }
-  if (h265) out.push_back({"h265parse", "install gstreamer1.0-plugins-bad"});
-  if (h265_rtspsrc) out.push_back({"rtph265depay", "install gstreamer1.0-plugins-good"});
-  if (audio_rtspsrc) {
-    out.push_back({"rtpmp4gdepay", "install gstreamer1.0-plugins-good"});
-    out.push_back({"rtpmp4adepay", "install gstreamer1.0-plugins-good"});
-    out.push_back({"aacparse", "install gstreamer1.0-plugins-good"});
-  }
-  if (g711) {
-    for (const char* e : {"alawdec", "mulawdec"}) out.push_back({e, "install gstreamer1.0-plugins-good"});
-  }
-  if (g711_rtspsrc) {
-    for (const char* e : {"rtppcmadepay", "rtppcmudepay"}) out.push_back({e, "install gstreamer1.0-plugins-good"});
-  }
-  if (aac) {
-    for (const char* e : {"audioconvert", "audioresample", "audiotestsrc"})
-      out.push_back({e, "install gstreamer1.0-plugins-base"});
-    out.push_back({aac_encoder.empty() ? "avenc_aac" : aac_encoder.c_str(),
-                   "an AAC encoder is needed for audio = aac: install gstreamer1.0-libav"});
-  }
+// Where a user gets an element the cameras need (camera_elements() says which).
+std::string where_to_get(const std::string& factory, const std::string& aac_encoder) {
+  if (factory == "dvrsink" || factory == "dvrrtspsrc")
+    return "build this project's dvr plugin (meson compile -C build) or install it";
+  if (factory == aac_encoder) return "an AAC encoder is needed for audio = aac: install gstreamer1.0-libav";
+  if (factory == "h264parse" || factory == "h265parse") return "install gstreamer1.0-plugins-bad";
+  if (factory == "x264enc") return "install gstreamer1.0-plugins-ugly";
+  if (factory == "videotestsrc" || factory == "audiotestsrc" || factory == "fakesink" || factory == "audioconvert" ||
+      factory == "audioresample")
+    return "install gstreamer1.0-plugins-base";
+  // rtspsrc, the RTP depayloaders, aacparse, alawdec, mulawdec
+  return "install gstreamer1.0-plugins-good";
+}
+
+// The elements a preset's pipelines need, each once, in the cameras' order.
+std::vector<std::string> needed_elements(const Preset& preset, const std::string& aac_encoder) {
+  std::vector<std::string> out;
+  for (const auto& cam : preset.cameras)
+    for (auto& factory : camera_elements(cam, aac_encoder))
+      if (std::find(out.begin(), out.end(), factory) == out.end()) out.push_back(std::move(factory));
   return out;
 }
 
 std::vector<std::string> missing_elements(const Preset& preset, const std::string& aac_encoder) {
+  // Without an AAC encoder on this machine, the one to install is named.
+  const std::string encoder = aac_encoder.empty() ? "avenc_aac" : aac_encoder;
   std::vector<std::string> missing;
-  for (const auto& e : needed_elements(preset, aac_encoder)) {
+  for (const auto& factory : needed_elements(preset, encoder)) {
     // Making one, not only finding the factory, also catches a plugin that
     // is listed but fails to load.
-    GstElement* made = gst_element_factory_make(e.factory, nullptr);
+    GstElement* made = gst_element_factory_make(factory.c_str(), nullptr);
     if (made) gst_object_unref(gst_object_ref_sink(made));
-    if (!made) missing.push_back(std::string(e.factory) + " is not available: " + e.where);
+    if (!made) missing.push_back(factory + " is not available: " + where_to_get(factory, encoder));
   }
   return missing;
 }
@@ -245,7 +212,7 @@ int check(const Preset& preset, const std::string& storage, bool clock_overlay, 
     if (cam.source == SourceKind::Rtsp) {
       // The launcher follows what the camera announces; gst-launch-1.0 cannot.
       std::printf(" (rtsp: video %s, audio: %s; the line shows %s%s)", to_string(cam.rtsp.codec),
-                  audio_words(cam.dvr.audio), cam.rtsp.codec == VideoCodec::H265 ? "H.265" : "H.264",
+                  audio_words(cam.dvr.audio), cam.rtsp.codec == VideoCodec::kH265 ? "H.265" : "H.264",
                   cam.dvr.audio == AudioMode::Aac    ? " and G.711 A-law audio"
                   : cam.dvr.audio == AudioMode::Copy ? " and AAC audio"
                                                      : "");
@@ -397,7 +364,7 @@ struct Supervisor {
     self->stopping = true;
     self->waiting.clear();
     log_line("stopping: finishing the last segment of every camera");
-    self->stop_timer = g_timeout_add(kStopTimeoutMs, &Supervisor::on_stop_timeout, self);
+    self->stop_timer = g_timeout_add(kQuitTimeoutMs, &Supervisor::on_stop_timeout, self);
     for (const auto& cam : self->cameras) cam->request_stop();
     self->camera_stopped();
     return G_SOURCE_CONTINUE;
@@ -409,7 +376,7 @@ struct Supervisor {
     std::string late;
     for (const auto& cam : self->cameras)
       if (!cam->stopped()) late += (late.empty() ? "" : ", ") + cam->name();
-    log_line("gave up waiting for " + late + " to finish after " + std::to_string(kStopTimeoutMs / 1000) + " s");
+    log_line("gave up waiting for " + late + " to finish after " + std::to_string(kQuitTimeoutMs / 1000) + " s");
     g_main_loop_quit(self->loop);
     return G_SOURCE_REMOVE;
   }

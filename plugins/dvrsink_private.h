@@ -15,24 +15,27 @@
 #include "gstdvrsink.h"
 #include "segment_stream.h"
 
-GST_DEBUG_CATEGORY_EXTERN(dvr_sink_debug);
+GST_DEBUG_CATEGORY_EXTERN (dvr_sink_debug);
 
 /* Which writer muxes and writes the segments. */
-typedef enum {
+typedef enum
+{
   GST_DVR_MUXER_LEAN,
   GST_DVR_MUXER_MPEGTSMUX,
 } GstDvrMuxer;
 
 /* What the user set (settings_lock); instance init sets the DEFAULT_* values
  * of gstdvrsink.cpp. */
-struct DvrSinkSettings {
+struct DvrSinkSettings
+{
   GstDvrMuxer muxer = GST_DVR_MUXER_LEAN;
   bool send_keyframe_requests = false;
   guint64 segment_duration = 0; /* ns */
 };
 
 /* The splitmuxsink writer's segments (muxer=mpegtsmux). */
-struct DvrSinkSplitmux {
+struct DvrSinkSplitmux
+{
   std::mutex lock;
   /* Open segments, oldest first: splitmuxsink's fragment-closed message names
    * no file when it writes to a stream. */
@@ -45,7 +48,8 @@ struct DvrSinkSplitmux {
 };
 
 /* An audio branch that stops without a word, filled with silent AAC. */
-struct DvrSinkAudioWatchdog {
+struct DvrSinkAudioWatchdog
+{
   /* Audio this far behind the video (and no real audio for as long) is taken
    * as stalled and filled with silent AAC: splitmuxsink would otherwise hold
    * the video back until the audio came. */
@@ -63,7 +67,8 @@ struct DvrSinkAudioWatchdog {
   bool running = false;
 };
 
-struct GstDvrSinkPrivate {
+struct GstDvrSinkPrivate
+{
   std::mutex settings_lock;
   DvrSinkSettings settings;
 
@@ -78,7 +83,8 @@ struct GstDvrSinkPrivate {
 
 /* The children and pads; changed only in NULL or READY, or from the sink
  * pad's streaming thread (the parser). */
-struct _GstDvrSink {
+struct _GstDvrSink
+{
   GstBin parent;
   GstPad *sinkpad;
   GstElement *parser;
@@ -91,26 +97,26 @@ struct _GstDvrSink {
   struct GstDvrSinkPrivate *priv;
 };
 
-DvrSinkSettings dvr_sink_settings(GstDvrSink *self);
+DvrSinkSettings dvr_sink_settings (GstDvrSink *self);
 
 /* dvrsink_splitmux.cpp */
-GstElement *dvr_sink_make_child(GstDvrSink *self, const char *factory,
-                                const char *name);
+GstElement *dvr_sink_make_child (
+    GstDvrSink *self, const char *factory, const char *name);
 /* Adds splitmuxsink with mpegtsmux and giostreamsink after dvrindex as the
  * writer; FALSE (with a critical) when an element is missing. */
-gboolean dvr_sink_build_splitmux(GstDvrSink *self);
+gboolean dvr_sink_build_splitmux (GstDvrSink *self);
 /* Takes splitmuxsink's fragment messages; false for any other message. */
-gboolean dvr_sink_splitmux_handle_message(GstDvrSink *self,
-                                          GstMessage *message);
+gboolean dvr_sink_splitmux_handle_message (
+    GstDvrSink *self, GstMessage *message);
 /* The new caps name another codec than the current ones. */
-void dvr_sink_splitmux_codec_changes(GstDvrSink *self);
+void dvr_sink_splitmux_codec_changes (GstDvrSink *self);
 /* Stopped without EOS: the index removes their temporaries when it closes. */
-void dvr_sink_splitmux_discard_open_segments(GstDvrSink *self);
+void dvr_sink_splitmux_discard_open_segments (GstDvrSink *self);
 
 /* dvrsink_audio_watchdog.cpp */
-void dvr_sink_audio_watchdog_init(GstDvrSink *self);
-void dvr_sink_audio_watchdog_start(GstDvrSink *self);
-void dvr_sink_audio_watchdog_stop(GstDvrSink *self);
+void dvr_sink_audio_watchdog_init (GstDvrSink *self);
+void dvr_sink_audio_watchdog_start (GstDvrSink *self);
+void dvr_sink_audio_watchdog_stop (GstDvrSink *self);
 /* Watches what enters the audio pad and what leaves dvrindex. */
-void dvr_sink_watch_audio_pad(GstDvrSink *self, GstPad *pad);
-void dvr_sink_watch_video_pad(GstDvrSink *self, GstPad *pad);
+void dvr_sink_watch_audio_pad (GstDvrSink *self, GstPad *pad);
+void dvr_sink_watch_video_pad (GstDvrSink *self, GstPad *pad);

@@ -1,7 +1,8 @@
 /* The protocol between dvrindex and a segment writer in the same bin (dvrsink).
  *
- * dvrindex owns the folder: it names every file and lists it. The writer (the
- * splitmuxsink driven by dvrsink) decides where segments start, so:
+ * dvrindex owns the folder: it names every file and lists it. The writer
+ * (dvrsink's own TS writer, or with muxer=mpegtsmux the splitmuxsink that
+ * dvrsink drives) decides where segments start, so:
  *  1. When the writer starts a segment whose first buffer has running time
  *     `start`, it calls gst_dvr_index_begin_segment() and writes to the path it
  *     returns (a hidden temporary in the folder).

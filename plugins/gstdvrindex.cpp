@@ -66,10 +66,12 @@
 #include <mutex>
 #include <string>
 
+#include "defaults.h"
 #include "gstdvrindex-writer.h"
-#include "gstdvrtschunker.h"
+#include "gstdvrtsreader.h"
 #include "playlist.h"
 #include "recording_index.h"
+#include "running_time.h"
 #include "storage_pool.h"
 
 GST_DEBUG_CATEGORY_STATIC (dvr_index_debug);
@@ -97,18 +99,19 @@ enum
 };
 
 #define DEFAULT_LOCATION NULL
-#define DEFAULT_PLAYLIST_NAME "live.m3u8"
-#define DEFAULT_FSYNC TRUE
-#define DEFAULT_SEGMENT_DURATION 2
-#define DEFAULT_WINDOW 120
-#define DEFAULT_MAX_BYTES 0
-#define DEFAULT_RETENTION -1
-#define DEFAULT_DELETE_GRACE -1
-#define DEFAULT_ENDLIST TRUE
-#define DEFAULT_MAX_GAP 1000
+#define DEFAULT_PLAYLIST_NAME dvr::kDefaultPlaylistName
+#define DEFAULT_FSYNC dvr::kDefaultFsync
+#define DEFAULT_SEGMENT_DURATION dvr::kDefaultSegmentDuration
+#define DEFAULT_WINDOW dvr::kDefaultWindow
+#define DEFAULT_MAX_BYTES dvr::kDefaultMaxBytes
+#define DEFAULT_RETENTION dvr::kDefaultRetention
+#define DEFAULT_DELETE_GRACE dvr::kDefaultDeleteGrace
+#define DEFAULT_ENDLIST dvr::kDefaultEndlist
+#define DEFAULT_MAX_GAP dvr::kDefaultMaxGap
 #define DEFAULT_WALL_CLOCK GST_DVR_WALL_CLOCK_LOCAL
-#define DEFAULT_CLOCK_TOLERANCE 2000
+#define DEFAULT_CLOCK_TOLERANCE dvr::kDefaultClockTolerance
 #define DEFAULT_STORAGE_GROUP NULL
+#define DEFAULT_MIN_FREE dvr::kDefaultMinFree
 
 /* What a write that failed for lack of space frees at least, for a recording
  * with no segment yet to size its headroom by: a 2 s segment at 4 Mbit/s. */
@@ -126,7 +129,7 @@ enum
 #define DVR_INDEX_CAPS \
     "video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, alignment = (string) au; " \
     "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, alignment = (string) au; " \
-    GST_DVR_TS_CHUNK_CAPS
+    GST_DVR_TS_UNIT_CAPS
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (DVR_INDEX_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -311,20 +314,6 @@ wall_clock_at (const State & st, gint64 rt)
       return it->anchor_wall_us + (rt - it->anchor_rt) / 1000;
   }
   return g_get_real_time ();
-}
-
-static gint64
-running_time (const GstSegment * segment, GstClockTime ts)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (ts) || segment->format != GST_FORMAT_TIME)
-    return G_MININT64;
-  guint64 rt;
-  int sign = gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt);
-  if (sign > 0)
-    return (gint64) rt;
-  if (sign < 0)
-    return -(gint64) rt;
-  return G_MININT64;
 }
 
 static void
@@ -715,9 +704,9 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   {
     std::lock_guard < std::mutex > lock (priv->state_lock);
     State & st = priv->state;
-    const gint64 pts_rt = running_time (&st.segment, GST_BUFFER_PTS (buf));
+    const gint64 pts_rt = dvr_running_time (&st.segment, GST_BUFFER_PTS (buf));
     const gint64 dts_rt = GST_BUFFER_DTS_IS_VALID (buf) ?
-        running_time (&st.segment, GST_BUFFER_DTS (buf)) : pts_rt;
+        dvr_running_time (&st.segment, GST_BUFFER_DTS (buf)) : pts_rt;
     const bool keyframe = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
     const char *reason = nullptr;
 
@@ -1426,7 +1415,7 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
       g_param_spec_uint64 ("min-free", "Minimum free bytes",
           "Bytes to keep free on the recording's filesystem: below it the oldest footage goes "
           "(across the storage-group, each live window last), as retention does; 0 = none",
-          0, G_MAXUINT64, 0, rw));
+          0, G_MAXUINT64, DEFAULT_MIN_FREE, rw));
 }
 
 static void

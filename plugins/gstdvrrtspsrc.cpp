@@ -68,6 +68,7 @@
 #include <thread>
 #include <vector>
 
+#include "defaults.h"
 #include "rtcp_report.h"
 #include "rtp_aac_depay.h"
 #include "rtp_clock.h"
@@ -109,7 +110,7 @@ enum
 #define DEFAULT_USER_ID NULL
 #define DEFAULT_TIMEOUT 10
 #define DEFAULT_KEEP_ALIVE 0
-#define DEFAULT_TLS_VALIDATION TRUE
+#define DEFAULT_TLS_VALIDATION dvr::kDefaultTlsValidation
 #define DEFAULT_TLS_FINGERPRINT NULL
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",

@@ -83,9 +83,10 @@
 
 #include <cstring>
 
+#include "defaults.h"
 #include "dvrsink_private.h"
 #include "gstdvrindex-writer.h"
-#include "gstdvrtschunker.h"
+#include "gstdvrtsreader.h"
 #include "gstdvrtswriter.h"
 
 #include <gst/base/gsttypefindhelper.h>
@@ -121,7 +122,7 @@ enum
 
 #define DEFAULT_SEND_KEYFRAME_REQUESTS FALSE
 #define DEFAULT_MUXER GST_DVR_MUXER_LEAN
-#define DEFAULT_SEGMENT_DURATION (2 * GST_SECOND)
+#define DEFAULT_SEGMENT_DURATION (dvr::kDefaultSegmentDuration * GST_SECOND)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -158,7 +159,7 @@ gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
     if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
       gst_dvr_index_finish (GST_DVR_INDEX (self->index));
       if (self->parser && g_str_equal (self->parser_kind, "tsreader") &&
-          gst_dvr_ts_chunker_failed (GST_DVR_TS_CHUNKER (self->parser))) {
+          gst_dvr_ts_reader_failed (GST_DVR_TS_READER (self->parser))) {
         gst_message_unref (message);
         return;
       }
@@ -267,7 +268,7 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
     return TRUE;
   }
   self->direct = FALSE;
-  GstElement *parser = ts ? GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_CHUNKER, "name", "tsreader", NULL)) :
+  GstElement *parser = ts ? GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_READER, "name", "tsreader", NULL)) :
       gst_element_factory_make (kind, "parse");
   if (!parser) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("The element %s is missing", kind),

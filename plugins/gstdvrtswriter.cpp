@@ -13,9 +13,10 @@
 #include "adts.h"
 #include "dts_interleaver.h"
 #include "gstdvrindex-writer.h"
-#include "gstdvrtschunker.h"
+#include "gstdvrtsreader.h"
 #include "nal_units.h"
 #include "parameter_sets.h"
+#include "running_time.h"
 #include "segment_file.h"
 #include "ts_muxer.h"
 
@@ -46,7 +47,7 @@ static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
     GST_STATIC_CAPS ("video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "
         "alignment = (string) au; "
         "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, "
-        "alignment = (string) au; " GST_DVR_TS_CHUNK_CAPS));
+        "alignment = (string) au; " GST_DVR_TS_UNIT_CAPS));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
     GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, stream-format = (string) { raw, adts }"));
@@ -171,18 +172,6 @@ static gint64
 to_90khz (gint64 running_time)
 {
   return (running_time + (gint64) CLOCK_BASE) * 9 / 100000;
-}
-
-/* Running time of ts in segment, negative where it lies before the segment's
- * start (B-frames' DTS); G_MININT64 when there is none. */
-static gint64
-running_time (const GstSegment * segment, GstClockTime ts)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (ts) || segment->format != GST_FORMAT_TIME)
-    return G_MININT64;
-  guint64 rt;
-  int sign = gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt);
-  return sign > 0 ? (gint64) rt : sign < 0 ? -(gint64) rt : G_MININT64;
 }
 
 static void
@@ -412,8 +401,8 @@ chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   std::lock_guard < std::mutex > lock (priv->lock);
   const GstSegment *segment = is_video ? &priv->video_segment : &priv->audio_segment;
   Pending p;
-  p.pts = running_time (segment, GST_BUFFER_PTS (buf));
-  p.dts = running_time (segment, GST_BUFFER_DTS (buf));
+  p.pts = dvr_running_time (segment, GST_BUFFER_PTS (buf));
+  p.dts = dvr_running_time (segment, GST_BUFFER_DTS (buf));
   if (p.dts == G_MININT64)
     p.dts = p.pts;
   if (p.pts == G_MININT64)

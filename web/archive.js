@@ -2,7 +2,7 @@
 // the live window, else an archive range playlist of a couple of hours around
 // it. One range playlist spans hour boundaries, so playing on across an hour
 // never changes the source; only its end (every ARCHIVE_CHUNK_MS) or the live
-// window does. Pure functions: tested with node in tests/browser/player-logic.test.mjs.
+// window does. Pure functions: tested with node in tests/web/player-logic.test.mjs.
 import { toIso } from './clock.js';
 
 // How much archive playlist one load asks for: about what the default 2 h

@@ -1,5 +1,5 @@
 // What to tell a person about a camera that is not (or cannot be) playing.
-// Pure functions over an /api/cameras entry: tested with node in tests/browser/player-logic.test.mjs.
+// Pure functions over an /api/cameras entry: tested with node in tests/web/player-logic.test.mjs.
 
 // "h264", "h265" or null (unknown yet). The launcher names the depayloader
 // (or encoder) in video_path while a camera records: "rtspsrc ! rtph265depay

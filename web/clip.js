@@ -1,5 +1,5 @@
 // Which range the "download clip" action asks for. Pure functions: tested
-// with node in tests/browser/player-logic.test.mjs; clip-form.js is the form.
+// with node in tests/web/player-logic.test.mjs; clip-form.js is the form.
 import { formatDateTime, parseTypedTime, resolveTypedTime } from './clock.js';
 
 export const DEFAULT_CLIP_S = 60;

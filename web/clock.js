@@ -1,6 +1,6 @@
 // Wall-clock times as a person reads and types them: "14:32", "14:32:05",
 // "2026-12-06 14:32", "yesterday 14:32".
-// Pure functions, no DOM: tests/browser/player-logic.test.mjs runs them in node.
+// Pure functions, no DOM: tests/web/player-logic.test.mjs runs them in node.
 
 // "HH:MM" or "HH:MM:SS" (one-digit hours allowed, surrounding spaces ignored)
 // into { hours, minutes, seconds }; null for anything else.

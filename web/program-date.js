@@ -4,7 +4,7 @@
 // piecewise: each segment carries its own wall-clock start.
 //
 // A segment here is { start, end } in media seconds and date, the wall-clock
-// time of its first frame in ms. Pure functions: tested with node in tests/browser/player-logic.test.mjs.
+// time of its first frame in ms. Pure functions: tested with node in tests/web/player-logic.test.mjs.
 
 // Segments ordered by media time, without those the player cannot place yet.
 export function usableSegments(segments) {

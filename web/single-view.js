@@ -88,9 +88,11 @@ export class SingleView {
       e.preventDefault();
       this.goToTyped(els.gotoInput.value);
     });
-    // The speed chosen stays across sources (a new source resets the element's).
+    // The speed chosen stays across sources: a new source's load resets the
+    // element's rate to its default rate, so that is set too.
     els.speed.addEventListener('change', () => {
       this.speed = Number(els.speed.value);
+      player.defaultPlaybackRate(this.speed);
       player.playbackRate(this.speed);
     });
     els.zoom.addEventListener('change', () => this.setZoom(els.zoom.value));

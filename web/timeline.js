@@ -1,6 +1,6 @@
 // Layout of the timeline under the video: where the recorded parts, the gaps
 // and the wall-clock labels go, as fractions (0..1) of its width. Pure
-// functions: tested with node in tests/browser/player-logic.test.mjs; timeline-view.js draws them.
+// functions: tested with node in tests/web/player-logic.test.mjs; timeline-view.js draws them.
 import { formatClockShort, formatDay } from './clock.js';
 
 // Label steps a person reads at a glance, in seconds.

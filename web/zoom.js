@@ -1,7 +1,7 @@
 // How much of the recording the timeline shows: the live window, a fixed
 // length (10 min to 7 days) ending at the live edge or wherever a person
 // moved it, or everything kept. Pure functions: tested with node in
-// tests/browser/player-logic.test.mjs; single-view.js keeps the state.
+// tests/web/player-logic.test.mjs; single-view.js keeps the state.
 
 export const ZOOM_LEVELS = [
   { id: 'window', label: 'Live window', seconds: null },

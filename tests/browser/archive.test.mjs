@@ -20,6 +20,7 @@ import { ARCHIVE_WINDOW_S, startArchiveServer } from '../lib/archive-server.mjs'
 import { SEGMENT_MS } from '../lib/archive-history.mjs';
 import {
   behindSeconds, launchBrowser, readView, screenshot, waitForBadge, waitForPlaying, waitForSeekDone, withLogs,
+  boxOf,
 } from '../lib/player-page.mjs';
 import { waitFor } from '../lib/launcher.mjs';
 
@@ -203,7 +204,7 @@ describe('the player over days of archive', () => {
       // The wheel zooms in around the pointer: the gap under it stays under it, wider.
       const newest = visible[visible.length - 1];
       const hole = page.locator(`#timeline .tl-gap[data-start="${new Date(newest.start).toISOString()}"]`);
-      let box = await hole.boundingBox();
+      let box = await boxOf(hole, 'the gap');
       const x = box.x + box.width / 2;
       await page.mouse.move(x, track.y + track.height / 2);
       for (const zoom of ['1d', '6h']) {
@@ -211,7 +212,7 @@ describe('the player over days of archive', () => {
         await page.mouse.wheel(0, -100);
         await waitFor(`the zoom to be ${zoom}`, async () => (await page.locator('#zoom').inputValue()) === zoom, 5000, 100);
         await hole.waitFor({ timeout: 10000 });
-        box = await hole.boundingBox();
+        box = await boxOf(hole, 'the gap');
         assert.ok(box.x <= x + 1 && box.x + box.width >= x - 1, `the gap is still under the pointer at ${zoom}`);
         assert.ok(box.width > before, `and wider at ${zoom}`);
       }

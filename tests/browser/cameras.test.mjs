@@ -11,6 +11,7 @@ import { startLauncher, waitFor } from '../lib/launcher.mjs';
 import { startMockCamera } from '../lib/mock-camera.mjs';
 import {
   launchBrowser, openPage, readView, waitForPlaying, waitForBadge, screenshot, withLogs, recorded,
+  boxOf,
 } from '../lib/player-page.mjs';
 
 const PASSWORD = 'porch-pw-5519';
@@ -169,7 +170,7 @@ password = not-the-password
         assert.deepEqual(shown, { start: Date.parse(gap.start), end: Date.parse(gap.end) });
         assert.ok(Math.abs(shown.start - droppedAt) < 3000, `the gap starts ${shown.start - droppedAt} ms from the drop`);
         assert.ok(shown.end - shown.start >= 1500, `and lasts while the camera was away (${shown.end - shown.start} ms)`);
-        const box = await hole.boundingBox();
+        const box = await boxOf(hole, 'the gap');
         assert.ok(box && box.width >= 1, 'the gap is visible');
         assert.match(await hole.getAttribute('title'), /^Nothing recorded from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d$/);
         await screenshot(page, 'player-reconnect-gap.png');

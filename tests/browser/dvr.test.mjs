@@ -15,6 +15,7 @@ import { sleep, startLauncher, waitFor } from '../lib/launcher.mjs';
 import {
   launchBrowser, openPage, readView, waitForPlaying, waitForBadge, waitForSeekDone, screenshot, behindSeconds,
   withLauncherLog, recorded, recordedFor, clockSeconds, clockText,
+  boxOf,
 } from '../lib/player-page.mjs';
 
 const SEGMENT_S = 1;
@@ -369,7 +370,7 @@ describe('the player as a DVR', () => {
       assert.deepEqual(shown, { start: Date.parse(gap.start), end: Date.parse(gap.end) });
       assert.ok(Math.abs(shown.start - stoppedAt) < 5000, 'the gap starts when the launcher stopped');
       assert.ok(shown.end - shown.start >= 3000, 'and lasts as long as it was down');
-      const box = await hole.last().boundingBox();
+      const box = await boxOf(hole.last(), 'the gap');
       assert.ok(box.width >= 1, 'the gap is visible');
       assert.match(await hole.last().getAttribute('title'), /^Nothing recorded from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d$/);
       await screenshot(page, 'player-gap.png');

@@ -2,10 +2,10 @@
 #include <catch2/catch.hpp>
 #include <glib.h>
 
-#include "auth.h"
-#include "cors.h"
-#include "metrics.h"
-#include "preset.h"
+#include "config/auth.h"
+#include "config/cors.h"
+#include "http/metrics.h"
+#include "config/preset.h"
 
 using namespace dvr;
 

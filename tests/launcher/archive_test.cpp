@@ -8,8 +8,8 @@
 #include <fstream>
 #include <memory>
 
-#include "archive_catalog.h"
-#include "recording_catalog.h"
+#include "http/archive_catalog.h"
+#include "http/recording_catalog.h"
 #include "recording_index.h"
 
 using namespace dvr;

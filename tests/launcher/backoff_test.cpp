@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "backoff.h"
-#include "preset.h"
+#include "supervise/backoff.h"
+#include "config/preset.h"
 
 using namespace dvr;
 

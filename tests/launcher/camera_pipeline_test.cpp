@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "camera_pipeline.h"
-#include "pipeline_description.h"
-#include "preset.h"
+#include "supervise/camera_pipeline.h"
+#include "supervise/pipeline_description.h"
+#include "config/preset.h"
 
 using namespace dvr;
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "connection_gate.h"
+#include "http/connection_gate.h"
 
 using namespace dvr;
 

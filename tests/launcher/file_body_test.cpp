@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "file_body.h"
+#include "http/file_body.h"
 
 using namespace dvr;
 

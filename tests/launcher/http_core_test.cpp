@@ -2,9 +2,9 @@
 // and the JSON of /api/cameras, conditional requests.
 #include <catch2/catch.hpp>
 
-#include "byte_range.h"
-#include "camera_status.h"
-#include "conditional.h"
+#include "http/byte_range.h"
+#include "http/camera_status.h"
+#include "http/conditional.h"
 
 using namespace dvr;
 using Kind = ByteRange::Kind;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "preset.h"
+#include "config/preset.h"
 
 using namespace dvr;
 

@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "pipeline_description.h"
-#include "preset.h"
+#include "supervise/pipeline_description.h"
+#include "config/preset.h"
 
 using namespace dvr;
 
@@ -87,7 +87,7 @@ TEST_CASE("the dahua template is a valid preset of rtsp cameras", "[preset]") {
     CHECK(cam.rtsp.url.rfind("rtsp://", 0) == 0);
     CHECK_THAT(cam.rtsp.url, Catch::EndsWith("/cam/realmonitor?channel=1&subtype=0"));
     CHECK(cam.rtsp.transport == "tcp");
-    CHECK(cam.rtsp.codec == VideoCodec::Auto);
+    CHECK(cam.rtsp.codec == std::nullopt);
     CHECK(cam.dvr.segment_duration == 2);
     CHECK(cam.dvr.stall_timeout == 10);
     CHECK(cam.dvr.auth_retry == 300);
@@ -447,9 +447,9 @@ TEST_CASE("audio and codec: defaults, [dvr] inheritance, overrides, and mistakes
       "[camera b]\nsource = rtsp\nurl = rtsp://h/b\naudio = off\ncodec = h265\n"
       "[camera c]\nsource = rtsp\nurl = rtsp://h/c\naudio = copy\ncodec = auto\n");
   CHECK(p.cameras[0].dvr.audio == AudioMode::Aac);
-  CHECK(p.cameras[0].rtsp.codec == VideoCodec::Auto);
+  CHECK(p.cameras[0].rtsp.codec == std::nullopt);
   CHECK(p.cameras[1].dvr.audio == AudioMode::Off);
-  CHECK(p.cameras[1].rtsp.codec == VideoCodec::H265);
+  CHECK(p.cameras[1].rtsp.codec == VideoCodec::kH265);
   CHECK(p.cameras[2].dvr.audio == AudioMode::Copy);
   CHECK(parse_ok("[camera a]\nsource = rtsp\nurl = rtsp://h/a\n").cameras[0].dvr.audio == AudioMode::Off);
 

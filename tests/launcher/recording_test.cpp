@@ -7,9 +7,9 @@
 #include <fstream>
 
 #include "journal.h"
-#include "range_playlist.h"
-#include "recording_catalog.h"
-#include "time_range.h"
+#include "http/range_playlist.h"
+#include "http/recording_catalog.h"
+#include "http/time_range.h"
 
 using namespace dvr;
 

@@ -8,10 +8,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "connection_table.h"
-#include "login_throttle.h"
-#include "preset.h"
-#include "tls_identity.h"
+#include "http/connection_table.h"
+#include "http/login_throttle.h"
+#include "config/preset.h"
+#include "http/tls_identity.h"
 
 using namespace dvr;
 

@@ -1,8 +1,8 @@
 // What the API and /metrics say about a camera's disk.
 #include <catch2/catch.hpp>
 
-#include "camera_status.h"
-#include "metrics.h"
+#include "http/camera_status.h"
+#include "http/metrics.h"
 
 using dvr::CameraStatus;
 

@@ -3,15 +3,16 @@
 // is drained so that it cannot stop the camera.
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
-#include "pipeline_description.h"
-#include "preset.h"
+#include "supervise/pipeline_description.h"
+#include "config/preset.h"
 
 using namespace dvr;
 
 namespace {
 
-CameraConfig camera(AudioMode audio = AudioMode::Off, VideoCodec codec = VideoCodec::Auto) {
+CameraConfig camera(AudioMode audio = AudioMode::Off, std::optional<VideoCodec> codec = std::nullopt) {
   CameraConfig cam;
   cam.name = "door";
   cam.source = SourceKind::Rtsp;
@@ -34,12 +35,12 @@ TEST_CASE("H.264 and H.265 video are depayloaded and nothing more", "[plan]") {
     CHECK(p.route == Route::Video);
     CHECK(chain(p) == "rtph265depay");
   }
-  CHECK(plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::H264), {"video", "H264"}, "").route == Route::Video);
-  CHECK(plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::H265), {"video", "H265"}, "").route == Route::Video);
+  CHECK(plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::kH264), {"video", "H264"}, "").route == Route::Video);
+  CHECK(plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::kH265), {"video", "H265"}, "").route == Route::Video);
 }
 
 TEST_CASE("video the preset does not expect, or that cannot be recorded, is an error in plain words", "[plan]") {
-  auto p = plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::H264), {"video", "H265"}, "");
+  auto p = plan_rtsp_stream(camera(AudioMode::Off, VideoCodec::kH264), {"video", "H265"}, "");
   CHECK(p.route == Route::Unsupported);
   CHECK(p.why == "the camera sends H.265 video but the preset says codec = h264 (set codec = auto, or change the "
                  "camera's encoding)");
@@ -87,7 +88,7 @@ TEST_CASE("ONVIF metadata and unknown streams are drained, not left unlinked", "
 TEST_CASE("the --check line of an rtsp camera links each expected stream by its caps", "[plan][check]") {
   PipelineOptions opts;
   opts.location = "/rec/door";
-  auto cam = camera(AudioMode::Aac, VideoCodec::H265);
+  auto cam = camera(AudioMode::Aac, VideoCodec::kH265);
   cam.rtsp.ingest = Ingest::Rtspsrc;
   cam.rtsp.user = "admin";
   cam.rtsp.password = "s3cr3t";
@@ -148,4 +149,22 @@ TEST_CASE("url_host names the camera without its user info", "[plan]") {
   CHECK(url_host("rtsp://admin:pw@10.0.0.2:554/cam?x=1") == "10.0.0.2:554");
   CHECK(url_host("rtsp://10.0.0.2/live") == "10.0.0.2");
   CHECK(url_host("rtsp://[::1]:8554/a") == "[::1]:8554");
+}
+
+TEST_CASE("a camera's elements are the ones its pipeline can be built from", "[plan]") {
+  using List = std::vector<std::string>;
+  // dvrrtspsrc depayloads itself: no rtspsrc, no depayloader.
+  CHECK(camera_elements(camera(), "avenc_aac") == List{"dvrsink", "h264parse", "dvrrtspsrc", "fakesink", "h265parse"});
+  auto cam = camera(AudioMode::Copy, VideoCodec::kH264);
+  cam.rtsp.ingest = Ingest::Rtspsrc;
+  CHECK(camera_elements(cam, "avenc_aac") ==
+        List{"dvrsink", "h264parse", "rtspsrc", "fakesink", "rtph264depay", "rtpmp4gdepay", "aacparse", "rtpmp4adepay"});
+  cam = camera(AudioMode::Aac, VideoCodec::kH265);
+  CHECK(camera_elements(cam, "fdkaacenc") == List{"dvrsink", "h264parse", "dvrrtspsrc", "fakesink", "h265parse", "alawdec",
+                                                  "audioconvert", "audioresample", "fdkaacenc", "aacparse", "mulawdec"});
+  CameraConfig test;
+  test.source = SourceKind::Test;
+  test.dvr.audio = AudioMode::Aac;
+  CHECK(camera_elements(test, "avenc_aac") == List{"dvrsink", "h264parse", "videotestsrc", "x264enc", "audiotestsrc",
+                                                   "audioconvert", "audioresample", "avenc_aac", "aacparse"});
 }

@@ -152,3 +152,10 @@ export function clockText(page, ms) {
     return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
   }, ms);
 }
+
+// The box of an element the page redraws now and then (the timeline's gaps):
+// between finding it and measuring it, the element may have been replaced, and
+// a replaced one has no box. Waits for one that has.
+export async function boxOf(locator, what, timeoutMs = 5000) {
+  return waitFor(`${what} to be on screen`, () => locator.boundingBox(), timeoutMs, 50);
+}

@@ -1,0 +1,91 @@
+#include "http/recording_catalog.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "journal.h"
+#include "recording_index.h"
+
+namespace dvr {
+namespace {
+
+const RecordingCatalog::Segments& no_segments() {
+  static const RecordingCatalog::Segments empty = std::make_shared<const std::deque<Segment>>();
+  return empty;
+}
+
+std::deque<Segment> parse_journal(int fd) {
+  JournalParser parser;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    parser.feed(buf, static_cast<size_t>(n));
+  }
+  return parser.finish().listed;
+}
+
+std::uint64_t media_position_ns(const std::vector<Segment>& segments, std::int64_t t) {
+  std::int64_t pos = 0;
+  for (const Segment& s : segments) {
+    if (t < s.start_us) break;
+    if (t < s.end_us()) return static_cast<std::uint64_t>(pos + (t - s.start_us)) * 1000;
+    pos += s.duration_us;
+  }
+  return static_cast<std::uint64_t>(pos) * 1000;
+}
+
+}  // namespace
+
+ClipCut clip_cut(const std::vector<Segment>& segments, const TimeRange& range) {
+  return {media_position_ns(segments, range.start_us), media_position_ns(segments, range.end_us)};
+}
+
+std::vector<WallClockSpan> find_gaps(const std::deque<Segment>& segments, std::int64_t min_gap_us) {
+  std::vector<WallClockSpan> gaps;
+  for (std::size_t i = 1; i < segments.size(); ++i) {
+    const Segment& prev = segments[i - 1];
+    const Segment& s = segments[i];
+    if (s.discontinuity && s.start_us - prev.end_us() > min_gap_us) gaps.push_back({prev.end_us(), s.start_us});
+  }
+  return gaps;
+}
+
+std::optional<WallClockSpan> recorded_span(const std::deque<Segment>& segments) {
+  if (segments.empty()) return std::nullopt;
+  return WallClockSpan{segments.front().start_us, segments.back().end_us()};
+}
+
+std::deque<Segment> segments_overlapping(const std::deque<Segment>& segments, std::int64_t start_us,
+                                         std::int64_t end_us) {
+  std::deque<Segment> out;
+  for (const Segment& s : segments)
+    if (s.end_us() > start_us && s.start_us < end_us) out.push_back(s);
+  return out;
+}
+
+RecordingCatalog::RecordingCatalog(std::string storage_dir) : storage_dir_(std::move(storage_dir)) {}
+
+RecordingCatalog::Segments RecordingCatalog::segments(const std::string& camera) {
+  const std::string path = folder(camera) + "/" + RecordingIndex::kJournalName;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    cache_.erase(camera);
+    return no_segments();
+  }
+  const std::int64_t mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  Entry& e = cache_[camera];
+  if (!e.segments || e.dev != st.st_dev || e.ino != st.st_ino || e.size != st.st_size || e.mtime_ns != mtime_ns) {
+    e = Entry{st.st_dev, st.st_ino, st.st_size, mtime_ns, std::make_shared<const std::deque<Segment>>(parse_journal(fd))};
+  }
+  ::close(fd);
+  return e.segments;
+}
+
+}  // namespace dvr
