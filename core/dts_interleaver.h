@@ -74,11 +74,14 @@ class DtsInterleaver {
     }
     if (video_ready) {
       // Audio that may still come with earlier timestamps goes first, unless
-      // it lags too far behind.
+      // it lags too far behind, or the video has waited for it as long as it
+      // may: the queue never holds more than the limit's worth of video, so a
+      // stalled audio branch delays the video by the limit, never stops it.
       const int64_t v = video_.queue.front().first;
       const int64_t audio_at =
           audio_.last_in != kNone ? audio_.last_in : first_video_;
-      if (audio_expected() && audio_at < v && v - audio_at <= limit_)
+      if (audio_expected() && audio_at < v && v - audio_at <= limit_ &&
+          video_.last_in - v <= limit_)
         return false;
       *out = Track::kVideo;
       return true;
@@ -92,7 +95,9 @@ class DtsInterleaver {
           !video_.queue.empty()     ? video_.queue.front().first
           : video_.last_in != kNone ? video_.last_in
                                     : audio_.last_in - limit_;
-      if (!video_.ended && video_at < a && a - video_at <= limit_) return false;
+      if (!video_.ended && video_at < a && a - video_at <= limit_ &&
+          audio_.last_in - a <= limit_)
+        return false;
       *out = Track::kAudio;
       return true;
     }

@@ -75,13 +75,52 @@ TEST_CASE(
     "to the limit") {
   Interleaver il(kLimit);
   il.set_audio(true);
-  for (int64_t t = 0; t <= 560; t += 40)
+  for (int64_t t = 0; t <= 520; t += 40)
     il.push(dvr::Track::kVideo, t * kMs, "v" + std::to_string(t));
   CHECK(drain(il) == std::vector<std::string>{"v0"});
   il.push(dvr::Track::kAudio, 10 * kMs, "a10");
   CHECK(drain(il) == std::vector<std::string>{"a10"});
   il.push(dvr::Track::kAudio, 50 * kMs, "a50");
   CHECK(drain(il) == std::vector<std::string>{"v40", "a50"});
+}
+
+TEST_CASE(
+    "audio that stops holds the video back by the limit at most, however long "
+    "it stays away") {
+  Interleaver il(kLimit);
+  il.set_audio(true);
+  il.push(dvr::Track::kAudio, 0, "a0");
+  il.push(dvr::Track::kVideo, 0, "v0");
+  il.push(dvr::Track::kVideo, 40 * kMs, "v40");
+  CHECK(drain(il) == std::vector<std::string>{"v0", "a0"});
+  // The audio branch stalls after a0; the video runs on for ten seconds.
+  std::vector<std::string> out;
+  for (int64_t t = 80; t <= 10000; t += 40) {
+    il.push(dvr::Track::kVideo, t * kMs, "v" + std::to_string(t));
+    for (const std::string &s : drain(il)) out.push_back(s);
+    // What waits is never more than the limit's worth of video.
+    REQUIRE(il.queued(dvr::Track::kVideo) <= 500 / 40 + 1);
+  }
+  REQUIRE(!out.empty());
+  // v40 waited until the video was the limit ahead of it; past the limit
+  // from the last audio, video goes at once, all but the newest frame.
+  CHECK(out.front() == "v40");
+  CHECK(out.back() == "v9960");
+  CHECK(il.queued(dvr::Track::kAudio) == 0);
+
+  // And the same the other way round: video that stops holds no audio back
+  // beyond the limit.
+  Interleaver quiet(kLimit);
+  quiet.set_audio(true);
+  quiet.push(dvr::Track::kVideo, 0, "v0");
+  quiet.push(dvr::Track::kVideo, 40 * kMs, "v40");
+  quiet.push(dvr::Track::kAudio, 0, "a0");
+  CHECK(drain(quiet) == std::vector<std::string>{"v0", "a0"});
+  for (int64_t t = 21; t <= 5000; t += 21) {
+    quiet.push(dvr::Track::kAudio, t * kMs, "a" + std::to_string(t));
+    drain(quiet);
+    REQUIRE(quiet.queued(dvr::Track::kAudio) <= 500 / 21 + 1);
+  }
 }
 
 TEST_CASE(
