@@ -8,6 +8,8 @@
 #include <cinttypes>
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "files.h"
@@ -80,11 +82,67 @@ std::unique_ptr<RecordingIndex> RecordingIndex::open(const RecordingOptions& opt
   if (!index->open_archive(error)) return nullptr;
   index->recover_files();
   index->gap_pending_ = index->state_.next_sequence > 0;
+  index->load_clock_steps();
   // Compacting now also drops a torn last line, which a later append would extend.
   if (!index->compact(error)) return nullptr;
+  if (!index->check_clock(now_us, error)) return nullptr;
   if (!index->expire(now_us, error)) return nullptr;
   if (!index->state_.listed.empty() && !index->write_playlist(error)) return nullptr;
   return index;
+}
+
+void RecordingIndex::load_clock_steps() {
+  std::ifstream in(path(ClockSteps::kFileName));
+  if (!in) return;
+  std::stringstream text;
+  text << in.rdbuf();
+  clock_steps_ = ClockSteps::parse(text.str());
+}
+
+bool RecordingIndex::check_clock(int64_t now_us, std::string* error) {
+  // Steps that no segment on disk was labelled before no longer matter.
+  const size_t before = clock_steps_.steps().size();
+  clock_steps_.forget_before(first_on_disk());
+  if (clock_steps_.steps().size() != before && !write_clock_steps(error)) return false;
+  int64_t newest = INT64_MIN;
+  if (!state_.listed.empty()) {
+    const Segment& s = state_.listed.back();
+    newest = s.end_us() + clock_steps_.offset_for(s.sequence);
+  } else if (!hours_.empty()) {
+    newest = hours_.rbegin()->first;
+  }
+  newest_on_open_us_ = newest;
+  const int64_t after_newest = newest == INT64_MIN ? INT64_MIN : newest - options_.clock_tolerance_us;
+  if (now_us < options_.earliest_plausible_us || now_us < after_newest)
+    trusted_from_us_ = std::max(options_.earliest_plausible_us, after_newest);
+  return true;
+}
+
+int64_t RecordingIndex::age_clock(int64_t now_us) {
+  if (trusted_from_us_ != INT64_MIN && now_us >= trusted_from_us_) trusted_from_us_ = INT64_MIN;
+  // Far enough before any footage that nothing is old, far enough from the
+  // limits that no horizon overflows.
+  return trusted_from_us_ == INT64_MIN ? now_us : INT64_MIN / 4;
+}
+
+void RecordingIndex::clock_stepped(int64_t delta_us) { clock_steps_.open_step(delta_us); }
+
+bool RecordingIndex::close_clock_steps(std::string* error) {
+  if (!clock_steps_.has_open()) return true;
+  clock_steps_.close(state_.next_sequence);
+  return write_clock_steps(error);
+}
+
+bool RecordingIndex::write_clock_steps(std::string* error) {
+  const std::string file = path(ClockSteps::kFileName);
+  if (clock_steps_.steps().empty()) {
+    if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
+      if (error) *error = "cannot delete " + file + ": " + errno_text(errno);
+      return false;
+    }
+    return true;
+  }
+  return replace_file_atomically(file, clock_steps_.text(), options_.fsync, error);
 }
 
 bool RecordingIndex::set_journal_aside(std::string* error) {
@@ -339,11 +397,13 @@ bool RecordingIndex::add_segment(const std::string& temporary, int64_t start_us,
 
 bool RecordingIndex::retire_expired(int64_t now_us, size_t* retired, std::string* error) {
   size_t leaving = 0;
+  // Pending deletions keep their own clock; what ages by the labels is below.
+  const int64_t age_us = age_clock(now_us);
   if (options_.retention.keeps_archive()) {
     // Leaving the live playlist is not leaving the disk: the hour journals keep it.
     RetentionPolicy window_only = options_.retention;
     window_only.max_bytes = 0;
-    const size_t archived = segments_to_expire(state_.listed, window_only, now_us);
+    const size_t archived = segments_to_expire(state_.listed, window_only, age_us, &clock_steps_);
     // The hour journal must hold what the live journal is about to forget.
     if (archived > 0 && !sync_hour(error)) return false;
     for (size_t i = 0; i < archived; i++) {
@@ -352,16 +412,16 @@ bool RecordingIndex::retire_expired(int64_t now_us, size_t* retired, std::string
       unlist_front();
       (*retired)++;
     }
-    if (!trim_archive(now_us, error)) return false;
+    if (!trim_archive(age_us, error)) return false;
     // Over max-bytes with no archive left to give: the window itself shrinks.
     if (options_.retention.max_bytes > 0 && bytes_on_disk_ > options_.retention.max_bytes) {
       RetentionPolicy bytes_only;
       bytes_only.window_s = 0;
       bytes_only.max_bytes = options_.retention.max_bytes;
-      leaving = segments_to_expire(state_.listed, bytes_only, now_us);
+      leaving = segments_to_expire(state_.listed, bytes_only, age_us, &clock_steps_);
     }
   } else {
-    leaving = segments_to_expire(state_.listed, options_.retention, now_us);
+    leaving = segments_to_expire(state_.listed, options_.retention, age_us, &clock_steps_);
   }
   const int64_t due = now_us + grace_us();
   for (size_t i = 0; i < leaving; i++) {
@@ -725,7 +785,7 @@ bool RecordingIndex::trim_archive(int64_t now_us, std::string* error) {
   while (load_oldest_hour()) {
     const Segment s = oldest_.front();
     if (s.sequence >= live_first()) break;
-    const bool too_old = s.end_us() < horizon;
+    const bool too_old = s.end_us() + clock_steps_.offset_for(s.sequence) < horizon;
     const bool too_big = policy.max_bytes > 0 && bytes_on_disk_ > policy.max_bytes;
     if (!too_old && !too_big) break;
     if (::unlink(path(s.filename).c_str()) != 0 && errno != ENOENT) {

@@ -20,6 +20,7 @@
 #include "defaults.h"
 #include "retention.h"
 #include "segment.h"
+#include "timeline.h"
 
 namespace dvr {
 
@@ -35,6 +36,12 @@ struct RecordingOptions {
   // written back; the next open drops listed segments whose files are missing
   // or shorter than recorded.
   bool fsync = kDefaultFsync;
+  // A clock this far before the newest footage on disk, on open, cannot be
+  // trusted to age footage by (timeline.h).
+  int64_t clock_tolerance_us = int64_t{kDefaultClockTolerance} * 1000;
+  // A clock before this on open cannot be right either: the recorder gives
+  // dvr::build_time_us(); INT64_MIN: no such floor.
+  int64_t earliest_plausible_us = INT64_MIN;
 };
 
 class RecordingIndex {
@@ -112,6 +119,23 @@ class RecordingIndex {
   // segment after each starts after a gap.
   const std::vector<std::string>& missing_segments() const { return missing_; }
 
+  // The system clock stepped by delta_us while recording: footage labelled
+  // before it ages by the clock after it. It applies to every segment until
+  // close_clock_steps() names the first one labelled after the step.
+  void clock_stepped(int64_t delta_us);
+  // The next segment added is the first labelled after the steps noted so
+  // far: they are written to ClockSteps::kFileName, so that the footage before
+  // them keeps its age across a restart.
+  bool close_clock_steps(std::string* error);
+  const ClockSteps& clock_steps() const { return clock_steps_; }
+  // False while the clock, on open, was before earliest_plausible_us or before the
+  // newest footage on disk: nothing is deleted by age (max-bytes and a full
+  // disk still apply) until the clock reaches trusted_from_us().
+  bool clock_trusted() const { return trusted_from_us_ == INT64_MIN; }
+  int64_t trusted_from_us() const { return trusted_from_us_; }
+  // The end of the newest footage found on open, INT64_MIN if none.
+  int64_t newest_on_open_us() const { return newest_on_open_us_; }
+
   // Segments on disk overlapping [from_us, to_us) by wall clock, the archive's
   // included, oldest first.
   std::deque<Segment> segments_between(int64_t from_us, int64_t to_us) const;
@@ -175,6 +199,14 @@ class RecordingIndex {
   int64_t newest_hour_folder_ = INT64_MIN;
   std::vector<int64_t> unjournaled_hours_;  // hour folders whose journal is lost
   std::deque<Segment> oldest_;        // what is left on disk of the oldest hour
+  ClockSteps clock_steps_;
+  int64_t trusted_from_us_ = INT64_MIN;
+  int64_t newest_on_open_us_ = INT64_MIN;
+  // now_us, or a time before any footage while the clock cannot be trusted.
+  int64_t age_clock(int64_t now_us);
+  bool write_clock_steps(std::string* error);
+  void load_clock_steps();
+  bool check_clock(int64_t now_us, std::string* error);
 };
 
 }  // namespace dvr

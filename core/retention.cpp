@@ -3,11 +3,12 @@
 namespace dvr {
 
 size_t segments_to_expire(const std::deque<Segment>& listed, const RetentionPolicy& policy,
-                          int64_t now_us) {
+                          int64_t now_us, const ClockSteps* steps) {
   size_t count = 0;
   if (policy.window_s > 0) {
     const int64_t horizon_us = now_us - static_cast<int64_t>(policy.window_s) * 1000000;
-    while (count < listed.size() && listed[count].end_us() < horizon_us) count++;
+    auto end_of = [&](const Segment& s) { return s.end_us() + (steps ? steps->offset_for(s.sequence) : 0); };
+    while (count < listed.size() && end_of(listed[count]) < horizon_us) count++;
   }
   if (policy.max_bytes > 0) {
     uint64_t total = 0;

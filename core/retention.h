@@ -7,6 +7,7 @@
 
 #include "defaults.h"
 #include "segment.h"
+#include "timeline.h"
 
 namespace dvr {
 
@@ -31,9 +32,11 @@ bool check_retention(const RetentionPolicy& policy, std::string* error);
 // recording resumed after a long stop drops its stale history. max_bytes caps the
 // listed segments; the ones waiting out their grace period come on top of it, since
 // cutting the grace short would pull files from under a player that just read the
-// playlist. The newest listed segment always stays.
+// playlist. The newest listed segment always stays. With clock steps, a
+// segment's age is read on the clock of now (timeline.h): footage recorded
+// before a forward step does not expire early.
 size_t segments_to_expire(const std::deque<Segment>& listed, const RetentionPolicy& policy,
-                          int64_t now_us);
+                          int64_t now_us, const ClockSteps* steps = nullptr);
 
 // How many of the oldest pending deletions are due at now_us (they are in due order).
 size_t deletions_due(const std::deque<PendingDeletion>& pending, int64_t now_us);

@@ -1018,3 +1018,131 @@ TEST_CASE("a window longer than the retention is refused naming both", "[index][
   policy.retention_s = 86400;
   CHECK(policy.keeps_archive());
 }
+
+namespace {
+
+// Adds a segment with its own "now", which is not its end when the clock stepped.
+Segment add_at(RecordingIndex& index, int64_t start_us, int64_t now_us) {
+  const std::string tmp = index.temporary_path();
+  write_file(tmp, std::string(1000, 'G'));
+  Segment added;
+  std::string error;
+  const bool ok = index.add_segment(tmp, start_us, 2 * kSecond, 1000, false, now_us, &added, &error);
+  INFO(error);
+  REQUIRE(ok);
+  return added;
+}
+
+constexpr int64_t kDay = 86400 * kSecond;
+
+}  // namespace
+
+TEST_CASE("a clock stepped forward by a day deletes nothing, and the footage before it ages by time that passed",
+          "[index][clock]") {
+  TempFolder folder;
+  // A 20 s window kept for a minute.
+  const auto options = archive_options(folder, 20, 60);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 10; i++) add(*index, start_of(i));
+    // The clock steps forward by a day while segment 10 is written.
+    index->clock_stepped(kDay);
+    add_at(*index, start_of(10), start_of(11) + kDay);  // labelled before the step
+    REQUIRE(index->close_clock_steps(nullptr));
+    for (int i = 11; i < 14; i++) add(*index, start_of(i) + kDay);
+    for (int i = 0; i < 14; i++) {
+      INFO(i);
+      CHECK(exists(file_of(folder, i)));
+    }
+    // The live playlist still lists the last 20 s of footage by elapsed time.
+    CHECK(index->segments().size() >= 10);
+    CHECK(index->segments().front().sequence <= 4);
+    CHECK(exists(folder / dvr::ClockSteps::kFileName));
+  }
+  // A restart a day later by the new clock: the footage keeps its real age.
+  auto index = open_index(options, start_of(14) + kDay);
+  for (int i = 0; i < 14; i++) {
+    INFO(i);
+    CHECK(exists(file_of(folder, i)));
+  }
+  REQUIRE(index->clock_steps().steps().size() == 1);
+  CHECK(index->clock_steps().steps()[0].first_sequence == 11);
+  // It leaves by the retention counted in time that passed: 60 s after it ended.
+  REQUIRE(index->expire(start_of(1) + kDay + 60 * kSecond + 1, nullptr));
+  CHECK_FALSE(exists(file_of(folder, 0)));
+  CHECK(exists(file_of(folder, 1)));
+  REQUIRE(index->expire(start_of(14) + kDay + 61 * kSecond, nullptr));
+  for (int i = 0; i < 13; i++) {
+    INFO(i);
+    CHECK_FALSE(exists(file_of(folder, i)));
+  }
+  // Once no footage before the step is left, the step is forgotten on open.
+  index.reset();
+  index = open_index(options, start_of(14) + kDay + 62 * kSecond);
+  CHECK(index->clock_steps().steps().empty());
+  CHECK_FALSE(exists(folder / dvr::ClockSteps::kFileName));
+}
+
+TEST_CASE("a clock stepped back never keeps footage longer than its retention plus the step", "[index][clock]") {
+  TempFolder folder;
+  const auto options = archive_options(folder, 20, 60);
+  auto index = open_index(options, kT0);
+  for (int i = 0; i < 10; i++) add(*index, start_of(i));
+  const int64_t back = -3600 * kSecond;
+  index->clock_stepped(back);
+  REQUIRE(index->close_clock_steps(nullptr));
+  for (int i = 10; i < 14; i++) add(*index, start_of(i) + back);
+  for (int i = 0; i < 14; i++) CHECK(exists(file_of(folder, i)));
+  // Counted in time that passed: segment 0 ended 60 s before this.
+  REQUIRE(index->expire(start_of(1) + back + 60 * kSecond + 1, nullptr));
+  CHECK_FALSE(exists(file_of(folder, 0)));
+  CHECK(exists(file_of(folder, 1)));
+}
+
+TEST_CASE("a clock before the newest footage on open deletes nothing by age until it reaches it",
+          "[index][clock]") {
+  TempFolder folder;
+  const auto options = archive_options(folder, 20, 60);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 20; i++) add(*index, start_of(i));
+  }
+  // Restarted with the clock an hour back (a board without a battery clock).
+  const int64_t wrong = start_of(20) - 3600 * kSecond;
+  auto index = open_index(options, wrong);
+  CHECK_FALSE(index->clock_trusted());
+  CHECK(index->trusted_from_us() == start_of(20) - options.clock_tolerance_us);
+  for (int i = 0; i < 20; i++) add_at(*index, wrong + i * 2 * kSecond, wrong + (i + 1) * 2 * kSecond);
+  for (int i = 0; i < 40; i++) {
+    INFO(i);
+    CHECK(exists(file_of(folder, i)));
+  }
+  // The clock is plausible again: ageing resumes.
+  REQUIRE(index->expire(start_of(20) + 3600 * kSecond, nullptr));
+  CHECK(index->clock_trusted());
+  CHECK_FALSE(exists(file_of(folder, 0)));
+}
+
+TEST_CASE("a clock before the earliest plausible date deletes nothing by age", "[index][clock]") {
+  TempFolder folder;
+  auto options = archive_options(folder, 10, 20);
+  options.earliest_plausible_us = kT0 + kDay;
+  auto index = open_index(options, 0);
+  for (int i = 0; i < 30; i++) add_at(*index, i * 2 * kSecond, (i + 1) * 2 * kSecond);
+  CHECK_FALSE(index->clock_trusted());
+  for (int i = 0; i < 30; i++) CHECK(exists(file_of(folder, i)));
+  CHECK(index->segments().size() == 30);
+  // Set by NTP: the step is noted, and the footage before it is a minute old.
+  const int64_t step = kT0 + 2 * kDay - 60 * kSecond;
+  index->clock_stepped(step);
+  REQUIRE(index->close_clock_steps(nullptr));
+  add_at(*index, 60 * kSecond + step, 62 * kSecond + step);
+  CHECK(index->clock_trusted());
+  // Window 10 s: the listed segments are the last 10 s by elapsed time.
+  CHECK(index->segments().front().sequence >= 24);
+  // Retention 20 s: footage of the last 20 s is still on disk.
+  for (int i = 21; i < 31; i++) {
+    INFO(i);
+    CHECK(exists(file_of(folder, i)));
+  }
+}

@@ -1,0 +1,131 @@
+// A recording's timeline follows the monotonic clock: drift is followed, steps
+// are found, and footage recorded before a step keeps its real age.
+#include <catch2/catch.hpp>
+
+#include "timeline.h"
+
+using dvr::ClockStep;
+using dvr::ClockSteps;
+using dvr::Timeline;
+
+namespace {
+
+constexpr int64_t kSecond = 1000000;         // µs
+constexpr int64_t kNs = 1000000000;          // ns in a second
+constexpr int64_t kT0 = 1796000000LL * kSecond;
+
+}  // namespace
+
+TEST_CASE("labels follow elapsed running time from the anchor, not fresh clock readings") {
+  Timeline t(2 * kSecond);
+  t.begin(5 * kNs, kT0);
+  CHECK(t.wall_at(5 * kNs) == kT0);
+  CHECK(t.wall_at(7 * kNs) == kT0 + 2 * kSecond);
+  // A clock 1.5 s ahead is within the tolerance: no step, and the label moves
+  // by at most a millisecond per second elapsed.
+  dvr::ClockCheck c = t.observe(7 * kNs, kT0 + 2 * kSecond + 1500000);
+  CHECK_FALSE(c.step);
+  CHECK(c.wall_us == kT0 + 2 * kSecond + 2000);
+  CHECK(t.epochs().size() == 1);
+}
+
+TEST_CASE("a clock stepped back by an hour is a step at the next observation") {
+  Timeline t(2 * kSecond);
+  t.begin(0, kT0);
+  for (int s = 1; s <= 10; s++) CHECK_FALSE(t.observe(s * kNs, kT0 + s * kSecond).step);
+  dvr::ClockCheck c = t.observe(11 * kNs, kT0 + 11 * kSecond - 3600 * kSecond);
+  REQUIRE(c.step);
+  CHECK(c.step_us == -3600 * kSecond);
+  CHECK(c.wall_us == kT0 + 11 * kSecond - 3600 * kSecond);
+  // Re-anchored: what follows goes on from the new clock.
+  CHECK(t.wall_at(12 * kNs) == kT0 + 12 * kSecond - 3600 * kSecond);
+  // What began before the step keeps its labels.
+  CHECK(t.wall_at(10 * kNs) == kT0 + 10 * kSecond);
+  int64_t steps = 0;
+  CHECK(t.began_between(10 * kNs, 12 * kNs, &steps));
+  CHECK(steps == -3600 * kSecond);
+  CHECK_FALSE(t.began_between(11 * kNs, 12 * kNs));
+}
+
+TEST_CASE("a step forward by a day, and a step just beyond the tolerance, are steps") {
+  Timeline t(2 * kSecond);
+  t.begin(0, kT0);
+  dvr::ClockCheck c = t.observe(2 * kNs, kT0 + 2 * kSecond + 86400 * kSecond);
+  CHECK(c.step);
+  CHECK(c.step_us == 86400 * kSecond);
+  c = t.observe(4 * kNs, t.wall_at(4 * kNs) + 2 * kSecond + 1);
+  CHECK(c.step);
+  c = t.observe(6 * kNs, t.wall_at(6 * kNs) - 2 * kSecond);
+  CHECK_FALSE(c.step);
+}
+
+TEST_CASE("500 ppm of drift for two hours is followed without a step, and labels never jump") {
+  Timeline t(2 * kSecond);
+  t.begin(0, kT0);
+  int64_t previous = t.wall_at(0);
+  // Observed every 2 s: the clock runs 500 ppm fast (3.6 s in two hours).
+  for (int64_t s = 2; s <= 7200; s += 2) {
+    const int64_t clock = kT0 + s * kSecond + s * kSecond * 500 / 1000000;
+    dvr::ClockCheck c = t.observe(s * kNs, clock);
+    REQUIRE_FALSE(c.step);
+    const int64_t label = t.wall_at(s * kNs);
+    // Two seconds of footage advance the label by 2 s, give or take 0.1 %.
+    CHECK(label - previous >= 2 * kSecond - 2000);
+    CHECK(label - previous <= 2 * kSecond + 2000);
+    previous = label;
+    // The timeline stays close to the clock.
+    CHECK(clock - label < 50000);
+  }
+  CHECK(t.epochs().size() == 1);
+}
+
+TEST_CASE("a stream discontinuity begins an epoch that is not a clock step") {
+  Timeline t(2 * kSecond);
+  t.begin(0, kT0);
+  t.begin(4 * kNs, kT0 + 30 * kSecond);
+  int64_t steps = 7;
+  CHECK(t.began_between(2 * kNs, 4 * kNs, &steps));
+  CHECK(steps == 0);
+  CHECK(t.wall_at(3 * kNs) == kT0 + 3 * kSecond);
+  CHECK(t.wall_at(5 * kNs) == kT0 + 31 * kSecond);
+}
+
+TEST_CASE("footage labelled before a forward step reads on the clock after it") {
+  ClockSteps steps;
+  steps.open_step(86400 * kSecond);
+  // Open: every segment, those still being written included, is before it.
+  CHECK(steps.offset_for(41) == 86400 * kSecond);
+  CHECK(steps.offset_for(1000) == 86400 * kSecond);
+  std::vector<ClockStep> closed = steps.close(42);
+  REQUIRE(closed.size() == 1);
+  CHECK(closed[0].first_sequence == 42);
+  CHECK(steps.offset_for(41) == 86400 * kSecond);
+  CHECK(steps.offset_for(42) == 0);
+  steps.open_step(-3600 * kSecond);
+  steps.close(50);
+  CHECK(steps.offset_for(10) == 86400 * kSecond - 3600 * kSecond);
+  CHECK(steps.offset_for(45) == -3600 * kSecond);
+  CHECK(steps.offset_for(50) == 0);
+}
+
+TEST_CASE("clock steps survive a restart through their file's text") {
+  ClockSteps steps;
+  steps.add(ClockStep{42, 86400 * kSecond});
+  steps.add(ClockStep{50, -3600 * kSecond});
+  steps.open_step(5 * kSecond);  // not closed: not persisted
+  ClockSteps read = ClockSteps::parse(steps.text() + "garbage\n7\n");
+  REQUIRE(read.steps().size() == 2);
+  CHECK(read.offset_for(10) == 82800 * kSecond);
+  read.forget_before(42);
+  REQUIRE(read.steps().size() == 1);
+  CHECK(read.steps()[0].first_sequence == 50);
+}
+
+TEST_CASE("a clock before the build or before the newest footage is not plausible") {
+  CHECK_FALSE(dvr::clock_plausible(0, INT64_MIN, 2 * kSecond));
+  CHECK_FALSE(dvr::clock_plausible(dvr::build_time_us() - kSecond, INT64_MIN, 2 * kSecond));
+  const int64_t now = dvr::build_time_us() + 86400 * kSecond;
+  CHECK(dvr::clock_plausible(now, INT64_MIN, 2 * kSecond));
+  CHECK(dvr::clock_plausible(now, now + kSecond, 2 * kSecond));
+  CHECK_FALSE(dvr::clock_plausible(now, now + 3600 * kSecond, 2 * kSecond));
+}
