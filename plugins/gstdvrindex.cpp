@@ -48,6 +48,23 @@
  * first segment, when the disk fills (with a NO_SPACE_LEFT warning carrying
  * the same structure as its details, field "details"), when space is back,
  * and before the error for a folder that cannot be written.
+ *
+ * A segment's wall clock is an anchor plus the running time elapsed since it,
+ * compared with the system clock (or, with #GstDvrIndex:wall-clock camera, the
+ * camera's clock while it agrees) at every keyframe. A difference within
+ * #GstDvrIndex:clock-tolerance is drift and is followed gently (a label moves
+ * at most 1 ms per second of footage); beyond it the clock stepped: the next
+ * segment starts from the new time, marked EXT-X-DISCONTINUITY, so that
+ * PROGRAM-DATE-TIME jumps only at a discontinuity. Each step is posted as a
+ * STREAM/FAILED warning and an element message `dvr-clock-step` with `folder`,
+ * `source` ("system" or "camera"), `step` (gint64, microseconds, the new clock
+ * less the old), `step-seconds` (gdouble), `before` and `after` (ISO 8601 UTC)
+ * and `total` (guint64, steps since the element started). A step of the
+ * system clock is written to `clock.steps` in the folder: footage recorded
+ * before it ages by time that really passed, so a forward step deletes
+ * nothing, also after a restart. Opened with the clock before the build's date
+ * or before the newest footage on disk, the element warns and deletes nothing
+ * by age until the clock gets there.
  */
 #include "gstdvrindex.h"
 
@@ -73,6 +90,7 @@
 #include "recording_index.h"
 #include "running_time.h"
 #include "storage_pool.h"
+#include "timeline.h"
 
 GST_DEBUG_CATEGORY_STATIC (dvr_index_debug);
 #define GST_CAT_DEFAULT dvr_index_debug
@@ -120,8 +138,6 @@ enum
 /* The difference between the GStreamer NTP epoch (1900) and UNIX time. */
 #define NTP_TO_UNIX_US (G_GINT64_CONSTANT (2208988800) * G_USEC_PER_SEC)
 
-/* A wall clock drifting this far from the pipeline clock is re-anchored. */
-#define WALL_CLOCK_REANCHOR_US (2 * G_USEC_PER_SEC)
 
 /* Whatever the writer downstream takes (caps queries pass through): mpegtsmux
  * wants byte-stream, dvrsink's own writer also takes length-prefixed units and
@@ -156,15 +172,6 @@ struct Settings
   std::string writer_location;
 };
 
-/* A stretch of continuous timestamps; its wall clock is anchor_wall_us at
- * running time anchor_rt (both on the output timeline). */
-struct Epoch
-{
-  gint64 start_rt;
-  gint64 anchor_rt;
-  gint64 anchor_wall_us;
-};
-
 struct PendingSegment
 {
   std::string path;
@@ -193,7 +200,12 @@ struct State
   guint file_index = 0;                 /* the writer's file counter */
   bool camera_clock_refused = false;
   gint64 last_begin_rt = G_MININT64;
-  std::deque<Epoch> epochs;
+  /* Each segment's wall clock: an anchor plus running time (timeline.h). */
+  dvr::Timeline timeline { DEFAULT_CLOCK_TOLERANCE * 1000 };
+  /* A step of the system clock noted in the index, until the first segment
+   * labelled after it is listed (output running time; G_MAXINT64: none). */
+  gint64 open_step_rt = G_MAXINT64;
+  guint64 clock_steps = 0;
   std::deque<PendingSegment> pending;
   /* stats */
   guint64 segments_written = 0;
@@ -306,14 +318,115 @@ camera_wall_clock (GstDvrIndex * self, GstBuffer * buf, const Settings & setting
   return true;
 }
 
-static gint64
-wall_clock_at (const State & st, gint64 rt)
+/* The camera's RTCP clock for this buffer, if it has one (UNIX µs). */
+static bool
+camera_clock_reading (GstBuffer * buf, gint64 * camera_us)
 {
-  for (auto it = st.epochs.rbegin (); it != st.epochs.rend (); ++it) {
-    if (it->start_rt <= rt || std::next (it) == st.epochs.rend ())
-      return it->anchor_wall_us + (rt - it->anchor_rt) / 1000;
+  static GstCaps *ntp_caps = gst_caps_new_empty_simple ("timestamp/x-ntp");
+  GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta (buf, ntp_caps);
+  if (!meta)
+    return false;
+  *camera_us = (gint64) (meta->timestamp / 1000) - NTP_TO_UNIX_US;
+  return true;
+}
+
+/* What an observation of the clocks found, for the caller to post once the
+ * state lock is released. */
+struct ClockNews
+{
+  bool step = false;
+  bool camera = false;          /* the camera's clock stepped, not this machine's */
+  gint64 step_us = 0;
+  gint64 before_us = 0;         /* the timeline's wall clock at the step */
+  gint64 after_us = 0;          /* the clock's reading there */
+  guint64 total = 0;
+  std::string folder;
+};
+
+/* Compares the recording's timeline with the clock at output running time
+ * out_rt: drift is followed, a step re-anchors the timeline and marks the next
+ * segment. A step of this machine's clock is noted in the index, so that the
+ * footage before it ages by time that really passed; a step of the camera's
+ * clock only leaves the camera's clock for the local one. */
+static ClockNews
+observe_clock_locked (GstDvrIndex * self, GstBuffer * buf, const Settings & settings,
+    State & st, gint64 in_rt, gint64 out_rt)
+{
+  ClockNews news;
+  gint64 local;
+  if (!capture_wall_clock (self, in_rt, &local) || !st.timeline.anchored ())
+    return news;
+  const gint64 tolerance = (gint64) settings.clock_tolerance_ms * 1000;
+  const gint64 expected = st.timeline.wall_at (out_rt);
+  gint64 reference = local;
+  gint64 camera;
+  if (settings.wall_clock == GST_DVR_WALL_CLOCK_CAMERA && camera_clock_reading (buf, &camera)) {
+    if (ABS (camera - local) <= tolerance) {
+      reference = camera;
+      st.camera_clock_refused = false;
+    } else if (!st.camera_clock_refused) {
+      st.camera_clock_refused = true;
+      GST_WARNING_OBJECT (self, "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
+          "using the local clock until it agrees again", (camera - local) / 1000);
+      /* The camera's clock left the timeline while this machine's stayed on
+       * it: the camera stepped. (The other way round, this machine's clock
+       * stepped, and the observation below finds it.) */
+      if (ABS (camera - expected) > tolerance && ABS (local - expected) <= tolerance) {
+        st.timeline.begin (out_rt, expected, camera - expected);
+        news.step = true;
+        news.camera = true;
+        news.step_us = camera - expected;
+        news.before_us = expected;
+        news.after_us = camera;
+      }
+    }
   }
-  return g_get_real_time ();
+  dvr::ClockCheck check = st.timeline.observe (out_rt, reference);
+  if (check.step) {
+    news.step = true;
+    news.camera = false;
+    news.step_us = check.step_us;
+    news.before_us = expected;
+    news.after_us = reference;
+    if (st.index)
+      st.index->clock_stepped (check.step_us);
+    if (st.open_step_rt == G_MAXINT64)
+      st.open_step_rt = out_rt;
+  }
+  if (news.step) {
+    news.total = ++st.clock_steps;
+    news.folder = st.index ? st.index->options ().folder : settings.location;
+  }
+  return news;
+}
+
+/* Says a clock step: a warning an application can act on, and an element
+ * message "dvr-clock-step" with its facts. No lock may be held. */
+static void
+post_clock_news (GstDvrIndex * self, const ClockNews & news)
+{
+  if (!news.step)
+    return;
+  std::string before = dvr::format_program_date_time (news.before_us);
+  std::string after = dvr::format_program_date_time (news.after_us);
+  GstStructure *fields = gst_structure_new (GST_DVR_CLOCK_STEP_MESSAGE,
+      "folder", G_TYPE_STRING, news.folder.c_str (),
+      "source", G_TYPE_STRING, news.camera ? "camera" : "system",
+      "step", G_TYPE_INT64, news.step_us,
+      "step-seconds", G_TYPE_DOUBLE, news.step_us / 1e6,
+      "before", G_TYPE_STRING, before.c_str (),
+      "after", G_TYPE_STRING, after.c_str (),
+      "total", G_TYPE_UINT64, news.total, NULL);
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+      ("The %s clock stepped by %+.3f s (from %s to %s) while recording into %s: the "
+          "recording goes on from the new time after a discontinuity%s",
+          news.camera ? "camera's" : "system", news.step_us / 1e6, before.c_str (), after.c_str (),
+          news.folder.c_str (), news.camera ? ", on the local clock" :
+          "; footage recorded before it keeps its real age"),
+      ("clock step %" G_GINT64_FORMAT " us", news.step_us),
+      ("details", GST_TYPE_STRUCTURE, fields, NULL));
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+          fields));
 }
 
 static void
@@ -332,13 +445,12 @@ begin_segment_locked (GstDvrIndex * self, State & st, gint64 start, const std::s
   PendingSegment seg;
   seg.path = path;
   seg.start_rt = start;
-  seg.start_wall_us = wall_clock_at (st, seg.start_rt);
+  seg.start_wall_us = st.timeline.wall_at (seg.start_rt);
   seg.discontinuity = st.discontinuity_pending;
   st.discontinuity_pending = false;
-  for (size_t i = 1; i < st.epochs.size (); i++) {
-    if (st.epochs[i].start_rt > st.last_begin_rt && st.epochs[i].start_rt <= seg.start_rt)
-      seg.discontinuity = true;
-  }
+  /* After a gap, a reset or a clock step: PROGRAM-DATE-TIME jumps only here. */
+  if (st.timeline.began_between (st.last_begin_rt, seg.start_rt))
+    seg.discontinuity = true;
   st.last_begin_rt = seg.start_rt;
   GST_DEBUG_OBJECT (self, "segment begins at %" GST_STIME_FORMAT " in %s%s",
       GST_STIME_ARGS (start), seg.path.c_str (), seg.discontinuity ? " (discontinuity)" : "");
@@ -587,6 +699,14 @@ commit_front_locked (GstDvrIndex * self, State & st, gint64 end_rt, guint64 byte
   gint64 duration_us = MAX (end_rt - seg.start_rt, 0) / 1000;
   dvr::Segment added;
   r.folder = st.index->options ().folder;
+  if (seg.start_rt >= st.open_step_rt) {
+    /* The first segment labelled after a step of the system clock: the
+     * footage before it is to age by time that passed, across a restart too. */
+    std::string step_error;
+    if (!st.index->close_clock_steps (&step_error))
+      GST_WARNING_OBJECT (self, "%s", step_error.c_str ());
+    st.open_step_rt = G_MAXINT64;
+  }
   r.ok = st.index->add_segment (seg.path, seg.start_wall_us, duration_us, bytes,
       seg.discontinuity, g_get_real_time (), &added, &r.error);
   if (!added.filename.empty ()) {
@@ -699,6 +819,7 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   bool split_after = false;
   GstEvent *force_key_unit = nullptr;
   std::vector < CommitReport > reports;
+  ClockNews clock_news;
   (void) pad;
 
   {
@@ -717,7 +838,8 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         capture_wall_clock (self, pts_rt != G_MININT64 ? pts_rt : dts_rt, &wall);
         camera_wall_clock (self, buf, settings, st, wall, &wall);
         st.offset = 0;
-        st.epochs.push_back (Epoch { pts_rt, pts_rt, wall });
+        st.timeline.set_tolerance ((gint64) settings.clock_tolerance_ms * 1000);
+        st.timeline.begin (pts_rt, wall);
       } else if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
         reason = "DISCONT buffer";
       } else if (st.caps_changed) {
@@ -737,31 +859,16 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         gint64 wall;
         capture_wall_clock (self, in_start, &wall);
         camera_wall_clock (self, buf, settings, st, wall, &wall);
-        st.epochs.push_back (Epoch { st.last_out_end, st.last_out_end, wall });
-        while (st.epochs.size () > 64)
-          st.epochs.pop_front ();
+        st.timeline.begin (st.last_out_end, wall);
         st.split_at_next_keyframe = true;
         st.discontinuities++;
         GST_INFO_OBJECT (self, "discontinuity (%s) at running time %"
             GST_STIME_FORMAT ", new segment at the next keyframe", reason,
             GST_STIME_ARGS (in_start));
       } else if (keyframe && pts_rt != G_MININT64) {
-        /* NTP may step or slew the system clock under a long recording. */
-        gint64 wall;
-        bool live = capture_wall_clock (self, pts_rt, &wall);
-        bool camera = camera_wall_clock (self, buf, settings, st, wall, &wall);
-        if (live || camera) {
-          Epoch & e = st.epochs.back ();
-          gint64 expected = e.anchor_wall_us + (pts_rt + st.offset - e.anchor_rt) / 1000;
-          /* The camera's clock is the reference while used: follow it closely. */
-          gint64 limit = camera ? WALL_CLOCK_REANCHOR_US / 4 : WALL_CLOCK_REANCHOR_US;
-          if (ABS (expected - wall) > limit) {
-            GST_INFO_OBJECT (self, "wall clock moved by %" G_GINT64_FORMAT
-                " us, re-anchoring", wall - expected);
-            e.anchor_rt = pts_rt + st.offset;
-            e.anchor_wall_us = wall;
-          }
-        }
+        /* NTP may step or slew the system clock under a long recording:
+         * checked at every keyframe, where a segment may begin. */
+        clock_news = observe_clock_locked (self, buf, settings, st, pts_rt, pts_rt + st.offset);
       }
       st.last_in_rt = dts_rt;
       if (pts_rt != G_MININT64) {
@@ -802,6 +909,7 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   for (CommitReport & r:reports)
     post_report (self, r);
+  post_clock_news (self, clock_news);
   if (force_key_unit)
     gst_pad_push_event (self->srcpad, force_key_unit);
   GstFlowReturn ret = gst_pad_push (self->srcpad, buf);
@@ -991,8 +1099,11 @@ open_folder (GstDvrIndex * self)
       return FALSE;
     }
   }
+  options.clock_tolerance_us = (gint64) settings.clock_tolerance_ms * 1000;
+  options.earliest_plausible_us = dvr::build_time_us ();
   std::string error;
-  auto index = dvr::RecordingIndex::open (options, g_get_real_time (), &error);
+  const gint64 now_us = g_get_real_time ();
+  auto index = dvr::RecordingIndex::open (options, now_us, &error);
   if (!index) {
     const dvr::StorageFault fault = dvr::diagnose_write_error (options.folder, errno);
     GstStructure *fields = gst_structure_new (GST_DVR_STORAGE_MESSAGE,
@@ -1027,6 +1138,19 @@ open_folder (GstDvrIndex * self)
             index->missing_segments ().size (), options.folder.c_str (),
             index->missing_segments ().front ().c_str (),
             index->missing_segments ().back ().c_str ()), (NULL));
+  if (!index->clock_trusted ()) {
+    std::string now = dvr::format_program_date_time (now_us);
+    std::string from = dvr::format_program_date_time (index->trusted_from_us ());
+    const bool before_footage = index->newest_on_open_us () != G_MININT64 &&
+        now_us < index->newest_on_open_us () - options.clock_tolerance_us;
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("The system clock (%s) is before %s, so it cannot be right: nothing in %s is "
+            "deleted by age until the clock reaches %s. Set the clock (NTP) before recording "
+            "starts", now.c_str (), before_footage ? "the newest footage on disk" :
+            "the date this recorder was built", options.folder.c_str (), from.c_str ()),
+        ("clock %" G_GINT64_FORMAT " us, trusted from %" G_GINT64_FORMAT " us", now_us,
+            index->trusted_from_us ()));
+  }
   GST_INFO_OBJECT (self, "opened %s: %" G_GSIZE_FORMAT " segments listed, next sequence %"
       G_GUINT64_FORMAT, options.folder.c_str (), index->segments ().size (),
       (guint64) index->next_sequence ());
@@ -1169,6 +1293,7 @@ stats_structure (GstDvrIndex * self)
       "segments-written", G_TYPE_UINT64, st.segments_written,
       "bytes-written", G_TYPE_UINT64, st.bytes_written,
       "discontinuities", G_TYPE_UINT64, st.discontinuities,
+      "clock-steps", G_TYPE_UINT64, st.clock_steps,
       "segments-listed", G_TYPE_UINT64, (guint64) (st.index ? st.index->segments ().size () : 0),
       "next-sequence", G_TYPE_UINT64, (guint64) (st.index ? st.index->next_sequence () : 0),
       "last-segment-wall-clock", G_TYPE_INT64, st.last_segment_wall_us,
@@ -1389,7 +1514,10 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
           GST_TYPE_DVR_WALL_CLOCK, DEFAULT_WALL_CLOCK, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_uint ("clock-tolerance", "Clock tolerance",
-          "Milliseconds the camera's clock may differ from the local clock and still be used",
+          "Milliseconds the camera's clock may differ from the local clock and still be used; "
+          "also how far the system clock may differ from the recording's timeline (anchor plus "
+          "elapsed running time) as drift, which is followed gently: beyond it, a clock step, "
+          "marked with a discontinuity",
           0, G_MAXUINT, DEFAULT_CLOCK_TOLERANCE, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_boolean ("fsync", "Sync to disk",
@@ -1400,7 +1528,7 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
           DEFAULT_FSYNC, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_boxed ("stats", "Statistics",
-          "segments-written, bytes-written, discontinuities, segments-listed, "
+          "segments-written, bytes-written, discontinuities, clock-steps, segments-listed, "
           "next-sequence, last-segment-wall-clock (UNIX microseconds), storage-state (ok, full, "
           "read-only, folder-missing, io-error), segments-freed-for-space, "
           "segments-dropped-no-space, segments-dropped-unwritable",

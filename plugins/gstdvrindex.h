@@ -23,6 +23,9 @@ GType gst_dvr_wall_clock_get_type (void);
 /* Posted when the disk fills (with a warning), when space is back, and when
  * the folder cannot be written (before the error): see the element docs. */
 #define GST_DVR_STORAGE_MESSAGE "dvr-storage"
+/* Posted (with a warning) when the system clock or the camera's steps while
+ * recording: see the element docs. */
+#define GST_DVR_CLOCK_STEP_MESSAGE "dvr-clock-step"
 
 GST_ELEMENT_REGISTER_DECLARE (dvrindex);
 
