@@ -130,6 +130,15 @@ ClockSteps ClockSteps::parse(const std::string& text) {
   return steps;
 }
 
+void mark_breaks(std::deque<Segment>& segments, int64_t tolerance_us) {
+  for (size_t i = 1; i < segments.size(); i++) {
+    const Segment& prev = segments[i - 1];
+    Segment& s = segments[i];
+    const int64_t jump = s.start_us - prev.end_us();
+    if (s.sequence != prev.sequence + 1 || jump > tolerance_us || jump < -tolerance_us) s.discontinuity = true;
+  }
+}
+
 int64_t build_time_us() { return static_cast<int64_t>(DVR_BUILD_TIME_S) * 1000000; }
 
 bool clock_plausible(int64_t now_us, int64_t newest_footage_us, int64_t tolerance_us) {

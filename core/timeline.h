@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "segment.h"
+
 namespace dvr {
 
 // The start of a stretch of the timeline: wall clock anchor_wall_us at running
@@ -116,6 +118,12 @@ class ClockSteps {
  private:
   std::vector<ClockStep> steps_;
 };
+
+// Marks a discontinuity wherever segments in sequence order do not follow on:
+// a number skipped, or a label more than tolerance_us off the previous end.
+// A playlist assembled from the index (a range, an hour) then never joins two
+// runs whose labels overlap after a clock step without one.
+void mark_breaks(std::deque<Segment>& segments, int64_t tolerance_us);
 
 // A clock reading before this (the build's date) cannot be right: the box
 // started without a battery-backed clock, and NTP has not set it yet.

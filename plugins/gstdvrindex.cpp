@@ -63,8 +63,10 @@
  * system clock is written to `clock.steps` in the folder: footage recorded
  * before it ages by time that really passed, so a forward step deletes
  * nothing, also after a restart. Opened with the clock before the build's date
- * or before the newest footage on disk, the element warns and deletes nothing
- * by age until the clock gets there.
+ * or before the newest footage on disk, the element warns (and posts
+ * `dvr-clock-implausible` with `folder`, `clock`, `trusted-from` and `reason`,
+ * "before-build" or "before-newest-footage") and deletes nothing by age until
+ * the clock gets there.
  */
 #include "gstdvrindex.h"
 
@@ -1150,6 +1152,12 @@ open_folder (GstDvrIndex * self)
             "the date this recorder was built", options.folder.c_str (), from.c_str ()),
         ("clock %" G_GINT64_FORMAT " us, trusted from %" G_GINT64_FORMAT " us", now_us,
             index->trusted_from_us ()));
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new (GST_DVR_CLOCK_IMPLAUSIBLE_MESSAGE,
+                "folder", G_TYPE_STRING, options.folder.c_str (),
+                "clock", G_TYPE_STRING, now.c_str (),
+                "trusted-from", G_TYPE_STRING, from.c_str (),
+                "reason", G_TYPE_STRING, before_footage ? "before-newest-footage" : "before-build", NULL)));
   }
   GST_INFO_OBJECT (self, "opened %s: %" G_GSIZE_FORMAT " segments listed, next sequence %"
       G_GUINT64_FORMAT, options.folder.c_str (), index->segments ().size (),

@@ -26,6 +26,9 @@ GType gst_dvr_wall_clock_get_type (void);
 /* Posted (with a warning) when the system clock or the camera's steps while
  * recording: see the element docs. */
 #define GST_DVR_CLOCK_STEP_MESSAGE "dvr-clock-step"
+/* Posted (with a warning) when the folder is opened with a clock that cannot
+ * be right: nothing is deleted by age until it is. */
+#define GST_DVR_CLOCK_IMPLAUSIBLE_MESSAGE "dvr-clock-implausible"
 
 GST_ELEMENT_REGISTER_DECLARE (dvrindex);
 

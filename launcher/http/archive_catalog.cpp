@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "playlist.h"
+#include "timeline.h"
 
 namespace dvr {
 
@@ -33,6 +34,10 @@ bool on_disk(const std::string& path) {
 std::string render_hour_page(const std::deque<Segment>& segments, int64_t hour_start, bool over,
                              unsigned configured_target_s) {
   if (segments.empty()) return {};
+  // Recording order; two runs whose labels overlap after a clock step stay
+  // apart, the later behind a discontinuity.
+  std::deque<Segment> ordered = segments;
+  mark_breaks(ordered, 1000000);
   PlaylistHeader header;
   header.own_folder = hour_folder(hour_start) + "/";
   header.other_prefix = "../../";
@@ -40,7 +45,7 @@ std::string render_hour_page(const std::deque<Segment>& segments, int64_t hour_s
   header.media_sequence = segments.front().sequence;
   header.endlist = over;
   header.vod = over;
-  std::string text = render_playlist(segments, header);
+  std::string text = render_playlist(ordered, header);
   // A discontinuity before the first segment is outside this page.
   if (segments.front().discontinuity) {
     const size_t tag = text.find("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME");

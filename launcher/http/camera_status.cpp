@@ -93,6 +93,7 @@ std::string cameras_json(const std::vector<CameraStatus>& cameras) {
     out += ", \"segments\": " + std::to_string(c.segments);
     out += ", \"last_segment_at\": " + (c.last_segment_at ? json_string(iso8601_utc(*c.last_segment_at)) : "null");
     out += ", \"reconnects\": " + std::to_string(c.reconnects);
+    out += ", \"clock_steps\": " + std::to_string(c.clock_steps);
     out += ", \"bitrate\": " + (c.bitrate ? std::to_string(*c.bitrate) : "null");
     out += ", \"video_path\": " + (c.video_path ? json_string(*c.video_path) : "null");
     out += ", \"codec\": " + (c.codec ? json_string(*c.codec) : "null");

@@ -37,6 +37,7 @@ struct CameraStatus {
   std::uint64_t bytes = 0;           // bytes of those segments
   std::optional<std::int64_t> last_segment_at;  // UNIX microseconds
   std::uint64_t reconnects = 0;
+  std::uint64_t clock_steps = 0;  // clock steps the recording lived through since the launcher started
   std::optional<std::uint64_t> bitrate;  // bits per second over the last segments, while recording
   // The elements each recorded stream goes through, while recording:
   // "rtspsrc ! rtph264depay ! dvrsink".

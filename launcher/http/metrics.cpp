@@ -56,6 +56,10 @@ std::string render_metrics(const std::vector<CameraStatus>& cameras, const std::
     m.sample("dvr_camera_segments_written_total", camera_label(c), static_cast<double>(c.segments));
   m.family("dvr_camera_reconnects_total", "counter", "Times a camera's pipeline was rebuilt after a failure.");
   for (const auto& c : cameras) m.sample("dvr_camera_reconnects_total", camera_label(c), static_cast<double>(c.reconnects));
+  m.family("dvr_camera_clock_steps_total", "counter",
+           "Steps of the system clock (or the camera's) a camera's recording lived through since the launcher started.");
+  for (const auto& c : cameras)
+    m.sample("dvr_camera_clock_steps_total", camera_label(c), static_cast<double>(c.clock_steps));
   m.family("dvr_camera_state", "gauge", "1 for the state a camera is in, 0 for the others.");
   for (const auto& c : cameras)
     for (const char* state : kStates)

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "journal.h"
@@ -57,7 +58,14 @@ std::vector<WallClockSpan> find_gaps(const std::deque<Segment>& segments, std::i
 
 std::optional<WallClockSpan> recorded_span(const std::deque<Segment>& segments) {
   if (segments.empty()) return std::nullopt;
-  return WallClockSpan{segments.front().start_us, segments.back().end_us()};
+  // After a clock step back the newest footage has the earlier labels: the
+  // span covers every label, so its start is never after its end.
+  WallClockSpan span{segments.front().start_us, segments.front().end_us()};
+  for (const Segment& s : segments) {
+    span.start_us = std::min(span.start_us, s.start_us);
+    span.end_us = std::max(span.end_us, s.end_us());
+  }
+  return span;
 }
 
 std::deque<Segment> segments_overlapping(const std::deque<Segment>& segments, std::int64_t start_us,

@@ -218,6 +218,7 @@ CameraStatus Camera::status() const {
   s.bytes = bytes_;
   s.last_segment_at = last_segment_at_;
   s.reconnects = reconnects_;
+  s.clock_steps = clock_steps_;
   s.storage.state = storage_state_;
   s.storage.full_since = full_since_;
   const std::int64_t free_bytes = filesystem_free_bytes(options_.location);
@@ -463,6 +464,32 @@ bool Camera::handle_message(GstMessage* message) {
         segment_added(s);
       } else if (gst_message_has_name(message, "dvr-storage")) {
         storage_changed(s);
+      } else if (gst_message_has_name(message, "dvr-clock-step")) {
+        // One line per step, with the camera's name: the element's warning
+        // is not logged on its own.
+        ++clock_steps_;
+        const char* source = gst_structure_get_string(s, "source");
+        const char* before = gst_structure_get_string(s, "before");
+        const char* after = gst_structure_get_string(s, "after");
+        gdouble step = 0;
+        gst_structure_get_double(s, "step-seconds", &step);
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "clock step: the %s clock stepped by %+.3f s (%s to %s); recording goes on after a "
+                      "discontinuity, and no footage is deleted for it",
+                      source && std::strcmp(source, "camera") == 0 ? "camera's" : "system", step,
+                      before ? before : "?", after ? after : "?");
+        log_line("camera " + config_.name + ": " + line);
+      } else if (gst_message_has_name(message, "dvr-clock-implausible")) {
+        const char* clock = gst_structure_get_string(s, "clock");
+        const char* from = gst_structure_get_string(s, "trusted-from");
+        const char* reason = gst_structure_get_string(s, "reason");
+        log_line("camera " + config_.name + ": WARNING: the system clock (" + (clock ? clock : "?") +
+                 ") cannot be right, it is before " +
+                 (reason && std::strcmp(reason, "before-build") == 0 ? "this program was built"
+                                                                      : "the newest footage on disk") +
+                 ": nothing is deleted by age until it reaches " + (from ? from : "?") +
+                 "; set the clock (NTP) before recording starts");
       } else if (gst_message_has_name(message, "dvr-min-free")) {
         guint64 segments = 0, bytes = 0, min_free = 0;
         gint64 free_bytes = 0;

@@ -116,6 +116,7 @@ class Camera {
   std::optional<std::int64_t> last_segment_at_;
   std::deque<std::pair<std::uint64_t, std::uint64_t>> recent_;  // bytes, duration in ns
   std::uint64_t reconnects_ = 0;
+  std::uint64_t clock_steps_ = 0;  // of the system's or the camera's clock, said by dvrindex
   std::string video_path_, audio_path_, video_codec_;
 
   // The disk under the camera's folder, as dvrsink last said it.

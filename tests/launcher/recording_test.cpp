@@ -131,3 +131,38 @@ TEST_CASE("the catalog reads the journal again only when it changed", "[recordin
   g_rmdir(folder.c_str());
   g_rmdir(dir);
 }
+
+TEST_CASE("after a clock step back the recorded range starts before it ends, and its overlap is no gap",
+          "[recording][clock]") {
+  // Two segments, then the clock stepped back an hour: the newest footage has
+  // the earliest labels.
+  const std::deque<Segment> segments = {seg(0, 0, 2000), seg(1, 2000, 2000), seg(2, 4000 - 3600000, 2000, true),
+                                        seg(3, 6000 - 3600000, 2000)};
+  const auto span = recorded_span(segments);
+  REQUIRE(span);
+  CHECK(span->start_us == kT0 + (4000 - 3600000) * 1000LL);
+  CHECK(span->end_us == kT0 + 4000000);
+  CHECK(span->start_us < span->end_us);
+  CHECK(find_gaps(segments).empty());
+}
+
+TEST_CASE("a range over two runs whose labels overlap keeps them apart, in recording order, behind a discontinuity",
+          "[recording][clock]") {
+  // Run one labelled 12:00:00 to 12:00:08; the clock stepped back 5 s, and
+  // run two's labels (12:00:03 on) overlap it. Its first segment was marked.
+  const std::deque<Segment> segments = {seg(10, 0, 2000), seg(11, 2000, 2000), seg(12, 4000, 2000),
+                                        seg(13, 6000, 2000), seg(14, 3000, 2000, true), seg(15, 5000, 2000)};
+  const std::string text = render_range_playlist(segments, {kT0 + 4500000, kT0 + 5500000}, 2);
+  // 12 and 13 of run one, then 14 and 15 of run two: 13 does not overlap, so
+  // 12 → 14 skips a number, and 14 → 15 overlaps 12's labels.
+  const std::string expected =
+      "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:04.000Z\n#EXTINF:2.000,\nseg-0000000012.ts\n"
+      "#EXT-X-DISCONTINUITY\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:03.000Z\n#EXTINF:2.000,\nseg-0000000014.ts\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:05.000Z\n#EXTINF:2.000,\nseg-0000000015.ts\n";
+  INFO(text);
+  CHECK(text.find(expected) != std::string::npos);
+  // A number skipped is a discontinuity even where the labels follow on.
+  const std::deque<Segment> skipped = {seg(1, 0, 2000), seg(3, 2000, 2000)};
+  CHECK(render_range_playlist(skipped, {kT0, kT0 + 4000000}, 2).find("#EXT-X-DISCONTINUITY\n") != std::string::npos);
+}
