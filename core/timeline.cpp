@@ -139,6 +139,25 @@ void mark_breaks(std::deque<Segment>& segments, int64_t tolerance_us) {
   }
 }
 
+std::deque<Segment> latest_run_per_label(const std::deque<Segment>& segments, int64_t tolerance_us) {
+  // Runs split where a label goes back; the latest first.
+  std::vector<std::deque<Segment>> runs;
+  for (const Segment& s : segments) {
+    if (runs.empty() || s.start_us < runs.back().back().end_us() - tolerance_us) runs.emplace_back();
+    runs.back().push_back(s);
+  }
+  std::deque<Segment> kept;
+  int64_t covered_from = INT64_MAX;  // the earliest label the later runs keep
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+    std::deque<Segment> earlier;
+    for (const Segment& s : *run)
+      if (covered_from == INT64_MAX || s.end_us() <= covered_from + tolerance_us) earlier.push_back(s);
+    if (!earlier.empty()) covered_from = std::min(covered_from, earlier.front().start_us);
+    kept.insert(kept.begin(), earlier.begin(), earlier.end());
+  }
+  return kept;
+}
+
 int64_t build_time_us() { return static_cast<int64_t>(DVR_BUILD_TIME_S) * 1000000; }
 
 bool clock_plausible(int64_t now_us, int64_t newest_footage_us, int64_t tolerance_us) {

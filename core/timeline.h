@@ -125,6 +125,12 @@ class ClockSteps {
 // runs whose labels overlap after a clock step without one.
 void mark_breaks(std::deque<Segment>& segments, int64_t tolerance_us);
 
+// Segments in sequence order whose labels may go back where the clock was
+// stepped back: keeps, for every label, the footage of the latest run that
+// has it, in label order. A clip over a time recorded twice is cut from the
+// later run, and from the earlier only where the later has nothing.
+std::deque<Segment> latest_run_per_label(const std::deque<Segment>& segments, int64_t tolerance_us);
+
 // A clock reading before this (the build's date) cannot be right: the box
 // started without a battery-backed clock, and NTP has not set it yet.
 int64_t build_time_us();

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "http/metrics.h"
 #include "http/range_playlist.h"
+#include "timeline.h"
 
 namespace dvr {
 namespace {
@@ -173,7 +174,8 @@ void HttpServer::serve_clip(SoupServerMessage* msg, const std::string& camera, G
   if (!range) return respond_with_text(msg, SOUP_STATUS_BAD_REQUEST, error);
   if (range->length_us() > kMaxClipUs)
     return respond_with_text(msg, SOUP_STATUS_BAD_REQUEST, "a clip is at most one hour long");
-  const auto chosen = archive_.segments(camera, range->start_us, range->end_us);
+  // Where the clock stepped back, a time recorded twice is cut from the later run.
+  const auto chosen = latest_run_per_label(archive_.segments(camera, range->start_us, range->end_us), 1000000);
   if (chosen.empty()) return respond_with_text(msg, SOUP_STATUS_NOT_FOUND, "nothing recorded in that range");
   if (clips_.full()) {
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After", "10");

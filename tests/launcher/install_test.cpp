@@ -146,6 +146,9 @@ TEST_CASE("meson install puts the plugin where GStreamer looks, and the launcher
     CHECK(unit_values(unit, "Restart") == std::vector<std::string>{"on-failure"});
     CHECK((unit_values(unit, "DynamicUser") == std::vector<std::string>{"yes"} || !unit_values(unit, "User").empty()));
     CHECK(unit_values(unit, "StateDirectory") == std::vector<std::string>{"stream-dvr"});
+    // Started once NTP set the clock: footage is not labelled by a stale one.
+    CHECK_THAT(unit_values(unit, "After").at(0), Catch::Contains("time-sync.target"));
+    CHECK_THAT(unit_values(unit, "Wants").at(0), Catch::Contains("time-sync.target"));
     const auto exec = unit_values(unit, "ExecStart");
     REQUIRE(exec.size() == 1);
     const std::string launcher = std::string(INSTALL_PREFIX) + "/" + INSTALL_BINDIR + "/dvr-launcher";

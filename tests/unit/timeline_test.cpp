@@ -129,3 +129,38 @@ TEST_CASE("a clock before the build or before the newest footage is not plausibl
   CHECK(dvr::clock_plausible(now, now + kSecond, 2 * kSecond));
   CHECK_FALSE(dvr::clock_plausible(now, now + 3600 * kSecond, 2 * kSecond));
 }
+
+namespace {
+
+dvr::Segment labelled(uint64_t sequence, int64_t start_s) {
+  dvr::Segment s;
+  s.sequence = sequence;
+  s.start_us = kT0 + start_s * kSecond;
+  s.duration_us = 2 * kSecond;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a time recorded twice, after a clock step back, is taken from the later run", "[clock]") {
+  // Run one labelled 0 to 12 s; the clock stepped back 6 s; run two 6 to 14 s.
+  const std::deque<dvr::Segment> recorded = {labelled(0, 0),  labelled(1, 2),  labelled(2, 4), labelled(3, 6),
+                                             labelled(4, 8),  labelled(5, 10), labelled(6, 6), labelled(7, 8),
+                                             labelled(8, 10), labelled(9, 12)};
+  const std::deque<dvr::Segment> kept = dvr::latest_run_per_label(recorded, kSecond);
+  std::vector<uint64_t> sequences;
+  for (const dvr::Segment& s : kept) sequences.push_back(s.sequence);
+  CHECK(sequences == std::vector<uint64_t>{0, 1, 2, 6, 7, 8, 9});
+  // Without a step, everything in order.
+  const std::deque<dvr::Segment> plain = {labelled(0, 0), labelled(1, 2), labelled(2, 30)};
+  CHECK(dvr::latest_run_per_label(plain, kSecond).size() == 3);
+}
+
+TEST_CASE("a break is marked where numbers skip or labels jump", "[clock]") {
+  std::deque<dvr::Segment> s = {labelled(0, 0), labelled(1, 2), labelled(3, 4), labelled(4, 0), labelled(5, 2)};
+  dvr::mark_breaks(s, kSecond);
+  CHECK_FALSE(s[1].discontinuity);
+  CHECK(s[2].discontinuity);
+  CHECK(s[3].discontinuity);
+  CHECK_FALSE(s[4].discontinuity);
+}
