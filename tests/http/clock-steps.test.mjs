@@ -1,0 +1,135 @@
+// The system clock steps back an hour under a running launcher (libfaketime,
+// whose timestamp file this test rewrites; the monotonic clock runs on): the
+// step is logged once with the camera's name and counted, the API's range stays
+// ordered, range playlists keep the two runs apart, and a restart keeps all.
+//
+//   node --test tests/http/clock-steps.test.mjs      (after meson compile -C build)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLauncher, waitFor, testCameraSection } from '../lib/launcher.mjs';
+
+const faketime = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+// The playlist's segments: uri, duration (s), program date-time (ms), discontinuity.
+function parsePlaylist(text) {
+  const out = [];
+  let pending = { discontinuity: false };
+  for (const line of text.split('\n')) {
+    if (line === '#EXT-X-DISCONTINUITY') pending.discontinuity = true;
+    else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pending.pdt = Date.parse(line.slice(25));
+    else if (line.startsWith('#EXTINF:')) pending.duration = parseFloat(line.slice(8));
+    else if (line && !line.startsWith('#')) {
+      out.push({ uri: line, ...pending });
+      pending = { discontinuity: false };
+    }
+  }
+  return out;
+}
+
+// PROGRAM-DATE-TIME follows EXTINF within a run; returns the jumps (ms) at discontinuities.
+function pdtJumps(segments) {
+  const jumps = [];
+  for (let i = 1; i < segments.length; i++) {
+    const jump = segments[i].pdt - segments[i - 1].pdt - Math.round(segments[i - 1].duration * 1000);
+    if (segments[i].discontinuity) jumps.push(jump);
+    else assert.ok(Math.abs(jump) <= 50, `${segments[i].uri} jumps by ${jump} ms without a discontinuity`);
+  }
+  return jumps;
+}
+
+const linesOf = (log, name) =>
+  log.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d{3} /, '')).filter((l) => l.startsWith(`camera ${name}: `));
+
+async function porch(launcher) {
+  return (await (await fetch(`${launcher.url}/api/cameras`)).json()).find((c) => c.name === 'porch');
+}
+
+async function livePlaylist(launcher) {
+  const r = await fetch(`${launcher.url}/hls/porch/live.m3u8`);
+  return r.ok ? parsePlaylist(await r.text()) : [];
+}
+
+test('a clock stepped back an hour under the launcher is said once, counted, and loses and mixes nothing',
+  { timeout: 90000, skip: !existsSync(faketime) && 'libfaketime is not installed (Debian: faketime)' }, async () => {
+    const clockDir = mkdtempSync(join(tmpdir(), 'dvr-clock-'));
+    const clockFile = join(clockDir, 'faketime');
+    const setClock = (spec) => {
+      writeFileSync(`${clockFile}.tmp`, `${spec}\n`);
+      renameSync(`${clockFile}.tmp`, clockFile);
+    };
+    setClock('+0');
+    const env = {
+      LD_PRELOAD: faketime, FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_NO_CACHE: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    };
+    const preset = '[dvr]\nsegment-duration = 1\nwindow = 600\n' + testCameraSection('porch', 'ball');
+    let launcher = await startLauncher(preset, { env });
+    const storage = launcher.storage;
+    const firstDir = launcher.dir;
+    let first;
+    try {
+      await waitFor('three segments', async () => (await livePlaylist(launcher)).length >= 3, 30000, 100);
+      setClock('-3600');
+      await waitFor('two segments after the step', async () => {
+        const pl = await livePlaylist(launcher);
+        const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
+        return at > 0 && pl.length - at >= 2;
+      }, 30000, 100);
+      first = await livePlaylist(launcher);
+      const jumps = pdtJumps(first);
+      assert.equal(jumps.length, 1);
+      assert.ok(Math.abs(jumps[0] + 3600000) < 1000, `jump ${jumps[0]} ms`);
+
+      // Said once, with the camera's name; counted in the API and the metrics.
+      const steps = linesOf(launcher.log(), 'porch').filter((l) => l.includes('clock step'));
+      assert.equal(steps.length, 1, launcher.log());
+      assert.match(steps[0], /^camera porch: clock step: the system clock stepped by -3600\.0\d\d s/);
+      const cam = await porch(launcher);
+      assert.equal(cam.clock_steps, 1);
+      assert.ok(Date.parse(cam.range.start) < Date.parse(cam.range.end), JSON.stringify(cam.range));
+      // The newest footage has the earliest labels.
+      assert.equal(Date.parse(cam.range.start), Math.min(...first.map((s) => s.pdt)));
+      assert.deepEqual(cam.gaps, []);
+      const metrics = await (await fetch(`${launcher.url}/metrics`)).text();
+      assert.match(metrics, /^dvr_camera_clock_steps_total\{camera="porch"\} 1$/m);
+
+      // A range over every label: both runs, the earlier first, the later
+      // behind a discontinuity, never interleaved.
+      const from = Math.min(...first.map((s) => s.pdt)) - 1000;
+      const to = Math.max(...first.map((s) => s.pdt)) + 2000;
+      const r = await fetch(`${launcher.url}/hls/porch/range.m3u8?start=${from / 1000}&end=${to / 1000}`);
+      assert.equal(r.status, 200);
+      const range = parsePlaylist(await r.text());
+      const names = (pl) => pl.map((s) => s.uri.replace(/^.*\//, ''));
+      assert.deepEqual(names(range), names(first));
+      assert.equal(pdtJumps(range).length, 1);
+    } finally {
+      await launcher.stop({ keepFiles: true });
+    }
+    for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
+
+    // A restart after the step keeps every segment and goes on after a discontinuity.
+    launcher = await startLauncher(preset, { env, storage });
+    try {
+      // The restart's first segment, marked: the second discontinuity.
+      await waitFor('a segment after the restart', async () =>
+        (await livePlaylist(launcher)).filter((seg, i) => i > 0 && seg.discontinuity).length >= 2, 30000, 100);
+      const again = await livePlaylist(launcher);
+      assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
+      assert.equal(pdtJumps(again).length, 2, JSON.stringify(again));
+      const cam = await porch(launcher);
+      assert.ok(Date.parse(cam.range.start) < Date.parse(cam.range.end), JSON.stringify(cam.range));
+    } finally {
+      await launcher.stop({ keepFiles: true });
+      rmSync(launcher.dir, { recursive: true, force: true });
+      rmSync(clockDir, { recursive: true, force: true });
+    }
+    try {
+      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone after the restart`);
+    } finally {
+      rmSync(firstDir, { recursive: true, force: true });
+    }
+  });
