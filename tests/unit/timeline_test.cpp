@@ -2,6 +2,7 @@
 // are found, and footage recorded before a step keeps its real age.
 #include <catch2/catch.hpp>
 
+#include "archive.h"
 #include "timeline.h"
 
 using dvr::ClockStep;
@@ -163,4 +164,18 @@ TEST_CASE("a break is marked where numbers skip or labels jump", "[clock]") {
   CHECK(s[2].discontinuity);
   CHECK(s[3].discontinuity);
   CHECK_FALSE(s[4].discontinuity);
+}
+
+TEST_CASE("the timeline's spans cover the footage of both runs after a clock step back", "[clock]") {
+  // Run one 0 to 12 s, then the clock stepped back 100 s: run two -88 to -80 s.
+  const std::deque<dvr::Segment> hour = {labelled(0, 0),    labelled(1, 2),   labelled(2, 4),
+                                         labelled(3, 6),    labelled(4, 8),   labelled(5, 10),
+                                         labelled(6, -88), labelled(7, -86), labelled(8, -84), labelled(9, -82)};
+  const dvr::HourSummary summary = dvr::summarize_hour(dvr::hour_start_us(kT0), hour);
+  const std::vector<dvr::Span> spans = dvr::merge_spans(summary.spans, 0);
+  REQUIRE(spans.size() == 2);
+  CHECK(spans[0].start_us == kT0 - 88 * kSecond);
+  CHECK(spans[0].end_us == kT0 - 80 * kSecond);
+  CHECK(spans[1].start_us == kT0);
+  CHECK(spans[1].end_us == kT0 + 12 * kSecond);
 }
