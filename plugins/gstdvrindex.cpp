@@ -137,6 +137,10 @@ enum
  * with no segment yet to size its headroom by: a 2 s segment at 4 Mbit/s. */
 #define FALLBACK_SEGMENT_BYTES (1024 * 1024)
 
+/* A clock step is at least this far off the timeline, whatever clock-tolerance
+ * says: below, timestamp jitter would pass for steps. */
+#define MIN_CLOCK_STEP_US (500 * G_USEC_PER_SEC / 1000)
+
 /* The difference between the GStreamer NTP epoch (1900) and UNIX time. */
 #define NTP_TO_UNIX_US (G_GINT64_CONSTANT (2208988800) * G_USEC_PER_SEC)
 
@@ -373,7 +377,8 @@ observe_clock_locked (GstDvrIndex * self, GstBuffer * buf, const Settings & sett
       /* The camera's clock left the timeline while this machine's stayed on
        * it: the camera stepped. (The other way round, this machine's clock
        * stepped, and the observation below finds it.) */
-      if (ABS (camera - expected) > tolerance && ABS (local - expected) <= tolerance) {
+      if (ABS (camera - expected) > st.timeline.tolerance_us () &&
+          ABS (local - expected) <= st.timeline.tolerance_us ()) {
         st.timeline.begin (out_rt, expected, camera - expected);
         news.step = true;
         news.camera = true;
@@ -840,7 +845,8 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         capture_wall_clock (self, pts_rt != G_MININT64 ? pts_rt : dts_rt, &wall);
         camera_wall_clock (self, buf, settings, st, wall, &wall);
         st.offset = 0;
-        st.timeline.set_tolerance ((gint64) settings.clock_tolerance_ms * 1000);
+        st.timeline.set_tolerance (MAX ((gint64) settings.clock_tolerance_ms * 1000,
+                MIN_CLOCK_STEP_US));
         st.timeline.begin (pts_rt, wall);
       } else if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
         reason = "DISCONT buffer";
@@ -1101,7 +1107,7 @@ open_folder (GstDvrIndex * self)
       return FALSE;
     }
   }
-  options.clock_tolerance_us = (gint64) settings.clock_tolerance_ms * 1000;
+  options.clock_tolerance_us = MAX ((gint64) settings.clock_tolerance_ms * 1000, MIN_CLOCK_STEP_US);
   options.earliest_plausible_us = dvr::build_time_us ();
   std::string error;
   const gint64 now_us = g_get_real_time ();
@@ -1525,7 +1531,7 @@ gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop
           "Milliseconds the camera's clock may differ from the local clock and still be used; "
           "also how far the system clock may differ from the recording's timeline (anchor plus "
           "elapsed running time) as drift, which is followed gently: beyond it, a clock step, "
-          "marked with a discontinuity",
+          "marked with a discontinuity (at least 500 ms)",
           0, G_MAXUINT, DEFAULT_CLOCK_TOLERANCE, rw));
   g_object_class_install_property (gobject_class, id++,
       g_param_spec_boolean ("fsync", "Sync to disk",
