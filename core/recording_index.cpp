@@ -125,7 +125,14 @@ int64_t RecordingIndex::age_clock(int64_t now_us) {
   return trusted_from_us_ == INT64_MIN ? now_us : INT64_MIN / 4;
 }
 
-void RecordingIndex::clock_stepped(int64_t delta_us) { clock_steps_.open_step(delta_us); }
+void RecordingIndex::clock_stepped(int64_t delta_us) {
+  clock_steps_.open_step(delta_us);
+  // A file waiting out its grace keeps it in time that passes: a player that
+  // just read the playlist may still fetch it. (Across a restart the grace
+  // is over anyway.)
+  if (delta_us > 0)
+    for (PendingDeletion& p : state_.pending) p.due_us += delta_us;
+}
 
 bool RecordingIndex::close_clock_steps(std::string* error) {
   if (!clock_steps_.has_open()) return true;

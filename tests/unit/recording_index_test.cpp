@@ -1146,3 +1146,17 @@ TEST_CASE("a clock before the earliest plausible date deletes nothing by age", "
     CHECK(exists(file_of(folder, i)));
   }
 }
+
+TEST_CASE("a file waiting out its grace keeps it after a clock step forward", "[index][clock]") {
+  TempFolder folder;
+  auto index = open_index(options_for(folder, 10), kT0);
+  for (int i = 0; i < 10; i++) add(*index, start_of(i));
+  REQUIRE_FALSE(index->pending().empty());
+  const uint64_t waiting = index->pending().front().sequence;
+  const int64_t due = index->pending().front().due_us;
+  index->clock_stepped(kDay);
+  REQUIRE(index->expire(due + kDay - 1, nullptr));
+  CHECK(exists(file_of(folder, waiting)));
+  REQUIRE(index->expire(due + kDay, nullptr));
+  CHECK_FALSE(exists(file_of(folder, waiting)));
+}
