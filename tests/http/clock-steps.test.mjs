@@ -133,3 +133,56 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
       rmSync(firstDir, { recursive: true, force: true });
     }
   });
+
+test('a clock stepped forward a day under the launcher deletes no segment, before or after a restart',
+  { timeout: 90000, skip: !existsSync(faketime) && 'libfaketime is not installed (Debian: faketime)' }, async () => {
+    const clockDir = mkdtempSync(join(tmpdir(), 'dvr-clock-'));
+    const clockFile = join(clockDir, 'faketime');
+    writeFileSync(clockFile, '+0\n');
+    const env = {
+      LD_PRELOAD: faketime, FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_NO_CACHE: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    };
+    // Twenty seconds kept: by the labels, everything before the step is a day old.
+    const preset = '[dvr]\nsegment-duration = 1\nwindow = 20\n' + testCameraSection('porch', 'ball');
+    let launcher = await startLauncher(preset, { env });
+    const { storage, dir: firstDir } = launcher;
+    let first;
+    try {
+      await waitFor('two segments', async () => (await livePlaylist(launcher)).length >= 2, 30000, 100);
+      writeFileSync(`${clockFile}.tmp`, '+86400\n');
+      renameSync(`${clockFile}.tmp`, clockFile);
+      await waitFor('two segments after the step', async () => {
+        const pl = await livePlaylist(launcher);
+        const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
+        return at > 0 && pl.length - at >= 2;
+      }, 30000, 100);
+      first = await livePlaylist(launcher);
+      const jumps = pdtJumps(first);
+      assert.equal(jumps.length, 1);
+      assert.ok(Math.abs(jumps[0] - 86400000) < 1000, `jump ${jumps[0]} ms`);
+      assert.match(launcher.log(), /camera porch: clock step: the system clock stepped by \+86400\.0\d\d s/);
+      const cam = await porch(launcher);
+      assert.ok(Date.parse(cam.range.start) < Date.parse(cam.range.end), JSON.stringify(cam.range));
+      assert.equal(Date.parse(cam.range.start), first[0].pdt);
+    } finally {
+      await launcher.stop({ keepFiles: true });
+    }
+    launcher = await startLauncher(preset, { env, storage });
+    try {
+      await waitFor('a segment after the restart', async () =>
+        (await livePlaylist(launcher)).filter((seg, i) => i > 0 && seg.discontinuity).length >= 2, 30000, 100);
+      // Still listed: the first run's footage is seconds old, not a day.
+      const again = await livePlaylist(launcher);
+      assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
+    } finally {
+      await launcher.stop({ keepFiles: true });
+      rmSync(launcher.dir, { recursive: true, force: true });
+      rmSync(clockDir, { recursive: true, force: true });
+    }
+    try {
+      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
+    } finally {
+      rmSync(firstDir, { recursive: true, force: true });
+    }
+  });
