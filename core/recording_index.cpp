@@ -112,9 +112,7 @@ bool RecordingIndex::check_clock(int64_t now_us, std::string* error) {
     newest = hours_.rbegin()->first;
   }
   newest_on_open_us_ = newest;
-  const int64_t after_newest = newest == INT64_MIN ? INT64_MIN : newest - options_.clock_tolerance_us;
-  if (now_us < options_.earliest_plausible_us || now_us < after_newest)
-    trusted_from_us_ = std::max(options_.earliest_plausible_us, after_newest);
+  trusted_from_us_ = clock_trusted_from(now_us, options_.earliest_plausible_us, newest, options_.clock_tolerance_us);
   return true;
 }
 

@@ -160,9 +160,10 @@ std::deque<Segment> latest_run_per_label(const std::deque<Segment>& segments, in
 
 int64_t build_time_us() { return static_cast<int64_t>(DVR_BUILD_TIME_S) * 1000000; }
 
-bool clock_plausible(int64_t now_us, int64_t newest_footage_us, int64_t tolerance_us) {
-  if (now_us < build_time_us()) return false;
-  return newest_footage_us == INT64_MIN || now_us >= newest_footage_us - tolerance_us;
+int64_t clock_trusted_from(int64_t now_us, int64_t earliest_us, int64_t newest_footage_us, int64_t tolerance_us) {
+  const int64_t after_newest = newest_footage_us == INT64_MIN ? INT64_MIN : newest_footage_us - tolerance_us;
+  if (now_us >= earliest_us && now_us >= after_newest) return INT64_MIN;
+  return std::max(earliest_us, after_newest);
 }
 
 }  // namespace dvr

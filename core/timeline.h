@@ -135,8 +135,10 @@ std::deque<Segment> latest_run_per_label(const std::deque<Segment>& segments, in
 // started without a battery-backed clock, and NTP has not set it yet.
 int64_t build_time_us();
 
-// True when now_us can be trusted to age footage by: not before the build,
-// and not before the newest footage on disk (less the tolerance).
-bool clock_plausible(int64_t now_us, int64_t newest_footage_us, int64_t tolerance_us);
+// INT64_MIN when now_us can be trusted to age footage by: not before
+// earliest_us (build_time_us() for a recorder), and not before the newest
+// footage on disk, newest_footage_us (INT64_MIN: none), less the tolerance.
+// Otherwise the time from which the clock can be trusted.
+int64_t clock_trusted_from(int64_t now_us, int64_t earliest_us, int64_t newest_footage_us, int64_t tolerance_us);
 
 }  // namespace dvr

@@ -17,7 +17,7 @@ constexpr int64_t kT0 = 1796000000LL * kSecond;
 
 }  // namespace
 
-TEST_CASE("labels follow elapsed running time from the anchor, not fresh clock readings") {
+TEST_CASE("labels follow elapsed running time from the anchor, not fresh clock readings", "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(5 * kNs, kT0);
   CHECK(t.wall_at(5 * kNs) == kT0);
@@ -30,7 +30,7 @@ TEST_CASE("labels follow elapsed running time from the anchor, not fresh clock r
   CHECK(t.epochs().size() == 1);
 }
 
-TEST_CASE("a clock stepped back by an hour is a step at the next observation") {
+TEST_CASE("a clock stepped back by an hour is a step at the next observation", "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(0, kT0);
   for (int s = 1; s <= 10; s++) CHECK_FALSE(t.observe(s * kNs, kT0 + s * kSecond).step);
@@ -48,7 +48,7 @@ TEST_CASE("a clock stepped back by an hour is a step at the next observation") {
   CHECK_FALSE(t.began_between(11 * kNs, 12 * kNs));
 }
 
-TEST_CASE("a step forward by a day, and a step just beyond the tolerance, are steps") {
+TEST_CASE("a step forward by a day, and a step just beyond the tolerance, are steps", "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(0, kT0);
   dvr::ClockCheck c = t.observe(2 * kNs, kT0 + 2 * kSecond + 86400 * kSecond);
@@ -60,7 +60,7 @@ TEST_CASE("a step forward by a day, and a step just beyond the tolerance, are st
   CHECK_FALSE(c.step);
 }
 
-TEST_CASE("500 ppm of drift for two hours is followed without a step, and labels never jump") {
+TEST_CASE("500 ppm of drift for two hours is followed without a step, and labels never jump", "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(0, kT0);
   int64_t previous = t.wall_at(0);
@@ -80,7 +80,7 @@ TEST_CASE("500 ppm of drift for two hours is followed without a step, and labels
   CHECK(t.epochs().size() == 1);
 }
 
-TEST_CASE("a stream discontinuity begins an epoch that is not a clock step") {
+TEST_CASE("a stream discontinuity begins an epoch that is not a clock step", "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(0, kT0);
   t.begin(4 * kNs, kT0 + 30 * kSecond);
@@ -91,7 +91,7 @@ TEST_CASE("a stream discontinuity begins an epoch that is not a clock step") {
   CHECK(t.wall_at(5 * kNs) == kT0 + 31 * kSecond);
 }
 
-TEST_CASE("footage labelled before a forward step reads on the clock after it") {
+TEST_CASE("footage labelled before a forward step reads on the clock after it", "[clock]") {
   ClockSteps steps;
   steps.open_step(86400 * kSecond);
   // Open: every segment, those still being written included, is before it.
@@ -109,7 +109,7 @@ TEST_CASE("footage labelled before a forward step reads on the clock after it") 
   CHECK(steps.offset_for(50) == 0);
 }
 
-TEST_CASE("clock steps survive a restart through their file's text") {
+TEST_CASE("clock steps survive a restart through their file's text", "[clock]") {
   ClockSteps steps;
   steps.add(ClockStep{42, 86400 * kSecond});
   steps.add(ClockStep{50, -3600 * kSecond});
@@ -122,13 +122,16 @@ TEST_CASE("clock steps survive a restart through their file's text") {
   CHECK(read.steps()[0].first_sequence == 50);
 }
 
-TEST_CASE("a clock before the build or before the newest footage is not plausible") {
-  CHECK_FALSE(dvr::clock_plausible(0, INT64_MIN, 2 * kSecond));
-  CHECK_FALSE(dvr::clock_plausible(dvr::build_time_us() - kSecond, INT64_MIN, 2 * kSecond));
+TEST_CASE("a clock before the build or before the newest footage is not plausible", "[clock]") {
+  const int64_t built = dvr::build_time_us();
+  CHECK(dvr::clock_trusted_from(0, built, INT64_MIN, 2 * kSecond) == built);
+  CHECK(dvr::clock_trusted_from(built - kSecond, built, INT64_MIN, 2 * kSecond) == built);
   const int64_t now = dvr::build_time_us() + 86400 * kSecond;
-  CHECK(dvr::clock_plausible(now, INT64_MIN, 2 * kSecond));
-  CHECK(dvr::clock_plausible(now, now + kSecond, 2 * kSecond));
-  CHECK_FALSE(dvr::clock_plausible(now, now + 3600 * kSecond, 2 * kSecond));
+  CHECK(dvr::clock_trusted_from(now, built, INT64_MIN, 2 * kSecond) == INT64_MIN);
+  CHECK(dvr::clock_trusted_from(now, built, now + kSecond, 2 * kSecond) == INT64_MIN);
+  CHECK(dvr::clock_trusted_from(now, built, now + 3600 * kSecond, 2 * kSecond) == now + 3598 * kSecond);
+  // A 1970 clock with 1970 footage: the build's date decides.
+  CHECK(dvr::clock_trusted_from(kSecond * 100, built, kSecond * 50, 2 * kSecond) == built);
 }
 
 namespace {
