@@ -265,20 +265,28 @@ TEST_CASE("a clock slewed by 500 ppm is followed without a discontinuity", "[ind
 
 namespace {
 
-// The camera's NTP clock as rtspsrc gives it: on this machine's time until
-// step_after_us of wall time passed, then an hour ahead.
+// The camera's NTP clock as rtspsrc gives it, tied to the frames' capture
+// (their timestamps): on this machine's time for the first step_after frames
+// (counted, so that a loaded machine's slow start does not move the step),
+// then an hour ahead.
 struct CameraClock {
-  gint64 started_us = 0;
-  gint64 step_after_us = 0;
+  int frames = 0;
+  int step_after = 0;
+  gint64 first_wall_us = 0;
+  GstClockTime first_pts = GST_CLOCK_TIME_NONE;
 };
 
 GstPadProbeReturn add_stepping_camera_clock(GstPad*, GstPadProbeInfo* info, gpointer data) {
   CameraClock* c = static_cast<CameraClock*>(data);
   static GstCaps* ntp = gst_caps_new_empty_simple("timestamp/x-ntp");
-  const gint64 now = g_get_real_time();
-  if (c->started_us == 0) c->started_us = now;
-  const gint64 unix_us = now + (now - c->started_us >= c->step_after_us ? G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC : 0);
   GstBuffer* buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
+  if (c->first_wall_us == 0) {
+    c->first_wall_us = g_get_real_time();
+    c->first_pts = GST_BUFFER_PTS(buf);
+  }
+  const gint64 captured = c->first_wall_us + static_cast<gint64>(GST_BUFFER_PTS(buf) - c->first_pts) / 1000;
+  const gint64 unix_us = captured + (c->frames++ >= c->step_after ? G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC : 0);
   const guint64 ntp_ns = static_cast<guint64>(unix_us + G_GINT64_CONSTANT(2208988800) * G_USEC_PER_SEC) * 1000;
   gst_buffer_add_reference_timestamp_meta(buf, ntp, ntp_ns, GST_CLOCK_TIME_NONE);
   GST_PAD_PROBE_INFO_DATA(info) = buf;
@@ -290,10 +298,10 @@ GstPadProbeReturn add_stepping_camera_clock(GstPad*, GstPadProbeInfo* info, gpoi
 TEST_CASE("a camera clock that steps gives a discontinuity and a warning, and no retention effect", "[index][clock]") {
   TempDir dir;
   BusLog log;
-  CameraClock camera{0, 2000000};
+  CameraClock camera{0, 12, 0, GST_CLOCK_TIME_NONE};
   run_pipeline(std::string(kCamera) + "identity name=parse ! dvrsink location=" + dir.path +
                    " segment-duration=1 window=60 wall-clock=camera clock-tolerance=2000",
-               4.0, &log, [&camera](GstElement* pipeline) {
+               4.5, &log, [&camera](GstElement* pipeline) {
                  GstElement* parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
                  GstPad* pad = gst_element_get_static_pad(parse, "src");
                  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, add_stepping_camera_clock, &camera, nullptr);
