@@ -442,6 +442,13 @@ bool Camera::handle_message(GstMessage* message) {
       g_autoptr(GError) err = nullptr;
       g_autofree char* debug = nullptr;
       gst_message_parse_warning(message, &err, &debug);
+      // A clock step is logged from its own message, and is no failure's cause.
+      const GstStructure* details = nullptr;
+      gst_message_parse_warning_details(message, &details);
+      const GValue* inner = details ? gst_structure_get_value(details, "details") : nullptr;
+      if (inner && GST_VALUE_HOLDS_STRUCTURE(inner) &&
+          g_str_has_prefix(gst_structure_get_name(gst_value_get_structure(inner)), "dvr-clock-"))
+        return true;
       last_warning_ = err ? err->message : "";
       return true;
     }

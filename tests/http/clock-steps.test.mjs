@@ -186,3 +186,39 @@ test('a clock stepped forward a day under the launcher deletes no segment, befor
       rmSync(firstDir, { recursive: true, force: true });
     }
   });
+
+test('a launcher started with a 1970 clock says so once with the camera name, and keeps that footage once NTP sets it',
+  { timeout: 60000, skip: !existsSync(faketime) && 'libfaketime is not installed (Debian: faketime)' }, async () => {
+    const clockDir = mkdtempSync(join(tmpdir(), 'dvr-clock-'));
+    const clockFile = join(clockDir, 'faketime');
+    writeFileSync(clockFile, '@1970-01-02 00:00:00\n');
+    const env = {
+      LD_PRELOAD: faketime, FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_NO_CACHE: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    };
+    const launcher = await startLauncher('[dvr]\nsegment-duration = 1\nwindow = 20\n' +
+      testCameraSection('porch', 'ball'), { env });
+    try {
+      await waitFor('two segments', async () => (await livePlaylist(launcher)).length >= 2, 30000, 100);
+      const warned = linesOf(launcher.log(), 'porch').filter((l) => l.includes('cannot be right'));
+      assert.equal(warned.length, 1, launcher.log());
+      assert.match(warned[0], /^camera porch: WARNING: the system clock \(1970-01-02T00:00:0\d\.\d{3}Z\) cannot be right, it is before this program was built: nothing is deleted by age/);
+      writeFileSync(`${clockFile}.tmp`, '+0\n');
+      renameSync(`${clockFile}.tmp`, clockFile);
+      await waitFor('two segments after the clock was set', async () => {
+        const pl = await livePlaylist(launcher);
+        const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
+        return at > 0 && pl.length - at >= 2;
+      }, 30000, 100);
+      const pl = await livePlaylist(launcher);
+      assert.match(pl[0].uri, /^1970-01-02\/00\//);
+      assert.equal(pdtJumps(pl).length, 1);
+      for (const s of pl) assert.ok(existsSync(join(launcher.storage, 'porch', s.uri)), `${s.uri} is gone`);
+      const cam = await porch(launcher);
+      assert.equal(cam.state, 'recording');
+      assert.equal(cam.clock_steps, 1);
+    } finally {
+      await launcher.stop();
+      rmSync(clockDir, { recursive: true, force: true });
+    }
+  });
