@@ -315,10 +315,25 @@ finish_stream (GstDvrIndex * self)
 }
 
 void
-gst_dvr_index_set_split_func (GstDvrIndex * self, GstDvrIndexSplitFunc func, gpointer user_data)
+gst_dvr_index_set_writer (GstDvrIndex * self, GstElement * writer,
+    GstDvrIndexWriterSplitFunc split)
 {
-  self->priv->split_func = func;
-  self->priv->split_data = user_data;
+  WriterRef & w = self->priv->writer;
+  g_weak_ref_set (&w.element, writer);
+  w.split = writer ? split : nullptr;
+}
+
+void
+dvr_index_detail::ask_writer_to_split (GstDvrIndex * self)
+{
+  WriterRef & w = self->priv->writer;
+  const GstDvrIndexWriterSplitFunc split = w.split;
+  GstElement *writer = GST_ELEMENT (g_weak_ref_get (&w.element));
+  if (!writer)
+    return;
+  if (split)
+    split (writer);
+  gst_object_unref (writer);
 }
 
 void

@@ -162,6 +162,13 @@ dvr_sink_make_child (GstDvrSink *self, const char *factory, const char *name)
   return e;
 }
 
+/* splitmuxsink's split entry point, registered with dvrindex. */
+static void
+splitmuxsink_split (GstElement *writer)
+{
+  g_signal_emit_by_name (writer, "split-now");
+}
+
 gboolean
 dvr_sink_build_splitmux (GstDvrSink *self)
 {
@@ -178,6 +185,8 @@ dvr_sink_build_splitmux (GstDvrSink *self)
   /* No async finalize: segments close in order in one thread, so the FIFO of
    * open streams matches fragment-closed messages one to one. */
   g_object_set (writer, "muxer", muxer, "sink", self->file_sink, NULL);
+  gst_dvr_index_set_writer (
+      GST_DVR_INDEX (self->index), writer, splitmuxsink_split);
   g_signal_connect (writer, "format-location-full",
       G_CALLBACK (on_format_location_full), self);
   gst_element_link (self->index, writer);

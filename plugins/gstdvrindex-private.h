@@ -115,6 +115,16 @@ struct State
   dvr::SpaceAccount space;
 };
 
+/* The registered writer, held weakly: dvrsink replaces its writer when the
+ * muxer property changes, and the index never keeps a removed one alive. */
+struct WriterRef
+{
+  WriterRef () { g_weak_ref_init (&element, nullptr); }
+  ~WriterRef () { g_weak_ref_clear (&element); }
+  GWeakRef element;
+  std::atomic < GstDvrIndexWriterSplitFunc > split { nullptr };
+};
+
 }  // namespace dvr_index_detail
 
 using namespace dvr_index_detail;
@@ -133,8 +143,8 @@ struct GstDvrIndexPrivate
   Settings settings;
   std::mutex state_lock;
   State state;
-  GstDvrIndexSplitFunc split_func = nullptr;
-  gpointer split_data = nullptr;
+  /* The writer registered with gst_dvr_index_set_writer(): none, standalone. */
+  dvr_index_detail::WriterRef writer;
   /* This recording in the process's storage pool while its folder is open. */
   dvr::StoragePool::Member member;
   std::atomic < bool > in_pool { false };
@@ -179,6 +189,8 @@ void begin_segment_locked (GstDvrIndex * self, State & st, gint64 start, const s
 void update_headroom_locked (GstDvrIndexPrivate * priv, const State & st);
 void post_report (GstDvrIndex * self, CommitReport & r);
 CommitReport commit_front_locked (GstDvrIndex * self, State & st, gint64 end_rt, guint64 bytes);
+/* Calls the registered writer's split entry point; no lock may be held. */
+void ask_writer_to_split (GstDvrIndex * self);
 
 /* dvrindex_foreign.cpp */
 void commit_finished_files_locked (GstDvrIndex * self, State & st, std::vector < CommitReport > &out,

@@ -1,8 +1,13 @@
 /* The protocol between dvrindex and a segment writer in the same bin (dvrsink).
  *
  * dvrindex owns the folder: it names every file and lists it. The writer
- * (dvrsink's own TS writer, or with muxer=mpegtsmux the splitmuxsink that
- * dvrsink drives) decides where segments start, so:
+ * (dvrsink's own MPEG-TS writer, gstdvrtswriter.h, or for muxer=mpegtsmux the
+ * splitmuxsink that dvrsink drives) decides where segments start. A segment's
+ * life reads in one direction, writer to index:
+ *  0. The writer registers with the index, gst_dvr_index_set_writer(), while
+ *     the index is in NULL or READY, giving its split entry point. An index
+ *     with a writer follows the writer's cuts; one without cuts on its own,
+ *     ahead of a foreign writer (its writer-location property).
  *  1. When the writer starts a segment whose first buffer has running time
  *     `start`, it calls gst_dvr_index_begin_segment() and writes to the path it
  *     returns (a hidden temporary in the folder).
@@ -13,9 +18,13 @@
  *     committed in the order they began.
  *  3. If writing failed, gst_dvr_index_abandon_segment() with the error number;
  *     dvrindex removes the temporary, frees space on ENOSPC, and marks the next
- *     segment as a discontinuity.
- *  4. dvrindex asks the writer to cut a segment at the next keyframe (after a
- *     discontinuity) through the callback set with gst_dvr_index_set_split_func().
+ *     segment as a discontinuity. A write that fails for lack of space may
+ *     first call gst_dvr_index_make_room() and try again.
+ *  4. After EOS, once its last segment is committed, gst_dvr_index_finish().
+ * After a discontinuity dvrindex asks the registered writer to cut a segment at
+ * the keyframe it just pushed: it calls the writer's split entry point from its
+ * streaming thread, right after the push, with none of its own locks held. The
+ * entry point only notes the request; the cut itself goes through 1 and 2.
  * All calls are thread-safe; none may be made with the writer's own lock held.
  */
 #pragma once
@@ -24,10 +33,15 @@
 
 G_BEGIN_DECLS
 
-typedef void (*GstDvrIndexSplitFunc) (gpointer user_data);
+/* A writer's split entry point: cut a segment at the keyframe just received
+ * (or the next one to be written). */
+typedef void (*GstDvrIndexWriterSplitFunc) (GstElement * writer);
 
-void gst_dvr_index_set_split_func (GstDvrIndex * self, GstDvrIndexSplitFunc func,
-    gpointer user_data);
+/* Registers the segment writer the index works with (step 0 above); the index
+ * holds it weakly. A later call replaces it; a NULL writer leaves the index on
+ * its own. */
+void gst_dvr_index_set_writer (GstDvrIndex * self, GstElement * writer,
+    GstDvrIndexWriterSplitFunc split);
 /* Whether the open folder syncs segments to disk (the fsync property): the
  * writer then syncs each file before committing it. */
 gboolean gst_dvr_index_fsync (GstDvrIndex * self);

@@ -243,8 +243,8 @@ gst_dvr_index_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstFlowReturn ret = gst_pad_push (self->srcpad, buf);
   /* After the push: the writer has then closed the GOP before this keyframe, so
    * the split lands exactly at it. */
-  if (split_after && priv->split_func)
-    priv->split_func (priv->split_data);
+  if (split_after)
+    ask_writer_to_split (self);
   return ret;
 }
 
@@ -334,7 +334,7 @@ open_folder (GstDvrIndex * self)
   options.grace_us = settings.delete_grace < 0 ? -1 : (gint64) settings.delete_grace * G_USEC_PER_SEC;
   options.endlist = settings.endlist;
   options.fsync = settings.fsync;
-  const bool standalone = self->priv->split_func == nullptr;
+  const bool standalone = self->priv->writer.split == nullptr;
   if (standalone) {
     g_autofree gchar *writer_dir = g_path_get_dirname (settings.writer_location.c_str ());
     if (settings.writer_location.empty () || !valid_writer_pattern (settings.writer_location)) {

@@ -168,16 +168,6 @@ gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
   GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }
 
-static void
-split_now (gpointer user_data)
-{
-  GstDvrSink *self = GST_DVR_SINK (user_data);
-  if (GST_IS_DVR_TS_WRITER (self->writer))
-    gst_dvr_ts_writer_split (GST_DVR_TS_WRITER (self->writer));
-  else
-    g_signal_emit_by_name (self->writer, "split-now");
-}
-
 /* The stream goes through a parser of dvrsink's own, chosen by the caps: it
  * turns avc into the byte-stream that mpegtsmux takes, and puts the parameter
  * sets (SPS/PPS, and VPS for H.265) before every keyframe, so that each segment
@@ -652,7 +642,6 @@ gst_dvr_sink_init (GstDvrSink * self)
   if (!self->index)
     return;
   build_writer (self);
-  gst_dvr_index_set_split_func (GST_DVR_INDEX (self->index), split_now, self);
   GstPad *video = gst_element_get_static_pad (self->index, "src");
   dvr_sink_watch_video_pad (self, video);
   gst_object_unref (video);

@@ -149,16 +149,20 @@ G_DEFINE_TYPE_WITH_CODE (GstDvrTsWriter, gst_dvr_ts_writer, GST_TYPE_ELEMENT,
     GST_DEBUG_CATEGORY_INIT (dvr_ts_writer_debug, "dvrtswriter", 0,
         "dvrsink's MPEG-TS segment writer"));
 
+/* The split entry point registered with dvrindex: cut at the next keyframe to
+ * be written, or at the keyframe just received (dvrindex asks right after
+ * pushing the keyframe that must start a segment). */
+static void
+gst_dvr_ts_writer_split (GstElement * writer)
+{
+  GST_DVR_TS_WRITER (writer)->priv->split_requested = true;
+}
+
 void
 gst_dvr_ts_writer_set_index (GstDvrTsWriter * self, GstDvrIndex * index)
 {
   self->priv->index = index;
-}
-
-void
-gst_dvr_ts_writer_split (GstDvrTsWriter * self)
-{
-  self->priv->split_requested = true;
+  gst_dvr_index_set_writer (index, GST_ELEMENT (self), gst_dvr_ts_writer_split);
 }
 
 static Settings

@@ -17,10 +17,9 @@ G_BEGIN_DECLS
 #define GST_TYPE_DVR_TS_WRITER (gst_dvr_ts_writer_get_type ())
 G_DECLARE_FINAL_TYPE (GstDvrTsWriter, gst_dvr_ts_writer, GST, DVR_TS_WRITER, GstElement)
 
-/* The index the writer reports to; set once, before the writer leaves NULL. */
+/* The index the writer reports to: the writer registers with it
+ * (gst_dvr_index_set_writer) as the one that cuts its segments. Set once,
+ * before either leaves NULL. */
 void gst_dvr_ts_writer_set_index (GstDvrTsWriter * self, GstDvrIndex * index);
-/* Cut at the next keyframe to be written, or at the keyframe just received:
- * dvrindex asks right after pushing the keyframe that must start a segment. */
-void gst_dvr_ts_writer_split (GstDvrTsWriter * self);
 
 G_END_DECLS
