@@ -170,3 +170,31 @@ dvr_index_detail::post_clock_news (GstDvrIndex * self, const ClockNews & news)
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
           fields));
 }
+
+/* Says that the folder was opened with a clock that cannot be right (before the
+ * build's date, or before the newest footage on disk): a warning, and the
+ * element message "dvr-clock-implausible". Nothing is deleted by age until the
+ * clock gets there. */
+void
+dvr_index_detail::post_clock_implausible (GstDvrIndex * self, const dvr::RecordingIndex * index,
+    const dvr::RecordingOptions & options, gint64 now_us)
+{
+  std::string now = dvr::format_program_date_time (now_us);
+  std::string from = dvr::format_program_date_time (index->trusted_from_us ());
+  const bool before_footage = index->newest_on_open_us () != G_MININT64 &&
+      now_us < index->newest_on_open_us () - options.clock_tolerance_us;
+  GstStructure *fields = gst_structure_new (GST_DVR_CLOCK_IMPLAUSIBLE_MESSAGE,
+      "folder", G_TYPE_STRING, options.folder.c_str (),
+      "clock", G_TYPE_STRING, now.c_str (),
+      "trusted-from", G_TYPE_STRING, from.c_str (),
+      "reason", G_TYPE_STRING, before_footage ? "before-newest-footage" : "before-build", NULL);
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, SETTINGS,
+      ("The system clock (%s) is before %s, so it cannot be right: nothing in %s is "
+          "deleted by age until the clock reaches %s. Set the clock (NTP) before recording "
+          "starts", now.c_str (), before_footage ? "the newest footage on disk" :
+          "the date this recorder was built", options.folder.c_str (), from.c_str ()),
+      ("clock %" G_GINT64_FORMAT " us, trusted from %" G_GINT64_FORMAT " us", now_us,
+          index->trusted_from_us ()), ("details", GST_TYPE_STRUCTURE, fields, NULL));
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+          fields));
+}

@@ -183,6 +183,8 @@ bool camera_wall_clock (GstDvrIndex * self, GstBuffer * buf, const Settings & se
 ClockNews observe_clock_locked (GstDvrIndex * self, GstBuffer * buf, const Settings & settings,
     State & st, gint64 in_rt, gint64 out_rt);
 void post_clock_news (GstDvrIndex * self, const ClockNews & news);
+void post_clock_implausible (GstDvrIndex * self, const dvr::RecordingIndex * index,
+    const dvr::RecordingOptions & options, gint64 now_us);
 
 /* dvrindex_writer.cpp */
 void begin_segment_locked (GstDvrIndex * self, State & st, gint64 start, const std::string & path);
