@@ -47,10 +47,11 @@ constexpr uint64_t kBytes = 1000000;  // a 4 Mbit/s camera's 2 s segment
 
 double median(std::vector<double> t) {
   std::sort(t.begin(), t.end());
-  return t.size() % 2 ? t[t.size() / 2] : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2;
+  return t.size() % 2 ? t[t.size() / 2]
+                      : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2;
 }
 
-bool touch(const std::string& path) {
+bool touch(const std::string &path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   ::close(fd);
@@ -59,7 +60,8 @@ bool touch(const std::string& path) {
 
 // A camera folder holding retention_s of 2 s segments up to now_us, the last
 // two hours of them listed in the live journal.
-bool synthesise(const std::string& folder, int64_t retention_s, int64_t now_us, bool full_journals) {
+bool synthesise(const std::string &folder, int64_t retention_s, int64_t now_us,
+                bool full_journals) {
   std::string error;
   if (!dvr::make_directories(folder, &error)) return false;
   const int64_t first_us = now_us - retention_s * 1000000;
@@ -78,31 +80,38 @@ bool synthesise(const std::string& folder, int64_t retention_s, int64_t now_us, 
     s.filename = dvr::dated_segment_path(seq, t);
     const int64_t hour = dvr::hour_start_us(t);
     const bool looked_at = t >= window_from || hour == oldest_hour;
-    std::string& journal = journals[hour];
+    std::string &journal = journals[hour];
     if (journal.empty()) {
-      if (!dvr::make_directories(folder + "/" + dvr::hour_folder(hour), &error)) return false;
+      if (!dvr::make_directories(folder + "/" + dvr::hour_folder(hour), &error))
+        return false;
       journal = dvr::journal_magic_line();
     }
     // Hour journals the open never reads stay empty for the 50-camera case.
-    if (full_journals || looked_at || hour >= dvr::hour_start_us(window_from)) journal += dvr::journal_segment_record(s);
-    dvr::HourSummary& h = hours[hour];
+    if (full_journals || looked_at || hour >= dvr::hour_start_us(window_from))
+      journal += dvr::journal_segment_record(s);
+    dvr::HourSummary &h = hours[hour];
     h.hour_start_us = hour;
     dvr::add_to_summary(&h, s);
     if (looked_at && !touch(folder + "/" + s.filename)) return false;
     if (t >= window_from) live.listed.push_back(s);
   }
   live.next_sequence = seq;
-  for (const auto& [hour, text] : journals) {
-    if (!dvr::replace_file_atomically(dvr::hour_journal_path(folder, hour), text, false, &error)) return false;
+  for (const auto &[hour, text] : journals) {
+    if (!dvr::replace_file_atomically(dvr::hour_journal_path(folder, hour),
+                                      text, false, &error))
+      return false;
   }
   hours.erase(std::prev(hours.end()));  // the running hour is not summarised
-  return dvr::replace_file_atomically(folder + "/" + dvr::kArchiveSummaryName, dvr::archive_summary_text(hours), false,
+  return dvr::replace_file_atomically(folder + "/" + dvr::kArchiveSummaryName,
+                                      dvr::archive_summary_text(hours), false,
                                       &error) &&
-         dvr::replace_file_atomically(folder + "/" + dvr::RecordingIndex::kJournalName, dvr::journal_snapshot(live),
-                                      false, &error);
+         dvr::replace_file_atomically(
+             folder + "/" + dvr::RecordingIndex::kJournalName,
+             dvr::journal_snapshot(live), false, &error);
 }
 
-dvr::RecordingOptions options_for(const std::string& folder, int64_t retention_s) {
+dvr::RecordingOptions options_for(const std::string &folder,
+                                  int64_t retention_s) {
   dvr::RecordingOptions o;
   o.folder = folder;
   o.segment_duration_s = 2;
@@ -115,18 +124,21 @@ dvr::RecordingOptions options_for(const std::string& folder, int64_t retention_s
   return o;
 }
 
-bool retention_case(const char* name, int64_t retention_s, const std::string& storage) {
+bool retention_case(const char *name, int64_t retention_s,
+                    const std::string &storage) {
   const std::string folder = storage + "/cam";
   const int64_t now = wall_us();
   if (!synthesise(folder, retention_s, now, true)) {
-    std::fprintf(stderr, "archive_scale: cannot synthesise %s\n", folder.c_str());
+    std::fprintf(stderr, "archive_scale: cannot synthesise %s\n",
+                 folder.c_str());
     return false;
   }
   malloc_trim(0);
   const size_t heap_before = heap_in_use();
   std::string error;
   const double o0 = now_ms();
-  auto index = dvr::RecordingIndex::open(options_for(folder, retention_s), now, &error);
+  auto index =
+      dvr::RecordingIndex::open(options_for(folder, retention_s), now, &error);
   const double open_ms = now_ms() - o0;
   if (!index) {
     std::fprintf(stderr, "archive_scale: open: %s\n", error.c_str());
@@ -145,15 +157,18 @@ bool retention_case(const char* name, int64_t retention_s, const std::string& st
     if (!touch(tmp)) return false;
     clock += kSegmentUs;
     const double t0 = now_ms();
-    if (!index->add_segment(tmp, clock - kSegmentUs, kSegmentUs, kBytes, false, clock, nullptr, &error)) {
+    if (!index->add_segment(tmp, clock - kSegmentUs, kSegmentUs, kBytes, false,
+                            clock, nullptr, &error)) {
       std::fprintf(stderr, "archive_scale: add_segment: %s\n", error.c_str());
       return false;
     }
     adds.push_back(now_ms() - t0);
   }
   struct stat st;
-  if (::stat((folder + "/live.m3u8").c_str(), &st) == 0) playlist_bytes = static_cast<size_t>(st.st_size);
-  const size_t journal_record = dvr::journal_segment_record(index->segments().back()).size();
+  if (::stat((folder + "/live.m3u8").c_str(), &st) == 0)
+    playlist_bytes = static_cast<size_t>(st.st_size);
+  const size_t journal_record =
+      dvr::journal_segment_record(index->segments().back()).size();
 
   // The launcher's side: an hour page in the middle of the retention, and the
   // timeline of the whole retention at a minute's resolution.
@@ -163,13 +178,14 @@ bool retention_case(const char* name, int64_t retention_s, const std::string& st
   std::vector<double> pages, ranges;
   size_t page_bytes = 0, spans = 0;
   std::vector<int64_t> asked;
-  for (const auto& [hour, h] : archive.hours("cam"))
+  for (const auto &[hour, h] : archive.hours("cam"))
     if (hour >= middle && asked.size() < 21) asked.push_back(hour);
   for (int64_t hour : asked) {
     // An hour not asked for before: its journal is read and parsed; the
     // summary and the oldest hour are the server's, already read.
     const double t0 = now_ms();
-    const std::string page = dvr::render_hour_page(archive.hour("cam", hour), hour, true, 2);
+    const std::string page =
+        dvr::render_hour_page(archive.hour("cam", hour), hour, true, 2);
     pages.push_back(now_ms() - t0);
     page_bytes = page.size();
     const double r0 = now_ms();
@@ -177,21 +193,26 @@ bool retention_case(const char* name, int64_t retention_s, const std::string& st
     ranges.push_back(now_ms() - r0);
   }
   std::printf(
-      "{\"kind\":\"retention\",\"name\":\"%s\",\"retention_s\":%" PRId64 ",\"hours\":%zu,\"open_ms\":%.2f,"
+      "{\"kind\":\"retention\",\"name\":\"%s\",\"retention_s\":%" PRId64
+      ",\"hours\":%zu,\"open_ms\":%.2f,"
       "\"heap_bytes\":%zu,\"add_median_ms\":%.3f,\"live_playlist_bytes\":%zu,\"bytes_per_segment\":%zu,"
       "\"hour_page_ms\":%.3f,\"hour_page_bytes\":%zu,\"ranges_ms\":%.3f,\"spans\":%zu}\n",
-      name, retention_s, index->hours().size(), open_ms, heap, median(adds), playlist_bytes,
-      playlist_bytes + 2 * journal_record, median(pages), page_bytes, median(ranges), spans);
+      name, retention_s, index->hours().size(), open_ms, heap, median(adds),
+      playlist_bytes, playlist_bytes + 2 * journal_record, median(pages),
+      page_bytes, median(ranges), spans);
   std::fflush(stdout);
   index.reset();
   std::string ignored;
   return std::system(("rm -rf '" + folder + "'").c_str()) == 0;
 }
 
-bool many_cameras_case(int cameras, int64_t retention_s, const std::string& storage) {
+bool many_cameras_case(int cameras, int64_t retention_s,
+                       const std::string &storage) {
   const int64_t now = wall_us();
   for (int c = 0; c < cameras; c++) {
-    if (!synthesise(storage + "/cam" + std::to_string(c), retention_s, now, false)) return false;
+    if (!synthesise(storage + "/cam" + std::to_string(c), retention_s, now,
+                    false))
+      return false;
   }
   // What the launcher's cameras do at start, one after another on one core:
   // each dvrsink opens its folder before it records.
@@ -201,7 +222,9 @@ bool many_cameras_case(int cameras, int64_t retention_s, const std::string& stor
   std::string error;
   const double t0 = now_ms();
   for (int c = 0; c < cameras; c++) {
-    auto index = dvr::RecordingIndex::open(options_for(storage + "/cam" + std::to_string(c), retention_s), now, &error);
+    auto index = dvr::RecordingIndex::open(
+        options_for(storage + "/cam" + std::to_string(c), retention_s), now,
+        &error);
     if (!index) {
       std::fprintf(stderr, "archive_scale: open: %s\n", error.c_str());
       return false;
@@ -211,7 +234,8 @@ bool many_cameras_case(int cameras, int64_t retention_s, const std::string& stor
   const double all_ms = now_ms() - t0;
   malloc_trim(0);
   const size_t heap = heap_in_use() - heap_before;
-  std::printf("{\"kind\":\"cameras\",\"cameras\":%d,\"retention_s\":%" PRId64 ",\"open_all_ms\":%.1f,\"heap_bytes\":%zu}\n",
+  std::printf("{\"kind\":\"cameras\",\"cameras\":%d,\"retention_s\":%" PRId64
+              ",\"open_all_ms\":%.1f,\"heap_bytes\":%zu}\n",
               cameras, retention_s, all_ms, heap);
   std::fflush(stdout);
   return true;
@@ -219,7 +243,7 @@ bool many_cameras_case(int cameras, int64_t retention_s, const std::string& stor
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char **argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
     return 2;

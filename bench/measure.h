@@ -11,12 +11,16 @@ namespace bench {
 
 inline double now_ms() {
   using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
+  return std::chrono::duration<double, std::milli>(
+             clock::now().time_since_epoch())
+      .count();
 }
 
 inline int64_t wall_us() {
   using clock = std::chrono::system_clock;
-  return std::chrono::duration_cast<std::chrono::microseconds>(clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             clock::now().time_since_epoch())
+      .count();
 }
 
 // Bytes the allocator has handed out and not taken back (small and mmapped blocks).

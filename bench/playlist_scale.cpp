@@ -39,11 +39,12 @@ constexpr int64_t kSegmentUs = 2000000;
 
 size_t rss_bytes() {
   long pages = 0, resident = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
+  FILE *f = std::fopen("/proc/self/statm", "r");
   if (!f) return 0;
   if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
   std::fclose(f);
-  return static_cast<size_t>(resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return static_cast<size_t>(resident) *
+         static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
 struct Timing {
@@ -80,10 +81,11 @@ std::deque<dvr::Segment> make_window(size_t count, int64_t start_us) {
   return segments;
 }
 
-void render_case(const char* name, size_t count, size_t runs) {
+void render_case(const char *name, size_t count, size_t runs) {
   const size_t heap_before = heap_in_use();
   const size_t rss_before = rss_bytes();
-  std::deque<dvr::Segment> segments = make_window(count, wall_us() - static_cast<int64_t>(count) * kSegmentUs);
+  std::deque<dvr::Segment> segments =
+      make_window(count, wall_us() - static_cast<int64_t>(count) * kSegmentUs);
   const size_t heap = heap_in_use() - heap_before;
   const size_t rss = rss_bytes() - rss_before;
 
@@ -97,7 +99,9 @@ void render_case(const char* name, size_t count, size_t runs) {
     std::string text = dvr::render_playlist(segments, header);
     const double t1 = now_ms();
     bytes = text.size();
-    if (i >= 2) times.push_back(t1 - t0);  // the first two warm the caches and the allocator
+    if (i >= 2)
+      times.push_back(t1 -
+                      t0);  // the first two warm the caches and the allocator
   }
   std::vector<double> target_times;
   for (size_t i = 0; i < runs; i++) {
@@ -112,17 +116,18 @@ void render_case(const char* name, size_t count, size_t runs) {
       "{\"kind\":\"render\",\"name\":\"%s\",\"segments\":%zu,\"runs\":%zu,\"median_ms\":%.4f,\"min_ms\":%.4f,"
       "\"max_ms\":%.4f,\"target_duration_median_ms\":%.4f,\"playlist_bytes\":%zu,\"heap_bytes\":%zu,"
       "\"rss_bytes\":%zu,\"sizeof_segment\":%zu}\n",
-      name, count, r.runs, r.median_ms, r.min_ms, r.max_ms, td.median_ms, bytes, heap, rss,
-      sizeof(dvr::Segment));
+      name, count, r.runs, r.median_ms, r.min_ms, r.max_ms, td.median_ms, bytes,
+      heap, rss, sizeof(dvr::Segment));
   std::fflush(stdout);
 }
 
-bool write_small_file(const std::string& path) {
+bool write_small_file(const std::string &path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   char block[4096];
   std::memset(block, 0x47, sizeof block);
-  const bool ok = ::write(fd, block, sizeof block) == static_cast<ssize_t>(sizeof block);
+  const bool ok =
+      ::write(fd, block, sizeof block) == static_cast<ssize_t>(sizeof block);
   ::close(fd);
   return ok;
 }
@@ -131,7 +136,8 @@ bool write_small_file(const std::string& path) {
 // themselves are not needed: the index only unlinks them), reopened as after a
 // restart, then fed `adds` new segments one segment-duration apart, each pushing
 // the oldest out of the window as in steady state.
-bool index_case(const char* name, size_t count, uint64_t window_s, size_t adds, const std::string& folder) {
+bool index_case(const char *name, size_t count, uint64_t window_s, size_t adds,
+                const std::string &folder) {
   std::string error;
   if (!dvr::make_directories(folder, &error)) {
     std::fprintf(stderr, "playlist_scale: %s\n", error.c_str());
@@ -141,10 +147,13 @@ bool index_case(const char* name, size_t count, uint64_t window_s, size_t adds, 
   {
     dvr::JournalState state;
     // The oldest segment ends just inside the window: every add pushes one out.
-    state.listed = make_window(count, t_open - static_cast<int64_t>(window_s) * 1000000 + kSegmentUs / 2);
+    state.listed =
+        make_window(count, t_open - static_cast<int64_t>(window_s) * 1000000 +
+                               kSegmentUs / 2);
     state.next_sequence = state.listed.back().sequence + 1;
-    if (!dvr::replace_file_atomically(folder + "/" + dvr::RecordingIndex::kJournalName,
-                                      dvr::journal_snapshot(state), false, &error)) {
+    if (!dvr::replace_file_atomically(
+            folder + "/" + dvr::RecordingIndex::kJournalName,
+            dvr::journal_snapshot(state), false, &error)) {
       std::fprintf(stderr, "playlist_scale: %s\n", error.c_str());
       return false;
     }
@@ -159,10 +168,12 @@ bool index_case(const char* name, size_t count, uint64_t window_s, size_t adds, 
   const size_t heap_before = heap_in_use();
   const size_t rss_before = rss_bytes();
   const double o0 = now_ms();
-  std::unique_ptr<dvr::RecordingIndex> index = dvr::RecordingIndex::open(options, t_open, &error);
+  std::unique_ptr<dvr::RecordingIndex> index =
+      dvr::RecordingIndex::open(options, t_open, &error);
   const double open_ms = now_ms() - o0;
   if (!index) {
-    std::fprintf(stderr, "playlist_scale: open %s: %s\n", folder.c_str(), error.c_str());
+    std::fprintf(stderr, "playlist_scale: open %s: %s\n", folder.c_str(),
+                 error.c_str());
     return false;
   }
   malloc_trim(0);
@@ -175,12 +186,14 @@ bool index_case(const char* name, size_t count, uint64_t window_s, size_t adds, 
   for (size_t i = 0; i < adds; i++) {
     const std::string temporary = index->temporary_path();
     if (!write_small_file(temporary)) {
-      std::fprintf(stderr, "playlist_scale: cannot write %s\n", temporary.c_str());
+      std::fprintf(stderr, "playlist_scale: cannot write %s\n",
+                   temporary.c_str());
       return false;
     }
     clock_us += kSegmentUs;
     const double t0 = now_ms();
-    if (!index->add_segment(temporary, clock_us - kSegmentUs, kSegmentUs, 4096, false, clock_us, nullptr, &error)) {
+    if (!index->add_segment(temporary, clock_us - kSegmentUs, kSegmentUs, 4096,
+                            false, clock_us, nullptr, &error)) {
       std::fprintf(stderr, "playlist_scale: add_segment: %s\n", error.c_str());
       return false;
     }
@@ -190,14 +203,15 @@ bool index_case(const char* name, size_t count, uint64_t window_s, size_t adds, 
   std::printf(
       "{\"kind\":\"index\",\"name\":\"%s\",\"segments\":%zu,\"open_ms\":%.2f,\"heap_bytes\":%zu,\"rss_bytes\":%zu,"
       "\"adds\":%zu,\"add_median_ms\":%.3f,\"add_min_ms\":%.3f,\"add_max_ms\":%.3f,\"listed_after\":%zu}\n",
-      name, listed, open_ms, heap, rss, a.runs, a.median_ms, a.min_ms, a.max_ms, index->segments().size());
+      name, listed, open_ms, heap, rss, a.runs, a.median_ms, a.min_ms, a.max_ms,
+      index->segments().size());
   std::fflush(stdout);
   return true;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char **argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
     return 2;
@@ -206,6 +220,7 @@ int main(int argc, char** argv) {
   render_case("2 hours", 3600, 501);
   render_case("7 days", 302400, 21);
   bool ok = index_case("2 hours", 3600, 7200, 31, scratch + "/two-hours");
-  ok = index_case("7 days", 302400, 7 * 86400, 11, scratch + "/seven-days") && ok;
+  ok = index_case("7 days", 302400, 7 * 86400, 11, scratch + "/seven-days") &&
+       ok;
   return ok ? 0 : 1;
 }

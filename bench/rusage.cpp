@@ -12,9 +12,9 @@
 #include <cstring>
 #include <ctime>
 
-static double seconds(const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; }
+static double seconds(const timeval &t) { return t.tv_sec + t.tv_usec / 1e6; }
 
-int main(int argc, char** argv) {
+int main(int argc, char **argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s OUT COMMAND [ARG...]\n", argv[0]);
     return 2;
@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   }
   if (pid == 0) {
     execvp(argv[2], argv + 2);
-    std::fprintf(stderr, "rusage: cannot run %s: %s\n", argv[2], std::strerror(errno));
+    std::fprintf(stderr, "rusage: cannot run %s: %s\n", argv[2],
+                 std::strerror(errno));
     _exit(127);
   }
   int status = 0;
@@ -42,12 +43,13 @@ int main(int argc, char** argv) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   const double wall = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  FILE* out = std::fopen(argv[1], "w");
+  FILE *out = std::fopen(argv[1], "w");
   if (!out) {
     std::perror("rusage: output");
     return 2;
   }
-  std::fprintf(out, "%.6f %.6f %.6f %ld %d\n", seconds(ru.ru_utime), seconds(ru.ru_stime), wall, ru.ru_maxrss, code);
+  std::fprintf(out, "%.6f %.6f %.6f %ld %d\n", seconds(ru.ru_utime),
+               seconds(ru.ru_stime), wall, ru.ru_maxrss, code);
   std::fclose(out);
   return code >= 0 ? code : 128 - code;
 }

@@ -34,12 +34,13 @@ struct Span {
 constexpr int64_t kSpanJoinUs = 500000;
 
 // Adds a segment to spans kept in recording order.
-void extend_spans(std::vector<Span>* spans, int64_t start_us, int64_t end_us);
+void extend_spans(std::vector<Span> *spans, int64_t start_us, int64_t end_us);
 // Sorted by start, overlapping spans merged, and holes shorter than
 // resolution_us closed: what a timeline can draw at that resolution.
 std::vector<Span> merge_spans(std::vector<Span> spans, int64_t resolution_us);
 // The spans clipped to [from_us, to_us).
-std::vector<Span> clip_spans(const std::vector<Span>& spans, int64_t from_us, int64_t to_us);
+std::vector<Span> clip_spans(const std::vector<Span> &spans, int64_t from_us,
+                             int64_t to_us);
 
 struct HourSummary {
   int64_t hour_start_us = 0;
@@ -50,27 +51,30 @@ struct HourSummary {
   std::vector<Span> spans;  // recording order
 };
 
-HourSummary summarize_hour(int64_t hour_start_us, const std::deque<Segment>& segments);
-void add_to_summary(HourSummary* summary, const Segment& segment);
+HourSummary summarize_hour(int64_t hour_start_us,
+                           const std::deque<Segment> &segments);
+void add_to_summary(HourSummary *summary, const Segment &segment);
 
-constexpr const char* kHourJournalName = "index.journal";
-constexpr const char* kArchiveSummaryName = "archive.index";
+constexpr const char *kHourJournalName = "index.journal";
+constexpr const char *kArchiveSummaryName = "archive.index";
 
-std::string hour_journal_path(const std::string& folder, int64_t hour_start_us);
+std::string hour_journal_path(const std::string &folder, int64_t hour_start_us);
 // The segments an hour journal lists (none if it does not exist). false only
 // when it exists and cannot be read.
-bool read_hour_journal(const std::string& path, std::deque<Segment>* segments, std::string* error);
+bool read_hour_journal(const std::string &path, std::deque<Segment> *segments,
+                       std::string *error);
 
-std::string archive_summary_text(const std::map<int64_t, HourSummary>& hours);
+std::string archive_summary_text(const std::map<int64_t, HourSummary> &hours);
 // Lines that fail their CRC or make no sense are left out: those hours are
 // rebuilt from their journals.
-std::map<int64_t, HourSummary> parse_archive_summary(const std::string& text);
-bool read_archive_summary(const std::string& folder, std::map<int64_t, HourSummary>* hours);
+std::map<int64_t, HourSummary> parse_archive_summary(const std::string &text);
+bool read_archive_summary(const std::string &folder,
+                          std::map<int64_t, HourSummary> *hours);
 
 // The hour folders in the recording folder ("YYYY-MM-DD/HH"), by hour start.
-std::vector<int64_t> list_hour_folders(const std::string& folder);
+std::vector<int64_t> list_hour_folders(const std::string &folder);
 
 // Reads a whole small file; false if it cannot be read.
-bool read_small_file(const std::string& path, std::string* out, size_t limit);
+bool read_small_file(const std::string &path, std::string *out, size_t limit);
 
 }  // namespace dvr

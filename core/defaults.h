@@ -33,7 +33,7 @@ constexpr unsigned kDefaultClockTolerance = 2000;
 // Sync each segment and its journal record to disk before it is listed.
 constexpr bool kDefaultFsync = true;
 // File name of the live playlist in the recording folder.
-constexpr const char* kDefaultPlaylistName = "live.m3u8";
+constexpr const char *kDefaultPlaylistName = "live.m3u8";
 
 // rtsps://: check the camera's certificate (dvrrtspsrc's tls-validation, a
 // preset camera's tls-validation).

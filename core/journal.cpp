@@ -24,11 +24,11 @@ struct Words {
   size_t n = 0;
   size_t size() const { return n; }
   bool empty() const { return n == 0; }
-  const std::string_view& operator[](size_t i) const { return w[i]; }
+  const std::string_view &operator[](size_t i) const { return w[i]; }
 };
 
 // Splits "a b c" into at most 7 words; false if there are more.
-bool split_words(const char* text, size_t size, Words* words) {
+bool split_words(const char *text, size_t size, Words *words) {
   words->n = 0;
   size_t i = 0;
   while (i < size) {
@@ -43,7 +43,7 @@ bool split_words(const char* text, size_t size, Words* words) {
   return true;
 }
 
-bool parse_u64(std::string_view s, uint64_t* out) {
+bool parse_u64(std::string_view s, uint64_t *out) {
   if (s.empty() || s.size() > 20) return false;
   uint64_t v = 0;
   for (char c : s) {
@@ -55,23 +55,26 @@ bool parse_u64(std::string_view s, uint64_t* out) {
   return true;
 }
 
-bool parse_i64(std::string_view s, int64_t* out) {
+bool parse_i64(std::string_view s, int64_t *out) {
   bool negative = !s.empty() && s[0] == '-';
   uint64_t v = 0;
-  if (!parse_u64(negative ? s.substr(1) : s, &v) || v > static_cast<uint64_t>(INT64_MAX)) return false;
+  if (!parse_u64(negative ? s.substr(1) : s, &v) ||
+      v > static_cast<uint64_t>(INT64_MAX))
+    return false;
   *out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
   return true;
 }
 
-std::string with_crc(const std::string& payload) {
+std::string with_crc(const std::string &payload) {
   char tail[16];
-  std::snprintf(tail, sizeof tail, " *%08x\n", crc32(payload.data(), payload.size()));
+  std::snprintf(tail, sizeof tail, " *%08x\n",
+                crc32(payload.data(), payload.size()));
   return payload + tail;
 }
 
 }  // namespace
 
-uint32_t crc32(const char* data, size_t size) {
+uint32_t crc32(const char *data, size_t size) {
   static uint32_t table[256];
   static bool ready = [] {
     for (uint32_t i = 0; i < 256; i++) {
@@ -90,16 +93,19 @@ uint32_t crc32(const char* data, size_t size) {
 
 std::string journal_magic_line() { return std::string(kMagic) + "\n"; }
 
-std::string journal_header_record(uint64_t next_sequence, uint64_t discontinuity_sequence) {
+std::string journal_header_record(uint64_t next_sequence,
+                                  uint64_t discontinuity_sequence) {
   char buf[80];
-  std::snprintf(buf, sizeof buf, "H %" PRIu64 " %" PRIu64, next_sequence, discontinuity_sequence);
+  std::snprintf(buf, sizeof buf, "H %" PRIu64 " %" PRIu64, next_sequence,
+                discontinuity_sequence);
   return with_crc(buf);
 }
 
-std::string journal_segment_record(const Segment& s) {
+std::string journal_segment_record(const Segment &s) {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "S %" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu64 " %d ", s.sequence,
-                s.start_us, s.duration_us, s.bytes, s.discontinuity ? 1 : 0);
+  std::snprintf(
+      buf, sizeof buf, "S %" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu64 " %d ",
+      s.sequence, s.start_us, s.duration_us, s.bytes, s.discontinuity ? 1 : 0);
   return with_crc(buf + s.filename);
 }
 
@@ -123,14 +129,16 @@ std::string journal_retired_record(uint64_t sequence) {
 
 std::string journal_ended_record() { return with_crc("E"); }
 
-std::string journal_snapshot(const JournalState& state) {
+std::string journal_snapshot(const JournalState &state) {
   std::string out = journal_magic_line();
   // Pending deletions come first, as segments that already left in order.
   uint64_t first = state.next_sequence;
-  if (!state.pending.empty()) first = state.pending.front().sequence;
-  else if (!state.listed.empty()) first = state.listed.front().sequence;
+  if (!state.pending.empty())
+    first = state.pending.front().sequence;
+  else if (!state.listed.empty())
+    first = state.listed.front().sequence;
   out += journal_header_record(first, state.discontinuity_sequence);
-  for (const PendingDeletion& p : state.pending) {
+  for (const PendingDeletion &p : state.pending) {
     Segment s;
     s.sequence = p.sequence;
     s.filename = p.filename;
@@ -138,12 +146,12 @@ std::string journal_snapshot(const JournalState& state) {
     out += journal_segment_record(s);
     out += journal_expired_record(p.sequence, p.due_us);
   }
-  for (const Segment& s : state.listed) out += journal_segment_record(s);
+  for (const Segment &s : state.listed) out += journal_segment_record(s);
   if (state.ended) out += journal_ended_record();
   return out;
 }
 
-void JournalParser::feed(const char* data, size_t size) {
+void JournalParser::feed(const char *data, size_t size) {
   size_t start = 0;
   for (size_t i = 0; i < size; i++) {
     if (data[i] != '\n') continue;
@@ -170,8 +178,10 @@ void JournalParser::feed(const char* data, size_t size) {
 }
 
 JournalState JournalParser::finish() {
-  if (!overlong_ && !partial_.empty()) line(partial_.data(), partial_.size());
-  else if (overlong_) reject_overlong();
+  if (!overlong_ && !partial_.empty())
+    line(partial_.data(), partial_.size());
+  else if (overlong_)
+    reject_overlong();
   partial_.clear();
   overlong_ = false;
   state_.untrusted = bad_magic_;
@@ -184,10 +194,11 @@ void JournalParser::reject_overlong() {
   state_.rejected++;
 }
 
-void JournalParser::line(const char* text, size_t size) {
+void JournalParser::line(const char *text, size_t size) {
   if (!saw_magic_) {
     saw_magic_ = true;
-    if (size == std::strlen(kMagic) && std::memcmp(text, kMagic, size) == 0) return;
+    if (size == std::strlen(kMagic) && std::memcmp(text, kMagic, size) == 0)
+      return;
     bad_magic_ = true;  // another version or not a journal: trust none of it
   }
   if (bad_magic_) {
@@ -203,8 +214,10 @@ void JournalParser::line(const char* text, size_t size) {
   for (size_t i = size - 8; i < size; i++) {
     char c = text[i];
     uint32_t v;
-    if (c >= '0' && c <= '9') v = static_cast<uint32_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') v = static_cast<uint32_t>(c - 'a' + 10);
+    if (c >= '0' && c <= '9')
+      v = static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v = static_cast<uint32_t>(c - 'a' + 10);
     else {
       state_.rejected++;
       return;
@@ -221,12 +234,13 @@ void JournalParser::line(const char* text, size_t size) {
     state_.rejected++;
     return;
   }
-  JournalState& st = state_;
+  JournalState &st = state_;
   bool ok = false;
   switch (w[0][0]) {
     case 'H': {
       uint64_t next = 0, disc = 0;
-      if (w.size() == 3 && st.records == 0 && parse_u64(w[1], &next) && parse_u64(w[2], &disc)) {
+      if (w.size() == 3 && st.records == 0 && parse_u64(w[1], &next) &&
+          parse_u64(w[2], &disc)) {
         st.next_sequence = next;
         st.discontinuity_sequence = disc;
         ok = true;
@@ -236,10 +250,13 @@ void JournalParser::line(const char* text, size_t size) {
     case 'S': {
       Segment s;
       uint64_t disc = 0;
-      if (w.size() == 7 && parse_u64(w[1], &s.sequence) && parse_i64(w[2], &s.start_us) &&
-          parse_i64(w[3], &s.duration_us) && parse_u64(w[4], &s.bytes) && parse_u64(w[5], &disc) &&
-          disc <= 1 && s.duration_us >= 0 && s.sequence >= st.next_sequence && s.sequence < UINT64_MAX &&
-          (s.filename.assign(w[6].data(), w[6].size()), is_safe_filename(s.filename) || is_segment_path(s.filename))) {
+      if (w.size() == 7 && parse_u64(w[1], &s.sequence) &&
+          parse_i64(w[2], &s.start_us) && parse_i64(w[3], &s.duration_us) &&
+          parse_u64(w[4], &s.bytes) && parse_u64(w[5], &disc) && disc <= 1 &&
+          s.duration_us >= 0 && s.sequence >= st.next_sequence &&
+          s.sequence < UINT64_MAX &&
+          (s.filename.assign(w[6].data(), w[6].size()),
+           is_safe_filename(s.filename) || is_segment_path(s.filename))) {
         s.discontinuity = disc == 1;
         st.next_sequence = s.sequence + 1;
         st.ended = false;
@@ -251,11 +268,12 @@ void JournalParser::line(const char* text, size_t size) {
     case 'X': {
       uint64_t seq = 0;
       int64_t due = 0;
-      if (w.size() == 3 && parse_u64(w[1], &seq) && parse_i64(w[2], &due) && !st.listed.empty() &&
-          st.listed.front().sequence == seq) {
-        const Segment& s = st.listed.front();
+      if (w.size() == 3 && parse_u64(w[1], &seq) && parse_i64(w[2], &due) &&
+          !st.listed.empty() && st.listed.front().sequence == seq) {
+        const Segment &s = st.listed.front();
         if (s.discontinuity) st.discontinuity_sequence++;
-        st.pending.push_back(PendingDeletion{s.sequence, s.filename, s.bytes, due});
+        st.pending.push_back(
+            PendingDeletion{s.sequence, s.filename, s.bytes, due});
         st.listed.pop_front();
         ok = true;
       }
@@ -264,7 +282,8 @@ void JournalParser::line(const char* text, size_t size) {
     case 'R': {
       uint64_t seq = 0;
       // Left the live playlist but stays on disk, reached through its hour journal.
-      if (w.size() == 2 && parse_u64(w[1], &seq) && !st.listed.empty() && st.listed.front().sequence == seq) {
+      if (w.size() == 2 && parse_u64(w[1], &seq) && !st.listed.empty() &&
+          st.listed.front().sequence == seq) {
         if (st.listed.front().discontinuity) st.discontinuity_sequence++;
         st.listed.pop_front();
         ok = true;
@@ -274,7 +293,8 @@ void JournalParser::line(const char* text, size_t size) {
     case 'D': {
       uint64_t seq = 0;
       // Files leave in due order, as they left the playlist: only the oldest pending.
-      if (w.size() == 2 && parse_u64(w[1], &seq) && !st.pending.empty() && st.pending.front().sequence == seq) {
+      if (w.size() == 2 && parse_u64(w[1], &seq) && !st.pending.empty() &&
+          st.pending.front().sequence == seq) {
         st.pending.pop_front();
         ok = true;
       }
@@ -289,11 +309,14 @@ void JournalParser::line(const char* text, size_t size) {
     default:
       break;
   }
-  if (ok) st.records++;
-  else st.rejected++;
+  if (ok)
+    st.records++;
+  else
+    st.rejected++;
 }
 
-bool read_journal_file(const std::string& path, JournalState* state, std::string* error) {
+bool read_journal_file(const std::string &path, JournalState *state,
+                       std::string *error) {
   JournalParser parser;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {

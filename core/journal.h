@@ -26,9 +26,10 @@ struct JournalState {
   uint64_t next_sequence = 0;
   uint64_t discontinuity_sequence = 0;
   bool ended = false;
-  size_t records = 0;    // records applied
-  size_t rejected = 0;   // lines skipped: torn, garbled, out of order
-  bool untrusted = false;  // the first line is not this version's magic: nothing was taken
+  size_t records = 0;   // records applied
+  size_t rejected = 0;  // lines skipped: torn, garbled, out of order
+  bool untrusted =
+      false;  // the first line is not this version's magic: nothing was taken
 };
 
 // Feeds bytes in any chunking; never throws, never trusts a line it cannot verify,
@@ -37,12 +38,12 @@ class JournalParser {
  public:
   static constexpr size_t kMaxLine = 512;
 
-  void feed(const char* data, size_t size);
+  void feed(const char *data, size_t size);
   // Takes a last line without newline only if its CRC holds (a torn write has none).
   JournalState finish();
 
  private:
-  void line(const char* text, size_t size);
+  void line(const char *text, size_t size);
   void reject_overlong();
   JournalState state_;
   std::string partial_;
@@ -53,19 +54,21 @@ class JournalParser {
 
 // The text of records, each a full line with CRC and newline.
 std::string journal_magic_line();
-std::string journal_header_record(uint64_t next_sequence, uint64_t discontinuity_sequence);
-std::string journal_segment_record(const Segment& segment);
+std::string journal_header_record(uint64_t next_sequence,
+                                  uint64_t discontinuity_sequence);
+std::string journal_segment_record(const Segment &segment);
 std::string journal_expired_record(uint64_t sequence, int64_t due_us);
 std::string journal_deleted_record(uint64_t sequence);
 std::string journal_retired_record(uint64_t sequence);
 std::string journal_ended_record();
 // A whole journal equivalent to state, for compaction.
-std::string journal_snapshot(const JournalState& state);
+std::string journal_snapshot(const JournalState &state);
 
-uint32_t crc32(const char* data, size_t size);
+uint32_t crc32(const char *data, size_t size);
 
 // Reads and parses a journal file; a missing one is an empty journal. false
 // (with error naming the file) only when it exists and cannot be read.
-bool read_journal_file(const std::string& path, JournalState* state, std::string* error);
+bool read_journal_file(const std::string &path, JournalState *state,
+                       std::string *error);
 
 }  // namespace dvr

@@ -17,7 +17,7 @@ namespace dvr {
 constexpr uint8_t kStartCode[] = {0, 0, 0, 1};
 
 struct NalUnit {
-  const uint8_t* data;
+  const uint8_t *data;
   size_t size;
 };
 
@@ -27,15 +27,17 @@ struct DecoderConfig {
 };
 
 // Reads an avcC (H.264) or hvcC (H.265) record; false when it is malformed.
-bool parse_decoder_config(VideoCodec codec, const uint8_t* data, size_t size, DecoderConfig* out);
+bool parse_decoder_config(VideoCodec codec, const uint8_t *data, size_t size,
+                          DecoderConfig *out);
 
 // Splits a length-prefixed access unit into its NAL units, skipping empty ones;
 // false when a length runs past the end (out then holds the units before it).
-bool split_length_prefixed(const uint8_t* data, size_t size, size_t length_size, std::vector<NalUnit>* out);
+bool split_length_prefixed(const uint8_t *data, size_t size, size_t length_size,
+                           std::vector<NalUnit> *out);
 
 // An access unit delimiter behind a 4-byte start code, for an access unit
 // that lacks one: ISO/IEC 13818-1 asks for it at the start of every access
 // unit in a transport stream.
-const std::vector<uint8_t>& access_unit_delimiter(VideoCodec codec);
+const std::vector<uint8_t> &access_unit_delimiter(VideoCodec codec);
 
 }  // namespace dvr

@@ -8,7 +8,7 @@ namespace dvr {
 namespace {
 
 // Writes value in decimal, zero-padded to width digits; returns the end.
-char* put_digits(char* out, uint64_t value, int width) {
+char *put_digits(char *out, uint64_t value, int width) {
   for (int i = width - 1; i >= 0; i--) {
     out[i] = static_cast<char>('0' + value % 10);
     value /= 10;
@@ -16,7 +16,7 @@ char* put_digits(char* out, uint64_t value, int width) {
   return out + width;
 }
 
-char* put_unsigned(char* out, uint64_t value) {
+char *put_unsigned(char *out, uint64_t value) {
   char digits[20];
   int n = 0;
   do {
@@ -30,12 +30,16 @@ char* put_unsigned(char* out, uint64_t value) {
 // Proleptic Gregorian date of a day count from 1970-01-01, by 400-year eras
 // (146097 days each) whose years start in March, so the leap day falls last.
 // Hand-written because gmtime_r and snprintf per line were most of a render.
-void civil_from_days(int64_t days, int64_t* year, unsigned* month, unsigned* day) {
+void civil_from_days(int64_t days, int64_t *year, unsigned *month,
+                     unsigned *day) {
   days += 719468;  // from 0000-03-01
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const unsigned day_of_era = static_cast<unsigned>(days - era * 146097);
-  const unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned year_of_era = (day_of_era - day_of_era / 1460 +
+                                day_of_era / 36524 - day_of_era / 146096) /
+                               365;
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned shifted_month = (5 * day_of_year + 2) / 153;  // 0 = March
   *day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
   *month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
@@ -44,7 +48,7 @@ void civil_from_days(int64_t days, int64_t* year, unsigned* month, unsigned* day
 
 constexpr size_t kProgramDateTimeMax = 32;
 
-char* put_program_date_time(char* out, int64_t unix_us) {
+char *put_program_date_time(char *out, int64_t unix_us) {
   int64_t seconds = unix_us / 1000000;
   int64_t rem_us = unix_us % 1000000;
   if (rem_us < 0) {
@@ -85,7 +89,7 @@ char* put_program_date_time(char* out, int64_t unix_us) {
 
 constexpr size_t kExtinfMax = 24;
 
-char* put_extinf(char* out, int64_t duration_us) {
+char *put_extinf(char *out, int64_t duration_us) {
   if (duration_us < 0) duration_us = 0;
   const uint64_t ms = (static_cast<uint64_t>(duration_us) + 500) / 1000;
   out = put_unsigned(out, ms / 1000);
@@ -93,11 +97,13 @@ char* put_extinf(char* out, int64_t duration_us) {
   return put_digits(out, ms % 1000, 3);
 }
 
-void append_literal(std::string& out, std::string_view text) { out.append(text.data(), text.size()); }
+void append_literal(std::string &out, std::string_view text) {
+  out.append(text.data(), text.size());
+}
 
 constexpr std::string_view kEndlistLine = "#EXT-X-ENDLIST\n";
 
-std::string render_playlist_header(const PlaylistHeader& header) {
+std::string render_playlist_header(const PlaylistHeader &header) {
   std::string out;
   out.reserve(160);
   char number[24];
@@ -113,15 +119,18 @@ std::string render_playlist_header(const PlaylistHeader& header) {
 }
 
 // A segment's lines do not depend on where it sits in the list.
-void append_segment_lines(std::string& out, const Segment& s, const PlaylistHeader& header) {
+void append_segment_lines(std::string &out, const Segment &s,
+                          const PlaylistHeader &header) {
   static constexpr std::string_view kDiscontinuity = "#EXT-X-DISCONTINUITY\n";
   static constexpr std::string_view kDate = "#EXT-X-PROGRAM-DATE-TIME:";
   static constexpr std::string_view kExtinf = "\n#EXTINF:";
-  char line[kDiscontinuity.size() + kDate.size() + kProgramDateTimeMax + kExtinf.size() + kExtinfMax + 2];
-  char* p = line;
+  char line[kDiscontinuity.size() + kDate.size() + kProgramDateTimeMax +
+            kExtinf.size() + kExtinfMax + 2];
+  char *p = line;
   // A marked first segment keeps its tag: players count DISCONTINUITY-SEQUENCE from
   // it, and dropping the tag while it is listed would renumber it between reloads.
-  if (s.discontinuity) p = std::copy(kDiscontinuity.begin(), kDiscontinuity.end(), p);
+  if (s.discontinuity)
+    p = std::copy(kDiscontinuity.begin(), kDiscontinuity.end(), p);
   p = std::copy(kDate.begin(), kDate.end(), p);
   p = put_program_date_time(p, s.start_us);
   p = std::copy(kExtinf.begin(), kExtinf.end(), p);
@@ -131,7 +140,8 @@ void append_segment_lines(std::string& out, const Segment& s, const PlaylistHead
   out.append(line, p);
   if (header.own_folder.empty()) {
     out += s.filename;
-  } else if (s.filename.compare(0, header.own_folder.size(), header.own_folder) == 0) {
+  } else if (s.filename.compare(0, header.own_folder.size(),
+                                header.own_folder) == 0) {
     out.append(s.filename, header.own_folder.size(), std::string::npos);
   } else {
     out += header.other_prefix;
@@ -158,18 +168,21 @@ unsigned rounded_extinf_s(int64_t duration_us) {
   return static_cast<unsigned>((ms + 500) / 1000);
 }
 
-unsigned target_duration_for(const std::deque<Segment>& segments, unsigned configured_s) {
+unsigned target_duration_for(const std::deque<Segment> &segments,
+                             unsigned configured_s) {
   unsigned target = configured_s > 0 ? configured_s : 1;
-  for (const Segment& s : segments) target = std::max(target, rounded_extinf_s(s.duration_us));
+  for (const Segment &s : segments)
+    target = std::max(target, rounded_extinf_s(s.duration_us));
   return target;
 }
 
-std::string render_playlist(const std::deque<Segment>& segments, const PlaylistHeader& header) {
+std::string render_playlist(const std::deque<Segment> &segments,
+                            const PlaylistHeader &header) {
   std::string out = render_playlist_header(header);
   size_t names = 0;
-  for (const Segment& s : segments) names += s.filename.size();
+  for (const Segment &s : segments) names += s.filename.size();
   out.reserve(out.size() + segments.size() * 72 + names + kEndlistLine.size());
-  for (const Segment& s : segments) append_segment_lines(out, s, header);
+  for (const Segment &s : segments) append_segment_lines(out, s, header);
   if (header.endlist) append_literal(out, kEndlistLine);
   return out;
 }

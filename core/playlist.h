@@ -12,10 +12,11 @@ namespace dvr {
 
 struct PlaylistHeader {
   unsigned target_duration_s = kDefaultSegmentDuration;
-  uint64_t media_sequence = 0;          // sequence number of the first listed segment
-  uint64_t discontinuity_sequence = 0;  // marked segments that already left the window
-  bool endlist = false;                 // the recording is finished (VOD-like)
-  bool vod = false;                     // EXT-X-PLAYLIST-TYPE:VOD, for wall-clock ranges
+  uint64_t media_sequence = 0;  // sequence number of the first listed segment
+  uint64_t discontinuity_sequence =
+      0;                 // marked segments that already left the window
+  bool endlist = false;  // the recording is finished (VOD-like)
+  bool vod = false;      // EXT-X-PLAYLIST-TYPE:VOD, for wall-clock ranges
   // For a playlist served from a subfolder (an hour page): segment names
   // starting with own_folder are written without it, any other one after
   // other_prefix ("../../"). Empty: names as they are.
@@ -32,8 +33,10 @@ std::string format_extinf(int64_t duration_us);
 unsigned rounded_extinf_s(int64_t duration_us);
 // TARGETDURATION: the configured segment duration, raised to cover any listed
 // EXTINF once rounded to the nearest second (RFC 8216 4.3.3.1).
-unsigned target_duration_for(const std::deque<Segment>& segments, unsigned configured_s);
+unsigned target_duration_for(const std::deque<Segment> &segments,
+                             unsigned configured_s);
 
-std::string render_playlist(const std::deque<Segment>& segments, const PlaylistHeader& header);
+std::string render_playlist(const std::deque<Segment> &segments,
+                            const PlaylistHeader &header);
 
 }  // namespace dvr

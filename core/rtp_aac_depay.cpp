@@ -7,7 +7,7 @@ namespace {
 
 // Reads bits MSB first; reads past the end give zeros and set overrun.
 struct BitReader {
-  const uint8_t* data;
+  const uint8_t *data;
   size_t size_bits;
   size_t at = 0;
   bool overrun = false;
@@ -28,14 +28,14 @@ struct BitReader {
 
 }  // namespace
 
-void RtpAacDepayloader::push(const RtpPacket& packet) {
+void RtpAacDepayloader::push(const RtpPacket &packet) {
   if (have_sequence_ && packet.sequence != next_sequence_) {
     discont_ = true;
     fragment_.clear();
   }
   have_sequence_ = true;
   next_sequence_ = static_cast<uint16_t>(packet.sequence + 1);
-  const uint8_t* p = packet.payload;
+  const uint8_t *p = packet.payload;
   const size_t n = packet.payload_size;
   if (n < 2 || layout_.size_length == 0 || layout_.size_length > 16) return;
 
@@ -45,7 +45,7 @@ void RtpAacDepayloader::push(const RtpPacket& packet) {
     discont_ = true;
     return;
   }
-  const uint8_t* data = p + 2 + headers_bytes;
+  const uint8_t *data = p + 2 + headers_bytes;
   size_t left = n - 2 - headers_bytes;
 
   if (!fragment_.empty()) {
@@ -54,7 +54,8 @@ void RtpAacDepayloader::push(const RtpPacket& packet) {
     fragment_.insert(fragment_.end(), data, data + take);
     if (fragment_.size() == fragment_size_ || packet.marker) {
       if (fragment_.size() == fragment_size_) {
-        emit_({fragment_.data(), fragment_.size(), fragment_timestamp_, discont_});
+        emit_({fragment_.data(), fragment_.size(), fragment_timestamp_,
+               discont_});
         discont_ = false;
       } else {
         discont_ = true;
@@ -68,7 +69,10 @@ void RtpAacDepayloader::push(const RtpPacket& packet) {
   uint32_t timestamp = packet.timestamp;
   bool first = true;
   const unsigned header_bits_first = layout_.size_length + layout_.index_length;
-  while (headers.at + (first ? header_bits_first : layout_.size_length + layout_.index_delta_length) <= headers_bits) {
+  while (headers.at +
+             (first ? header_bits_first
+                    : layout_.size_length + layout_.index_delta_length) <=
+         headers_bits) {
     const size_t size = headers.read(layout_.size_length);
     headers.read(first ? layout_.index_length : layout_.index_delta_length);
     first = false;

@@ -14,9 +14,10 @@
 namespace dvr {
 
 struct AacFrame {
-  const uint8_t* data;  // valid only during the callback
+  const uint8_t *data;  // valid only during the callback
   size_t size;
-  uint32_t timestamp;   // RTP timestamp: the packet's plus samples_per_frame per earlier frame in it
+  uint32_t
+      timestamp;  // RTP timestamp: the packet's plus samples_per_frame per earlier frame in it
   bool discont;
 };
 
@@ -29,10 +30,11 @@ struct AacLayout {
 
 class RtpAacDepayloader {
  public:
-  using Emit = std::function<void(const AacFrame&)>;
-  RtpAacDepayloader(AacLayout layout, Emit emit) : layout_(layout), emit_(std::move(emit)) {}
+  using Emit = std::function<void(const AacFrame &)>;
+  RtpAacDepayloader(AacLayout layout, Emit emit)
+      : layout_(layout), emit_(std::move(emit)) {}
 
-  void push(const RtpPacket& packet);
+  void push(const RtpPacket &packet);
 
  private:
   AacLayout layout_;

@@ -20,7 +20,7 @@ int64_t RtpClockMapping::elapsed_ns(int64_t ticks) const {
   return whole * kSecond + part * kSecond / rate_;
 }
 
-void RtpClockMapping::anchor(int64_t ext, int64_t arrival, SessionZero* zero) {
+void RtpClockMapping::anchor(int64_t ext, int64_t arrival, SessionZero *zero) {
   anchored_ = true;
   correction_ = 0;
   to_correct_ = 0;
@@ -31,7 +31,8 @@ void RtpClockMapping::anchor(int64_t ext, int64_t arrival, SessionZero* zero) {
   base_ns_ = arrival;
   if (rtp_info_ && zero) {
     // RTP-Info's rtptime of every stream stands for the same instant.
-    const int64_t since_info = elapsed_ns(static_cast<int32_t>(static_cast<uint32_t>(ext) - *rtp_info_));
+    const int64_t since_info = elapsed_ns(
+        static_cast<int32_t>(static_cast<uint32_t>(ext) - *rtp_info_));
     if (!zero->running_time) zero->running_time = arrival - since_info;
     base_ns_ = *zero->running_time + since_info;
     rtp_info_.reset();  // after a resync, the arrival time rules
@@ -39,7 +40,8 @@ void RtpClockMapping::anchor(int64_t ext, int64_t arrival, SessionZero* zero) {
   if (have_out_) base_ns_ = std::max(base_ns_, last_out_);
 }
 
-int64_t RtpClockMapping::running_time(uint32_t timestamp, int64_t arrival, SessionZero* zero, bool* discont) {
+int64_t RtpClockMapping::running_time(uint32_t timestamp, int64_t arrival,
+                                      SessionZero *zero, bool *discont) {
   const int64_t ext = unwrapper_.unwrap(timestamp);
   if (!anchored_) {
     anchor(ext, arrival, zero);
@@ -65,7 +67,8 @@ int64_t RtpClockMapping::running_time(uint32_t timestamp, int64_t arrival, Sessi
     window_start_ = arrival;
     window_min_ = INT64_MAX;
   }
-  const int64_t limit = std::max<int64_t>(0, arrival - last_arrival_) * kMaxSlewPpm / 1000000;
+  const int64_t limit =
+      std::max<int64_t>(0, arrival - last_arrival_) * kMaxSlewPpm / 1000000;
   const int64_t step = std::clamp(to_correct_, -limit, limit);
   correction_ += step;
   to_correct_ -= step;

@@ -43,18 +43,20 @@ class RtpClockMapping {
 
   // clock_rate: Hz of the RTP clock. rtp_info: the PLAY response's rtptime for
   // this stream, if it gave one.
-  RtpClockMapping(uint32_t clock_rate, std::optional<uint32_t> rtp_info) : rate_(clock_rate), rtp_info_(rtp_info) {}
+  RtpClockMapping(uint32_t clock_rate, std::optional<uint32_t> rtp_info)
+      : rate_(clock_rate), rtp_info_(rtp_info) {}
 
   // Running time of a packet with this timestamp that arrived at arrival
   // (running time, ns). *discont is set when the mapping started again.
-  int64_t running_time(uint32_t timestamp, int64_t arrival, SessionZero* zero, bool* discont);
+  int64_t running_time(uint32_t timestamp, int64_t arrival, SessionZero *zero,
+                       bool *discont);
 
   // The same timestamp mapped without moving the correction (for frames
   // after the first of a packet).
   int64_t elapsed_ns(int64_t ticks) const;
 
  private:
-  void anchor(int64_t ext, int64_t arrival, SessionZero* zero);
+  void anchor(int64_t ext, int64_t arrival, SessionZero *zero);
 
   uint32_t rate_;
   std::optional<uint32_t> rtp_info_;

@@ -5,13 +5,16 @@
 namespace dvr {
 namespace {
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t be32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+uint16_t be16(const uint8_t *p) {
+  return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
+uint32_t be32(const uint8_t *p) {
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
+         static_cast<uint32_t>(p[2]) << 8 | p[3];
 }
 
 // Content-Length of an RTSP header block (case-insensitive name), or 0.
-size_t content_length(const uint8_t* head, size_t size) {
+size_t content_length(const uint8_t *head, size_t size) {
   static const char kName[] = "content-length:";
   const size_t n = sizeof kName - 1;
   for (size_t i = 0; i + n <= size; ++i) {
@@ -20,10 +23,12 @@ size_t content_length(const uint8_t* head, size_t size) {
     while (k < n && (head[i + k] | 0x20) == (kName[k] | 0x20)) ++k;
     if (k != n) continue;
     size_t value = 0;
-    for (size_t j = i + n; j < size && head[j] != '\r' && head[j] != '\n'; ++j) {
+    for (size_t j = i + n; j < size && head[j] != '\r' && head[j] != '\n';
+         ++j) {
       if (head[j] >= '0' && head[j] <= '9') {
         value = value * 10 + static_cast<size_t>(head[j] - '0');
-        if (value > (1u << 24)) return value;  // absurd: the caller treats it as lost framing
+        if (value > (1u << 24))
+          return value;  // absurd: the caller treats it as lost framing
       }
     }
     return value;
@@ -33,7 +38,7 @@ size_t content_length(const uint8_t* head, size_t size) {
 
 // A response ("RTSP/1.0 200 OK"), or as much of its start as there is. Only
 // responses are expected: the camera answers our keep-alives.
-bool starts_like_response(const uint8_t* data, size_t size) {
+bool starts_like_response(const uint8_t *data, size_t size) {
   static const char kRtsp[] = "RTSP/";
   const size_t n = size < 5 ? size : 5;
   return std::memcmp(data, kRtsp, n) == 0;
@@ -41,7 +46,8 @@ bool starts_like_response(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-size_t next_interleaved_item(const uint8_t* data, size_t size, InterleavedItem* out, size_t max_header) {
+size_t next_interleaved_item(const uint8_t *data, size_t size,
+                             InterleavedItem *out, size_t max_header) {
   if (size == 0) return 0;
   if (data[0] == '$') {
     if (size < 4) return 0;
@@ -56,7 +62,8 @@ size_t next_interleaved_item(const uint8_t* data, size_t size, InterleavedItem* 
   if (starts_like_response(data, size)) {
     const size_t limit = size < max_header ? size : max_header;
     for (size_t i = 0; i + 3 < limit; ++i) {
-      if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n') {
+      if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' &&
+          data[i + 3] == '\n') {
         const size_t body = content_length(data, i);
         if (body > max_header * 64) break;  // lost framing, not a message
         const size_t total = i + 4 + body;
@@ -79,7 +86,7 @@ size_t next_interleaved_item(const uint8_t* data, size_t size, InterleavedItem* 
   return skip;
 }
 
-int rtsp_status_code(const uint8_t* text, size_t size) {
+int rtsp_status_code(const uint8_t *text, size_t size) {
   if (size < 12 || std::memcmp(text, "RTSP/", 5) != 0) return 0;
   size_t i = 5;
   while (i < size && text[i] != ' ') ++i;
@@ -92,7 +99,7 @@ int rtsp_status_code(const uint8_t* text, size_t size) {
   return code;
 }
 
-bool parse_rtp_packet(const uint8_t* data, size_t size, RtpPacket* out) {
+bool parse_rtp_packet(const uint8_t *data, size_t size, RtpPacket *out) {
   if (size < 12 || (data[0] >> 6) != 2) return false;
   size_t header = 12 + 4 * static_cast<size_t>(data[0] & 0x0f);
   if (size < header) return false;

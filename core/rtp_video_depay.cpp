@@ -10,7 +10,7 @@ constexpr unsigned kH264FuA = 28;
 constexpr unsigned kH265Ap = 48;
 constexpr unsigned kH265Fu = 49;
 
-void put_length(uint8_t* at, size_t size) {
+void put_length(uint8_t *at, size_t size) {
   at[0] = static_cast<uint8_t>(size >> 24);
   at[1] = static_cast<uint8_t>(size >> 16);
   at[2] = static_cast<uint8_t>(size >> 8);
@@ -19,8 +19,9 @@ void put_length(uint8_t* at, size_t size) {
 
 }  // namespace
 
-unsigned RtpVideoDepayloader::nal_type(const uint8_t* nal) const {
-  return codec_ == VideoCodec::kH264 ? (nal[0] & 0x1fu) : ((nal[0] >> 1) & 0x3fu);
+unsigned RtpVideoDepayloader::nal_type(const uint8_t *nal) const {
+  return codec_ == VideoCodec::kH264 ? (nal[0] & 0x1fu)
+                                     : ((nal[0] >> 1) & 0x3fu);
 }
 
 void RtpVideoDepayloader::note_type(unsigned type) {
@@ -33,7 +34,7 @@ void RtpVideoDepayloader::note_type(unsigned type) {
   }
 }
 
-void RtpVideoDepayloader::add_nal(const uint8_t* nal, size_t size) {
+void RtpVideoDepayloader::add_nal(const uint8_t *nal, size_t size) {
   if (size == 0) return;
   note_type(nal_type(nal));
   const size_t at = au_.size();
@@ -42,8 +43,9 @@ void RtpVideoDepayloader::add_nal(const uint8_t* nal, size_t size) {
   std::copy(nal, nal + size, au_.data() + at + 4);
 }
 
-void RtpVideoDepayloader::fragment(const uint8_t* header, size_t header_size, const uint8_t* data, size_t size,
-                                   bool start, bool end) {
+void RtpVideoDepayloader::fragment(const uint8_t *header, size_t header_size,
+                                   const uint8_t *data, size_t size, bool start,
+                                   bool end) {
   if (start) {
     if (in_fragment_) {
       // The previous fragmented unit never ended: drop what there is of it.
@@ -66,7 +68,7 @@ void RtpVideoDepayloader::fragment(const uint8_t* header, size_t header_size, co
   }
 }
 
-void RtpVideoDepayloader::push(const RtpPacket& packet) {
+void RtpVideoDepayloader::push(const RtpPacket &packet) {
   if (have_sequence_ && packet.sequence != next_sequence_) {
     discont_ = true;
     if (in_fragment_) {
@@ -79,13 +81,15 @@ void RtpVideoDepayloader::push(const RtpPacket& packet) {
   if (!au_.empty() && packet.timestamp != timestamp_) finish();
   timestamp_ = packet.timestamp;
 
-  const uint8_t* p = packet.payload;
+  const uint8_t *p = packet.payload;
   const size_t n = packet.payload_size;
   const size_t header_size = codec_ == VideoCodec::kH264 ? 1 : 2;
   if (n > header_size) {
     const unsigned type = nal_type(p);
-    const bool aggregate = codec_ == VideoCodec::kH264 ? type == kH264StapA : type == kH265Ap;
-    const bool fragmented = codec_ == VideoCodec::kH264 ? type == kH264FuA : type == kH265Fu;
+    const bool aggregate =
+        codec_ == VideoCodec::kH264 ? type == kH264StapA : type == kH265Ap;
+    const bool fragmented =
+        codec_ == VideoCodec::kH264 ? type == kH264FuA : type == kH265Fu;
     if (aggregate) {
       // Units behind 16-bit sizes (no DONL: sprop-max-don-diff is not used).
       size_t i = header_size;
@@ -109,8 +113,11 @@ void RtpVideoDepayloader::push(const RtpPacket& packet) {
         header[0] = static_cast<uint8_t>((p[0] & 0x81) | ((fu & 0x3f) << 1));
         header[1] = p[1];
       }
-      fragment(header, header_size, p + header_size + 1, n - header_size - 1, start, end);
-    } else if (!fragmented && (codec_ == VideoCodec::kH264 ? type >= 1 && type <= 23 : type < 48)) {
+      fragment(header, header_size, p + header_size + 1, n - header_size - 1,
+               start, end);
+    } else if (!fragmented &&
+               (codec_ == VideoCodec::kH264 ? type >= 1 && type <= 23
+                                            : type < 48)) {
       add_nal(p, n);
     }
     // STAP-B, MTAP, FU-B and PACI are not used by cameras: skipped.
@@ -126,10 +133,12 @@ void RtpVideoDepayloader::finish() {
   }
   if (has_parameter_sets_) stream_sends_parameter_sets_ = true;
   if (!au_.empty()) {
-    AccessUnit unit{au_.data(), au_.size(), timestamp_, keyframe_, discont_, &au_};
-    if (keyframe_ && !has_parameter_sets_ && !stream_sends_parameter_sets_ && !sdp_sets_.empty()) {
+    AccessUnit unit{au_.data(), au_.size(), timestamp_,
+                    keyframe_,  discont_,   &au_};
+    if (keyframe_ && !has_parameter_sets_ && !stream_sends_parameter_sets_ &&
+        !sdp_sets_.empty()) {
       joined_.clear();
-      for (const auto& set : sdp_sets_) {
+      for (const auto &set : sdp_sets_) {
         const size_t at = joined_.size();
         joined_.resize(at + 4);
         put_length(joined_.data() + at, set.size());

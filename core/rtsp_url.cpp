@@ -9,17 +9,22 @@ namespace dvr {
 namespace {
 
 // RFC 3986 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
-bool has_scheme(const std::string& ref) {
-  if (ref.empty() || !std::isalpha(static_cast<unsigned char>(ref[0]))) return false;
+bool has_scheme(const std::string &ref) {
+  if (ref.empty() || !std::isalpha(static_cast<unsigned char>(ref[0])))
+    return false;
   for (size_t i = 1; i < ref.size(); i++) {
     const char c = ref[i];
     if (c == ':') return true;
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' &&
+        c != '.')
+      return false;
   }
   return false;
 }
 
-bool ends_with_slash(const std::string& s) { return !s.empty() && s.back() == '/'; }
+bool ends_with_slash(const std::string &s) {
+  return !s.empty() && s.back() == '/';
+}
 
 // RFC 3986 5.2.4.
 std::string remove_dot_segments(std::string in) {
@@ -49,18 +54,20 @@ std::string remove_dot_segments(std::string in) {
   return out;
 }
 
-void split_path_query(const std::string& ref, std::string* path, std::string* query_with_mark) {
+void split_path_query(const std::string &ref, std::string *path,
+                      std::string *query_with_mark) {
   const size_t q = ref.find('?');
   *path = ref.substr(0, q);
   *query_with_mark = q == std::string::npos ? std::string() : ref.substr(q);
 }
 
-std::string join(const UrlParts& p) {
-  return p.scheme + "://" + p.authority + p.path + (p.has_query ? "?" + p.query : std::string());
+std::string join(const UrlParts &p) {
+  return p.scheme + "://" + p.authority + p.path +
+         (p.has_query ? "?" + p.query : std::string());
 }
 
 // An absolute URL with its user info removed and its dot segments gone.
-std::string normalized(const std::string& url) {
+std::string normalized(const std::string &url) {
   UrlParts p;
   if (!split_url(url, &p)) return url;
   p.path = remove_dot_segments(p.path);
@@ -70,7 +77,7 @@ std::string normalized(const std::string& url) {
 
 // RFC 3986 5.2.2 with strict merging: for header values (Content-Base,
 // Content-Location, Location), which are URLs in their own right.
-std::string resolve_strict(const std::string& base, const std::string& ref) {
+std::string resolve_strict(const std::string &base, const std::string &ref) {
   if (ref.empty()) return without_user_info(base);
   if (has_scheme(ref)) return normalized(ref);
   UrlParts b;
@@ -99,11 +106,15 @@ std::string resolve_strict(const std::string& base, const std::string& ref) {
 
 }  // namespace
 
-bool split_url(const std::string& url, UrlParts* out) {
+bool split_url(const std::string &url, UrlParts *out) {
   const size_t sep = url.find("://");
-  if (sep == std::string::npos || sep == 0 || !has_scheme(url.substr(0, sep + 1))) return false;
+  if (sep == std::string::npos || sep == 0 ||
+      !has_scheme(url.substr(0, sep + 1)))
+    return false;
   UrlParts p;
-  for (size_t i = 0; i < sep; i++) p.scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(url[i])));
+  for (size_t i = 0; i < sep; i++)
+    p.scheme +=
+        static_cast<char>(std::tolower(static_cast<unsigned char>(url[i])));
   const size_t auth_begin = sep + 3;
   size_t auth_end = url.find_first_of("/?", auth_begin);
   if (auth_end == std::string::npos) auth_end = url.size();
@@ -114,7 +125,8 @@ bool split_url(const std::string& url, UrlParts* out) {
   if (authority.empty()) return false;
   p.authority = authority;
   const size_t q = url.find('?', auth_end);
-  p.path = url.substr(auth_end, (q == std::string::npos ? url.size() : q) - auth_end);
+  p.path = url.substr(auth_end,
+                      (q == std::string::npos ? url.size() : q) - auth_end);
   if (p.path.empty()) p.path = "/";
   if (q != std::string::npos) {
     p.has_query = true;
@@ -124,7 +136,7 @@ bool split_url(const std::string& url, UrlParts* out) {
   return true;
 }
 
-std::string without_user_info(const std::string& url) {
+std::string without_user_info(const std::string &url) {
   UrlParts p;
   if (!split_url(url, &p)) return url;
   // Keep the path exactly as given ("rtsp://h" stays without a slash).
@@ -134,8 +146,9 @@ std::string without_user_info(const std::string& url) {
   return p.scheme + "://" + p.authority + url.substr(auth_end);
 }
 
-std::string describe_base(const std::string& request_url, const std::string& content_base,
-                          const std::string& content_location) {
+std::string describe_base(const std::string &request_url,
+                          const std::string &content_base,
+                          const std::string &content_location) {
   const std::string request = without_user_info(trim(request_url));
   const std::string cb = trim(content_base);
   if (!cb.empty()) return resolve_strict(request, cb);
@@ -144,13 +157,15 @@ std::string describe_base(const std::string& request_url, const std::string& con
   return request;
 }
 
-std::string resolve_control(const std::string& base_url, const std::string& control) {
+std::string resolve_control(const std::string &base_url,
+                            const std::string &control) {
   const std::string base = without_user_info(base_url);
   const std::string c = trim(control);
   if (c.empty() || c == "*") return base;
   if (has_scheme(c)) return normalized(c);
   UrlParts b;
-  if (!split_url(base, &b)) return base + (ends_with_slash(base) ? "" : "/") + c;
+  if (!split_url(base, &b))
+    return base + (ends_with_slash(base) ? "" : "/") + c;
   if (c[0] == '/' || c[0] == '?') return resolve_strict(base, c);
   if (b.has_query) {
     // Dahua's "…?channel=1&subtype=0/" + "trackID=0": the camera wants it appended.
@@ -159,20 +174,25 @@ std::string resolve_control(const std::string& base_url, const std::string& cont
   std::string path, query;
   split_path_query(c, &path, &query);
   UrlParts out = b;
-  out.path = remove_dot_segments((ends_with_slash(b.path) ? b.path : b.path + "/") + path);
+  out.path = remove_dot_segments(
+      (ends_with_slash(b.path) ? b.path : b.path + "/") + path);
   out.has_query = !query.empty();
   out.query = out.has_query ? query.substr(1) : std::string();
   return join(out);
 }
 
-std::string aggregate_control_url(const std::string& base, const std::string& session_control) {
+std::string aggregate_control_url(const std::string &base,
+                                  const std::string &session_control) {
   return resolve_control(base, session_control);
 }
 
-std::string redirect_target(const std::string& request_url, const std::string& location) {
-  const std::string target = resolve_strict(without_user_info(request_url), trim(location));
+std::string redirect_target(const std::string &request_url,
+                            const std::string &location) {
+  const std::string target =
+      resolve_strict(without_user_info(request_url), trim(location));
   UrlParts p;
-  if (!split_url(target, &p) || (p.scheme != "rtsp" && p.scheme != "rtsps")) return {};
+  if (!split_url(target, &p) || (p.scheme != "rtsp" && p.scheme != "rtsps"))
+    return {};
   return target;
 }
 

@@ -25,29 +25,33 @@ struct UrlParts {
 };
 
 // False when url is not "scheme://authority[/path][?query]".
-bool split_url(const std::string& url, UrlParts* out);
+bool split_url(const std::string &url, UrlParts *out);
 
 // The URL without its user info ("rtsp://user:pw@h/x" -> "rtsp://h/x"): the
 // form to request and to show.
-std::string without_user_info(const std::string& url);
+std::string without_user_info(const std::string &url);
 
 // The base URL of a DESCRIBE answer: Content-Base, else Content-Location,
 // else the request URL (RFC 7826 C.1.1). A relative Content-Location is
 // resolved against the request URL. User info is never kept.
-std::string describe_base(const std::string& request_url, const std::string& content_base,
-                          const std::string& content_location);
+std::string describe_base(const std::string &request_url,
+                          const std::string &content_base,
+                          const std::string &content_location);
 
 // A control attribute resolved against the base: "" or "*" is the base
 // itself; an absolute URL stands as it is; "/path" and "//host/path" as RFC
 // 3986 says; anything else is appended (see above). Dot segments go.
-std::string resolve_control(const std::string& base, const std::string& control);
+std::string resolve_control(const std::string &base,
+                            const std::string &control);
 
 // The session's aggregate control URL: its session-level a=control resolved
 // against the base, or the base when the SDP has none.
-std::string aggregate_control_url(const std::string& base, const std::string& session_control);
+std::string aggregate_control_url(const std::string &base,
+                                  const std::string &session_control);
 
 // A redirect's Location resolved against the URL that was redirected (RFC
 // 7826 allows a relative one). Empty when the result is not an rtsp(s) URL.
-std::string redirect_target(const std::string& request_url, const std::string& location);
+std::string redirect_target(const std::string &request_url,
+                            const std::string &location);
 
 }  // namespace dvr

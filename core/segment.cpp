@@ -12,11 +12,13 @@ std::string segment_filename(uint64_t sequence) {
   return name;
 }
 
-bool parse_segment_filename(const std::string& name, uint64_t* sequence) {
+bool parse_segment_filename(const std::string &name, uint64_t *sequence) {
   static const std::string prefix = "seg-", suffix = ".ts";
-  if (name.size() <= prefix.size() + suffix.size() || name.size() > 40) return false;
+  if (name.size() <= prefix.size() + suffix.size() || name.size() > 40)
+    return false;
   if (name.compare(0, prefix.size(), prefix) != 0) return false;
-  if (name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) return false;
+  if (name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
   uint64_t value = 0;
   for (size_t i = prefix.size(); i < name.size() - suffix.size(); i++) {
     char c = name[i];
@@ -28,11 +30,11 @@ bool parse_segment_filename(const std::string& name, uint64_t* sequence) {
   return true;
 }
 
-bool is_safe_filename(const std::string& name) {
+bool is_safe_filename(const std::string &name) {
   if (name.empty() || name.size() > 200 || name[0] == '.') return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -45,12 +47,13 @@ int64_t hour_start_us(int64_t unix_us) {
 }
 
 std::string hour_folder(int64_t hour_start) {
-  const time_t seconds = static_cast<time_t>(hour_start_us(hour_start) / 1000000);
+  const time_t seconds =
+      static_cast<time_t>(hour_start_us(hour_start) / 1000000);
   struct tm utc;
   if (!gmtime_r(&seconds, &utc)) return "1970-01-01/00";
   char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02d/%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                utc.tm_hour);
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d/%02d", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour);
   return text;
 }
 
@@ -68,8 +71,10 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 
 }  // namespace
 
-bool parse_hour_folder(const std::string& folder, int64_t* hour_start) {
-  if (folder.size() != 13 || folder[4] != '-' || folder[7] != '-' || folder[10] != '/') return false;
+bool parse_hour_folder(const std::string &folder, int64_t *hour_start) {
+  if (folder.size() != 13 || folder[4] != '-' || folder[7] != '-' ||
+      folder[10] != '/')
+    return false;
   int fields[4];
   const size_t at[4][2] = {{0, 4}, {5, 2}, {8, 2}, {11, 2}};
   for (int f = 0; f < 4; f++) {
@@ -82,11 +87,16 @@ bool parse_hour_folder(const std::string& folder, int64_t* hour_start) {
   }
   static const int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const int year = fields[0], month = fields[1], day = fields[2];
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] || fields[3] > 23) return false;
+  if (year < 1970 || month < 1 || month > 12 || day < 1 ||
+      day > kDays[month - 1] || fields[3] > 23)
+    return false;
   const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   if (month == 2 && day == 29 && !leap) return false;
   if (hour_start)
-    *hour_start = (days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 24 + fields[3]) *
+    *hour_start = (days_from_civil(year, static_cast<unsigned>(month),
+                                   static_cast<unsigned>(day)) *
+                       24 +
+                   fields[3]) *
                   kHourUs;
   return true;
 }
@@ -95,14 +105,17 @@ std::string dated_segment_path(uint64_t sequence, int64_t start_us) {
   return hour_folder(start_us) + "/" + segment_filename(sequence);
 }
 
-bool parse_segment_path(const std::string& name, uint64_t* sequence) {
+bool parse_segment_path(const std::string &name, uint64_t *sequence) {
   if (name.size() > 14 && name[13] == '/') {
     // Small strings: no allocation.
-    return parse_hour_folder(std::string(name, 0, 13), nullptr) && parse_segment_filename(std::string(name, 14), sequence);
+    return parse_hour_folder(std::string(name, 0, 13), nullptr) &&
+           parse_segment_filename(std::string(name, 14), sequence);
   }
   return parse_segment_filename(name, sequence);
 }
 
-bool is_segment_path(const std::string& name) { return parse_segment_path(name, nullptr); }
+bool is_segment_path(const std::string &name) {
+  return parse_segment_path(name, nullptr);
+}
 
 }  // namespace dvr

@@ -14,10 +14,11 @@ constexpr int kNoSpaceRetries = 3;
 size_t rounded_capacity(size_t buffer_size) {
   constexpr size_t unit = SegmentFile::kPacketsAndBlocks;
   if (buffer_size >= unit) return buffer_size / unit * unit;
-  return (buffer_size / kTsPacketSize > 0 ? buffer_size / kTsPacketSize : 1) * kTsPacketSize;
+  return (buffer_size / kTsPacketSize > 0 ? buffer_size / kTsPacketSize : 1) *
+         kTsPacketSize;
 }
 
-uint8_t* first_block(uint8_t* p) {
+uint8_t *first_block(uint8_t *p) {
   const auto at = reinterpret_cast<uintptr_t>(p);
   const uintptr_t block = SegmentFile::kDirectBlock;
   return p + ((block - at % block) % block);
@@ -34,7 +35,7 @@ SegmentFile::~SegmentFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-int SegmentFile::open(const std::string& path, bool durable) {
+int SegmentFile::open(const std::string &path, bool durable) {
   path_ = path;
   durable_ = durable;
   constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
@@ -43,7 +44,8 @@ int SegmentFile::open(const std::string& path, bool durable) {
   fd_ = ::open(path.c_str(), flags | (try_direct ? O_DIRECT : 0), 0644);
   direct_ = try_direct && fd_ >= 0;
   // Some filesystems refuse O_DIRECT at open; the file was not created then.
-  if (fd_ < 0 && try_direct && errno == EINVAL) fd_ = ::open(path.c_str(), flags, 0644);
+  if (fd_ < 0 && try_direct && errno == EINVAL)
+    fd_ = ::open(path.c_str(), flags, 0644);
   return fd_ < 0 ? errno : 0;
 }
 
@@ -54,7 +56,7 @@ void SegmentFile::stop_direct() {
   if (fl < 0 || ::fcntl(fd_, F_SETFL, fl & ~O_DIRECT) != 0) error_ = errno;
 }
 
-void SegmentFile::write_all(const uint8_t* p, size_t size) {
+void SegmentFile::write_all(const uint8_t *p, size_t size) {
   while (size > 0 && error_ == 0) {
     ssize_t n = ::write(fd_, p, size);
     if (n < 0) {
@@ -64,7 +66,8 @@ void SegmentFile::write_all(const uint8_t* p, size_t size) {
         stop_direct();
         continue;
       }
-      if ((errno == ENOSPC || errno == EDQUOT) && no_space_ && no_space_retries_ < kNoSpaceRetries) {
+      if ((errno == ENOSPC || errno == EDQUOT) && no_space_ &&
+          no_space_retries_ < kNoSpaceRetries) {
         no_space_retries_++;
         if (no_space_()) continue;
         errno = ENOSPC;
@@ -75,7 +78,8 @@ void SegmentFile::write_all(const uint8_t* p, size_t size) {
     p += n;
     size -= static_cast<size_t>(n);
     // A short direct write leaves the offset out of block alignment.
-    if (size > 0 && direct_ && static_cast<size_t>(n) % kDirectBlock != 0) stop_direct();
+    if (size > 0 && direct_ && static_cast<size_t>(n) % kDirectBlock != 0)
+      stop_direct();
   }
 }
 
@@ -93,16 +97,16 @@ void SegmentFile::flush() {
   used_ = 0;
 }
 
-uint8_t* SegmentFile::next_packet() {
+uint8_t *SegmentFile::next_packet() {
   if (used_ + kTsPacketSize > capacity_) flush();
-  uint8_t* p = buffer_ + used_;
+  uint8_t *p = buffer_ + used_;
   used_ += kTsPacketSize;
   bytes_ += kTsPacketSize;
   return p;
 }
 
-void SegmentFile::append(const void* data, size_t size) {
-  const auto* in = static_cast<const uint8_t*>(data);
+void SegmentFile::append(const void *data, size_t size) {
+  const auto *in = static_cast<const uint8_t *>(data);
   bytes_ += size;
   while (size > 0) {
     if (used_ == capacity_) flush();

@@ -24,9 +24,9 @@ class StoragePool {
   // `index` and `account` only under `lock`, which it takes only while the
   // caller holds no member's lock.
   struct Member {
-    std::mutex* lock = nullptr;
-    RecordingIndex* index = nullptr;
-    SpaceAccount* account = nullptr;
+    std::mutex *lock = nullptr;
+    RecordingIndex *index = nullptr;
+    SpaceAccount *account = nullptr;
     std::string group;  // empty: alone
     // The live window, kept while older footage remains anywhere in the group.
     int64_t live_window_us = 0;
@@ -51,11 +51,11 @@ class StoragePool {
   };
 
   // The pool of this process.
-  static StoragePool& process();
+  static StoragePool &process();
 
   // Joins m (index, lock and account set; the caller holds no member lock).
-  void join(Member* m);
-  void leave(Member* m);
+  void join(Member *m);
+  void leave(Member *m);
 
   // Keeps the group's headroom free on the requester's filesystem: if fewer
   // bytes are free than its members' headrooms together, frees the oldest
@@ -63,11 +63,12 @@ class StoragePool {
   // just failed for lack of space, whatever the free count says: frees the
   // headroom itself, at least forced_minimum bytes. The caller holds no
   // member's lock.
-  Outcome keep_headroom(Member* requester, int64_t now_us, bool forced, uint64_t forced_minimum = 0);
+  Outcome keep_headroom(Member *requester, int64_t now_us, bool forced,
+                        uint64_t forced_minimum = 0);
 
  private:
   std::mutex lock_;
-  std::vector<Member*> members_;
+  std::vector<Member *> members_;
 };
 
 }  // namespace dvr

@@ -41,10 +41,12 @@ ClockCheck Timeline::observe(int64_t rt_ns, int64_t clock_us) {
   }
   // Drift: move towards the clock by at most kMaxSlewPpm of the time elapsed
   // since the last observation, so that labels never jump.
-  const int64_t elapsed_ns = last_observed_rt_ns_ == INT64_MIN ? 0 : rt_ns - last_observed_rt_ns_;
-  const int64_t allowed_us = std::max<int64_t>(elapsed_ns, 0) / 1000 * kMaxSlewPpm / 1000000;
+  const int64_t elapsed_ns =
+      last_observed_rt_ns_ == INT64_MIN ? 0 : rt_ns - last_observed_rt_ns_;
+  const int64_t allowed_us =
+      std::max<int64_t>(elapsed_ns, 0) / 1000 * kMaxSlewPpm / 1000000;
   const int64_t correction = std::clamp(diff, -allowed_us, allowed_us);
-  TimelineEpoch& e = epochs_.back();
+  TimelineEpoch &e = epochs_.back();
   if (rt_ns >= e.start_rt_ns) {
     e.anchor_rt_ns = rt_ns;
     e.anchor_wall_us = expected + correction;
@@ -62,12 +64,14 @@ int64_t Timeline::wall_at(int64_t rt_ns) const {
   return 0;
 }
 
-bool Timeline::began_between(int64_t after_rt_ns, int64_t upto_rt_ns, int64_t* step_us) const {
+bool Timeline::began_between(int64_t after_rt_ns, int64_t upto_rt_ns,
+                             int64_t *step_us) const {
   bool any = false;
   int64_t steps = 0;
   // The first epoch is the recording's start, not a discontinuity.
   for (size_t i = 1; i < epochs_.size(); i++) {
-    if (epochs_[i].start_rt_ns > after_rt_ns && epochs_[i].start_rt_ns <= upto_rt_ns) {
+    if (epochs_[i].start_rt_ns > after_rt_ns &&
+        epochs_[i].start_rt_ns <= upto_rt_ns) {
       any = true;
       steps += epochs_[i].step_us;
     }
@@ -78,20 +82,24 @@ bool Timeline::began_between(int64_t after_rt_ns, int64_t upto_rt_ns, int64_t* s
 
 int64_t ClockSteps::offset_for(uint64_t sequence) const {
   int64_t offset = 0;
-  for (const ClockStep& s : steps_)
+  for (const ClockStep &s : steps_)
     if (sequence < s.first_sequence) offset += s.delta_us;
   return offset;
 }
 
-void ClockSteps::open_step(int64_t delta_us) { steps_.push_back(ClockStep{kOpen, delta_us}); }
+void ClockSteps::open_step(int64_t delta_us) {
+  steps_.push_back(ClockStep{kOpen, delta_us});
+}
 
 bool ClockSteps::has_open() const {
-  return std::any_of(steps_.begin(), steps_.end(), [](const ClockStep& s) { return s.first_sequence == kOpen; });
+  return std::any_of(steps_.begin(), steps_.end(), [](const ClockStep &s) {
+    return s.first_sequence == kOpen;
+  });
 }
 
 std::vector<ClockStep> ClockSteps::close(uint64_t first_sequence) {
   std::vector<ClockStep> closed;
-  for (ClockStep& s : steps_) {
+  for (ClockStep &s : steps_) {
     if (s.first_sequence != kOpen) continue;
     s.first_sequence = first_sequence;
     closed.push_back(s);
@@ -101,22 +109,25 @@ std::vector<ClockStep> ClockSteps::close(uint64_t first_sequence) {
 
 void ClockSteps::forget_before(uint64_t first_on_disk) {
   steps_.erase(std::remove_if(steps_.begin(), steps_.end(),
-                              [&](const ClockStep& s) { return s.first_sequence <= first_on_disk; }),
+                              [&](const ClockStep &s) {
+                                return s.first_sequence <= first_on_disk;
+                              }),
                steps_.end());
 }
 
 std::string ClockSteps::text() const {
   std::string out;
-  for (const ClockStep& s : steps_) {
+  for (const ClockStep &s : steps_) {
     if (s.first_sequence == kOpen) continue;
     char line[64];
-    std::snprintf(line, sizeof line, "%" PRIu64 " %" PRId64 "\n", s.first_sequence, s.delta_us);
+    std::snprintf(line, sizeof line, "%" PRIu64 " %" PRId64 "\n",
+                  s.first_sequence, s.delta_us);
     out += line;
   }
   return out;
 }
 
-ClockSteps ClockSteps::parse(const std::string& text) {
+ClockSteps ClockSteps::parse(const std::string &text) {
   ClockSteps steps;
   std::istringstream in(text);
   std::string line;
@@ -124,44 +135,58 @@ ClockSteps ClockSteps::parse(const std::string& text) {
     unsigned long long first = 0;
     long long delta = 0;
     char extra = 0;
-    if (std::sscanf(line.c_str(), "%llu %lld %c", &first, &delta, &extra) != 2) continue;
-    steps.add(ClockStep{static_cast<uint64_t>(first), static_cast<int64_t>(delta)});
+    if (std::sscanf(line.c_str(), "%llu %lld %c", &first, &delta, &extra) != 2)
+      continue;
+    steps.add(
+        ClockStep{static_cast<uint64_t>(first), static_cast<int64_t>(delta)});
   }
   return steps;
 }
 
-void mark_breaks(std::deque<Segment>& segments, int64_t tolerance_us) {
+void mark_breaks(std::deque<Segment> &segments, int64_t tolerance_us) {
   for (size_t i = 1; i < segments.size(); i++) {
-    const Segment& prev = segments[i - 1];
-    Segment& s = segments[i];
+    const Segment &prev = segments[i - 1];
+    Segment &s = segments[i];
     const int64_t jump = s.start_us - prev.end_us();
-    if (s.sequence != prev.sequence + 1 || jump > tolerance_us || jump < -tolerance_us) s.discontinuity = true;
+    if (s.sequence != prev.sequence + 1 || jump > tolerance_us ||
+        jump < -tolerance_us)
+      s.discontinuity = true;
   }
 }
 
-std::deque<Segment> latest_run_per_label(const std::deque<Segment>& segments, int64_t tolerance_us) {
+std::deque<Segment> latest_run_per_label(const std::deque<Segment> &segments,
+                                         int64_t tolerance_us) {
   // Runs split where a label goes back; the latest first.
   std::vector<std::deque<Segment>> runs;
-  for (const Segment& s : segments) {
-    if (runs.empty() || s.start_us < runs.back().back().end_us() - tolerance_us) runs.emplace_back();
+  for (const Segment &s : segments) {
+    if (runs.empty() || s.start_us < runs.back().back().end_us() - tolerance_us)
+      runs.emplace_back();
     runs.back().push_back(s);
   }
   std::deque<Segment> kept;
   int64_t covered_from = INT64_MAX;  // the earliest label the later runs keep
   for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
     std::deque<Segment> earlier;
-    for (const Segment& s : *run)
-      if (covered_from == INT64_MAX || s.end_us() <= covered_from + tolerance_us) earlier.push_back(s);
-    if (!earlier.empty()) covered_from = std::min(covered_from, earlier.front().start_us);
+    for (const Segment &s : *run)
+      if (covered_from == INT64_MAX ||
+          s.end_us() <= covered_from + tolerance_us)
+        earlier.push_back(s);
+    if (!earlier.empty())
+      covered_from = std::min(covered_from, earlier.front().start_us);
     kept.insert(kept.begin(), earlier.begin(), earlier.end());
   }
   return kept;
 }
 
-int64_t build_time_us() { return static_cast<int64_t>(DVR_BUILD_TIME_S) * 1000000; }
+int64_t build_time_us() {
+  return static_cast<int64_t>(DVR_BUILD_TIME_S) * 1000000;
+}
 
-int64_t clock_trusted_from(int64_t now_us, int64_t earliest_us, int64_t newest_footage_us, int64_t tolerance_us) {
-  const int64_t after_newest = newest_footage_us == INT64_MIN ? INT64_MIN : newest_footage_us - tolerance_us;
+int64_t clock_trusted_from(int64_t now_us, int64_t earliest_us,
+                           int64_t newest_footage_us, int64_t tolerance_us) {
+  const int64_t after_newest = newest_footage_us == INT64_MIN
+                                   ? INT64_MIN
+                                   : newest_footage_us - tolerance_us;
   if (now_us >= earliest_us && now_us >= after_newest) return INT64_MIN;
   return std::max(earliest_us, after_newest);
 }

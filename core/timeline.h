@@ -29,14 +29,16 @@ struct TimelineEpoch {
   int64_t start_rt_ns = 0;
   int64_t anchor_rt_ns = 0;
   int64_t anchor_wall_us = 0;
-  int64_t step_us = 0;  // the clock step that began it; 0 for a stream discontinuity
+  int64_t step_us =
+      0;  // the clock step that began it; 0 for a stream discontinuity
 };
 
 // What an observation of the clock found.
 struct ClockCheck {
   bool step = false;
-  int64_t step_us = 0;   // the clock less the timeline, when a step
-  int64_t wall_us = 0;   // the timeline's wall clock at the observed running time
+  int64_t step_us = 0;  // the clock less the timeline, when a step
+  int64_t wall_us =
+      0;  // the timeline's wall clock at the observed running time
 };
 
 class Timeline {
@@ -66,9 +68,10 @@ class Timeline {
   // True when an epoch began in (after_rt_ns, upto_rt_ns]: the segment that
   // starts at upto_rt_ns, after one that started at after_rt_ns, follows a
   // discontinuity. *step_us gets the sum of the clock steps among them.
-  bool began_between(int64_t after_rt_ns, int64_t upto_rt_ns, int64_t* step_us = nullptr) const;
+  bool began_between(int64_t after_rt_ns, int64_t upto_rt_ns,
+                     int64_t *step_us = nullptr) const;
 
-  const std::deque<TimelineEpoch>& epochs() const { return epochs_; }
+  const std::deque<TimelineEpoch> &epochs() const { return epochs_; }
 
  private:
   int64_t tolerance_us_;
@@ -88,7 +91,7 @@ struct ClockStep {
 // so that footage keeps its age across a restart.
 class ClockSteps {
  public:
-  static constexpr const char* kFileName = "clock.steps";
+  static constexpr const char *kFileName = "clock.steps";
   static constexpr uint64_t kOpen = UINT64_MAX;  // first_sequence not known yet
 
   // What to add to the label of segment `sequence` to read it on the
@@ -108,12 +111,12 @@ class ClockSteps {
   // no longer matter.
   void forget_before(uint64_t first_on_disk);
 
-  const std::vector<ClockStep>& steps() const { return steps_; }
-  void add(const ClockStep& step) { steps_.push_back(step); }
+  const std::vector<ClockStep> &steps() const { return steps_; }
+  void add(const ClockStep &step) { steps_.push_back(step); }
 
   // The file's text, and back; lines that do not parse are skipped.
   std::string text() const;
-  static ClockSteps parse(const std::string& text);
+  static ClockSteps parse(const std::string &text);
 
  private:
   std::vector<ClockStep> steps_;
@@ -123,13 +126,14 @@ class ClockSteps {
 // a number skipped, or a label more than tolerance_us off the previous end.
 // A playlist assembled from the index (a range, an hour) then never joins two
 // runs whose labels overlap after a clock step without one.
-void mark_breaks(std::deque<Segment>& segments, int64_t tolerance_us);
+void mark_breaks(std::deque<Segment> &segments, int64_t tolerance_us);
 
 // Segments in sequence order whose labels may go back where the clock was
 // stepped back: keeps, for every label, the footage of the latest run that
 // has it, in label order. A clip over a time recorded twice is cut from the
 // later run, and from the earlier only where the later has nothing.
-std::deque<Segment> latest_run_per_label(const std::deque<Segment>& segments, int64_t tolerance_us);
+std::deque<Segment> latest_run_per_label(const std::deque<Segment> &segments,
+                                         int64_t tolerance_us);
 
 // A clock reading before this (the build's date) cannot be right: the box
 // started without a battery-backed clock, and NTP has not set it yet.
@@ -139,6 +143,7 @@ int64_t build_time_us();
 // earliest_us (build_time_us() for a recorder), and not before the newest
 // footage on disk, newest_footage_us (INT64_MIN: none), less the tolerance.
 // Otherwise the time from which the clock can be trusted.
-int64_t clock_trusted_from(int64_t now_us, int64_t earliest_us, int64_t newest_footage_us, int64_t tolerance_us);
+int64_t clock_trusted_from(int64_t now_us, int64_t earliest_us,
+                           int64_t newest_footage_us, int64_t tolerance_us);
 
 }  // namespace dvr

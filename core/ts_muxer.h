@@ -14,12 +14,17 @@ constexpr uint16_t kTsPmtPid = 0x1000;
 constexpr uint16_t kTsVideoPid = 0x100;
 constexpr uint16_t kTsAudioPid = 0x101;
 
-enum class TsStreamType : uint8_t { kNone = 0, kAacAdts = 0x0f, kH264 = 0x1b, kH265 = 0x24 };
+enum class TsStreamType : uint8_t {
+  kNone = 0,
+  kAacAdts = 0x0f,
+  kH264 = 0x1b,
+  kH265 = 0x24
+};
 
 // Where packets go: each call returns room for exactly one packet.
 class TsPacketSink {
  public:
-  virtual uint8_t* next_packet() = 0;
+  virtual uint8_t *next_packet() = 0;
 
  protected:
   ~TsPacketSink() = default;
@@ -28,13 +33,13 @@ class TsPacketSink {
 // A piece of a PES payload: an access unit is written from several pieces (a
 // parameter set prefix, an ADTS header, the frame itself) without joining them.
 struct TsChunk {
-  const uint8_t* data;
+  const uint8_t *data;
   size_t size;
 };
 
 // Timestamps are in 90 kHz units; only their low 33 bits are written.
 struct TsFrame {
-  const TsChunk* chunks = nullptr;
+  const TsChunk *chunks = nullptr;
   size_t chunk_count = 0;
   int64_t pts = 0;
   int64_t dts = 0;
@@ -47,15 +52,15 @@ class TsMuxer {
   // a new PMT version, so that a demuxer re-reads it.
   void set_streams(TsStreamType video, TsStreamType audio);
   // PAT and PMT: at the start of every segment, so each one can be read alone.
-  void write_tables(TsPacketSink& sink);
+  void write_tables(TsPacketSink &sink);
   // Video carries the PCR: every video PES that starts a keyframe or comes
   // more than 40 ms after the last PCR gets one.
-  void write_video(TsPacketSink& sink, const TsFrame& frame);
-  void write_audio(TsPacketSink& sink, const TsFrame& frame);
+  void write_video(TsPacketSink &sink, const TsFrame &frame);
+  void write_audio(TsPacketSink &sink, const TsFrame &frame);
 
  private:
-  void write_pes(TsPacketSink& sink, uint16_t pid, uint8_t stream_id, const TsFrame& frame, bool with_dts,
-                 int64_t pcr);
+  void write_pes(TsPacketSink &sink, uint16_t pid, uint8_t stream_id,
+                 const TsFrame &frame, bool with_dts, int64_t pcr);
   uint8_t next_counter(uint16_t pid);
 
   TsStreamType video_ = TsStreamType::kNone;
@@ -69,6 +74,6 @@ class TsMuxer {
 };
 
 // CRC-32 of MPEG-2 sections (polynomial 0x04C11DB7, not reflected).
-uint32_t ts_crc32(const uint8_t* data, size_t size);
+uint32_t ts_crc32(const uint8_t *data, size_t size);
 
 }  // namespace dvr

@@ -42,25 +42,25 @@ struct TsAccessUnit {
   bool keyframe = false;
   bool random_access = false;  // the adaptation field's random_access_indicator
   bool after_lost_sync = false;  // bytes were skipped before it
-  bool cut_short = false;        // sync was lost inside it: its frame is incomplete
+  bool cut_short = false;  // sync was lost inside it: its frame is incomplete
 };
 
 enum class TsScanError {
   kNone,
-  kNoSync,          // no sync byte every 188 bytes: not a transport stream
-  kPacketSize192,   // M2TS/BDAV: a 4-byte timecode before every packet
-  kPacketSize204,   // 16 bytes of Reed-Solomon parity after every packet
-  kNoProgram,       // no PAT or no PMT for its first program
-  kNoVideo,         // the program has no H.264 or H.265 stream
-  kScrambled,       // encrypted packets of the program: they cannot be cut at keyframes
+  kNoSync,         // no sync byte every 188 bytes: not a transport stream
+  kPacketSize192,  // M2TS/BDAV: a 4-byte timecode before every packet
+  kPacketSize204,  // 16 bytes of Reed-Solomon parity after every packet
+  kNoProgram,      // no PAT or no PMT for its first program
+  kNoVideo,        // the program has no H.264 or H.265 stream
+  kScrambled,  // encrypted packets of the program: they cannot be cut at keyframes
 };
 
 class TsScanListener {
  public:
   // The program was found or changed; called before the first access unit
   // that belongs to it.
-  virtual void on_program(const TsProgram& program) = 0;
-  virtual void on_access_unit(const TsAccessUnit& unit) = 0;
+  virtual void on_program(const TsProgram &program) = 0;
+  virtual void on_access_unit(const TsAccessUnit &unit) = 0;
 
  protected:
   ~TsScanListener() = default;
@@ -68,16 +68,16 @@ class TsScanListener {
 
 class TsScanner {
  public:
-  explicit TsScanner(TsScanListener& listener);
+  explicit TsScanner(TsScanListener &listener);
 
   // Scans the next bytes of the stream. Returns false once an error stopped
   // it (see error()); nothing is reported after that.
-  bool scan(const uint8_t* data, size_t size);
+  bool scan(const uint8_t *data, size_t size);
   // End of stream: reports the access unit still open.
   void finish();
 
   TsScanError error() const { return error_; }
-  const std::string& error_text() const { return error_text_; }
+  const std::string &error_text() const { return error_text_; }
 
   // Bytes before this offset belong to no access unit still to be reported.
   uint64_t retained_from() const;
@@ -105,20 +105,22 @@ class TsScanner {
     bool collecting = false;
   };
 
-  void packet(const uint8_t* p, uint64_t at);
-  void table_packet(const uint8_t* p, const uint8_t* payload, size_t size, Section& section, uint64_t at);
-  void parse_pat(const std::vector<uint8_t>& s);
-  void parse_pmt(const std::vector<uint8_t>& s);
-  void video_packet(const uint8_t* p, const uint8_t* payload, size_t size, uint64_t at);
-  void scan_pes(const uint8_t* data, size_t size);
-  void scan_elementary(const uint8_t* data, size_t size);
+  void packet(const uint8_t *p, uint64_t at);
+  void table_packet(const uint8_t *p, const uint8_t *payload, size_t size,
+                    Section &section, uint64_t at);
+  void parse_pat(const std::vector<uint8_t> &s);
+  void parse_pmt(const std::vector<uint8_t> &s);
+  void video_packet(const uint8_t *p, const uint8_t *payload, size_t size,
+                    uint64_t at);
+  void scan_pes(const uint8_t *data, size_t size);
+  void scan_elementary(const uint8_t *data, size_t size);
   void nal_header(uint8_t header);
   void close_unit(uint64_t at);
   void fail(TsScanError error, std::string text);
-  size_t find_sync(const uint8_t* data, size_t size, size_t from) const;
-  void sniff_packet_size(const uint8_t* data, size_t size);
+  size_t find_sync(const uint8_t *data, size_t size, size_t from) const;
+  void sniff_packet_size(const uint8_t *data, size_t size);
 
-  TsScanListener& listener_;
+  TsScanListener &listener_;
   TsScanError error_ = TsScanError::kNone;
   std::string error_text_;
 

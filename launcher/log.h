@@ -6,6 +6,6 @@
 
 namespace dvr {
 
-void log_line(const std::string& text);
+void log_line(const std::string &text);
 
 }  // namespace dvr

@@ -14,13 +14,17 @@ gst_dvr_wall_clock_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {GST_DVR_WALL_CLOCK_LOCAL, "This machine's clock when the frame arrived", "local"},
-    {GST_DVR_WALL_CLOCK_CAMERA, "The camera's clock (RTCP sender reports via "
-          "GstReferenceTimestampMeta) while it agrees with the local clock", "camera"},
-    {0, NULL, NULL},
+      {GST_DVR_WALL_CLOCK_LOCAL, "This machine's clock when the frame arrived",
+          "local"},
+      {GST_DVR_WALL_CLOCK_CAMERA,
+          "The camera's clock (RTCP sender reports via "
+          "GstReferenceTimestampMeta) while it agrees with the local clock",
+          "camera"},
+      {0, NULL, NULL},
   };
   if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstDvrWallClock", values));
+    g_once_init_leave (
+        &type, g_enum_register_static ("GstDvrWallClock", values));
   return type;
 }
 
@@ -28,7 +32,8 @@ gst_dvr_wall_clock_get_type (void)
  * now, less how long ago by the pipeline clock the buffer's running time was.
  * Returns FALSE when the pipeline is not running in real time (files). */
 gboolean
-dvr_index_detail::capture_wall_clock (GstDvrIndex * self, gint64 in_rt, gint64 * wall_us)
+dvr_index_detail::capture_wall_clock (
+    GstDvrIndex *self, gint64 in_rt, gint64 *wall_us)
 {
   gint64 now_us = g_get_real_time ();
   *wall_us = now_us;
@@ -40,7 +45,7 @@ dvr_index_detail::capture_wall_clock (GstDvrIndex * self, gint64 in_rt, gint64 *
   gst_object_unref (clock);
   if (!GST_CLOCK_TIME_IS_VALID (base) || clock_now < base)
     return FALSE;
-  gint64 lag = (gint64) (clock_now - base) - in_rt;
+  gint64 lag = (gint64)(clock_now - base) - in_rt;
   if (lag < 0 || lag > 30 * GST_SECOND)
     return FALSE;
   *wall_us = now_us - lag / 1000;
@@ -50,20 +55,23 @@ dvr_index_detail::capture_wall_clock (GstDvrIndex * self, gint64 in_rt, gint64 *
 /* The camera's own clock for this buffer, if asked for, present, and within the
  * tolerance of the local clock (camera clocks drift and get stepped). */
 bool
-dvr_index_detail::camera_wall_clock (GstDvrIndex * self, GstBuffer * buf, const Settings & settings, State & st,
-    gint64 local_us, gint64 * wall_us)
+dvr_index_detail::camera_wall_clock (GstDvrIndex *self, GstBuffer *buf,
+    const Settings &settings, State &st, gint64 local_us, gint64 *wall_us)
 {
   if (settings.wall_clock != GST_DVR_WALL_CLOCK_CAMERA)
     return false;
   static GstCaps *ntp_caps = gst_caps_new_empty_simple ("timestamp/x-ntp");
-  GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta (buf, ntp_caps);
+  GstReferenceTimestampMeta *meta =
+      gst_buffer_get_reference_timestamp_meta (buf, ntp_caps);
   if (!meta)
     return false;
-  gint64 camera_us = (gint64) (meta->timestamp / 1000) - NTP_TO_UNIX_US;
-  if (ABS (camera_us - local_us) > (gint64) settings.clock_tolerance_ms * 1000) {
+  gint64 camera_us = (gint64)(meta->timestamp / 1000) - NTP_TO_UNIX_US;
+  if (ABS (camera_us - local_us) > (gint64)settings.clock_tolerance_ms * 1000) {
     if (!st.camera_clock_refused)
-      GST_WARNING_OBJECT (self, "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
-          "using the local clock until it agrees again", (camera_us - local_us) / 1000);
+      GST_WARNING_OBJECT (self,
+          "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
+          "using the local clock until it agrees again",
+          (camera_us - local_us) / 1000);
     st.camera_clock_refused = true;
     return false;
   }
@@ -74,13 +82,14 @@ dvr_index_detail::camera_wall_clock (GstDvrIndex * self, GstBuffer * buf, const 
 
 /* The camera's RTCP clock for this buffer, if it has one (UNIX µs). */
 static bool
-camera_clock_reading (GstBuffer * buf, gint64 * camera_us)
+camera_clock_reading (GstBuffer *buf, gint64 *camera_us)
 {
   static GstCaps *ntp_caps = gst_caps_new_empty_simple ("timestamp/x-ntp");
-  GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta (buf, ntp_caps);
+  GstReferenceTimestampMeta *meta =
+      gst_buffer_get_reference_timestamp_meta (buf, ntp_caps);
   if (!meta)
     return false;
-  *camera_us = (gint64) (meta->timestamp / 1000) - NTP_TO_UNIX_US;
+  *camera_us = (gint64)(meta->timestamp / 1000) - NTP_TO_UNIX_US;
   return true;
 }
 
@@ -90,25 +99,28 @@ camera_clock_reading (GstBuffer * buf, gint64 * camera_us)
  * footage before it ages by time that really passed; a step of the camera's
  * clock only leaves the camera's clock for the local one. */
 ClockNews
-dvr_index_detail::observe_clock_locked (GstDvrIndex * self, GstBuffer * buf, const Settings & settings,
-    State & st, gint64 in_rt, gint64 out_rt)
+dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
+    const Settings &settings, State &st, gint64 in_rt, gint64 out_rt)
 {
   ClockNews news;
   gint64 local;
   if (!capture_wall_clock (self, in_rt, &local) || !st.timeline.anchored ())
     return news;
-  const gint64 tolerance = (gint64) settings.clock_tolerance_ms * 1000;
+  const gint64 tolerance = (gint64)settings.clock_tolerance_ms * 1000;
   const gint64 expected = st.timeline.wall_at (out_rt);
   gint64 reference = local;
   gint64 camera;
-  if (settings.wall_clock == GST_DVR_WALL_CLOCK_CAMERA && camera_clock_reading (buf, &camera)) {
+  if (settings.wall_clock == GST_DVR_WALL_CLOCK_CAMERA &&
+      camera_clock_reading (buf, &camera)) {
     if (ABS (camera - local) <= tolerance) {
       reference = camera;
       st.camera_clock_refused = false;
     } else if (!st.camera_clock_refused) {
       st.camera_clock_refused = true;
-      GST_WARNING_OBJECT (self, "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
-          "using the local clock until it agrees again", (camera - local) / 1000);
+      GST_WARNING_OBJECT (self,
+          "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
+          "using the local clock until it agrees again",
+          (camera - local) / 1000);
       /* The camera's clock left the timeline while this machine's stayed on
        * it: the camera stepped. (The other way round, this machine's clock
        * stepped, and the observation below finds it.) */
@@ -145,30 +157,29 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex * self, GstBuffer * buf, con
 /* Says a clock step: a warning an application can act on, and an element
  * message "dvr-clock-step" with its facts. No lock may be held. */
 void
-dvr_index_detail::post_clock_news (GstDvrIndex * self, const ClockNews & news)
+dvr_index_detail::post_clock_news (GstDvrIndex *self, const ClockNews &news)
 {
   if (!news.step)
     return;
   std::string before = dvr::format_program_date_time (news.before_us);
   std::string after = dvr::format_program_date_time (news.after_us);
   GstStructure *fields = gst_structure_new (GST_DVR_CLOCK_STEP_MESSAGE,
-      "folder", G_TYPE_STRING, news.folder.c_str (),
-      "source", G_TYPE_STRING, news.camera ? "camera" : "system",
-      "step", G_TYPE_INT64, news.step_us,
-      "step-seconds", G_TYPE_DOUBLE, news.step_us / 1e6,
-      "before", G_TYPE_STRING, before.c_str (),
-      "after", G_TYPE_STRING, after.c_str (),
+      "folder", G_TYPE_STRING, news.folder.c_str (), "source", G_TYPE_STRING,
+      news.camera ? "camera" : "system", "step", G_TYPE_INT64, news.step_us,
+      "step-seconds", G_TYPE_DOUBLE, news.step_us / 1e6, "before",
+      G_TYPE_STRING, before.c_str (), "after", G_TYPE_STRING, after.c_str (),
       "total", G_TYPE_UINT64, news.total, NULL);
   GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
       ("The %s clock stepped by %+.3f s (from %s to %s) while recording into %s: the "
-          "recording goes on from the new time after a discontinuity%s",
-          news.camera ? "camera's" : "system", news.step_us / 1e6, before.c_str (), after.c_str (),
-          news.folder.c_str (), news.camera ? ", on the local clock" :
-          "; footage recorded before it keeps its real age"),
+       "recording goes on from the new time after a discontinuity%s",
+          news.camera ? "camera's" : "system", news.step_us / 1e6,
+          before.c_str (), after.c_str (), news.folder.c_str (),
+          news.camera ? ", on the local clock"
+                      : "; footage recorded before it keeps its real age"),
       ("clock step %" G_GINT64_FORMAT " us", news.step_us),
       ("details", GST_TYPE_STRUCTURE, fields, NULL));
-  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-          fields));
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), fields));
 }
 
 /* Says that the folder was opened with a clock that cannot be right (before the
@@ -176,25 +187,31 @@ dvr_index_detail::post_clock_news (GstDvrIndex * self, const ClockNews & news)
  * element message "dvr-clock-implausible". Nothing is deleted by age until the
  * clock gets there. */
 void
-dvr_index_detail::post_clock_implausible (GstDvrIndex * self, const dvr::RecordingIndex * index,
-    const dvr::RecordingOptions & options, gint64 now_us)
+dvr_index_detail::post_clock_implausible (GstDvrIndex *self,
+    const dvr::RecordingIndex *index, const dvr::RecordingOptions &options,
+    gint64 now_us)
 {
   std::string now = dvr::format_program_date_time (now_us);
   std::string from = dvr::format_program_date_time (index->trusted_from_us ());
-  const bool before_footage = index->newest_on_open_us () != G_MININT64 &&
+  const bool before_footage =
+      index->newest_on_open_us () != G_MININT64 &&
       now_us < index->newest_on_open_us () - options.clock_tolerance_us;
   GstStructure *fields = gst_structure_new (GST_DVR_CLOCK_IMPLAUSIBLE_MESSAGE,
-      "folder", G_TYPE_STRING, options.folder.c_str (),
-      "clock", G_TYPE_STRING, now.c_str (),
-      "trusted-from", G_TYPE_STRING, from.c_str (),
-      "reason", G_TYPE_STRING, before_footage ? "before-newest-footage" : "before-build", NULL);
+      "folder", G_TYPE_STRING, options.folder.c_str (), "clock", G_TYPE_STRING,
+      now.c_str (), "trusted-from", G_TYPE_STRING, from.c_str (), "reason",
+      G_TYPE_STRING, before_footage ? "before-newest-footage" : "before-build",
+      NULL);
   GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, SETTINGS,
       ("The system clock (%s) is before %s, so it cannot be right: nothing in %s is "
-          "deleted by age until the clock reaches %s. Set the clock (NTP) before recording "
-          "starts", now.c_str (), before_footage ? "the newest footage on disk" :
-          "the date this recorder was built", options.folder.c_str (), from.c_str ()),
-      ("clock %" G_GINT64_FORMAT " us, trusted from %" G_GINT64_FORMAT " us", now_us,
-          index->trusted_from_us ()), ("details", GST_TYPE_STRUCTURE, fields, NULL));
-  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-          fields));
+       "deleted by age until the clock reaches %s. Set the clock (NTP) before recording "
+       "starts",
+          now.c_str (),
+          before_footage ? "the newest footage on disk"
+                         : "the date this recorder was built",
+          options.folder.c_str (), from.c_str ()),
+      ("clock %" G_GINT64_FORMAT " us, trusted from %" G_GINT64_FORMAT " us",
+          now_us, index->trusted_from_us ()),
+      ("details", GST_TYPE_STRUCTURE, fields, NULL));
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), fields));
 }

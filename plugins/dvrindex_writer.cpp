@@ -14,7 +14,8 @@
 
 /* Registers a segment whose first frame has running time start, written to path. */
 void
-dvr_index_detail::begin_segment_locked (GstDvrIndex * self, State & st, gint64 start, const std::string & path)
+dvr_index_detail::begin_segment_locked (
+    GstDvrIndex *self, State &st, gint64 start, const std::string &path)
 {
   PendingSegment seg;
   seg.path = path;
@@ -27,54 +28,60 @@ dvr_index_detail::begin_segment_locked (GstDvrIndex * self, State & st, gint64 s
     seg.discontinuity = true;
   st.last_begin_rt = seg.start_rt;
   GST_DEBUG_OBJECT (self, "segment begins at %" GST_STIME_FORMAT " in %s%s",
-      GST_STIME_ARGS (start), seg.path.c_str (), seg.discontinuity ? " (discontinuity)" : "");
+      GST_STIME_ARGS (start), seg.path.c_str (),
+      seg.discontinuity ? " (discontinuity)" : "");
   st.pending.push_back (seg);
 }
 
 gchar *
-gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start)
+gst_dvr_index_begin_segment (GstDvrIndex *self, GstClockTime start)
 {
-  std::lock_guard < std::mutex > lock (self->priv->state_lock);
-  State & st = self->priv->state;
+  std::lock_guard<std::mutex> lock (self->priv->state_lock);
+  State &st = self->priv->state;
   if (!st.index)
     return nullptr;
   std::string path = st.index->temporary_path ();
-  begin_segment_locked (self, st, (gint64) start, path);
+  begin_segment_locked (self, st, (gint64)start, path);
   return g_strdup (path.c_str ());
 }
 
 gboolean
-gst_dvr_index_fsync (GstDvrIndex * self)
+gst_dvr_index_fsync (GstDvrIndex *self)
 {
-  std::lock_guard < std::mutex > lock (self->priv->state_lock);
-  State & st = self->priv->state;
+  std::lock_guard<std::mutex> lock (self->priv->state_lock);
+  State &st = self->priv->state;
   return st.index ? st.index->options ().fsync : TRUE;
 }
 
 static GstMessage *
-segment_added_message (GstDvrIndex * self, const std::string & folder, const dvr::Segment & s)
+segment_added_message (
+    GstDvrIndex *self, const std::string &folder, const dvr::Segment &s)
 {
   GstStructure *fields = segment_structure (GST_DVR_SEGMENT_ADDED_MESSAGE, s);
   std::string location = folder + "/" + s.filename;
-  gst_structure_set (fields, "location", G_TYPE_STRING, location.c_str (), NULL);
+  gst_structure_set (
+      fields, "location", G_TYPE_STRING, location.c_str (), NULL);
   return gst_message_new_element (GST_OBJECT (self), fields);
 }
 
 /* Bytes this recording wants kept free, where the pool reads them without the lock. */
 void
-dvr_index_detail::update_headroom_locked (GstDvrIndexPrivate * priv, const State & st)
+dvr_index_detail::update_headroom_locked (
+    GstDvrIndexPrivate *priv, const State &st)
 {
   /* Nothing to size it by before the first segment: no guess, which on a
    * small disk would free footage for nothing. */
-  const guint64 fallback = st.segments_written > 0 ? st.bytes_written / st.segments_written : 0;
-  priv->member.headroom = st.index ? dvr::headroom_bytes (st.index->segments (), fallback) : 0;
+  const guint64 fallback =
+      st.segments_written > 0 ? st.bytes_written / st.segments_written : 0;
+  priv->member.headroom =
+      st.index ? dvr::headroom_bytes (st.index->segments (), fallback) : 0;
 }
 
 /* The "dvr-storage" facts: what the disk did to this recording. */
 static GstStructure *
-storage_structure_locked (const State & st, gint64 free_bytes)
+storage_structure_locked (const State &st, gint64 free_bytes)
 {
-  const dvr::SpaceAccount & a = st.space;
+  const dvr::SpaceAccount &a = st.space;
   gint64 oldest = -1;
   gdouble retained = 0;
   if (st.index && !st.index->segments ().empty ()) {
@@ -82,36 +89,36 @@ storage_structure_locked (const State & st, gint64 free_bytes)
     retained = (st.index->segments ().back ().end_us () - oldest) / 1e6;
   }
   std::string pdt = oldest >= 0 ? dvr::format_program_date_time (oldest) : "";
-  return gst_structure_new (GST_DVR_STORAGE_MESSAGE,
-      "state", G_TYPE_STRING, dvr::storage_fault_name (a.fault),
-      "folder", G_TYPE_STRING, st.index ? st.index->options ().folder.c_str () : "",
-      "free-bytes", G_TYPE_INT64, free_bytes,
-      "freed-segments", G_TYPE_UINT64, (guint64) a.episode_freed_segments,
-      "freed-bytes", G_TYPE_UINT64, (guint64) a.episode_freed_bytes,
-      "dropped-segments", G_TYPE_UINT64, (guint64) a.episode_dropped_segments,
-      "oldest", G_TYPE_INT64, oldest,
+  return gst_structure_new (GST_DVR_STORAGE_MESSAGE, "state", G_TYPE_STRING,
+      dvr::storage_fault_name (a.fault), "folder", G_TYPE_STRING,
+      st.index ? st.index->options ().folder.c_str () : "", "free-bytes",
+      G_TYPE_INT64, free_bytes, "freed-segments", G_TYPE_UINT64,
+      (guint64)a.episode_freed_segments, "freed-bytes", G_TYPE_UINT64,
+      (guint64)a.episode_freed_bytes, "dropped-segments", G_TYPE_UINT64,
+      (guint64)a.episode_dropped_segments, "oldest", G_TYPE_INT64, oldest,
       "oldest-program-date-time", G_TYPE_STRING, pdt.c_str (),
-      "retained-seconds", G_TYPE_DOUBLE, retained,
-      "total-freed-segments", G_TYPE_UINT64, (guint64) a.freed_segments,
-      "total-dropped-no-space", G_TYPE_UINT64, (guint64) a.dropped_no_space,
-      "total-dropped-unwritable", G_TYPE_UINT64, (guint64) a.dropped_unwritable, NULL);
+      "retained-seconds", G_TYPE_DOUBLE, retained, "total-freed-segments",
+      G_TYPE_UINT64, (guint64)a.freed_segments, "total-dropped-no-space",
+      G_TYPE_UINT64, (guint64)a.dropped_no_space, "total-dropped-unwritable",
+      G_TYPE_UINT64, (guint64)a.dropped_unwritable, NULL);
 }
 
 /* Posts what changed in the storage's state: the start of a full disk (a
  * warning with the facts, and the message), or its end. */
 static void
-post_space_news (GstDvrIndex * self, const dvr::StoragePool::Outcome & out, bool committed)
+post_space_news (
+    GstDvrIndex *self, const dvr::StoragePool::Outcome &out, bool committed)
 {
   GstStructure *fields = nullptr;
   bool started = false;
   std::string folder;
   {
-    std::lock_guard < std::mutex > lock (self->priv->state_lock);
-    State & st = self->priv->state;
+    std::lock_guard<std::mutex> lock (self->priv->state_lock);
+    State &st = self->priv->state;
     if (!st.index)
       return;
     folder = st.index->options ().folder;
-    dvr::SpaceAccount & a = st.space;
+    dvr::SpaceAccount &a = st.space;
     if (a.fault == dvr::StorageFault::kFull && a.unreported) {
       a.unreported = false;
       a.announced = true;
@@ -121,13 +128,16 @@ post_space_news (GstDvrIndex * self, const dvr::StoragePool::Outcome & out, bool
       /* The first segment says how the storage stands. */
       a.announced = true;
       fields = storage_structure_locked (st, out.free_bytes);
-    } else if (a.fault == dvr::StorageFault::kFull && !out.short_of_space && out.free_bytes >= 0
-        && (guint64) out.free_bytes >= 2 * out.headroom) {
+    } else if (a.fault == dvr::StorageFault::kFull && !out.short_of_space &&
+               out.free_bytes >= 0 &&
+               (guint64)out.free_bytes >= 2 * out.headroom) {
       /* Room for twice the headroom without freeing anything: space is back. */
       a.fault = dvr::StorageFault::kNone;
       fields = storage_structure_locked (st, out.free_bytes);
-      a.episode_freed_segments = a.episode_freed_bytes = a.episode_dropped_segments = 0;
-    } else if (committed && a.fault != dvr::StorageFault::kNone && a.fault != dvr::StorageFault::kFull) {
+      a.episode_freed_segments = a.episode_freed_bytes =
+          a.episode_dropped_segments = 0;
+    } else if (committed && a.fault != dvr::StorageFault::kNone &&
+               a.fault != dvr::StorageFault::kFull) {
       /* Written again after an I/O error. */
       a.fault = dvr::StorageFault::kNone;
       fields = storage_structure_locked (st, out.free_bytes);
@@ -139,44 +149,52 @@ post_space_news (GstDvrIndex * self, const dvr::StoragePool::Outcome & out, bool
     guint64 segments = 0, bytes = 0;
     gst_structure_get_uint64 (fields, "freed-segments", &segments);
     gst_structure_get_uint64 (fields, "freed-bytes", &bytes);
-    const gchar *oldest = gst_structure_get_string (fields, "oldest-program-date-time");
+    const gchar *oldest =
+        gst_structure_get_string (fields, "oldest-program-date-time");
     GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, NO_SPACE_LEFT,
-        ("The disk holding %s is full: freed the oldest %" G_GUINT64_FORMAT " segments (%"
-            G_GUINT64_FORMAT " bytes), footage now from %s; recording goes on", folder.c_str (),
-            segments, bytes, oldest && *oldest ? oldest : "nothing kept"),
-        ("%" G_GINT64_FORMAT " bytes free, %" G_GUINT64_FORMAT " wanted", out.free_bytes,
-            out.headroom), ("details", GST_TYPE_STRUCTURE, fields, NULL));
+        ("The disk holding %s is full: freed the oldest %" G_GUINT64_FORMAT
+         " segments (%" G_GUINT64_FORMAT
+         " bytes), footage now from %s; recording goes on",
+            folder.c_str (), segments, bytes,
+            oldest && *oldest ? oldest : "nothing kept"),
+        ("%" G_GINT64_FORMAT " bytes free, %" G_GUINT64_FORMAT " wanted",
+            out.free_bytes, out.headroom),
+        ("details", GST_TYPE_STRUCTURE, fields, NULL));
   } else {
     GST_INFO_OBJECT (self, "storage of %s: %s", folder.c_str (),
         gst_structure_get_string (fields, "state"));
   }
-  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-          fields));
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), fields));
 }
 
 /* Keeps room for the next segments on a disk that ran short (see
  * storage_pool.h) and says what it cost. No lock may be held. */
 static gboolean
-keep_headroom (GstDvrIndex * self, bool forced, bool committed)
+keep_headroom (GstDvrIndex *self, bool forced, bool committed)
 {
   GstDvrIndexPrivate *priv = self->priv;
   if (!priv->in_pool)
     return FALSE;
-  dvr::StoragePool::Outcome out = dvr::StoragePool::process ().keep_headroom (&priv->member,
-      g_get_real_time (), forced, FALLBACK_SEGMENT_BYTES * dvr::kHeadroomSegments);
+  dvr::StoragePool::Outcome out = dvr::StoragePool::process ().keep_headroom (
+      &priv->member, g_get_real_time (), forced,
+      FALLBACK_SEGMENT_BYTES * dvr::kHeadroomSegments);
   if (out.freed_bytes > 0)
-    GST_INFO_OBJECT (self, "%" G_GINT64_FORMAT " bytes free, %" G_GUINT64_FORMAT
-        " wanted: freed %" G_GSIZE_FORMAT " segments, %" G_GUINT64_FORMAT " bytes",
+    GST_INFO_OBJECT (self,
+        "%" G_GINT64_FORMAT " bytes free, %" G_GUINT64_FORMAT
+        " wanted: freed %" G_GSIZE_FORMAT " segments, %" G_GUINT64_FORMAT
+        " bytes",
         out.free_bytes, out.headroom, out.freed_segments, out.freed_bytes);
   if (out.for_min_free && out.freed_segments > 0) {
     /* Not a fault: the disk-wide retention did its work. The application
      * (the launcher's log) says what went. */
-    gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-            gst_structure_new ("dvr-min-free",
-                "free-bytes", G_TYPE_INT64, (gint64) out.free_bytes,
-                "min-free", G_TYPE_UINT64, (guint64) out.min_free,
-                "freed-segments", G_TYPE_UINT64, (guint64) out.freed_segments,
-                "freed-bytes", G_TYPE_UINT64, (guint64) out.freed_bytes, NULL)));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("dvr-min-free", "free-bytes", G_TYPE_INT64,
+                (gint64)out.free_bytes, "min-free", G_TYPE_UINT64,
+                (guint64)out.min_free, "freed-segments", G_TYPE_UINT64,
+                (guint64)out.freed_segments, "freed-bytes", G_TYPE_UINT64,
+                (guint64)out.freed_bytes, NULL)));
     return TRUE;
   }
   post_space_news (self, out, committed);
@@ -184,7 +202,7 @@ keep_headroom (GstDvrIndex * self, bool forced, bool committed)
 }
 
 gboolean
-gst_dvr_index_make_room (GstDvrIndex * self)
+gst_dvr_index_make_room (GstDvrIndex *self)
 {
   return keep_headroom (self, true, false);
 }
@@ -192,23 +210,24 @@ gst_dvr_index_make_room (GstDvrIndex * self)
 /* Says that the folder cannot be written, and why, in the message
  * applications read: posted before the error that stops the recording. */
 static void
-post_unwritable (GstDvrIndex * self, dvr::StorageFault fault)
+post_unwritable (GstDvrIndex *self, dvr::StorageFault fault)
 {
   GstStructure *fields;
   {
-    std::lock_guard < std::mutex > lock (self->priv->state_lock);
-    State & st = self->priv->state;
+    std::lock_guard<std::mutex> lock (self->priv->state_lock);
+    State &st = self->priv->state;
     st.space.fault = fault;
     st.space.dropped_unwritable++;
-    fields = storage_structure_locked (st, st.index ?
-        dvr::filesystem_free_bytes (st.index->options ().folder) : -1);
+    fields = storage_structure_locked (
+        st, st.index ? dvr::filesystem_free_bytes (st.index->options ().folder)
+                     : -1);
   }
-  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-          fields));
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), fields));
 }
 
 void
-dvr_index_detail::post_report (GstDvrIndex * self, CommitReport & r)
+dvr_index_detail::post_report (GstDvrIndex *self, CommitReport &r)
 {
   const bool listed = r.message != nullptr;
   if (r.message)
@@ -217,17 +236,20 @@ dvr_index_detail::post_report (GstDvrIndex * self, CommitReport & r)
   if (!r.ok && r.passing) {
     keep_headroom (self, true, false);
     GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not record a segment in folder %s; recording goes on", r.folder.c_str ()),
+        ("Could not record a segment in folder %s; recording goes on",
+            r.folder.c_str ()),
         ("%s", r.error.c_str ()));
   } else if (!r.ok) {
     if (r.fault != dvr::StorageFault::kNone) {
       post_unwritable (self, r.fault);
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
           ("Could not record into folder %s: %s", r.folder.c_str (),
-              dvr::storage_fault_words (r.fault)), ("%s", r.error.c_str ()));
+              dvr::storage_fault_words (r.fault)),
+          ("%s", r.error.c_str ()));
     } else {
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("Could not record into folder %s", r.folder.c_str ()), ("%s", r.error.c_str ()));
+          ("Could not record into folder %s", r.folder.c_str ()),
+          ("%s", r.error.c_str ()));
     }
   } else if (listed) {
     keep_headroom (self, false, true);
@@ -236,7 +258,8 @@ dvr_index_detail::post_report (GstDvrIndex * self, CommitReport & r)
 
 /* Lists the oldest pending segment, which ends at running time end_rt. */
 CommitReport
-dvr_index_detail::commit_front_locked (GstDvrIndex * self, State & st, gint64 end_rt, guint64 bytes)
+dvr_index_detail::commit_front_locked (
+    GstDvrIndex *self, State &st, gint64 end_rt, guint64 bytes)
 {
   CommitReport r;
   PendingSegment seg = st.pending.front ();
@@ -281,52 +304,52 @@ dvr_index_detail::commit_front_locked (GstDvrIndex * self, State & st, gint64 en
 }
 
 gboolean
-gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path, GstClockTime end,
-    guint64 bytes)
+gst_dvr_index_commit_segment (
+    GstDvrIndex *self, const gchar *path, GstClockTime end, guint64 bytes)
 {
   CommitReport r;
   {
-    std::lock_guard < std::mutex > lock (self->priv->state_lock);
-    State & st = self->priv->state;
+    std::lock_guard<std::mutex> lock (self->priv->state_lock);
+    State &st = self->priv->state;
     if (!st.index || st.pending.empty () || st.pending.front ().path != path) {
       GST_WARNING_OBJECT (self, "commit of unknown segment %s ignored", path);
       return FALSE;
     }
-    r = commit_front_locked (self, st, (gint64) end, bytes);
+    r = commit_front_locked (self, st, (gint64)end, bytes);
   }
   post_report (self, r);
   return r.ok;
 }
 
 static void
-finish_stream (GstDvrIndex * self)
+finish_stream (GstDvrIndex *self)
 {
   std::string error;
   bool ok;
   {
-    std::lock_guard < std::mutex > lock (self->priv->state_lock);
+    std::lock_guard<std::mutex> lock (self->priv->state_lock);
     if (!self->priv->state.index)
       return;
     ok = self->priv->state.index->end_stream (&error);
   }
   if (!ok)
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("Could not finish the playlist"),
-        ("%s", error.c_str ()));
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Could not finish the playlist"), ("%s", error.c_str ()));
 }
 
 void
-gst_dvr_index_set_writer (GstDvrIndex * self, GstElement * writer,
-    GstDvrIndexWriterSplitFunc split)
+gst_dvr_index_set_writer (
+    GstDvrIndex *self, GstElement *writer, GstDvrIndexWriterSplitFunc split)
 {
-  WriterRef & w = self->priv->writer;
+  WriterRef &w = self->priv->writer;
   g_weak_ref_set (&w.element, writer);
   w.split = writer ? split : nullptr;
 }
 
 void
-dvr_index_detail::ask_writer_to_split (GstDvrIndex * self)
+dvr_index_detail::ask_writer_to_split (GstDvrIndex *self)
 {
-  WriterRef & w = self->priv->writer;
+  WriterRef &w = self->priv->writer;
   const GstDvrIndexWriterSplitFunc split = w.split;
   GstElement *writer = GST_ELEMENT (g_weak_ref_get (&w.element));
   if (!writer)
@@ -337,14 +360,15 @@ dvr_index_detail::ask_writer_to_split (GstDvrIndex * self)
 }
 
 void
-gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error_number)
+gst_dvr_index_abandon_segment (
+    GstDvrIndex *self, const gchar *path, int error_number)
 {
   std::string folder;
   dvr::StorageFault fault = dvr::fault_of_errno (error_number);
   bool passing = fault == dvr::StorageFault::kFull;
   {
-    std::lock_guard < std::mutex > lock (self->priv->state_lock);
-    State & st = self->priv->state;
+    std::lock_guard<std::mutex> lock (self->priv->state_lock);
+    State &st = self->priv->state;
     if (!st.pending.empty () && st.pending.front ().path == path)
       st.pending.pop_front ();
     g_unlink (path);
@@ -355,8 +379,9 @@ gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error
         fault = dvr::diagnose_write_error (folder, error_number);
       /* An I/O error in a folder still there to write to may pass; a folder
        * gone or read-only, or access refused, does not. */
-      passing = fault == dvr::StorageFault::kFull || (fault == dvr::StorageFault::kIoError &&
-          st.index->folder_writable ());
+      passing = fault == dvr::StorageFault::kFull ||
+                (fault == dvr::StorageFault::kIoError &&
+                    st.index->folder_writable ());
       if (fault == dvr::StorageFault::kFull) {
         st.space.dropped_no_space++;
         st.space.episode_dropped_segments++;
@@ -368,23 +393,25 @@ gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error
     keep_headroom (self, true, false);
     GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
         ("Could not write a segment in folder %s (%s): it was dropped, recording goes on",
-            folder.c_str (), g_strerror (error_number)), ("%s", path));
+            folder.c_str (), g_strerror (error_number)),
+        ("%s", path));
   } else if (passing) {
     post_unwritable (self, fault);
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("Could not write a segment in folder %s (%s): it was dropped, recording goes on",
-            folder.c_str (), dvr::storage_fault_words (fault)), ("%s: %s", path,
-            g_strerror (error_number)));
+            folder.c_str (), dvr::storage_fault_words (fault)),
+        ("%s: %s", path, g_strerror (error_number)));
   } else {
     post_unwritable (self, fault);
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
         ("Could not write a segment in folder %s: %s", folder.c_str (),
-            dvr::storage_fault_words (fault)), ("%s: %s", path, g_strerror (error_number)));
+            dvr::storage_fault_words (fault)),
+        ("%s: %s", path, g_strerror (error_number)));
   }
 }
 
 void
-gst_dvr_index_finish (GstDvrIndex * self)
+gst_dvr_index_finish (GstDvrIndex *self)
 {
   finish_stream (self);
 }

@@ -76,7 +76,7 @@ struct PendingSegment
   gint64 start_rt;
   gint64 start_wall_us;
   bool discontinuity;
-  gint64 end_rt = G_MININT64;   /* standalone: known when the next one begins */
+  gint64 end_rt = G_MININT64; /* standalone: known when the next one begins */
 };
 
 struct State
@@ -86,20 +86,20 @@ struct State
   GstCaps *caps = nullptr;
   bool caps_changed = false;
   bool have_first = false;
-  gint64 offset = 0;            /* added to input running times (ns) */
-  gint64 last_in_rt = 0;        /* of the previous buffer, decode order */
-  gint64 last_out_end = 0;      /* furthest pts + duration on the output timeline */
+  gint64 offset = 0;       /* added to input running times (ns) */
+  gint64 last_in_rt = 0;   /* of the previous buffer, decode order */
+  gint64 last_out_end = 0; /* furthest pts + duration on the output timeline */
   gint64 last_frame_duration = 40 * GST_MSECOND;
   bool split_at_next_keyframe = false;
   bool eos = false;
-  bool discontinuity_pending = false;   /* after an abandoned segment */
+  bool discontinuity_pending = false; /* after an abandoned segment */
   /* Standalone (ahead of a foreign writer): dvrindex decides the boundaries. */
   bool standalone = false;
-  guint file_index = 0;                 /* the writer's file counter */
+  guint file_index = 0; /* the writer's file counter */
   bool camera_clock_refused = false;
   gint64 last_begin_rt = G_MININT64;
   /* Each segment's wall clock: an anchor plus running time (timeline.h). */
-  dvr::Timeline timeline { DEFAULT_CLOCK_TOLERANCE * 1000 };
+  dvr::Timeline timeline{DEFAULT_CLOCK_TOLERANCE * 1000};
   /* A step of the system clock noted in the index, until the first segment
    * labelled after it is listed (output running time; G_MAXINT64: none). */
   gint64 open_step_rt = G_MAXINT64;
@@ -122,7 +122,7 @@ struct WriterRef
   WriterRef () { g_weak_ref_init (&element, nullptr); }
   ~WriterRef () { g_weak_ref_clear (&element); }
   GWeakRef element;
-  std::atomic < GstDvrIndexWriterSplitFunc > split { nullptr };
+  std::atomic<GstDvrIndexWriterSplitFunc> split{nullptr};
 };
 
 }  // namespace dvr_index_detail
@@ -147,7 +147,7 @@ struct GstDvrIndexPrivate
   dvr_index_detail::WriterRef writer;
   /* This recording in the process's storage pool while its folder is open. */
   dvr::StoragePool::Member member;
-  std::atomic < bool > in_pool { false };
+  std::atomic<bool> in_pool{false};
 };
 
 namespace dvr_index_detail {
@@ -157,10 +157,10 @@ namespace dvr_index_detail {
 struct ClockNews
 {
   bool step = false;
-  bool camera = false;          /* the camera's clock stepped, not this machine's */
+  bool camera = false; /* the camera's clock stepped, not this machine's */
   gint64 step_us = 0;
-  gint64 before_us = 0;         /* the timeline's wall clock at the step */
-  gint64 after_us = 0;          /* the clock's reading there */
+  gint64 before_us = 0; /* the timeline's wall clock at the step */
+  gint64 after_us = 0;  /* the clock's reading there */
   guint64 total = 0;
   std::string folder;
 };
@@ -177,31 +177,34 @@ struct CommitReport
 };
 
 /* dvrindex_clock.cpp */
-gboolean capture_wall_clock (GstDvrIndex * self, gint64 in_rt, gint64 * wall_us);
-bool camera_wall_clock (GstDvrIndex * self, GstBuffer * buf, const Settings & settings, State & st,
-    gint64 local_us, gint64 * wall_us);
-ClockNews observe_clock_locked (GstDvrIndex * self, GstBuffer * buf, const Settings & settings,
-    State & st, gint64 in_rt, gint64 out_rt);
-void post_clock_news (GstDvrIndex * self, const ClockNews & news);
-void post_clock_implausible (GstDvrIndex * self, const dvr::RecordingIndex * index,
-    const dvr::RecordingOptions & options, gint64 now_us);
+gboolean capture_wall_clock (GstDvrIndex *self, gint64 in_rt, gint64 *wall_us);
+bool camera_wall_clock (GstDvrIndex *self, GstBuffer *buf,
+    const Settings &settings, State &st, gint64 local_us, gint64 *wall_us);
+ClockNews observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
+    const Settings &settings, State &st, gint64 in_rt, gint64 out_rt);
+void post_clock_news (GstDvrIndex *self, const ClockNews &news);
+void post_clock_implausible (GstDvrIndex *self,
+    const dvr::RecordingIndex *index, const dvr::RecordingOptions &options,
+    gint64 now_us);
 
 /* dvrindex_writer.cpp */
-void begin_segment_locked (GstDvrIndex * self, State & st, gint64 start, const std::string & path);
-void update_headroom_locked (GstDvrIndexPrivate * priv, const State & st);
-void post_report (GstDvrIndex * self, CommitReport & r);
-CommitReport commit_front_locked (GstDvrIndex * self, State & st, gint64 end_rt, guint64 bytes);
+void begin_segment_locked (
+    GstDvrIndex *self, State &st, gint64 start, const std::string &path);
+void update_headroom_locked (GstDvrIndexPrivate *priv, const State &st);
+void post_report (GstDvrIndex *self, CommitReport &r);
+CommitReport commit_front_locked (
+    GstDvrIndex *self, State &st, gint64 end_rt, guint64 bytes);
 /* Calls the registered writer's split entry point; no lock may be held. */
-void ask_writer_to_split (GstDvrIndex * self);
+void ask_writer_to_split (GstDvrIndex *self);
 
 /* dvrindex_foreign.cpp */
-void commit_finished_files_locked (GstDvrIndex * self, State & st, std::vector < CommitReport > &out,
-    bool all);
-std::string writer_file (const std::string & pattern, guint n);
-bool valid_writer_pattern (const std::string & pattern);
+void commit_finished_files_locked (
+    GstDvrIndex *self, State &st, std::vector<CommitReport> &out, bool all);
+std::string writer_file (const std::string &pattern, guint n);
+bool valid_writer_pattern (const std::string &pattern);
 
 /* dvrindex_api.cpp */
-GstStructure *segment_structure (const char *name, const dvr::Segment & s);
-GstStructure *stats_structure (GstDvrIndex * self);
+GstStructure *segment_structure (const char *name, const dvr::Segment &s);
+GstStructure *stats_structure (GstDvrIndex *self);
 
 }  // namespace dvr_index_detail

@@ -35,28 +35,29 @@ G_BEGIN_DECLS
 
 /* A writer's split entry point: cut a segment at the keyframe just received
  * (or the next one to be written). */
-typedef void (*GstDvrIndexWriterSplitFunc) (GstElement * writer);
+typedef void (*GstDvrIndexWriterSplitFunc) (GstElement *writer);
 
 /* Registers the segment writer the index works with (step 0 above); the index
  * holds it weakly. A later call replaces it; a NULL writer leaves the index on
  * its own. */
-void gst_dvr_index_set_writer (GstDvrIndex * self, GstElement * writer,
-    GstDvrIndexWriterSplitFunc split);
+void gst_dvr_index_set_writer (
+    GstDvrIndex *self, GstElement *writer, GstDvrIndexWriterSplitFunc split);
 /* Whether the open folder syncs segments to disk (the fsync property): the
  * writer then syncs each file before committing it. */
-gboolean gst_dvr_index_fsync (GstDvrIndex * self);
+gboolean gst_dvr_index_fsync (GstDvrIndex *self);
 /* Returns a newly allocated path, or NULL (with an element error posted) if the
  * folder is not open. */
-gchar *gst_dvr_index_begin_segment (GstDvrIndex * self, GstClockTime start);
-gboolean gst_dvr_index_commit_segment (GstDvrIndex * self, const gchar * path,
-    GstClockTime end, guint64 bytes);
-void gst_dvr_index_abandon_segment (GstDvrIndex * self, const gchar * path, int error_number);
+gchar *gst_dvr_index_begin_segment (GstDvrIndex *self, GstClockTime start);
+gboolean gst_dvr_index_commit_segment (
+    GstDvrIndex *self, const gchar *path, GstClockTime end, guint64 bytes);
+void gst_dvr_index_abandon_segment (
+    GstDvrIndex *self, const gchar *path, int error_number);
 /* A write just failed for lack of space: frees the oldest footage (this
  * recording's, or its storage group's) for the next few segments. TRUE if
  * anything was freed, so that the write is worth trying again. */
-gboolean gst_dvr_index_make_room (GstDvrIndex * self);
+gboolean gst_dvr_index_make_room (GstDvrIndex *self);
 /* The writer finished after EOS and committed its last segment. */
-void gst_dvr_index_finish (GstDvrIndex * self);
+void gst_dvr_index_finish (GstDvrIndex *self);
 
 /* The first keyframe at least this far into a segment ends it: a tenth of the
  * target duration short of it, 200 ms at most. Camera timestamps jitter by tens
@@ -66,7 +67,8 @@ void gst_dvr_index_finish (GstDvrIndex * self);
 static inline gint64
 gst_dvr_index_split_threshold (gint64 segment_duration)
 {
-  return segment_duration - MIN (segment_duration / 10, 200 * (gint64) GST_MSECOND);
+  return segment_duration -
+         MIN (segment_duration / 10, 200 * (gint64)GST_MSECOND);
 }
 
 /* Installs dvrindex's folder and retention properties on another class (dvrsink
@@ -74,12 +76,14 @@ gst_dvr_index_split_threshold (gint64 segment_duration)
  * playlist-name, segment-duration, window, max-bytes, retention, delete-grace, endlist,
  * max-gap, wall-clock, clock-tolerance, fsync, stats, storage-group, min-free. */
 #define GST_DVR_INDEX_N_PROPERTIES 15
-void gst_dvr_index_install_properties (GObjectClass * gobject_class, guint first_prop);
+void gst_dvr_index_install_properties (
+    GObjectClass *gobject_class, guint first_prop);
 
 /* The index API for applications, as action signals (dvrsink forwards them). */
-GstStructure *gst_dvr_index_get_segments (GstDvrIndex * self);
-gchar *gst_dvr_index_render_playlist (GstDvrIndex * self, gint64 start_us, gint64 end_us);
-void gst_dvr_index_install_signals (GType type, GCallback get_segments,
-    GCallback render_playlist, guint * ids);
+GstStructure *gst_dvr_index_get_segments (GstDvrIndex *self);
+gchar *gst_dvr_index_render_playlist (
+    GstDvrIndex *self, gint64 start_us, gint64 end_us);
+void gst_dvr_index_install_signals (
+    GType type, GCallback get_segments, GCallback render_playlist, guint *ids);
 
 G_END_DECLS

@@ -11,8 +11,8 @@ G_DECLARE_FINAL_TYPE (GstDvrIndex, gst_dvr_index, GST, DVR_INDEX, GstElement)
 /* Where PROGRAM-DATE-TIME comes from. */
 typedef enum
 {
-  GST_DVR_WALL_CLOCK_LOCAL,     /* this machine's clock when the first frame arrived */
-  GST_DVR_WALL_CLOCK_CAMERA,    /* the camera's (RTCP sender reports), while it agrees */
+  GST_DVR_WALL_CLOCK_LOCAL, /* this machine's clock when the first frame arrived */
+  GST_DVR_WALL_CLOCK_CAMERA, /* the camera's (RTCP sender reports), while it agrees */
 } GstDvrWallClock;
 
 #define GST_TYPE_DVR_WALL_CLOCK (gst_dvr_wall_clock_get_type ())

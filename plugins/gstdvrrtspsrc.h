@@ -7,7 +7,8 @@
 G_BEGIN_DECLS
 
 #define GST_TYPE_DVR_RTSP_SRC (gst_dvr_rtsp_src_get_type ())
-G_DECLARE_FINAL_TYPE (GstDvrRtspSrc, gst_dvr_rtsp_src, GST, DVR_RTSP_SRC, GstElement)
+G_DECLARE_FINAL_TYPE (
+    GstDvrRtspSrc, gst_dvr_rtsp_src, GST, DVR_RTSP_SRC, GstElement)
 
 GST_ELEMENT_REGISTER_DECLARE (dvrrtspsrc);
 

@@ -100,14 +100,19 @@ gst_dvr_muxer_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {GST_DVR_MUXER_LEAN, "dvrsink's own MPEG-TS writer: cuts at keyframes and writes "
-          "188-byte packets straight into the segment's buffer", "lean"},
-    {GST_DVR_MUXER_MPEGTSMUX, "splitmuxsink with mpegtsmux and giostreamsink, "
-          "the chain stock hlssink2 is made of", "mpegtsmux"},
-    {0, NULL, NULL},
+      {GST_DVR_MUXER_LEAN,
+          "dvrsink's own MPEG-TS writer: cuts at keyframes and writes "
+          "188-byte packets straight into the segment's buffer",
+          "lean"},
+      {GST_DVR_MUXER_MPEGTSMUX,
+          "splitmuxsink with mpegtsmux and giostreamsink, "
+          "the chain stock hlssink2 is made of",
+          "mpegtsmux"},
+      {0, NULL, NULL},
   };
   if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstDvrSinkMuxer", values));
+    g_once_init_leave (
+        &type, g_enum_register_static ("GstDvrSinkMuxer", values));
   return type;
 }
 
@@ -126,29 +131,32 @@ enum
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "
+    GST_STATIC_CAPS (
+        "video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "
         "alignment = (string) au; "
         "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, "
         "alignment = (string) au; " GST_DVR_TS_INPUT_CAPS));
-static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
-    GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, "
-        "stream-format = (string) { raw, adts }"));
+static GstStaticPadTemplate audio_template =
+    GST_STATIC_PAD_TEMPLATE ("audio", GST_PAD_SINK, GST_PAD_REQUEST,
+        GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, "
+                         "stream-format = (string) { raw, adts }"));
 
 #define gst_dvr_sink_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstDvrSink, gst_dvr_sink, GST_TYPE_BIN,
-    GST_DEBUG_CATEGORY_INIT (dvr_sink_debug, "dvrsink", 0, "sliding-window HLS DVR sink"));
-GST_ELEMENT_REGISTER_DEFINE (dvrsink, "dvrsink", GST_RANK_NONE, GST_TYPE_DVR_SINK);
+    GST_DEBUG_CATEGORY_INIT (
+        dvr_sink_debug, "dvrsink", 0, "sliding-window HLS DVR sink"));
+GST_ELEMENT_REGISTER_DEFINE (
+    dvrsink, "dvrsink", GST_RANK_NONE, GST_TYPE_DVR_SINK);
 
 DvrSinkSettings
-dvr_sink_settings (GstDvrSink * self)
+dvr_sink_settings (GstDvrSink *self)
 {
-  std::lock_guard < std::mutex > lock (self->priv->settings_lock);
+  std::lock_guard<std::mutex> lock (self->priv->settings_lock);
   return self->priv->settings;
 }
 
 static void
-gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
+gst_dvr_sink_handle_message (GstBin *bin, GstMessage *message)
 {
   GstDvrSink *self = GST_DVR_SINK (bin);
   if (dvr_sink_splitmux_handle_message (self, message)) {
@@ -173,25 +181,26 @@ gst_dvr_sink_handle_message (GstBin * bin, GstMessage * message)
  * sets (SPS/PPS, and VPS for H.265) before every keyframe, so that each segment
  * decodes on its own even when the camera sent them only once or only in SDP. */
 static bool
-parsed_byte_stream (const GstStructure * s)
+parsed_byte_stream (const GstStructure *s)
 {
   gboolean parsed = FALSE;
   const gchar *format = gst_structure_get_string (s, "stream-format");
   const gchar *alignment = gst_structure_get_string (s, "alignment");
-  return gst_structure_get_boolean (s, "parsed", &parsed) && parsed && format && alignment &&
-      g_str_equal (format, "byte-stream") && g_str_equal (alignment, "au");
+  return gst_structure_get_boolean (s, "parsed", &parsed) && parsed && format &&
+         alignment && g_str_equal (format, "byte-stream") &&
+         g_str_equal (alignment, "au");
 }
 
 /* Access units with each NAL unit behind its length, as RTP depayloaders,
  * MP4 demuxers and encoders hand them on with their keyframes flagged. */
 static bool
-length_prefixed_access_units (const GstStructure * s)
+length_prefixed_access_units (const GstStructure *s)
 {
   const gchar *format = gst_structure_get_string (s, "stream-format");
   const gchar *alignment = gst_structure_get_string (s, "alignment");
   if (!format || !alignment || !g_str_equal (alignment, "au"))
     return false;
-  for (const char *f : { "avc", "avc3", "hvc1", "hev1" })
+  for (const char *f : {"avc", "avc3", "hvc1", "hev1"})
     if (g_str_equal (format, f))
       return true;
   return false;
@@ -201,19 +210,20 @@ length_prefixed_access_units (const GstStructure * s)
  * muxer=mpegtsmux would have to demux it first, which is what recording it
  * as it is saves. */
 static gboolean
-transport_stream_accepted (GstDvrSink * self)
+transport_stream_accepted (GstDvrSink *self)
 {
   if (dvr_sink_settings (self).muxer != GST_DVR_MUXER_LEAN) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("muxer=mpegtsmux cannot record an MPEG-TS input: it takes H.264 or H.265 elementary "
-            "streams; use muxer=lean (the default), which records the transport stream as it is"),
+         "streams; use muxer=lean (the default), which records the transport stream as it is"),
         ("not negotiated: video/mpegts on the sink pad with muxer=mpegtsmux"));
     return FALSE;
   }
   if (self->audio_pad) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("dvrsink takes no audio on its audio pad beside an MPEG-TS input: the transport "
-            "stream's own audio is recorded with it"), ("not negotiated: release the audio pad"));
+         "stream's own audio is recorded with it"),
+        ("not negotiated: release the audio pad"));
     return FALSE;
   }
   return TRUE;
@@ -226,15 +236,17 @@ transport_stream_accepted (GstDvrSink * self)
  * path (a depayloader's avc) that saves a pass over every byte. A
  * transport stream goes to dvrsink's TS reader instead. */
 static gboolean
-ensure_parser (GstDvrSink * self, GstCaps * caps)
+ensure_parser (GstDvrSink *self, GstCaps *caps)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const bool ts = gst_structure_has_name (s, "video/mpegts");
   if (ts && !transport_stream_accepted (self))
     return FALSE;
-  const char *kind = ts ? "tsreader" :
-      gst_structure_has_name (s, "video/x-h265") ? "h265parse" : "h264parse";
-  if (!ts && dvr_sink_settings (self).muxer == GST_DVR_MUXER_LEAN && (parsed_byte_stream (s) || length_prefixed_access_units (s)))
+  const char *kind = ts                                           ? "tsreader"
+                     : gst_structure_has_name (s, "video/x-h265") ? "h265parse"
+                                                                  : "h264parse";
+  if (!ts && dvr_sink_settings (self).muxer == GST_DVR_MUXER_LEAN &&
+      (parsed_byte_stream (s) || length_prefixed_access_units (s)))
     kind = nullptr;
   if (self->parser) {
     if (kind && g_str_equal (self->parser_kind, kind))
@@ -258,10 +270,12 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
     return TRUE;
   }
   self->direct = FALSE;
-  GstElement *parser = ts ? GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_READER, "name", "tsreader", NULL)) :
-      gst_element_factory_make (kind, "parse");
+  GstElement *parser = ts ? GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_READER,
+                                "name", "tsreader", NULL))
+                          : gst_element_factory_make (kind, "parse");
   if (!parser) {
-    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("The element %s is missing", kind),
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("The element %s is missing", kind),
         ("install gstreamer1.0-plugins-bad"));
     return FALSE;
   }
@@ -288,20 +302,26 @@ ensure_parser (GstDvrSink * self, GstCaps * caps)
  * go straight to the reader, then the segment held back: caps after a segment
  * would be out of order. */
 static gboolean
-announce_found_caps (GstDvrSink * self, GstBuffer * buf)
+announce_found_caps (GstDvrSink *self, GstBuffer *buf)
 {
   GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
-  g_autoptr (GstCaps) caps = gst_type_find_helper_for_buffer (GST_OBJECT (self), buf, &probability);
-  if (!caps || !gst_structure_has_name (gst_caps_get_structure (caps, 0), "video/mpegts")) {
+  g_autoptr (GstCaps) caps =
+      gst_type_find_helper_for_buffer (GST_OBJECT (self), buf, &probability);
+  if (!caps || !gst_structure_has_name (
+                   gst_caps_get_structure (caps, 0), "video/mpegts")) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("dvrsink got data without caps that is not an MPEG-TS stream"),
-        ("found %" GST_PTR_FORMAT "; put a demuxer and parser (or a capsfilter) in front", caps));
+        ("found %" GST_PTR_FORMAT
+         "; put a demuxer and parser (or a capsfilter) in front",
+            caps));
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "no caps from upstream; typefound %" GST_PTR_FORMAT, caps);
+  GST_INFO_OBJECT (
+      self, "no caps from upstream; typefound %" GST_PTR_FORMAT, caps);
   if (!ensure_parser (self, caps))
     return FALSE;
-  g_autoptr (GstPad) internal = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (self->sinkpad)));
+  g_autoptr (GstPad) internal =
+      GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (self->sinkpad)));
   if (!gst_pad_push_event (internal, gst_event_new_caps (caps)))
     return FALSE;
   if (self->priv->held_segment) {
@@ -315,13 +335,14 @@ announce_found_caps (GstDvrSink * self, GstBuffer * buf)
 /* Whether the stream has caps, found from its first data (first, which may be
  * NULL) if upstream gave none. */
 static gboolean
-have_caps (GstDvrSink * self, GstPad * pad, GstBuffer * first)
+have_caps (GstDvrSink *self, GstPad *pad, GstBuffer *first)
 {
-  return self->priv->typefound || gst_pad_has_current_caps (pad) || (first && announce_found_caps (self, first));
+  return self->priv->typefound || gst_pad_has_current_caps (pad) ||
+         (first && announce_found_caps (self, first));
 }
 
 static GstFlowReturn
-gst_dvr_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+gst_dvr_sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   if (!have_caps (GST_DVR_SINK (parent), pad, buf)) {
     gst_buffer_unref (buf);
@@ -331,9 +352,11 @@ gst_dvr_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 static GstFlowReturn
-gst_dvr_sink_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
+gst_dvr_sink_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
-  GstBuffer *first = gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : nullptr;
+  GstBuffer *first = gst_buffer_list_length (list) > 0
+                         ? gst_buffer_list_get (list, 0)
+                         : nullptr;
   if (!have_caps (GST_DVR_SINK (parent), pad, first)) {
     gst_buffer_list_unref (list);
     return GST_FLOW_NOT_NEGOTIATED;
@@ -342,7 +365,7 @@ gst_dvr_sink_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
 }
 
 static gboolean
-gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+gst_dvr_sink_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
   GstDvrSink *self = GST_DVR_SINK (parent);
   if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
@@ -364,17 +387,19 @@ gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     }
     return ok;
   }
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && !self->parser && !self->direct) {
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && !self->parser &&
+      !self->direct) {
     /* Nothing came (an empty file): the index and the writer still end, so
      * that the bin posts its EOS. */
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("The stream ended before any data came"), (NULL));
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The stream ended before any data came"), (NULL));
     GstPad *target = gst_element_get_static_pad (self->index, "sink");
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
     gst_object_unref (target);
     self->direct = TRUE;
   }
-  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT && !gst_pad_has_current_caps (pad) &&
-      !self->priv->typefound) {
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT &&
+      !gst_pad_has_current_caps (pad) && !self->priv->typefound) {
     gst_event_replace (&self->priv->held_segment, event);
     gst_event_unref (event);
     return TRUE;
@@ -383,7 +408,7 @@ gst_dvr_sink_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 }
 
 static gboolean
-gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+gst_dvr_sink_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   /* Whatever parser it has now, dvrsink takes every format: before the first
    * caps there is none yet, and a camera that switches codec or format gets
@@ -391,8 +416,9 @@ gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
   if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
     GstCaps *filter, *templ = gst_pad_get_pad_template_caps (pad);
     gst_query_parse_caps (query, &filter);
-    GstCaps *result = filter ?
-        gst_caps_intersect_full (filter, templ, GST_CAPS_INTERSECT_FIRST) : gst_caps_ref (templ);
+    GstCaps *result = filter ? gst_caps_intersect_full (
+                                   filter, templ, GST_CAPS_INTERSECT_FIRST)
+                             : gst_caps_ref (templ);
     gst_query_set_caps_result (query, result);
     gst_caps_unref (result);
     gst_caps_unref (templ);
@@ -401,7 +427,8 @@ gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
   if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
     GstCaps *caps, *templ = gst_pad_get_pad_template_caps (pad);
     gst_query_parse_accept_caps (query, &caps);
-    gst_query_set_accept_caps_result (query, gst_caps_can_intersect (caps, templ));
+    gst_query_set_accept_caps_result (
+        query, gst_caps_can_intersect (caps, templ));
     gst_caps_unref (templ);
     return TRUE;
   }
@@ -409,12 +436,13 @@ gst_dvr_sink_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 }
 
 static GstPad *
-gst_dvr_sink_request_new_pad (GstElement * element, GstPadTemplate * templ, const gchar *,
-    const GstCaps *)
+gst_dvr_sink_request_new_pad (
+    GstElement *element, GstPadTemplate *templ, const gchar *, const GstCaps *)
 {
   GstDvrSink *self = GST_DVR_SINK (element);
   if (self->audio_pad) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("dvrsink records one audio stream"), (NULL));
+    GST_ELEMENT_WARNING (
+        self, STREAM, FAILED, ("dvrsink records one audio stream"), (NULL));
     return nullptr;
   }
   GstPad *target = gst_element_request_pad_simple (self->writer, "audio_%u");
@@ -430,7 +458,7 @@ gst_dvr_sink_request_new_pad (GstElement * element, GstPadTemplate * templ, cons
 }
 
 static void
-gst_dvr_sink_release_pad (GstElement * element, GstPad * pad)
+gst_dvr_sink_release_pad (GstElement *element, GstPad *pad)
 {
   GstDvrSink *self = GST_DVR_SINK (element);
   if (pad != self->audio_pad)
@@ -445,14 +473,15 @@ gst_dvr_sink_release_pad (GstElement * element, GstPad * pad)
 }
 
 static GstStateChangeReturn
-gst_dvr_sink_change_state (GstElement * element, GstStateChange transition)
+gst_dvr_sink_change_state (GstElement *element, GstStateChange transition)
 {
   GstDvrSink *self = GST_DVR_SINK (element);
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
     dvr_sink_audio_watchdog_start (self);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     dvr_sink_audio_watchdog_stop (self);
-  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     dvr_sink_splitmux_discard_open_segments (self);
     gst_event_replace (&self->priv->held_segment, nullptr);
@@ -463,7 +492,7 @@ gst_dvr_sink_change_state (GstElement * element, GstStateChange transition)
 
 /* (Re)builds the chain after dvrindex for the chosen muxer; in NULL or READY. */
 static void
-build_writer (GstDvrSink * self)
+build_writer (GstDvrSink *self)
 {
   GstPad *old_audio = nullptr;
   if (self->writer) {
@@ -482,15 +511,18 @@ build_writer (GstDvrSink * self)
   }
   const DvrSinkSettings settings = dvr_sink_settings (self);
   if (settings.muxer == GST_DVR_MUXER_LEAN) {
-    self->writer = GST_ELEMENT (g_object_new (GST_TYPE_DVR_TS_WRITER, "name", "writer", NULL));
-    gst_dvr_ts_writer_set_index (GST_DVR_TS_WRITER (self->writer), GST_DVR_INDEX (self->index));
+    self->writer = GST_ELEMENT (
+        g_object_new (GST_TYPE_DVR_TS_WRITER, "name", "writer", NULL));
+    gst_dvr_ts_writer_set_index (
+        GST_DVR_TS_WRITER (self->writer), GST_DVR_INDEX (self->index));
     gst_bin_add (GST_BIN (self), self->writer);
     gst_element_link_pads (self->index, "src", self->writer, "video");
   } else if (!dvr_sink_build_splitmux (self)) {
     return;
   }
   g_object_set (self->writer, "max-size-time", settings.segment_duration,
-      "send-keyframe-requests", (gboolean) settings.send_keyframe_requests, NULL);
+      "send-keyframe-requests", (gboolean)settings.send_keyframe_requests,
+      NULL);
   if (self->audio_pad) {
     GstPad *target = gst_element_request_pad_simple (self->writer, "audio_%u");
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->audio_pad), target);
@@ -500,26 +532,27 @@ build_writer (GstDvrSink * self)
 }
 
 static void
-gst_dvr_sink_set_property (GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
+gst_dvr_sink_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstDvrSink *self = GST_DVR_SINK (object);
   GstDvrSinkPrivate *priv = self->priv;
   /* The children take the new value after the lock is let go. */
   if (prop_id == PROP_SEND_KEYFRAME_REQUESTS) {
     {
-      std::lock_guard < std::mutex > lock (priv->settings_lock);
+      std::lock_guard<std::mutex> lock (priv->settings_lock);
       priv->settings.send_keyframe_requests = g_value_get_boolean (value);
     }
     if (self->writer)
-      g_object_set_property (G_OBJECT (self->writer), "send-keyframe-requests", value);
+      g_object_set_property (
+          G_OBJECT (self->writer), "send-keyframe-requests", value);
     return;
   }
   if (prop_id == PROP_MUXER) {
-    GstDvrMuxer muxer = (GstDvrMuxer) g_value_get_enum (value);
+    GstDvrMuxer muxer = (GstDvrMuxer)g_value_get_enum (value);
     bool changed;
     {
-      std::lock_guard < std::mutex > lock (priv->settings_lock);
+      std::lock_guard<std::mutex> lock (priv->settings_lock);
       changed = muxer != priv->settings.muxer;
       priv->settings.muxer = muxer;
     }
@@ -530,9 +563,9 @@ gst_dvr_sink_set_property (GObject * object, guint prop_id, const GValue * value
   if (prop_id >= PROP_FIRST_INDEX_PROP && prop_id <= PROP_LAST_INDEX_PROP) {
     g_object_set_property (G_OBJECT (self->index), pspec->name, value);
     if (g_str_equal (pspec->name, "segment-duration")) {
-      const guint64 duration = (guint64) g_value_get_uint (value) * GST_SECOND;
+      const guint64 duration = (guint64)g_value_get_uint (value) * GST_SECOND;
       {
-        std::lock_guard < std::mutex > lock (priv->settings_lock);
+        std::lock_guard<std::mutex> lock (priv->settings_lock);
         priv->settings.segment_duration = duration;
       }
       if (self->writer)
@@ -544,11 +577,13 @@ gst_dvr_sink_set_property (GObject * object, guint prop_id, const GValue * value
 }
 
 static void
-gst_dvr_sink_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
+gst_dvr_sink_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GstDvrSink *self = GST_DVR_SINK (object);
   if (prop_id == PROP_SEND_KEYFRAME_REQUESTS) {
-    g_value_set_boolean (value, dvr_sink_settings (self).send_keyframe_requests);
+    g_value_set_boolean (
+        value, dvr_sink_settings (self).send_keyframe_requests);
     return;
   }
   if (prop_id == PROP_MUXER) {
@@ -563,7 +598,7 @@ gst_dvr_sink_get_property (GObject * object, guint prop_id, GValue * value, GPar
 }
 
 static void
-gst_dvr_sink_finalize (GObject * object)
+gst_dvr_sink_finalize (GObject *object)
 {
   GstDvrSink *self = GST_DVR_SINK (object);
   dvr_sink_audio_watchdog_stop (self);
@@ -576,19 +611,20 @@ gst_dvr_sink_finalize (GObject * object)
 static guint sink_signals[2];
 
 static GstStructure *
-gst_dvr_sink_get_segments (GstDvrSink * self)
+gst_dvr_sink_get_segments (GstDvrSink *self)
 {
   return gst_dvr_index_get_segments (GST_DVR_INDEX (self->index));
 }
 
 static gchar *
-gst_dvr_sink_render_playlist (GstDvrSink * self, gint64 start_us, gint64 end_us)
+gst_dvr_sink_render_playlist (GstDvrSink *self, gint64 start_us, gint64 end_us)
 {
-  return gst_dvr_index_render_playlist (GST_DVR_INDEX (self->index), start_us, end_us);
+  return gst_dvr_index_render_playlist (
+      GST_DVR_INDEX (self->index), start_us, end_us);
 }
 
 static void
-gst_dvr_sink_class_init (GstDvrSinkClass * klass)
+gst_dvr_sink_class_init (GstDvrSinkClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
@@ -603,37 +639,42 @@ gst_dvr_sink_class_init (GstDvrSinkClass * klass)
           "Ask upstream for a keyframe at each segment boundary: on for an encoder "
           "in the same pipeline, off for cameras (it would become RTCP FIR/PLI)",
           DEFAULT_SEND_KEYFRAME_REQUESTS,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                        GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property (gobject_class, PROP_MUXER,
       g_param_spec_enum ("muxer", "Muxer",
           "What writes the MPEG-TS segments: lean (dvrsink's own writer, a fraction of the "
           "CPU; the only one that takes MPEG-TS input) or mpegtsmux (splitmuxsink with "
           "mpegtsmux, as stock hlssink2)",
           GST_TYPE_DVR_MUXER, DEFAULT_MUXER,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                        GST_PARAM_MUTABLE_READY)));
   gst_dvr_index_install_properties (gobject_class, PROP_FIRST_INDEX_PROP);
   gst_dvr_index_install_signals (G_OBJECT_CLASS_TYPE (klass),
-      G_CALLBACK (gst_dvr_sink_get_segments), G_CALLBACK (gst_dvr_sink_render_playlist),
-      sink_signals);
+      G_CALLBACK (gst_dvr_sink_get_segments),
+      G_CALLBACK (gst_dvr_sink_render_playlist), sink_signals);
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_dvr_sink_change_state);
-  element_class->request_new_pad = GST_DEBUG_FUNCPTR (gst_dvr_sink_request_new_pad);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_dvr_sink_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_dvr_sink_release_pad);
   bin_class->handle_message = GST_DEBUG_FUNCPTR (gst_dvr_sink_handle_message);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &audio_template);
   gst_element_class_set_static_metadata (element_class, "DVR sink",
-      "Sink/Video", "Records H.264 or H.265 (with optional AAC), or an MPEG-TS stream as it is, "
+      "Sink/Video",
+      "Records H.264 or H.265 (with optional AAC), or an MPEG-TS stream as it is, "
       "into a sliding-window HLS DVR: MPEG-TS segments, journal and live playlist",
       "Stream DVR developers");
 }
 
 static void
-gst_dvr_sink_init (GstDvrSink * self)
+gst_dvr_sink_init (GstDvrSink *self)
 {
   self->priv = new GstDvrSinkPrivate ();
-  memset (&self->priv->splitmux.continuity, 0, sizeof self->priv->splitmux.continuity);
+  memset (&self->priv->splitmux.continuity, 0,
+      sizeof self->priv->splitmux.continuity);
   self->priv->settings.muxer = DEFAULT_MUXER;
   self->priv->settings.send_keyframe_requests = DEFAULT_SEND_KEYFRAME_REQUESTS;
   self->priv->settings.segment_duration = DEFAULT_SEGMENT_DURATION;
@@ -649,10 +690,14 @@ gst_dvr_sink_init (GstDvrSink * self)
   GstPadTemplate *templ = gst_static_pad_template_get (&sink_template);
   self->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink", templ);
   gst_object_unref (templ);
-  gst_pad_set_event_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_sink_event));
-  gst_pad_set_query_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_sink_query));
-  gst_pad_set_chain_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_chain));
-  gst_pad_set_chain_list_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_chain_list));
+  gst_pad_set_event_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_sink_event));
+  gst_pad_set_query_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_sink_query));
+  gst_pad_set_chain_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_chain));
+  gst_pad_set_chain_list_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_dvr_sink_chain_list));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
 }

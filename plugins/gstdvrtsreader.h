@@ -18,16 +18,17 @@
 G_BEGIN_DECLS
 
 #define GST_TYPE_DVR_TS_READER (gst_dvr_ts_reader_get_type ())
-G_DECLARE_FINAL_TYPE (GstDvrTsReader, gst_dvr_ts_reader, GST, DVR_TS_READER, GstElement)
+G_DECLARE_FINAL_TYPE (
+    GstDvrTsReader, gst_dvr_ts_reader, GST, DVR_TS_READER, GstElement)
 
 /* The caps of a transport stream as it arrives, and as dvrsink's parts pass it on. */
-#define GST_DVR_TS_INPUT_CAPS \
-    "video/mpegts, systemstream = (boolean) true, packetsize = (int) { 188, 192, 204 }"
-#define GST_DVR_TS_UNIT_CAPS \
-    "video/mpegts, systemstream = (boolean) true, packetsize = (int) 188, alignment = (string) au"
+#define GST_DVR_TS_INPUT_CAPS                                                  \
+  "video/mpegts, systemstream = (boolean) true, packetsize = (int) { 188, 192, 204 }"
+#define GST_DVR_TS_UNIT_CAPS                                                   \
+  "video/mpegts, systemstream = (boolean) true, packetsize = (int) 188, alignment = (string) au"
 
 /* The stream turned out unrecordable: the EOS that ended the recording came
  * from the reader, ahead of its error, and is not the stream's end. */
-gboolean gst_dvr_ts_reader_failed (GstDvrTsReader * self);
+gboolean gst_dvr_ts_reader_failed (GstDvrTsReader *self);
 
 G_END_DECLS

@@ -15,11 +15,12 @@
 G_BEGIN_DECLS
 
 #define GST_TYPE_DVR_TS_WRITER (gst_dvr_ts_writer_get_type ())
-G_DECLARE_FINAL_TYPE (GstDvrTsWriter, gst_dvr_ts_writer, GST, DVR_TS_WRITER, GstElement)
+G_DECLARE_FINAL_TYPE (
+    GstDvrTsWriter, gst_dvr_ts_writer, GST, DVR_TS_WRITER, GstElement)
 
 /* The index the writer reports to: the writer registers with it
  * (gst_dvr_index_set_writer) as the one that cuts its segments. Set once,
  * before either leaves NULL. */
-void gst_dvr_ts_writer_set_index (GstDvrTsWriter * self, GstDvrIndex * index);
+void gst_dvr_ts_writer_set_index (GstDvrTsWriter *self, GstDvrIndex *index);
 
 G_END_DECLS

@@ -6,7 +6,7 @@
 #include "gstdvrsink.h"
 
 static gboolean
-plugin_init (GstPlugin * plugin)
+plugin_init (GstPlugin *plugin)
 {
   gboolean ok = GST_ELEMENT_REGISTER (dvrindex, plugin);
   ok &= GST_ELEMENT_REGISTER (dvrsink, plugin);

@@ -30,9 +30,9 @@ struct MediaDescription
   guint32 clock_rate = 90000;
   guint channels = 1;
   /* H.264/H.265: the sprop parameter sets, without start codes. */
-  std::vector < std::vector < uint8_t >> parameter_sets;
+  std::vector<std::vector<uint8_t> > parameter_sets;
   /* AAC: the AudioSpecificConfig and the AU header layout. */
-  std::vector < uint8_t > aac_config;
+  std::vector<uint8_t> aac_config;
   dvr::AacLayout aac_layout;
 
   bool is_video () const
@@ -42,9 +42,9 @@ struct MediaDescription
 };
 
 /* skipped: one line per stream left out, for the debug log. */
-std::vector < MediaDescription > recordable_streams (const GstSDPMessage * sdp,
-    const std::string & content_base, std::string * skipped);
+std::vector<MediaDescription> recordable_streams (const GstSDPMessage *sdp,
+    const std::string &content_base, std::string *skipped);
 
 /* Caps dvrsink records without a parser: avc3/hev1 access units, raw AAC
  * with its codec_data, A-law or mu-law at 8 kHz. */
-GstCaps *media_caps (const MediaDescription & media);
+GstCaps *media_caps (const MediaDescription &media);

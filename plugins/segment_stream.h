@@ -12,7 +12,8 @@
 G_BEGIN_DECLS
 
 #define DVR_TYPE_SEGMENT_STREAM (dvr_segment_stream_get_type ())
-G_DECLARE_FINAL_TYPE (DvrSegmentStream, dvr_segment_stream, DVR, SEGMENT_STREAM, GOutputStream)
+G_DECLARE_FINAL_TYPE (
+    DvrSegmentStream, dvr_segment_stream, DVR, SEGMENT_STREAM, GOutputStream)
 
 /* MPEG-TS continuity counters carried from one segment to the next, so that
  * segments join into one stream as a demuxer reading them in turn expects (each
@@ -26,16 +27,16 @@ typedef struct
 /* Creates path exclusively; NULL with error on failure. durable: synced to
  * disk at finish (see dvr::SegmentFile::open). continuity, if not NULL, is
  * renumbered through and must outlive the stream. */
-DvrSegmentStream *dvr_segment_stream_new (const gchar * path, gsize buffer_size,
-    gboolean durable, DvrContinuity * continuity, GError ** error);
+DvrSegmentStream *dvr_segment_stream_new (const gchar *path, gsize buffer_size,
+    gboolean durable, DvrContinuity *continuity, GError **error);
 /* Flushes, syncs to disk if durable and closes the file; later writes are dropped. Returns 0, or
  * the first errno seen. */
-int dvr_segment_stream_finish (DvrSegmentStream * self);
+int dvr_segment_stream_finish (DvrSegmentStream *self);
 /* Called when a write finds the disk full; returns TRUE if it made room and
  * the write is worth trying again (see dvr::SegmentFile). */
-void dvr_segment_stream_set_no_space_func (DvrSegmentStream * self,
-    gboolean (*func) (gpointer data), gpointer data);
-guint64 dvr_segment_stream_bytes (DvrSegmentStream * self);
-const gchar *dvr_segment_stream_path (DvrSegmentStream * self);
+void dvr_segment_stream_set_no_space_func (
+    DvrSegmentStream *self, gboolean (*func) (gpointer data), gpointer data);
+guint64 dvr_segment_stream_bytes (DvrSegmentStream *self);
+const gchar *dvr_segment_stream_path (DvrSegmentStream *self);
 
 G_END_DECLS

@@ -15,20 +15,21 @@ namespace dvr {
 struct AuthSettings {
   std::string user;           // HTTP Basic user, with password_hash
   std::string password_hash;  // crypt(3), e.g. made by `openssl passwd -6`
-  std::string token;          // bearer token, resolved from auth-token-env; never printed
-  std::string token_env;      // the environment variable's name
+  std::string
+      token;  // bearer token, resolved from auth-token-env; never printed
+  std::string token_env;  // the environment variable's name
 
   bool enabled() const { return !user.empty() || !token.empty(); }
-  bool operator==(const AuthSettings& o) const;
-  bool operator!=(const AuthSettings& o) const { return !(*this == o); }
+  bool operator==(const AuthSettings &o) const;
+  bool operator!=(const AuthSettings &o) const { return !(*this == o); }
 };
 
 // Compares in a time that depends on the lengths only, not on where the
 // strings first differ.
-bool constant_time_equal(const std::string& a, const std::string& b);
+bool constant_time_equal(const std::string &a, const std::string &b);
 
 // True if crypt(3) on this system takes hash as a setting ("$6$...", "$y$...").
-bool is_password_hash(const std::string& hash);
+bool is_password_hash(const std::string &hash);
 
 class Authenticator {
  public:
@@ -39,10 +40,10 @@ class Authenticator {
   bool bearer() const { return !settings_.token.empty(); }
 
   // authorization: the request's Authorization header, or nullptr.
-  bool allows(const char* authorization);
+  bool allows(const char *authorization);
 
  private:
-  bool check_basic(const std::string& credentials);
+  bool check_basic(const std::string &credentials);
 
   AuthSettings settings_;
   // Digests of Basic credentials that passed: crypt(3) is slow on purpose,

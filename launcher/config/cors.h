@@ -11,14 +11,16 @@ namespace dvr {
 
 // "https://A.example:443/" → "https://a.example"; nothing (and error set) for
 // what is not a bare http(s) origin (a path, a query, user info, "*", "null").
-std::optional<std::string> parse_origin(const std::string& text, std::string& error);
+std::optional<std::string> parse_origin(const std::string &text,
+                                        std::string &error);
 
 class CorsPolicy {
  public:
-  explicit CorsPolicy(std::vector<std::string> origins) : origins_(std::move(origins)) {}
+  explicit CorsPolicy(std::vector<std::string> origins)
+      : origins_(std::move(origins)) {}
   bool enabled() const { return !origins_.empty(); }
   // origin: the request's Origin header, or nullptr.
-  bool allows(const char* origin) const;
+  bool allows(const char *origin) const;
 
  private:
   std::vector<std::string> origins_;

@@ -17,53 +17,90 @@ namespace {
 
 // The nicks of videotestsrc's "pattern" enum in GStreamer 1.22. Kept here so
 // that a preset can be checked without loading any plugin.
-const std::set<std::string> kPatterns = {
-    "smpte",      "snow",     "black",      "white",      "red",
-    "green",      "blue",     "checkers-1", "checkers-2", "checkers-4",
-    "checkers-8", "circular", "blink",      "smpte75",    "zone-plate",
-    "gamut",      "chroma-zone-plate",      "solid-color", "ball",
-    "smpte100",   "bar",      "pinwheel",   "spokes",     "gradient",
-    "colors",     "smpte-rp-219"};
+const std::set<std::string> kPatterns = {"smpte",
+                                         "snow",
+                                         "black",
+                                         "white",
+                                         "red",
+                                         "green",
+                                         "blue",
+                                         "checkers-1",
+                                         "checkers-2",
+                                         "checkers-4",
+                                         "checkers-8",
+                                         "circular",
+                                         "blink",
+                                         "smpte75",
+                                         "zone-plate",
+                                         "gamut",
+                                         "chroma-zone-plate",
+                                         "solid-color",
+                                         "ball",
+                                         "smpte100",
+                                         "bar",
+                                         "pinwheel",
+                                         "spokes",
+                                         "gradient",
+                                         "colors",
+                                         "smpte-rp-219"};
 
-const std::set<std::string> kServerKeys = {"listen",         "storage",            "web",
-                                           "auth-user",      "auth-password-hash", "auth-token-env",
-                                           "cors-origins",   "max-connections",    "max-connections-per-client",
-                                           "header-timeout", "keepalive-timeout",  "send-timeout",  "max-header-bytes",
-                                           "max-url-bytes",  "login-attempts",     "login-lockout",
-                                           "tls-certificate", "tls-key",        "min-free"};
+const std::set<std::string> kServerKeys = {"listen",
+                                           "storage",
+                                           "web",
+                                           "auth-user",
+                                           "auth-password-hash",
+                                           "auth-token-env",
+                                           "cors-origins",
+                                           "max-connections",
+                                           "max-connections-per-client",
+                                           "header-timeout",
+                                           "keepalive-timeout",
+                                           "send-timeout",
+                                           "max-header-bytes",
+                                           "max-url-bytes",
+                                           "login-attempts",
+                                           "login-lockout",
+                                           "tls-certificate",
+                                           "tls-key",
+                                           "min-free"};
 // A bearer token shorter than this is guessable.
 constexpr std::size_t kMinTokenLength = 16;
-const std::set<std::string> kDvrKeys = {"segment-duration", "window", "retention", "max-bytes", "stall-timeout",
-                                        "auth-retry",       "audio",  "muxer",     "fsync"};
-const std::set<std::string> kCameraKeys = {"source",        "segment-duration", "window", "retention", "max-bytes",
-                                           "stall-timeout", "auth-retry",       "audio",  "muxer",
-                                           "fsync"};
-const std::set<std::string> kTestKeys = {"pattern", "width", "height", "framerate", "bitrate"};
-const std::set<std::string> kRtspKeys = {"url",       "user",      "password", "password-env",
-                                         "transport", "latency",   "codec",    "ingest",
-                                         "tls-validation", "tls-fingerprint"};
+const std::set<std::string> kDvrKeys = {
+    "segment-duration", "window", "retention", "max-bytes", "stall-timeout",
+    "auth-retry",       "audio",  "muxer",     "fsync"};
+const std::set<std::string> kCameraKeys = {
+    "source",        "segment-duration", "window", "retention", "max-bytes",
+    "stall-timeout", "auth-retry",       "audio",  "muxer",     "fsync"};
+const std::set<std::string> kTestKeys = {"pattern", "width", "height",
+                                         "framerate", "bitrate"};
+const std::set<std::string> kRtspKeys = {
+    "url",     "user",  "password", "password-env",   "transport",
+    "latency", "codec", "ingest",   "tls-validation", "tls-fingerprint"};
 
 const char kCameraPrefix[] = "camera";
 
-std::string join(const std::set<std::string>& words) {
+std::string join(const std::set<std::string> &words) {
   std::string out;
-  for (const auto& w : words) {
+  for (const auto &w : words) {
     if (!out.empty()) out += ", ";
     out += w;
   }
   return out;
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+bool ends_with(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // "10%" or "50G" / "2000000000": the [server] min-free key.
-bool parse_min_free(const std::string& text, Preset& preset) {
+bool parse_min_free(const std::string &text, Preset &preset) {
   if (text.empty()) return false;
   if (text.back() == '%') {
     guint64 n = 0;
-    if (!g_ascii_string_to_unsigned(text.substr(0, text.size() - 1).c_str(), 10, 1, 90, &n, nullptr)) return false;
+    if (!g_ascii_string_to_unsigned(text.substr(0, text.size() - 1).c_str(), 10,
+                                    1, 90, &n, nullptr))
+      return false;
     preset.min_free_percent = static_cast<unsigned>(n);
     preset.min_free_bytes = 0;
     return true;
@@ -76,7 +113,9 @@ bool parse_min_free(const std::string& text, Preset& preset) {
     for (std::size_t i = 0; i <= at; i++) unit *= 1024;
   }
   guint64 n = 0;
-  if (!g_ascii_string_to_unsigned(digits.c_str(), 10, 0, G_MAXUINT64 / unit, &n, nullptr)) return false;
+  if (!g_ascii_string_to_unsigned(digits.c_str(), 10, 0, G_MAXUINT64 / unit, &n,
+                                  nullptr))
+    return false;
   preset.min_free_bytes = n * unit;
   preset.min_free_percent = 0;
   return true;
@@ -86,32 +125,36 @@ bool parse_min_free(const std::string& text, Preset& preset) {
 // user sees all mistakes of a preset at once instead of one per run.
 class Reader {
  public:
-  Reader(GKeyFile* kf, std::string file) : kf_(kf), file_(std::move(file)) {}
+  Reader(GKeyFile *kf, std::string file) : kf_(kf), file_(std::move(file)) {}
 
-  void error(const std::string& group, const std::string& key, const std::string& what) {
+  void error(const std::string &group, const std::string &key,
+             const std::string &what) {
     std::string line = file_ + ":" + group;
     if (!key.empty()) line += ":" + key;
     errors_.push_back(line + ": " + what);
   }
-  const std::vector<std::string>& errors() const { return errors_; }
+  const std::vector<std::string> &errors() const { return errors_; }
 
-  bool has(const std::string& group, const char* key) const {
+  bool has(const std::string &group, const char *key) const {
     return g_key_file_has_key(kf_, group.c_str(), key, nullptr);
   }
 
-  std::vector<std::string> keys(const std::string& group) {
+  std::vector<std::string> keys(const std::string &group) {
     std::vector<std::string> out;
-    g_auto(GStrv) keys = g_key_file_get_keys(kf_, group.c_str(), nullptr, nullptr);
-    for (char** k = keys; k && *k; ++k) out.emplace_back(*k);
+    g_auto(GStrv) keys =
+        g_key_file_get_keys(kf_, group.c_str(), nullptr, nullptr);
+    for (char **k = keys; k && *k; ++k) out.emplace_back(*k);
     return out;
   }
 
   // A string value with GKeyFile escapes (\s, \n, \\) applied, trimmed,
   // except a secret: a password is kept exactly as written and never quoted.
-  std::optional<std::string> text(const std::string& group, const char* key, bool secret = false) {
+  std::optional<std::string> text(const std::string &group, const char *key,
+                                  bool secret = false) {
     if (!has(group, key)) return std::nullopt;
     g_autoptr(GError) err = nullptr;
-    g_autofree char* value = g_key_file_get_string(kf_, group.c_str(), key, &err);
+    g_autofree char *value =
+        g_key_file_get_string(kf_, group.c_str(), key, &err);
     if (!value) {
       // GLib's message quotes the value: keep it out for secrets.
       error(group, key, secret ? "invalid escape sequence" : err->message);
@@ -126,20 +169,22 @@ class Reader {
   }
 
   template <typename T>
-  void number(const std::string& group, const char* key, std::uint64_t min, std::uint64_t max, T& out) {
+  void number(const std::string &group, const char *key, std::uint64_t min,
+              std::uint64_t max, T &out) {
     auto value = text(group, key);
     if (!value) return;
     guint64 n = 0;
-    if (!g_ascii_string_to_unsigned(value->c_str(), 10, min, max, &n, nullptr)) {
+    if (!g_ascii_string_to_unsigned(value->c_str(), 10, min, max, &n,
+                                    nullptr)) {
       error(group, key,
-            "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-                ", got \"" + *value + "\"");
+            "expected a whole number from " + std::to_string(min) + " to " +
+                std::to_string(max) + ", got \"" + *value + "\"");
       return;
     }
     out = static_cast<T>(n);
   }
 
-  void dvr_settings(const std::string& group, DvrSettings& dvr) {
+  void dvr_settings(const std::string &group, DvrSettings &dvr) {
     number(group, "segment-duration", 1, 60, dvr.segment_duration);
     // A window of 0 keeps everything; the upper bound (a year) only catches typos.
     number(group, "window", 0, 366u * 24 * 3600, dvr.window);
@@ -157,14 +202,17 @@ class Reader {
       else if (*audio == "aac")
         dvr.audio = AudioMode::Aac;
       else
-        error(group, "audio", "expected off, copy (AAC as it comes) or aac (G.711 turned into AAC), got \"" +
-                                  *audio + "\"");
+        error(
+            group, "audio",
+            "expected off, copy (AAC as it comes) or aac (G.711 turned into AAC), got \"" +
+                *audio + "\"");
     }
     if (auto muxer = text(group, "muxer")) {
       if (*muxer == "lean" || *muxer == "mpegtsmux")
         dvr.muxer = *muxer;
       else
-        error(group, "muxer", "expected lean or mpegtsmux, got \"" + *muxer + "\"");
+        error(group, "muxer",
+              "expected lean or mpegtsmux, got \"" + *muxer + "\"");
     }
     if (auto fsync = text(group, "fsync")) {
       if (*fsync == "true" || *fsync == "false")
@@ -175,14 +223,14 @@ class Reader {
   }
 
  private:
-  GKeyFile* kf_;
+  GKeyFile *kf_;
   std::string file_;
   std::vector<std::string> errors_;
 };
 
 // GKeyFile silently merges a section that appears twice; a preset with two
 // [camera x] sections is almost certainly a copy-paste mistake, so look for it.
-std::vector<std::string> duplicate_sections(const std::string& text) {
+std::vector<std::string> duplicate_sections(const std::string &text) {
   std::map<std::string, int> seen;
   std::vector<std::string> dups;
   std::size_t pos = 0;
@@ -204,9 +252,10 @@ std::vector<std::string> duplicate_sections(const std::string& text) {
 // the password on the terminal and in the log. So the lines are checked here
 // first, by the rules GKeyFile applies (GLib 2.74, gkeyfile.c), and each
 // problem is reported as file:LINE: what is wrong, without the line's text.
-std::vector<std::string> syntax_errors(const std::string& text, const std::string& file) {
+std::vector<std::string> syntax_errors(const std::string &text,
+                                       const std::string &file) {
   std::vector<std::string> errors;
-  auto error = [&](unsigned line, const std::string& what) {
+  auto error = [&](unsigned line, const std::string &what) {
     errors.push_back(file + ":" + std::to_string(line) + ": " + what);
   };
   bool in_group = false;
@@ -226,11 +275,16 @@ std::vector<std::string> syntax_errors(const std::string& text, const std::strin
     if (line.empty() || line[0] == '#') continue;
     if (line[0] == '[') {
       const auto close = line.find(']');
-      if (close != std::string::npos && line.find_first_not_of(" \t", close + 1) == std::string::npos) {
+      if (close != std::string::npos &&
+          line.find_first_not_of(" \t", close + 1) == std::string::npos) {
         const std::string name = line.substr(1, close - 1);
-        const bool control = std::any_of(name.begin(), name.end(), [](char c) { return g_ascii_iscntrl(c); });
+        const bool control = std::any_of(name.begin(), name.end(), [](char c) {
+          return g_ascii_iscntrl(c);
+        });
         if (name.empty() || name.find('[') != std::string::npos || control)
-          error(number, "not a valid section name (write [server], [dvr] or [camera NAME])");
+          error(
+              number,
+              "not a valid section name (write [server], [dvr] or [camera NAME])");
         else
           in_group = true;
         continue;
@@ -238,7 +292,9 @@ std::vector<std::string> syntax_errors(const std::string& text, const std::strin
     }
     const auto eq = line.find('=');
     if (eq == std::string::npos) {
-      error(number, "not a key = value line, a [section] or a # comment (a missing '='?)");
+      error(
+          number,
+          "not a key = value line, a [section] or a # comment (a missing '='?)");
       continue;
     }
     if (eq == 0) {
@@ -259,18 +315,21 @@ std::vector<std::string> syntax_errors(const std::string& text, const std::strin
       std::size_t i = bracket + 1;
       valid = key[bracket] == '[';
       while (valid && i < key.size() &&
-             (g_ascii_isalnum(key[i]) || key[i] == '-' || key[i] == '_' || key[i] == '.' || key[i] == '@' ||
+             (g_ascii_isalnum(key[i]) || key[i] == '-' || key[i] == '_' ||
+              key[i] == '.' || key[i] == '@' ||
               static_cast<unsigned char>(key[i]) >= 0x80))
         ++i;
       valid = valid && i + 1 == key.size() && key[i] == ']';
     }
-    if (!valid) error(number, "not a valid key name (letters, digits and '-' before the '=')");
+    if (!valid)
+      error(number,
+            "not a valid key name (letters, digits and '-' before the '=')");
   }
   return errors;
 }
 
 // The password of rtsp://user:password@host/..., still percent-encoded.
-std::optional<std::string> url_password(const std::string& url) {
+std::optional<std::string> url_password(const std::string &url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) return std::nullopt;
   auto auth_begin = scheme_end + 3;
@@ -283,40 +342,49 @@ std::optional<std::string> url_password(const std::string& url) {
   return url.substr(colon + 1, at - colon - 1);
 }
 
-void server_access(Reader& r, const std::string& group, Preset& preset) {
-  AuthSettings& auth = preset.auth;
-  const bool has_user = r.has(group, "auth-user"), has_hash = r.has(group, "auth-password-hash");
+void server_access(Reader &r, const std::string &group, Preset &preset) {
+  AuthSettings &auth = preset.auth;
+  const bool has_user = r.has(group, "auth-user"),
+             has_hash = r.has(group, "auth-password-hash");
   if (auto user = r.text(group, "auth-user")) {
     if (user->find(':') != std::string::npos)
-      r.error(group, "auth-user", "must not contain ':' (HTTP Basic separates user and password with it)");
+      r.error(
+          group, "auth-user",
+          "must not contain ':' (HTTP Basic separates user and password with it)");
     else
       auth.user = *user;
   }
   if (auto hash = r.text(group, "auth-password-hash", true)) {
     // Never quoted: a hash is not a password, but it helps to guess one.
     if (!is_password_hash(*hash))
-      r.error(group, "auth-password-hash",
-              "not a crypt(3) password hash; make one with: openssl passwd -6 (it starts with $6$)");
+      r.error(
+          group, "auth-password-hash",
+          "not a crypt(3) password hash; make one with: openssl passwd -6 (it starts with $6$)");
     else
       auth.password_hash = *hash;
   }
   if (has_user && !has_hash)
-    r.error(group, "auth-password-hash", "missing: auth-user needs it (make one with: openssl passwd -6)");
-  if (has_hash && !has_user) r.error(group, "auth-user", "missing: auth-password-hash needs a user name");
+    r.error(group, "auth-password-hash",
+            "missing: auth-user needs it (make one with: openssl passwd -6)");
+  if (has_hash && !has_user)
+    r.error(group, "auth-user",
+            "missing: auth-password-hash needs a user name");
   if (auto var = r.text(group, "auth-token-env")) {
-    const char* token = g_getenv(var->c_str());
+    const char *token = g_getenv(var->c_str());
     if (!token || !*token)
-      r.error(group, "auth-token-env", "environment variable " + *var + " is not set");
+      r.error(group, "auth-token-env",
+              "environment variable " + *var + " is not set");
     else if (std::strlen(token) < kMinTokenLength)
-      r.error(group, "auth-token-env", "the token in " + *var + " is too short (at least " +
-                                           std::to_string(kMinTokenLength) + " characters)");
+      r.error(group, "auth-token-env",
+              "the token in " + *var + " is too short (at least " +
+                  std::to_string(kMinTokenLength) + " characters)");
     else
       auth.token = token, auth.token_env = *var;
   }
   if (auto origins = r.text(group, "cors-origins")) {
     g_auto(GStrv) parts = g_strsplit(origins->c_str(), ",", -1);
     bool bad = false;
-    for (char** p = parts; *p; ++p) {
+    for (char **p = parts; *p; ++p) {
       const std::string item = trim(*p);
       std::string why;
       if (item.empty()) continue;
@@ -325,14 +393,16 @@ void server_access(Reader& r, const std::string& group, Preset& preset) {
       else
         bad = true, r.error(group, "cors-origins", why);
     }
-    if (preset.cors_origins.empty() && !bad) r.error(group, "cors-origins", "lists no origin");
+    if (preset.cors_origins.empty() && !bad)
+      r.error(group, "cors-origins", "lists no origin");
   }
 }
 
-void server_limits(Reader& r, const std::string& group, Preset& preset) {
-  ServerLimits& l = preset.limits;
+void server_limits(Reader &r, const std::string &group, Preset &preset) {
+  ServerLimits &l = preset.limits;
   r.number(group, "max-connections", 1, 1000000, l.max_connections);
-  r.number(group, "max-connections-per-client", 1, 1000000, l.max_connections_per_client);
+  r.number(group, "max-connections-per-client", 1, 1000000,
+           l.max_connections_per_client);
   r.number(group, "header-timeout", 1, 3600, l.header_timeout);
   r.number(group, "keepalive-timeout", 1, 3600, l.keepalive_timeout);
   r.number(group, "send-timeout", 1, 3600, l.send_timeout);
@@ -341,21 +411,23 @@ void server_limits(Reader& r, const std::string& group, Preset& preset) {
   r.number(group, "max-url-bytes", 256, 65536, l.max_url_bytes);
   r.number(group, "login-attempts", 1, 1000, l.login_attempts);
   r.number(group, "login-lockout", 1, 24 * 3600, l.login_lockout);
-  if (auto cert = r.text(group, "tls-certificate")) preset.tls.certificate = *cert;
+  if (auto cert = r.text(group, "tls-certificate"))
+    preset.tls.certificate = *cert;
   if (auto key = r.text(group, "tls-key")) preset.tls.key = *key;
   if (preset.tls.certificate.empty() != preset.tls.key.empty())
     r.error(group, preset.tls.key.empty() ? "tls-key" : "tls-certificate",
             "missing: tls-certificate and tls-key go together (PEM files)");
 }
 
-void parse_camera(Reader& r, const std::string& group, const std::string& name, const Preset& preset,
-                  CameraConfig& cam) {
+void parse_camera(Reader &r, const std::string &group, const std::string &name,
+                  const Preset &preset, CameraConfig &cam) {
   cam.name = name;
   cam.dvr = preset.dvr;
 
   auto source = r.text(group, "source");
   if (!source) {
-    if (!r.has(group, "source")) r.error(group, "source", "missing (test or rtsp)");
+    if (!r.has(group, "source"))
+      r.error(group, "source", "missing (test or rtsp)");
     return;
   }
   if (*source == "test") {
@@ -368,7 +440,7 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
   }
   const bool is_test = cam.source == SourceKind::Test;
 
-  for (const auto& key : r.keys(group)) {
+  for (const auto &key : r.keys(group)) {
     if (kCameraKeys.count(key)) continue;
     if (kTestKeys.count(key)) {
       if (!is_test) r.error(group, key, "only for source=test");
@@ -379,26 +451,32 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
       continue;
     }
     r.error(group, key,
-            "unknown key (known: " + join(kCameraKeys) + "; for source=" + *source + ": " +
-                join(is_test ? kTestKeys : kRtspKeys) + ")");
+            "unknown key (known: " + join(kCameraKeys) + "; for source=" +
+                *source + ": " + join(is_test ? kTestKeys : kRtspKeys) + ")");
   }
 
   r.dvr_settings(group, cam.dvr);
-  if (cam.dvr.retention > 0 && (cam.dvr.window == 0 || cam.dvr.window > cam.dvr.retention)) {
-    r.error(group, "window",
-            "window (" + (cam.dvr.window == 0 ? std::string("0, everything") : std::to_string(cam.dvr.window) + " s") +
-                ") is longer than retention (" + std::to_string(cam.dvr.retention) +
-                " s): the live playlist cannot list footage that is no longer on disk; raise retention or "
-                "shorten window");
+  if (cam.dvr.retention > 0 &&
+      (cam.dvr.window == 0 || cam.dvr.window > cam.dvr.retention)) {
+    r.error(
+        group, "window",
+        "window (" +
+            (cam.dvr.window == 0 ? std::string("0, everything")
+                                 : std::to_string(cam.dvr.window) + " s") +
+            ") is longer than retention (" + std::to_string(cam.dvr.retention) +
+            " s): the live playlist cannot list footage that is no longer on disk; raise retention or "
+            "shorten window");
   }
 
   if (is_test) {
-    auto& t = cam.test;
+    auto &t = cam.test;
     if (auto pattern = r.text(group, "pattern")) {
       if (kPatterns.count(*pattern))
         t.pattern = *pattern;
       else
-        r.error(group, "pattern", "unknown videotestsrc pattern \"" + *pattern + "\" (known: " + join(kPatterns) + ")");
+        r.error(group, "pattern",
+                "unknown videotestsrc pattern \"" + *pattern +
+                    "\" (known: " + join(kPatterns) + ")");
     }
     r.number(group, "width", 16, 7680, t.width);
     r.number(group, "height", 16, 4320, t.height);
@@ -407,10 +485,12 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
     return;
   }
 
-  auto& s = cam.rtsp;
+  auto &s = cam.rtsp;
   if (auto url = r.text(group, "url")) {
-    const char* peeked = g_uri_peek_scheme(url->c_str());  // interned, not owned
-    static const std::set<std::string> schemes = {"rtsp", "rtsps", "rtspt", "rtspu", "rtsph"};
+    const char *peeked =
+        g_uri_peek_scheme(url->c_str());  // interned, not owned
+    static const std::set<std::string> schemes = {"rtsp", "rtsps", "rtspt",
+                                                  "rtspu", "rtsph"};
     // The URL may carry a password: the messages below never quote it.
     if (!g_uri_is_valid(url->c_str(), G_URI_FLAGS_HAS_PASSWORD, nullptr))
       r.error(group, "url", "not a valid URL");
@@ -425,13 +505,15 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
 
   const bool has_password = r.has(group, "password");
   if (has_password && r.has(group, "password-env")) {
-    r.error(group, "password-env", "set either password or password-env, not both");
+    r.error(group, "password-env",
+            "set either password or password-env, not both");
   } else if (has_password) {
     if (auto pw = r.text(group, "password", true)) s.password = *pw;
   } else if (auto var = r.text(group, "password-env")) {
-    const char* pw = g_getenv(var->c_str());
+    const char *pw = g_getenv(var->c_str());
     if (!pw || !*pw)
-      r.error(group, "password-env", "environment variable " + *var + " is not set");
+      r.error(group, "password-env",
+              "environment variable " + *var + " is not set");
     else
       s.password = pw;
   }
@@ -440,35 +522,41 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
     if (*transport == "tcp" || *transport == "udp") {
       s.transport = *transport;
       s.transport_set = true;
-    }
-    else
-      r.error(group, "transport", "expected tcp or udp, got \"" + *transport + "\"");
+    } else
+      r.error(group, "transport",
+              "expected tcp or udp, got \"" + *transport + "\"");
   }
   s.ingest = s.transport == "udp" ? Ingest::Rtspsrc : Ingest::Lean;
   if (auto ingest = r.text(group, "ingest")) {
     if (*ingest == "rtspsrc")
       s.ingest = Ingest::Rtspsrc;
     else if (*ingest == "lean" && s.transport == "udp")
-      r.error(group, "ingest", "ingest = lean receives over TCP only; set transport = tcp or ingest = rtspsrc");
+      r.error(
+          group, "ingest",
+          "ingest = lean receives over TCP only; set transport = tcp or ingest = rtspsrc");
     else if (*ingest == "lean")
       s.ingest = Ingest::Lean;
     else
-      r.error(group, "ingest", "expected lean or rtspsrc, got \"" + *ingest + "\"");
+      r.error(group, "ingest",
+              "expected lean or rtspsrc, got \"" + *ingest + "\"");
   }
   r.number(group, "latency", 0, 60000, s.latency);
   if (auto v = r.text(group, "tls-validation")) {
     if (*v == "true" || *v == "false")
       s.tls_validation = *v == "true";
     else
-      r.error(group, "tls-validation", "expected true or false, got \"" + *v + "\"");
+      r.error(group, "tls-validation",
+              "expected true or false, got \"" + *v + "\"");
   }
   if (auto fp = r.text(group, "tls-fingerprint")) {
     std::string hex;
     for (char c : *fp)
       if (c != ':') hex += static_cast<char>(g_ascii_tolower(c));
-    if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
-      r.error(group, "tls-fingerprint",
-              "expected the certificate's SHA-256 fingerprint, 64 hexadecimal digits (colons allowed)");
+    if (hex.size() != 64 ||
+        hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+      r.error(
+          group, "tls-fingerprint",
+          "expected the certificate's SHA-256 fingerprint, 64 hexadecimal digits (colons allowed)");
     else
       s.tls_fingerprint = hex;
   }
@@ -480,52 +568,65 @@ void parse_camera(Reader& r, const std::string& group, const std::string& name, 
     else if (*codec == "h265")
       s.codec = VideoCodec::kH265;
     else
-      r.error(group, "codec", "expected auto, h264 or h265, got \"" + *codec + "\"");
+      r.error(group, "codec",
+              "expected auto, h264 or h265, got \"" + *codec + "\"");
   }
 }
 
 }  // namespace
 
-const char* to_string(AudioMode mode) {
+const char *to_string(AudioMode mode) {
   switch (mode) {
-    case AudioMode::Off: return "off";
-    case AudioMode::Copy: return "copy";
-    case AudioMode::Aac: return "aac";
+    case AudioMode::Off:
+      return "off";
+    case AudioMode::Copy:
+      return "copy";
+    case AudioMode::Aac:
+      return "aac";
   }
   return "off";
 }
 
-const char* to_string(const std::optional<VideoCodec>& codec) { return codec ? to_string(*codec) : "auto"; }
-
-const char* to_string(Ingest ingest) { return ingest == Ingest::Lean ? "lean" : "rtspsrc"; }
-
-bool DvrSettings::operator==(const DvrSettings& o) const {
-  return segment_duration == o.segment_duration && window == o.window && retention == o.retention &&
-         max_bytes == o.max_bytes &&
-         stall_timeout == o.stall_timeout && auth_retry == o.auth_retry && audio == o.audio &&
-         muxer == o.muxer && fsync == o.fsync;
+const char *to_string(const std::optional<VideoCodec> &codec) {
+  return codec ? to_string(*codec) : "auto";
 }
 
-bool ServerLimits::operator==(const ServerLimits& o) const {
-  return max_connections == o.max_connections && max_connections_per_client == o.max_connections_per_client &&
-         header_timeout == o.header_timeout && keepalive_timeout == o.keepalive_timeout &&
+const char *to_string(Ingest ingest) {
+  return ingest == Ingest::Lean ? "lean" : "rtspsrc";
+}
+
+bool DvrSettings::operator==(const DvrSettings &o) const {
+  return segment_duration == o.segment_duration && window == o.window &&
+         retention == o.retention && max_bytes == o.max_bytes &&
+         stall_timeout == o.stall_timeout && auth_retry == o.auth_retry &&
+         audio == o.audio && muxer == o.muxer && fsync == o.fsync;
+}
+
+bool ServerLimits::operator==(const ServerLimits &o) const {
+  return max_connections == o.max_connections &&
+         max_connections_per_client == o.max_connections_per_client &&
+         header_timeout == o.header_timeout &&
+         keepalive_timeout == o.keepalive_timeout &&
          send_timeout == o.send_timeout &&
-         max_header_bytes == o.max_header_bytes && max_url_bytes == o.max_url_bytes &&
+         max_header_bytes == o.max_header_bytes &&
+         max_url_bytes == o.max_url_bytes &&
          login_attempts == o.login_attempts && login_lockout == o.login_lockout;
 }
 
-bool TestSourceSettings::operator==(const TestSourceSettings& o) const {
-  return pattern == o.pattern && width == o.width && height == o.height && framerate == o.framerate &&
-         bitrate == o.bitrate;
+bool TestSourceSettings::operator==(const TestSourceSettings &o) const {
+  return pattern == o.pattern && width == o.width && height == o.height &&
+         framerate == o.framerate && bitrate == o.bitrate;
 }
 
-bool RtspSourceSettings::operator==(const RtspSourceSettings& o) const {
-  return url == o.url && user == o.user && password == o.password && transport == o.transport &&
-         latency == o.latency && codec == o.codec && ingest == o.ingest && transport_set == o.transport_set &&
-         tls_validation == o.tls_validation && tls_fingerprint == o.tls_fingerprint;
+bool RtspSourceSettings::operator==(const RtspSourceSettings &o) const {
+  return url == o.url && user == o.user && password == o.password &&
+         transport == o.transport && latency == o.latency && codec == o.codec &&
+         ingest == o.ingest && transport_set == o.transport_set &&
+         tls_validation == o.tls_validation &&
+         tls_fingerprint == o.tls_fingerprint;
 }
 
-bool CameraConfig::operator==(const CameraConfig& o) const {
+bool CameraConfig::operator==(const CameraConfig &o) const {
   // Only the settings of the camera's own source count: a test camera's
   // unused rtsp defaults never differ anyway.
   return name == o.name && source == o.source && dvr == o.dvr &&
@@ -537,17 +638,18 @@ std::vector<std::string> CameraConfig::secrets() const {
   if (!rtsp.password.empty()) out.push_back(rtsp.password);
   if (auto raw = url_password(rtsp.url); raw && !raw->empty()) {
     out.push_back(*raw);
-    g_autofree char* decoded = g_uri_unescape_string(raw->c_str(), nullptr);
+    g_autofree char *decoded = g_uri_unescape_string(raw->c_str(), nullptr);
     if (decoded && *decoded) out.emplace_back(decoded);
   }
   return out;
 }
 
-std::string redact(std::string text, const std::vector<std::string>& secrets) {
+std::string redact(std::string text, const std::vector<std::string> &secrets) {
   std::vector<std::string> sorted = secrets;
   // Longest first, so that a secret containing another is replaced whole.
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-  for (const auto& secret : sorted) {
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto &a, const auto &b) { return a.size() > b.size(); });
+  for (const auto &secret : sorted) {
     if (secret.empty()) continue;
     std::size_t pos = 0;
     while ((pos = text.find(secret, pos)) != std::string::npos) {
@@ -558,19 +660,21 @@ std::string redact(std::string text, const std::vector<std::string>& secrets) {
   return text;
 }
 
-bool is_valid_camera_name(const std::string& name) {
+bool is_valid_camera_name(const std::string &name) {
   // ^[a-z0-9][a-z0-9_-]{0,31}$: safe as a folder name, in a URL and in logs.
   if (name.empty() || name.size() > 32) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-'));
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              (i > 0 && (c == '_' || c == '-'));
     if (!ok) return false;
   }
   return true;
 }
 
 std::string ListenAddress::to_string() const {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  if (host.find(':') != std::string::npos)
+    return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);
 }
 
@@ -582,12 +686,14 @@ bool ListenAddress::is_loopback() const {
   return addr && g_inet_address_get_is_loopback(addr);
 }
 
-std::optional<ListenAddress> parse_listen(const std::string& input, std::string& error) {
+std::optional<ListenAddress> parse_listen(const std::string &input,
+                                          std::string &error) {
   const std::string text = trim(input);
   std::string host, port;
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+    if (close == std::string::npos || close + 1 >= text.size() ||
+        text[close + 1] != ':') {
       error = "expected [IPv6]:PORT, got \"" + text + "\"";
       return std::nullopt;
     }
@@ -596,7 +702,8 @@ std::optional<ListenAddress> parse_listen(const std::string& input, std::string&
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string::npos) {
-      error = "expected ADDRESS:PORT such as 127.0.0.1:8080, got \"" + text + "\"";
+      error =
+          "expected ADDRESS:PORT such as 127.0.0.1:8080, got \"" + text + "\"";
       return std::nullopt;
     }
     host = text.substr(0, colon);
@@ -607,7 +714,8 @@ std::optional<ListenAddress> parse_listen(const std::string& input, std::string&
     }
   }
   if (host.empty()) {
-    error = "missing address (127.0.0.1: this machine only; 0.0.0.0: every interface)";
+    error =
+        "missing address (127.0.0.1: this machine only; 0.0.0.0: every interface)";
     return std::nullopt;
   }
   if (host != "localhost" && !g_hostname_is_ip_address(host.c_str())) {
@@ -625,24 +733,31 @@ std::optional<ListenAddress> parse_listen(const std::string& input, std::string&
   return addr;
 }
 
-PresetResult parse_preset(const std::string& text, const std::string& path) {
+PresetResult parse_preset(const std::string &text, const std::string &path) {
   PresetResult result;
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) err = nullptr;
   const std::vector<std::string> syntax = syntax_errors(text, path);
-  if (!syntax.empty() || !g_key_file_load_from_data(kf, text.data(), text.size(), G_KEY_FILE_NONE, &err)) {
+  if (!syntax.empty() ||
+      !g_key_file_load_from_data(kf, text.data(), text.size(), G_KEY_FILE_NONE,
+                                 &err)) {
     // GLib's own message would quote the line it could not read.
-    for (const auto& line : syntax) result.error += (result.error.empty() ? "" : "\n") + line;
-    if (syntax.empty()) result.error = path + ": not a valid INI file ([section] and key = value lines)";
+    for (const auto &line : syntax)
+      result.error += (result.error.empty() ? "" : "\n") + line;
+    if (syntax.empty())
+      result.error =
+          path + ": not a valid INI file ([section] and key = value lines)";
     return result;
   }
 
   Reader r(kf, path);
-  for (const auto& dup : duplicate_sections(text)) r.error(dup, "", "section appears more than once");
+  for (const auto &dup : duplicate_sections(text))
+    r.error(dup, "", "section appears more than once");
 
   Preset preset;
   preset.path = path;
-  std::vector<std::pair<std::string, std::string>> camera_groups;  // group, camera name
+  std::vector<std::pair<std::string, std::string>>
+      camera_groups;  // group, camera name
   std::set<std::string> camera_names;
 
   gsize n_groups = 0;
@@ -650,10 +765,12 @@ PresetResult parse_preset(const std::string& text, const std::string& path) {
   for (gsize i = 0; i < n_groups; ++i) {
     const std::string group = groups[i];
     if (group == "server") {
-      for (const auto& key : r.keys(group)) {
+      for (const auto &key : r.keys(group)) {
         if (key == "auth-password")
-          r.error(group, key, "a plain password is not accepted: set auth-password-hash to the output of "
-                              "openssl passwd -6");
+          r.error(
+              group, key,
+              "a plain password is not accepted: set auth-password-hash to the output of "
+              "openssl passwd -6");
         else if (!kServerKeys.count(key))
           r.error(group, key, "unknown key (known: " + join(kServerKeys) + ")");
       }
@@ -668,52 +785,61 @@ PresetResult parse_preset(const std::string& text, const std::string& path) {
       if (auto web = r.text(group, "web")) preset.web = *web;
       if (auto min_free = r.text(group, "min-free")) {
         if (!parse_min_free(*min_free, preset))
-          r.error(group, "min-free",
-                  "expected a percentage of the storage filesystem (\"10%\", 1 to 90) or bytes (\"50G\", \"2000000000\"; "
-                  "K, M, G, T are powers of 1024), got \"" + *min_free + "\"");
+          r.error(
+              group, "min-free",
+              "expected a percentage of the storage filesystem (\"10%\", 1 to 90) or bytes (\"50G\", \"2000000000\"; "
+              "K, M, G, T are powers of 1024), got \"" +
+                  *min_free + "\"");
       }
       server_access(r, group, preset);
       server_limits(r, group, preset);
     } else if (group == "dvr") {
-      for (const auto& key : r.keys(group))
-        if (!kDvrKeys.count(key)) r.error(group, key, "unknown key (known: " + join(kDvrKeys) + ")");
+      for (const auto &key : r.keys(group))
+        if (!kDvrKeys.count(key))
+          r.error(group, key, "unknown key (known: " + join(kDvrKeys) + ")");
       r.dvr_settings(group, preset.dvr);
     } else if (group.compare(0, strlen(kCameraPrefix), kCameraPrefix) == 0 &&
-               (group.size() == strlen(kCameraPrefix) || g_ascii_isspace(group[strlen(kCameraPrefix)]))) {
+               (group.size() == strlen(kCameraPrefix) ||
+                g_ascii_isspace(group[strlen(kCameraPrefix)]))) {
       std::string name = trim(group.substr(strlen(kCameraPrefix)));
       if (name.empty()) {
         r.error(group, "", "missing camera name, as in [camera cam1]");
       } else if (!is_valid_camera_name(name)) {
-        r.error(group, "",
-                "camera name \"" + name + "\" must be 1 to 32 of a-z 0-9 _ - and start with a letter or digit");
+        r.error(
+            group, "",
+            "camera name \"" + name +
+                "\" must be 1 to 32 of a-z 0-9 _ - and start with a letter or digit");
       } else if (!camera_names.insert(name).second) {
         r.error(group, "", "camera \"" + name + "\" is defined twice");
       } else {
         camera_groups.emplace_back(group, name);
       }
     } else {
-      r.error(group, "", "unknown section (expected [server], [dvr] or [camera NAME])");
+      r.error(group, "",
+              "unknown section (expected [server], [dvr] or [camera NAME])");
     }
   }
 
   // Cameras inherit [dvr], wherever it stands in the file.
-  for (const auto& [group, name] : camera_groups) {
+  for (const auto &[group, name] : camera_groups) {
     CameraConfig cam;
     parse_camera(r, group, name, preset, cam);
     preset.cameras.push_back(std::move(cam));
   }
-  if (camera_names.empty() && r.errors().empty()) r.error("camera", "", "no camera defined: add a [camera NAME] section");
+  if (camera_names.empty() && r.errors().empty())
+    r.error("camera", "", "no camera defined: add a [camera NAME] section");
 
   if (!r.errors().empty()) {
-    for (const auto& line : r.errors()) result.error += (result.error.empty() ? "" : "\n") + line;
+    for (const auto &line : r.errors())
+      result.error += (result.error.empty() ? "" : "\n") + line;
     return result;
   }
   result.preset = std::move(preset);
   return result;
 }
 
-PresetResult load_preset(const std::string& path) {
-  g_autofree char* contents = nullptr;
+PresetResult load_preset(const std::string &path) {
+  g_autofree char *contents = nullptr;
   gsize length = 0;
   g_autoptr(GError) err = nullptr;
   if (!g_file_get_contents(path.c_str(), &contents, &length, &err)) {
@@ -724,23 +850,31 @@ PresetResult load_preset(const std::string& path) {
   return parse_preset(std::string(contents, length), path);
 }
 
-std::optional<std::string> find_preset(const std::string& name, const std::vector<std::string>& dirs,
-                                       std::string& error) {
-  const bool looks_like_path = name.find('/') != std::string::npos || ends_with(name, ".ini");
-  if (looks_like_path && g_file_test(name.c_str(), G_FILE_TEST_IS_REGULAR)) return name;
+std::optional<std::string> find_preset(const std::string &name,
+                                       const std::vector<std::string> &dirs,
+                                       std::string &error) {
+  const bool looks_like_path =
+      name.find('/') != std::string::npos || ends_with(name, ".ini");
+  if (looks_like_path && g_file_test(name.c_str(), G_FILE_TEST_IS_REGULAR))
+    return name;
   if (name.find('/') != std::string::npos) {
     error = "preset " + name + ": no such file";
     return std::nullopt;
   }
   const std::string file = ends_with(name, ".ini") ? name : name + ".ini";
   std::string looked;
-  for (const auto& dir : dirs) {
-    g_autofree char* candidate = g_build_filename(dir.c_str(), file.c_str(), nullptr);
-    if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR)) return std::string(candidate);
+  for (const auto &dir : dirs) {
+    g_autofree char *candidate =
+        g_build_filename(dir.c_str(), file.c_str(), nullptr);
+    if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR))
+      return std::string(candidate);
     looked += (looked.empty() ? "" : ", ") + dir;
   }
-  error = "no preset named \"" + name + "\" (looked for " + file + (looks_like_path ? " in the current directory" : "") +
-          (looked.empty() ? "" : (looks_like_path ? " and in " : " in ") + looked) + ")";
+  error =
+      "no preset named \"" + name + "\" (looked for " + file +
+      (looks_like_path ? " in the current directory" : "") +
+      (looked.empty() ? "" : (looks_like_path ? " and in " : " in ") + looked) +
+      ")";
   return std::nullopt;
 }
 

@@ -23,23 +23,27 @@ namespace dvr {
 // hour's folder (/hls/<camera>/YYYY-MM-DD/HH/index.m3u8), so a segment of that
 // hour is named as it is and any other (flat, from earlier versions) by
 // "../../". over: the hour is done and the page will not change (ENDLIST).
-std::string render_hour_page(const std::deque<Segment>& segments, int64_t hour_start_us, bool over,
+std::string render_hour_page(const std::deque<Segment> &segments,
+                             int64_t hour_start_us, bool over,
                              unsigned configured_target_s);
 
 class ArchiveCatalog {
  public:
-  ArchiveCatalog(std::string storage_dir, RecordingCatalog& live) : storage_dir_(std::move(storage_dir)), live_(live) {}
+  ArchiveCatalog(std::string storage_dir, RecordingCatalog &live)
+      : storage_dir_(std::move(storage_dir)), live_(live) {}
 
   // Every hour with footage on disk, the live window's included.
-  std::map<int64_t, HourSummary> hours(const std::string& camera);
+  std::map<int64_t, HourSummary> hours(const std::string &camera);
   // The recorded spans inside [from_us, to_us), holes shorter than resolution_us closed.
-  std::vector<Span> spans(const std::string& camera, int64_t from_us, int64_t to_us, int64_t resolution_us);
+  std::vector<Span> spans(const std::string &camera, int64_t from_us,
+                          int64_t to_us, int64_t resolution_us);
   // From the oldest footage on disk to the newest.
-  std::optional<Span> extent(const std::string& camera);
+  std::optional<Span> extent(const std::string &camera);
   // The segments on disk overlapping [from_us, to_us), oldest first.
-  std::deque<Segment> segments(const std::string& camera, int64_t from_us, int64_t to_us);
+  std::deque<Segment> segments(const std::string &camera, int64_t from_us,
+                               int64_t to_us);
   // The segments filed under one hour, without those that already left the disk.
-  std::deque<Segment> hour(const std::string& camera, int64_t hour_start_us);
+  std::deque<Segment> hour(const std::string &camera, int64_t hour_start_us);
 
  private:
   struct Cached {
@@ -52,16 +56,21 @@ class ArchiveCatalog {
     Cached stamp;
     std::deque<Segment> segments;
   };
-  const std::deque<Segment>& hour_journal(const std::string& camera, int64_t hour_start_us);
+  const std::deque<Segment> &hour_journal(const std::string &camera,
+                                          int64_t hour_start_us);
   // archive.index, read again only when it changed.
-  const std::map<int64_t, HourSummary>& summarized(const std::string& camera);
+  const std::map<int64_t, HourSummary> &summarized(const std::string &camera);
   // The first sequence number still on disk: retention takes the oldest first.
-  uint64_t floor(const std::string& camera, const std::map<int64_t, HourSummary>& hours);
-  std::string folder(const std::string& camera) const { return storage_dir_ + "/" + camera; }
+  uint64_t floor(const std::string &camera,
+                 const std::map<int64_t, HourSummary> &hours);
+  std::string folder(const std::string &camera) const {
+    return storage_dir_ + "/" + camera;
+  }
 
   std::string storage_dir_;
-  RecordingCatalog& live_;
-  std::map<std::string, std::pair<Cached, std::map<int64_t, HourSummary>>> summaries_;
+  RecordingCatalog &live_;
+  std::map<std::string, std::pair<Cached, std::map<int64_t, HourSummary>>>
+      summaries_;
   // A few hour journals, the ones asked for last: closed hours do not change.
   std::map<std::pair<std::string, int64_t>, Journal> journals_;
 };

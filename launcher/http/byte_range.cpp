@@ -7,19 +7,20 @@
 namespace dvr {
 namespace {
 
-bool parse_number(const std::string& s, std::uint64_t& out) {
+bool parse_number(const std::string &s, std::uint64_t &out) {
   if (s.empty()) return false;
   for (char c : s)
     if (c < '0' || c > '9') return false;
   guint64 n = 0;
-  if (!g_ascii_string_to_unsigned(s.c_str(), 10, 0, G_MAXUINT64, &n, nullptr)) return false;
+  if (!g_ascii_string_to_unsigned(s.c_str(), 10, 0, G_MAXUINT64, &n, nullptr))
+    return false;
   out = n;
   return true;
 }
 
 }  // namespace
 
-ByteRange parse_byte_range(const char* header, std::uint64_t size) {
+ByteRange parse_byte_range(const char *header, std::uint64_t size) {
   ByteRange whole;
   if (!header) return whole;
   std::string h = trim(header, kHttpWhiteSpace);
@@ -29,7 +30,8 @@ ByteRange parse_byte_range(const char* header, std::uint64_t size) {
   if (spec.find(',') != std::string::npos) return whole;
   auto dash = spec.find('-');
   if (dash == std::string::npos) return whole;
-  const std::string a = trim(spec.substr(0, dash), kHttpWhiteSpace), b = trim(spec.substr(dash + 1), kHttpWhiteSpace);
+  const std::string a = trim(spec.substr(0, dash), kHttpWhiteSpace),
+                    b = trim(spec.substr(dash + 1), kHttpWhiteSpace);
 
   ByteRange r;
   r.kind = ByteRange::Kind::Partial;

@@ -25,6 +25,6 @@ struct ByteRange {
 // header: the Range value, or nullptr. size: the file's size. Forms that are
 // not a single "bytes=" range (several ranges, other units, garbage) are
 // ignored as RFC 9110 allows, and the whole file is served.
-ByteRange parse_byte_range(const char* header, std::uint64_t size);
+ByteRange parse_byte_range(const char *header, std::uint64_t size);
 
 }  // namespace dvr

@@ -23,8 +23,9 @@
 namespace dvr {
 
 struct ClipRequest {
-  std::string folder;             // the camera's recording folder
-  std::vector<Segment> segments;  // the recorded segments overlapping range, oldest first
+  std::string folder;  // the camera's recording folder
+  std::vector<Segment>
+      segments;  // the recorded segments overlapping range, oldest first
   TimeRange range;
 };
 
@@ -32,28 +33,27 @@ class ClipStreams {
  public:
   explicit ClipStreams(unsigned max_running);
   ~ClipStreams();
-  ClipStreams(const ClipStreams&) = delete;
-  ClipStreams& operator=(const ClipStreams&) = delete;
+  ClipStreams(const ClipStreams &) = delete;
+  ClipStreams &operator=(const ClipStreams &) = delete;
 
   bool full() const { return clips_.size() >= max_running_; }
   std::size_t running() const { return clips_.size(); }
 
   // Answers msg with a chunked MP4 body. The caller set the headers it wants
   // (Content-Disposition) and checked that request.segments is not empty.
-  void start(SoupServerMessage* msg, ClipRequest request);
+  void start(SoupServerMessage *msg, ClipRequest request);
 
   class Clip;
 
  private:
   friend class Clip;
-  void remove(Clip* clip);
+  void remove(Clip *clip);
   static gboolean on_reap(gpointer self);
 
   unsigned max_running_;
   std::vector<std::unique_ptr<Clip>> clips_;
-  std::vector<Clip*> done_;
+  std::vector<Clip *> done_;
   guint reap_idle_ = 0;
 };
-
 
 }  // namespace dvr

@@ -41,7 +41,8 @@ class ConnectionGate {
  public:
   struct Options {
     ServerLimits limits;
-    GTlsCertificate* tls = nullptr;  // HTTPS when set; the gate keeps its own reference
+    GTlsCertificate *tls =
+        nullptr;  // HTTPS when set; the gate keeps its own reference
     // Descriptors kept for the recorder: no connection is held once the
     // process's descriptors reach the open-file limit less these.
     std::function<unsigned()> reserved_descriptors;
@@ -49,12 +50,12 @@ class ConnectionGate {
     bool throttle_logins = false;
   };
 
-  ConnectionGate(SoupServer* server, Options options);
+  ConnectionGate(SoupServer *server, Options options);
   ~ConnectionGate();
-  ConnectionGate(const ConnectionGate&) = delete;
-  ConnectionGate& operator=(const ConnectionGate&) = delete;
+  ConnectionGate(const ConnectionGate &) = delete;
+  ConnectionGate &operator=(const ConnectionGate &) = delete;
 
-  bool listen(const ListenAddress& address, std::string& error);
+  bool listen(const ListenAddress &address, std::string &error);
 
   // The port of the first listener (the one chosen, when asked for port 0).
   std::uint16_t port() const;
@@ -67,69 +68,79 @@ class ConnectionGate {
 
  private:
   struct Listener {
-    GSocket* socket = nullptr;
-    GSource* watch = nullptr;  // none while accepting is paused
+    GSocket *socket = nullptr;
+    GSource *watch = nullptr;  // none while accepting is paused
   };
   struct Connection {
-    ConnectionGate* gate = nullptr;
+    ConnectionGate *gate = nullptr;
     ConnectionId id = 0;
-    GSocket* socket = nullptr;          // owned reference
-    GSocketAddress* remote = nullptr;   // owned; libsoup hands it back with each message
-    GSocketAddress* local = nullptr;    // owned
-    GIOStream* stream = nullptr;        // weak: libsoup owns it once handed over
-    GCancellable* handshake = nullptr;  // owned, while a TLS handshake runs
-    SoupServerMessage* finished = nullptr;  // owned: the answered request, until renewed
+    GSocket *socket = nullptr;  // owned reference
+    GSocketAddress *remote =
+        nullptr;  // owned; libsoup hands it back with each message
+    GSocketAddress *local = nullptr;  // owned
+    GIOStream *stream = nullptr;      // weak: libsoup owns it once handed over
+    GCancellable *handshake = nullptr;  // owned, while a TLS handshake runs
+    SoupServerMessage *finished =
+        nullptr;  // owned: the answered request, until renewed
     bool renewing = false;
   };
 
-  bool listen_on(GSocketAddress* address, std::string& error);
-  void watch(Listener& listener);
-  static gboolean on_incoming(GSocket* socket, GIOCondition condition, gpointer self);
-  void accept_from(Listener& listener);
-  void take(int fd, GSocketAddress* remote);
-  void refuse(int fd, const std::string& client, bool full);
+  bool listen_on(GSocketAddress *address, std::string &error);
+  void watch(Listener &listener);
+  static gboolean on_incoming(GSocket *socket, GIOCondition condition,
+                              gpointer self);
+  void accept_from(Listener &listener);
+  void take(int fd, GSocketAddress *remote);
+  void refuse(int fd, const std::string &client, bool full);
   void pause_accepting(int error);
   void note_recovery();
   static gboolean on_retry(gpointer self);
   bool at_line(int fd) const;
-  void hand_to_server(Connection& c);
-  static void on_handshake_done(GObject* source, GAsyncResult* result, gpointer data);
+  void hand_to_server(Connection &c);
+  static void on_handshake_done(GObject *source, GAsyncResult *result,
+                                gpointer data);
   void close(ConnectionId id, bool at_once = false);
-  static void on_stream_gone(gpointer data, GObject* stream);
+  static void on_stream_gone(gpointer data, GObject *stream);
   static gboolean on_sweep(gpointer self);
   static gboolean on_renew(gpointer self);
-  void renew(Connection& c);
-  Connection* of(SoupServerMessage* msg);
+  void renew(Connection &c);
+  Connection *of(SoupServerMessage *msg);
 
-  static void on_request_started(SoupServer*, SoupServerMessage* msg, gpointer self);
-  static void on_request_read(SoupServer*, SoupServerMessage* msg, gpointer self);
-  static void on_request_done(SoupServer*, SoupServerMessage* msg, gpointer self);
-  static void on_wrote_headers(SoupServerMessage* msg, gpointer guard);
-  static void on_wrote_body_data(SoupServerMessage* msg, guint size, gpointer guard);
-  void check_request(SoupServerMessage* msg);
-  void count_login(SoupServerMessage* msg);
+  static void on_request_started(SoupServer *, SoupServerMessage *msg,
+                                 gpointer self);
+  static void on_request_read(SoupServer *, SoupServerMessage *msg,
+                              gpointer self);
+  static void on_request_done(SoupServer *, SoupServerMessage *msg,
+                              gpointer self);
+  static void on_wrote_headers(SoupServerMessage *msg, gpointer guard);
+  static void on_wrote_body_data(SoupServerMessage *msg, guint size,
+                                 gpointer guard);
+  void check_request(SoupServerMessage *msg);
+  void count_login(SoupServerMessage *msg);
 
-  SoupServer* server_;
-  std::shared_ptr<ConnectionGate*> alive_ = std::make_shared<ConnectionGate*>(this);
+  SoupServer *server_;
+  std::shared_ptr<ConnectionGate *> alive_ =
+      std::make_shared<ConnectionGate *>(this);
   Options options_;
   LoginThrottle logins_;
   ConnectionTable table_;
   std::vector<Listener> listeners_;
   std::map<ConnectionId, std::unique_ptr<Connection>> connections_;
-  std::map<GSocketAddress*, ConnectionId> by_remote_;
+  std::map<GSocketAddress *, ConnectionId> by_remote_;
   int keepalive_pair_[2] = {-1, -1};
   guint sweep_ = 0;
   guint renew_ = 0;
   std::vector<ConnectionId> to_renew_;
   guint retry_ = 0;
   unsigned retry_ms_ = 0;
-  std::int64_t paused_since_us_ = 0;  // accepting failed at this time; 0 when it works
+  std::int64_t paused_since_us_ =
+      0;  // accepting failed at this time; 0 when it works
   std::int64_t last_accept_failure_us_ = 0;
   std::uint64_t accept_failures_ = 0;
-  std::uint64_t refused_ = 0;      // 503 at accept
-  std::uint64_t timed_out_ = 0;    // closed at a deadline
-  std::uint64_t evicted_ = 0;      // closed for a newcomer or a shortage
-  std::uint64_t lockouts_ = 0;     // login lockout episodes
+  std::uint64_t refused_ = 0;    // 503 at accept
+  std::uint64_t timed_out_ = 0;  // closed at a deadline
+  std::uint64_t evicted_ = 0;    // closed for a newcomer or a shortage
+  std::uint64_t lockouts_ = 0;   // login lockout episodes
   std::int64_t last_refusal_log_us_ = 0;
   std::uint64_t refused_since_log_ = 0;
 };

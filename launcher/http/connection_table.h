@@ -40,13 +40,13 @@ class ConnectionTable {
     ConnectionId evict = 0;
   };
 
-  explicit ConnectionTable(const ServerLimits& limits) : limits_(limits) {}
+  explicit ConnectionTable(const ServerLimits &limits) : limits_(limits) {}
 
   // capacity: how many connections the server may hold right now, which is
   // max-connections or less when descriptors run short.
-  Admission admit(const std::string& client, std::size_t capacity) const;
+  Admission admit(const std::string &client, std::size_t capacity) const;
 
-  ConnectionId add(const std::string& client, std::int64_t now_us);
+  ConnectionId add(const std::string &client, std::int64_t now_us);
   void remove(ConnectionId id);
 
   // The first byte of a request arrived: its header has header-timeout.
@@ -62,7 +62,7 @@ class ConnectionTable {
   std::vector<ConnectionId> expired(std::int64_t now_us) const;
 
   std::size_t size() const { return connections_.size(); }
-  std::size_t count(const std::string& client) const;
+  std::size_t count(const std::string &client) const;
   std::optional<State> state(ConnectionId id) const;
 
  private:
@@ -72,7 +72,8 @@ class ConnectionTable {
     std::int64_t since_us = 0;     // when it entered its state
     std::int64_t deadline_us = 0;  // 0: none
   };
-  void set(ConnectionId id, State state, std::int64_t now_us, unsigned timeout_s);
+  void set(ConnectionId id, State state, std::int64_t now_us,
+           unsigned timeout_s);
 
   ServerLimits limits_;
   std::map<ConnectionId, Entry> connections_;

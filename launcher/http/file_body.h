@@ -24,6 +24,6 @@ constexpr off_t kCopyLimit = 256 * 1024;
 
 // fd: open for reading; size: its size from fstat. nullptr if it cannot be
 // read or mapped.
-GBytes* file_body(int fd, off_t size, FileBody how);
+GBytes *file_body(int fd, off_t size, FileBody how);
 
 }  // namespace dvr

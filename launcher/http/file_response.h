@@ -16,9 +16,10 @@ namespace dvr {
 // served. range: the request's Range header or nullptr; the caller removes it
 // from the request, or libsoup would apply it a second time to a 200 answer.
 // how: whether the file may be rewritten in place while it is sent.
-void respond_with_file(SoupServerMessage* msg, const std::string& path, const char* content_type,
-                       const char* cache_control, const char* range, FileBody how);
+void respond_with_file(SoupServerMessage *msg, const std::string &path,
+                       const char *content_type, const char *cache_control,
+                       const char *range, FileBody how);
 
-void respond_with_status(SoupServerMessage* msg, guint status);
+void respond_with_status(SoupServerMessage *msg, guint status);
 
 }  // namespace dvr

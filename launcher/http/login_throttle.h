@@ -11,14 +11,15 @@ namespace dvr {
 
 class LoginThrottle {
  public:
-  LoginThrottle(unsigned attempts, unsigned lockout_s) : attempts_(attempts), lockout_us_(std::int64_t{lockout_s} * 1000000) {}
+  LoginThrottle(unsigned attempts, unsigned lockout_s)
+      : attempts_(attempts), lockout_us_(std::int64_t{lockout_s} * 1000000) {}
 
   // Seconds (rounded up) before client may try again; 0 when it may now.
-  unsigned retry_after(const std::string& client, std::int64_t now_us) const;
+  unsigned retry_after(const std::string &client, std::int64_t now_us) const;
   // A refused login. True when it starts a lockout: the one moment to say so.
-  bool failed(const std::string& client, std::int64_t now_us);
+  bool failed(const std::string &client, std::int64_t now_us);
   // An accepted login clears the address's count.
-  void succeeded(const std::string& client) { clients_.erase(client); }
+  void succeeded(const std::string &client) { clients_.erase(client); }
 
   std::size_t tracked() const { return clients_.size(); }
 

@@ -13,7 +13,8 @@ namespace dvr {
 
 // requests: answered requests by HTTP status code, since the launcher started.
 // cameras: with recorded filled in (the newest segment's age comes from it).
-std::string render_metrics(const std::vector<CameraStatus>& cameras, const std::map<unsigned, std::uint64_t>& requests,
+std::string render_metrics(const std::vector<CameraStatus> &cameras,
+                           const std::map<unsigned, std::uint64_t> &requests,
                            std::int64_t now_us);
 
 }  // namespace dvr

@@ -9,9 +9,11 @@ namespace dvr {
 // Labels further apart than this between two segments are a break.
 constexpr int64_t kLabelJumpUs = 1000000;
 
-std::string render_range_playlist(const std::deque<Segment>& listed, const TimeRange& range,
+std::string render_range_playlist(const std::deque<Segment> &listed,
+                                  const TimeRange &range,
                                   unsigned configured_target_s) {
-  std::deque<Segment> chosen = segments_overlapping(listed, range.start_us, range.end_us);
+  std::deque<Segment> chosen =
+      segments_overlapping(listed, range.start_us, range.end_us);
   if (chosen.empty()) return {};
   // In recording order: after a clock step back, the earlier run, then the
   // later one behind a discontinuity, never mixed.

@@ -13,7 +13,8 @@ namespace dvr {
 
 // Empty when no segment overlaps the range. configured_target_s: the camera's
 // segment duration, raised as in the live playlist to cover every EXTINF.
-std::string render_range_playlist(const std::deque<Segment>& listed, const TimeRange& range,
+std::string render_range_playlist(const std::deque<Segment> &listed,
+                                  const TimeRange &range,
                                   unsigned configured_target_s);
 
 }  // namespace dvr

@@ -13,8 +13,9 @@
 namespace dvr {
 namespace {
 
-const RecordingCatalog::Segments& no_segments() {
-  static const RecordingCatalog::Segments empty = std::make_shared<const std::deque<Segment>>();
+const RecordingCatalog::Segments &no_segments() {
+  static const RecordingCatalog::Segments empty =
+      std::make_shared<const std::deque<Segment>>();
   return empty;
 }
 
@@ -30,11 +31,13 @@ std::deque<Segment> parse_journal(int fd) {
   return parser.finish().listed;
 }
 
-std::uint64_t media_position_ns(const std::vector<Segment>& segments, std::int64_t t) {
+std::uint64_t media_position_ns(const std::vector<Segment> &segments,
+                                std::int64_t t) {
   std::int64_t pos = 0;
-  for (const Segment& s : segments) {
+  for (const Segment &s : segments) {
     if (t < s.start_us) break;
-    if (t < s.end_us()) return static_cast<std::uint64_t>(pos + (t - s.start_us)) * 1000;
+    if (t < s.end_us())
+      return static_cast<std::uint64_t>(pos + (t - s.start_us)) * 1000;
     pos += s.duration_us;
   }
   return static_cast<std::uint64_t>(pos) * 1000;
@@ -42,55 +45,67 @@ std::uint64_t media_position_ns(const std::vector<Segment>& segments, std::int64
 
 }  // namespace
 
-ClipCut clip_cut(const std::vector<Segment>& segments, const TimeRange& range) {
-  return {media_position_ns(segments, range.start_us), media_position_ns(segments, range.end_us)};
+ClipCut clip_cut(const std::vector<Segment> &segments, const TimeRange &range) {
+  return {media_position_ns(segments, range.start_us),
+          media_position_ns(segments, range.end_us)};
 }
 
-std::vector<WallClockSpan> find_gaps(const std::deque<Segment>& segments, std::int64_t min_gap_us) {
+std::vector<WallClockSpan> find_gaps(const std::deque<Segment> &segments,
+                                     std::int64_t min_gap_us) {
   std::vector<WallClockSpan> gaps;
   for (std::size_t i = 1; i < segments.size(); ++i) {
-    const Segment& prev = segments[i - 1];
-    const Segment& s = segments[i];
-    if (s.discontinuity && s.start_us - prev.end_us() > min_gap_us) gaps.push_back({prev.end_us(), s.start_us});
+    const Segment &prev = segments[i - 1];
+    const Segment &s = segments[i];
+    if (s.discontinuity && s.start_us - prev.end_us() > min_gap_us)
+      gaps.push_back({prev.end_us(), s.start_us});
   }
   return gaps;
 }
 
-std::optional<WallClockSpan> recorded_span(const std::deque<Segment>& segments) {
+std::optional<WallClockSpan> recorded_span(
+    const std::deque<Segment> &segments) {
   if (segments.empty()) return std::nullopt;
   // After a clock step back the newest footage has the earlier labels: the
   // span covers every label, so its start is never after its end.
   WallClockSpan span{segments.front().start_us, segments.front().end_us()};
-  for (const Segment& s : segments) {
+  for (const Segment &s : segments) {
     span.start_us = std::min(span.start_us, s.start_us);
     span.end_us = std::max(span.end_us, s.end_us());
   }
   return span;
 }
 
-std::deque<Segment> segments_overlapping(const std::deque<Segment>& segments, std::int64_t start_us,
+std::deque<Segment> segments_overlapping(const std::deque<Segment> &segments,
+                                         std::int64_t start_us,
                                          std::int64_t end_us) {
   std::deque<Segment> out;
-  for (const Segment& s : segments)
+  for (const Segment &s : segments)
     if (s.end_us() > start_us && s.start_us < end_us) out.push_back(s);
   return out;
 }
 
-RecordingCatalog::RecordingCatalog(std::string storage_dir) : storage_dir_(std::move(storage_dir)) {}
+RecordingCatalog::RecordingCatalog(std::string storage_dir)
+    : storage_dir_(std::move(storage_dir)) {}
 
-RecordingCatalog::Segments RecordingCatalog::segments(const std::string& camera) {
+RecordingCatalog::Segments RecordingCatalog::segments(
+    const std::string &camera) {
   const std::string path = folder(camera) + "/" + RecordingIndex::kJournalName;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  const int fd =
+      ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
   struct stat st;
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fd >= 0) ::close(fd);
     cache_.erase(camera);
     return no_segments();
   }
-  const std::int64_t mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  Entry& e = cache_[camera];
-  if (!e.segments || e.dev != st.st_dev || e.ino != st.st_ino || e.size != st.st_size || e.mtime_ns != mtime_ns) {
-    e = Entry{st.st_dev, st.st_ino, st.st_size, mtime_ns, std::make_shared<const std::deque<Segment>>(parse_journal(fd))};
+  const std::int64_t mtime_ns =
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+      st.st_mtim.tv_nsec;
+  Entry &e = cache_[camera];
+  if (!e.segments || e.dev != st.st_dev || e.ino != st.st_ino ||
+      e.size != st.st_size || e.mtime_ns != mtime_ns) {
+    e = Entry{st.st_dev, st.st_ino, st.st_size, mtime_ns,
+              std::make_shared<const std::deque<Segment>>(parse_journal(fd))};
   }
   ::close(fd);
   return e.segments;

@@ -27,13 +27,15 @@ struct WallClockSpan {
 // A hole in a recording: a segment marked as a discontinuity that starts more
 // than min_gap_us after the previous segment ended. Shorter jumps are timestamp
 // resets of a stream that went on, not missing time.
-std::vector<WallClockSpan> find_gaps(const std::deque<Segment>& segments, std::int64_t min_gap_us = 500000);
+std::vector<WallClockSpan> find_gaps(const std::deque<Segment> &segments,
+                                     std::int64_t min_gap_us = 500000);
 
 // From the start of the oldest to the end of the newest segment.
-std::optional<WallClockSpan> recorded_span(const std::deque<Segment>& segments);
+std::optional<WallClockSpan> recorded_span(const std::deque<Segment> &segments);
 
 // Segments overlapping [start_us, end_us), oldest first.
-std::deque<Segment> segments_overlapping(const std::deque<Segment>& segments, std::int64_t start_us,
+std::deque<Segment> segments_overlapping(const std::deque<Segment> &segments,
+                                         std::int64_t start_us,
                                          std::int64_t end_us);
 
 // Where range starts and ends on the clip's media timeline, which runs on
@@ -43,7 +45,7 @@ struct ClipCut {
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
 };
-ClipCut clip_cut(const std::vector<Segment>& segments, const TimeRange& range);
+ClipCut clip_cut(const std::vector<Segment> &segments, const TimeRange &range);
 
 class RecordingCatalog {
  public:
@@ -54,9 +56,11 @@ class RecordingCatalog {
   // The segments the camera's playlist lists now (empty if nothing was
   // recorded). The journal is parsed again only when it changed (another
   // inode after compaction, another size or time after an append).
-  Segments segments(const std::string& camera);
+  Segments segments(const std::string &camera);
 
-  std::string folder(const std::string& camera) const { return storage_dir_ + "/" + camera; }
+  std::string folder(const std::string &camera) const {
+    return storage_dir_ + "/" + camera;
+  }
 
  private:
   struct Entry {

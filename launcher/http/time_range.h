@@ -10,7 +10,7 @@ namespace dvr {
 
 // "2024-05-01T12:00:00.250Z", "2024-05-01T14:00:00+02:00" (a time without a
 // zone is UTC) or "1714564800" / "1714564800.25". Returns UNIX microseconds.
-std::optional<std::int64_t> parse_wall_clock(const std::string& text);
+std::optional<std::int64_t> parse_wall_clock(const std::string &text);
 
 struct TimeRange {
   std::int64_t start_us = 0;
@@ -20,7 +20,8 @@ struct TimeRange {
 
 // start and end: the query values, nullptr when missing. On failure returns
 // nothing and sets error to a plain sentence for the client.
-std::optional<TimeRange> parse_time_range(const char* start, const char* end, std::string& error);
+std::optional<TimeRange> parse_time_range(const char *start, const char *end,
+                                          std::string &error);
 
 // "20240501-120000Z": the time part of a clip's file name.
 std::string compact_utc(std::int64_t unix_us);

@@ -17,7 +17,8 @@ namespace dvr {
 // key in the other, the key belongs to the certificate, and the certificate
 // is valid at now_us. Returns the identity, or nullptr with error set to one
 // line that names the file at fault. valid_until: when it expires (ISO 8601).
-GTlsCertificate* load_tls_identity(const TlsFiles& files, std::int64_t now_us, std::string& error,
-                                   std::string* valid_until = nullptr);
+GTlsCertificate *load_tls_identity(const TlsFiles &files, std::int64_t now_us,
+                                   std::string &error,
+                                   std::string *valid_until = nullptr);
 
 }  // namespace dvr

@@ -10,7 +10,9 @@ unsigned Backoff::after_failure_ms() {
   return delay;
 }
 
-unsigned Backoff::after_refused_login_ms() const { return auth_retry_s_ * 1000; }
+unsigned Backoff::after_refused_login_ms() const {
+  return auth_retry_s_ * 1000;
+}
 
 void Backoff::recording_for(std::int64_t recorded_us) {
   if (recorded_us >= kGoodRecordingUs) next_ms_ = kFirstMs;

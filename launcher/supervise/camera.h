@@ -30,15 +30,24 @@ constexpr guint kStopTimeoutMs = 5000;
 
 class Camera {
  public:
-  enum class State { Starting, Recording, Reconnecting, Unauthorized, Error, Stopping, Stopped };
+  enum class State {
+    Starting,
+    Recording,
+    Reconnecting,
+    Unauthorized,
+    Error,
+    Stopping,
+    Stopped
+  };
 
   // options.location: the camera's folder. on_stopped: called from the main
   // loop once the camera has stopped after request_stop(); the camera may be
   // destroyed after that call returns, not during it.
-  Camera(CameraConfig config, PipelineOptions options, std::function<void()> on_stopped);
+  Camera(CameraConfig config, PipelineOptions options,
+         std::function<void()> on_stopped);
   ~Camera();
-  Camera(const Camera&) = delete;
-  Camera& operator=(const Camera&) = delete;
+  Camera(const Camera &) = delete;
+  Camera &operator=(const Camera &) = delete;
 
   void start();
   // Sends EOS so that the last segment is finished and listed; the camera is
@@ -48,41 +57,43 @@ class Camera {
   bool stopped() const { return state_ == State::Stopped; }
   bool stopping() const { return stop_requested_; }
 
-  const std::string& name() const { return config_.name; }
-  const CameraConfig& config() const { return config_; }
+  const std::string &name() const { return config_.name; }
+  const CameraConfig &config() const { return config_; }
   CameraStatus status() const;
 
  private:
   // What went wrong decides how soon and in which state the camera retries.
   enum class Failure {
-    Lost,          // refused, reset, closed, silent: back-off, state reconnecting
+    Lost,  // refused, reset, closed, silent: back-off, state reconnecting
     Unauthorized,  // login refused: every auth-retry seconds, state unauthorized
-    Fatal,         // nothing a reconnection fixes by itself: back-off, state error
+    Fatal,  // nothing a reconnection fixes by itself: back-off, state error
   };
   struct ElementUnref {
-    void operator()(GstElement* e) const { gst_object_unref(e); }
+    void operator()(GstElement *e) const { gst_object_unref(e); }
   };
 
-  static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
+  static gboolean on_bus_message(GstBus *bus, GstMessage *message,
+                                 gpointer self);
   static gboolean on_retry(gpointer self);
   static gboolean on_watchdog(gpointer self);
   static gboolean on_stop_timeout(gpointer self);
-  bool handle_message(GstMessage* message);
-  void segment_added(const GstStructure* s);
+  bool handle_message(GstMessage *message);
+  void segment_added(const GstStructure *s);
   // A "dvr-storage" message: the disk filled, space came back, or the folder
   // cannot be written. Logs one line per change.
-  void storage_changed(const GstStructure* s);
+  void storage_changed(const GstStructure *s);
   void watchdog();
   void attempt();
-  void fail(Failure failure, const std::string& what);
+  void fail(Failure failure, const std::string &what);
   // The configuration the next pipeline is built from: the preset's, with
   // rtspsrc in place of a lean source that failed.
   CameraConfig effective_config() const;
-  void note_lean_failure(GstMessage* message);
+  void note_lean_failure(GstMessage *message);
   void finish_stop();
   void teardown();
   // Logs one line when the state or its reason changes.
-  void set_state(State state, const std::string& reason = {}, const std::string& detail = {});
+  void set_state(State state, const std::string &reason = {},
+                 const std::string &detail = {});
 
   CameraConfig config_;
   PipelineOptions options_;
@@ -97,8 +108,9 @@ class Camera {
 
   // Supervision, all monotonic microseconds.
   std::uint64_t seen_buffers_ = 0;
-  std::int64_t last_buffer_us_ = 0;      // newest video buffer (or the attempt's start)
-  std::int64_t last_segment_us_ = 0;     // newest segment (or the attempt's start)
+  std::int64_t last_buffer_us_ =
+      0;  // newest video buffer (or the attempt's start)
+  std::int64_t last_segment_us_ = 0;  // newest segment (or the attempt's start)
   std::int64_t recording_since_us_ = 0;  // 0 when not recording
   bool audio_checked_ = false;
   Backoff backoff_;
@@ -114,9 +126,11 @@ class Camera {
   std::uint64_t segments_ = 0;
   std::uint64_t bytes_ = 0;
   std::optional<std::int64_t> last_segment_at_;
-  std::deque<std::pair<std::uint64_t, std::uint64_t>> recent_;  // bytes, duration in ns
+  std::deque<std::pair<std::uint64_t, std::uint64_t>>
+      recent_;  // bytes, duration in ns
   std::uint64_t reconnects_ = 0;
-  std::uint64_t clock_steps_ = 0;  // of the system's or the camera's clock, said by dvrindex
+  std::uint64_t clock_steps_ =
+      0;  // of the system's or the camera's clock, said by dvrindex
   std::string video_path_, audio_path_, video_codec_;
 
   // The disk under the camera's folder, as dvrsink last said it.
@@ -127,6 +141,6 @@ class Camera {
   std::map<std::string, std::uint64_t> dropped_before_, dropped_now_;
 };
 
-const char* to_string(Camera::State state);
+const char *to_string(Camera::State state);
 
 }  // namespace dvr

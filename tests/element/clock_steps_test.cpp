@@ -16,25 +16,28 @@
 
 namespace {
 
-const char* kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+const char *kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 // Small and light: ten frames a second, a keyframe each second, 1 s segments.
-const char* kCamera =
+const char *kCamera =
     "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=10/1 ! "
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 ! h264parse ! ";
 
 // libfaketime's timestamp file: "+0", "-3600", "@1970-01-02 00:00:00", "+0 x1.0005".
 class FakeClock {
  public:
-  explicit FakeClock(const TempDir& dir) : path_(dir.path + "-faketime") { set("+0"); }
+  explicit FakeClock(const TempDir &dir) : path_(dir.path + "-faketime") {
+    set("+0");
+  }
   ~FakeClock() { g_unlink(path_.c_str()); }
   // Replaced atomically: the recorder rereads it at every clock reading.
-  void set(const std::string& spec) {
+  void set(const std::string &spec) {
     const std::string tmp = path_ + ".tmp";
-    REQUIRE(g_file_set_contents(tmp.c_str(), (spec + "\n").c_str(), -1, nullptr));
+    REQUIRE(
+        g_file_set_contents(tmp.c_str(), (spec + "\n").c_str(), -1, nullptr));
     REQUIRE(g_rename(tmp.c_str(), path_.c_str()) == 0);
   }
-  const std::string& path() const { return path_; }
+  const std::string &path() const { return path_; }
 
  private:
   std::string path_;
@@ -43,18 +46,27 @@ class FakeClock {
 // gst-launch-1.0 -e -m recording into a folder under the fake clock.
 class Recorder {
  public:
-  Recorder(const TempDir& dir, const FakeClock& clock, const std::string& properties)
-      : log_(dir.path + "-launch-" + std::to_string(++runs_) + ".log"), playlist_(dir.file("live.m3u8")) {
-    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+  Recorder(const TempDir &dir, const FakeClock &clock,
+           const std::string &properties)
+      : log_(dir.path + "-launch-" + std::to_string(++runs_) + ".log"),
+        playlist_(dir.file("live.m3u8")) {
+    g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
     g_subprocess_launcher_setenv(launcher, "LD_PRELOAD", kFaketime, TRUE);
-    g_subprocess_launcher_setenv(launcher, "FAKETIME_TIMESTAMP_FILE", clock.path().c_str(), TRUE);
+    g_subprocess_launcher_setenv(launcher, "FAKETIME_TIMESTAMP_FILE",
+                                 clock.path().c_str(), TRUE);
     g_subprocess_launcher_setenv(launcher, "FAKETIME_NO_CACHE", "1", TRUE);
-    g_subprocess_launcher_setenv(launcher, "FAKETIME_DONT_FAKE_MONOTONIC", "1", TRUE);
+    g_subprocess_launcher_setenv(launcher, "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+                                 TRUE);
     g_subprocess_launcher_set_stdout_file_path(launcher, log_.c_str());
-    g_subprocess_launcher_set_stderr_file_path(launcher, (log_ + ".err").c_str());
-    const std::string desc = std::string(kCamera) + "dvrsink location=" + dir.path + " segment-duration=1 " + properties;
+    g_subprocess_launcher_set_stderr_file_path(launcher,
+                                               (log_ + ".err").c_str());
+    const std::string desc = std::string(kCamera) +
+                             "dvrsink location=" + dir.path +
+                             " segment-duration=1 " + properties;
     g_auto(GStrv) argv = nullptr;
-    REQUIRE(g_shell_parse_argv(("gst-launch-1.0 -e -m " + desc).c_str(), nullptr, &argv, nullptr));
+    REQUIRE(g_shell_parse_argv(("gst-launch-1.0 -e -m " + desc).c_str(),
+                               nullptr, &argv, nullptr));
     g_autoptr(GError) error = nullptr;
     proc_ = g_subprocess_launcher_spawnv(launcher, argv, &error);
     INFO((error ? error->message : ""));
@@ -70,13 +82,17 @@ class Recorder {
     g_unlink((log_ + ".err").c_str());
   }
   // Waits (at most 20 s) until the live playlist satisfies done.
-  void wait_for(const std::function<bool(const ParsedPlaylist&)>& done, const char* what) {
+  void wait_for(const std::function<bool(const ParsedPlaylist &)> &done,
+                const char *what) {
     const gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
     while (g_get_monotonic_time() < deadline) {
-      if (file_exists(playlist_) && done(parse_playlist(read_file(playlist_)))) return;
+      if (file_exists(playlist_) && done(parse_playlist(read_file(playlist_))))
+        return;
       g_usleep(50000);
     }
-    FAIL("timed out waiting for " << what << "; gst-launch said: " << read_file(log_) << read_file(log_ + ".err"));
+    FAIL("timed out waiting for " << what
+                                  << "; gst-launch said: " << read_file(log_)
+                                  << read_file(log_ + ".err"));
   }
   // Ctrl-C: gst-launch -e ends the stream, the last segment is listed.
   std::string stop() {
@@ -89,31 +105,35 @@ class Recorder {
  private:
   static inline int runs_ = 0;
   std::string log_, playlist_;
-  GSubprocess* proc_ = nullptr;
+  GSubprocess *proc_ = nullptr;
   bool stopped_ = false;
 };
 
-size_t discontinuities(const ParsedPlaylist& pl) {
+size_t discontinuities(const ParsedPlaylist &pl) {
   size_t n = 0;
-  for (size_t i = 1; i < pl.segments.size(); i++) n += pl.segments[i].discontinuity;
+  for (size_t i = 1; i < pl.segments.size(); i++)
+    n += pl.segments[i].discontinuity;
   return n;
 }
 
 // Listed after the last discontinuity.
-size_t since_last_discontinuity(const ParsedPlaylist& pl) {
+size_t since_last_discontinuity(const ParsedPlaylist &pl) {
   size_t n = 0;
-  for (const ListedSegment& s : pl.segments) n = s.discontinuity ? 1 : n + 1;
+  for (const ListedSegment &s : pl.segments) n = s.discontinuity ? 1 : n + 1;
   return n;
 }
 
 // PROGRAM-DATE-TIME follows EXTINF between two segments of one run, and
 // jumps only at a discontinuity. Returns the jumps at discontinuities (ms).
-std::vector<long long> pdt_jumps(const ParsedPlaylist& pl) {
+std::vector<long long> pdt_jumps(const ParsedPlaylist &pl) {
   std::vector<long long> jumps;
   for (size_t i = 1; i < pl.segments.size(); i++) {
-    const long long prev = parse_program_date_time(pl.segments[i - 1].program_date_time);
-    const long long cur = parse_program_date_time(pl.segments[i].program_date_time);
-    const long long jump = cur - prev - std::llround(pl.segments[i - 1].duration * 1000);
+    const long long prev =
+        parse_program_date_time(pl.segments[i - 1].program_date_time);
+    const long long cur =
+        parse_program_date_time(pl.segments[i].program_date_time);
+    const long long jump =
+        cur - prev - std::llround(pl.segments[i - 1].duration * 1000);
     INFO("segment " << pl.segments[i].uri << " jumps by " << jump << " ms");
     if (pl.segments[i].discontinuity)
       jumps.push_back(jump);
@@ -124,8 +144,8 @@ std::vector<long long> pdt_jumps(const ParsedPlaylist& pl) {
 }
 
 // Every segment the run listed is still on disk.
-void check_all_on_disk(const TempDir& dir, const ParsedPlaylist& pl) {
-  for (const ListedSegment& s : pl.segments) {
+void check_all_on_disk(const TempDir &dir, const ParsedPlaylist &pl) {
+  for (const ListedSegment &s : pl.segments) {
     INFO(s.uri);
     CHECK(file_exists(dir.file(s.uri)));
   }
@@ -135,7 +155,9 @@ bool have_faketime() { return file_exists(kFaketime); }
 
 }  // namespace
 
-TEST_CASE("a clock stepped back an hour gives one discontinuity, a warning, and keeps every segment", "[index][clock]") {
+TEST_CASE(
+    "a clock stepped back an hour gives one discontinuity, a warning, and keeps every segment",
+    "[index][clock]") {
   if (!have_faketime()) {
     WARN("libfaketime is not installed (Debian: faketime): skipped");
     return;
@@ -145,14 +167,20 @@ TEST_CASE("a clock stepped back an hour gives one discontinuity, a warning, and 
   ParsedPlaylist before;
   {
     Recorder rec(dir, clock, "window=60");
-    rec.wait_for([](const ParsedPlaylist& pl) { return pl.segments.size() >= 2; }, "two segments");
+    rec.wait_for(
+        [](const ParsedPlaylist &pl) { return pl.segments.size() >= 2; },
+        "two segments");
     clock.set("-3600");
-    rec.wait_for([](const ParsedPlaylist& pl) { return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2; },
-                 "two segments after the step");
+    rec.wait_for(
+        [](const ParsedPlaylist &pl) {
+          return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2;
+        },
+        "two segments after the step");
     const std::string said = rec.stop();
     CHECK(said.find("dvr-clock-step") != std::string::npos);
     CHECK(said.find("source=(string)system") != std::string::npos);
-    CHECK(said.find("The system clock stepped by -3600.0") != std::string::npos);
+    CHECK(said.find("The system clock stepped by -3600.0") !=
+          std::string::npos);
     before = parse_playlist(read_file(dir.file("live.m3u8")));
   }
   const std::vector<long long> jumps = pdt_jumps(before);
@@ -164,8 +192,11 @@ TEST_CASE("a clock stepped back an hour gives one discontinuity, a warning, and 
   // A restart after the step: nothing deleted, numbering goes on, the restart
   // is the only other discontinuity.
   Recorder again(dir, clock, "window=60");
-  again.wait_for([&](const ParsedPlaylist& pl) { return pl.segments.size() >= before.segments.size() + 2; },
-                 "two segments after the restart");
+  again.wait_for(
+      [&](const ParsedPlaylist &pl) {
+        return pl.segments.size() >= before.segments.size() + 2;
+      },
+      "two segments after the restart");
   again.stop();
   const ParsedPlaylist after = parse_playlist(read_file(dir.file("live.m3u8")));
   CHECK(pdt_jumps(after).size() == 2);
@@ -173,7 +204,9 @@ TEST_CASE("a clock stepped back an hour gives one discontinuity, a warning, and 
   check_all_on_disk(dir, after);
 }
 
-TEST_CASE("a clock stepped forward a day deletes nothing, before and after a restart", "[index][clock]") {
+TEST_CASE(
+    "a clock stepped forward a day deletes nothing, before and after a restart",
+    "[index][clock]") {
   if (!have_faketime()) {
     WARN("libfaketime is not installed (Debian: faketime): skipped");
     return;
@@ -184,11 +217,17 @@ TEST_CASE("a clock stepped forward a day deletes nothing, before and after a res
   {
     // Twenty seconds kept: by the labels, all of the first run is a day old.
     Recorder rec(dir, clock, "window=20");
-    rec.wait_for([](const ParsedPlaylist& pl) { return pl.segments.size() >= 2; }, "two segments");
+    rec.wait_for(
+        [](const ParsedPlaylist &pl) { return pl.segments.size() >= 2; },
+        "two segments");
     clock.set("+86400");
-    rec.wait_for([](const ParsedPlaylist& pl) { return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2; },
-                 "two segments after the step");
-    CHECK(rec.stop().find("The system clock stepped by +86400.0") != std::string::npos);
+    rec.wait_for(
+        [](const ParsedPlaylist &pl) {
+          return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2;
+        },
+        "two segments after the step");
+    CHECK(rec.stop().find("The system clock stepped by +86400.0") !=
+          std::string::npos);
     before = parse_playlist(read_file(dir.file("live.m3u8")));
   }
   REQUIRE(before.media_sequence == 0);
@@ -198,8 +237,11 @@ TEST_CASE("a clock stepped forward a day deletes nothing, before and after a res
   check_all_on_disk(dir, before);
 
   Recorder again(dir, clock, "window=20");
-  again.wait_for([&](const ParsedPlaylist& pl) { return pl.segments.size() >= before.segments.size() + 1; },
-                 "a segment after the restart");
+  again.wait_for(
+      [&](const ParsedPlaylist &pl) {
+        return pl.segments.size() >= before.segments.size() + 1;
+      },
+      "a segment after the restart");
   again.stop();
   const ParsedPlaylist after = parse_playlist(read_file(dir.file("live.m3u8")));
   // The first run's segments are still listed: they are seconds old, not a day.
@@ -207,8 +249,9 @@ TEST_CASE("a clock stepped forward a day deletes nothing, before and after a res
   check_all_on_disk(dir, before);
 }
 
-TEST_CASE("a recorder started with a 1970 clock warns, deletes nothing, and keeps its footage once NTP sets the clock",
-          "[index][clock]") {
+TEST_CASE(
+    "a recorder started with a 1970 clock warns, deletes nothing, and keeps its footage once NTP sets the clock",
+    "[index][clock]") {
   if (!have_faketime()) {
     WARN("libfaketime is not installed (Debian: faketime): skipped");
     return;
@@ -219,10 +262,15 @@ TEST_CASE("a recorder started with a 1970 clock warns, deletes nothing, and keep
   ParsedPlaylist before;
   {
     Recorder rec(dir, clock, "window=20");
-    rec.wait_for([](const ParsedPlaylist& pl) { return pl.segments.size() >= 2; }, "two segments");
+    rec.wait_for(
+        [](const ParsedPlaylist &pl) { return pl.segments.size() >= 2; },
+        "two segments");
     clock.set("+0");
-    rec.wait_for([](const ParsedPlaylist& pl) { return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2; },
-                 "two segments after the clock was set");
+    rec.wait_for(
+        [](const ParsedPlaylist &pl) {
+          return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2;
+        },
+        "two segments after the clock was set");
     const std::string said = rec.stop();
     CHECK(said.find("cannot be right") != std::string::npos);
     CHECK(said.find("the date this recorder was built") != std::string::npos);
@@ -230,7 +278,8 @@ TEST_CASE("a recorder started with a 1970 clock warns, deletes nothing, and keep
     before = parse_playlist(read_file(dir.file("live.m3u8")));
   }
   REQUIRE(before.segments.size() >= 4);
-  CHECK(before.segments.front().program_date_time.rfind("1970-01-02T00:00:0", 0) == 0);
+  CHECK(before.segments.front().program_date_time.rfind("1970-01-02T00:00:0",
+                                                        0) == 0);
   CHECK(before.segments.front().uri.rfind("1970-01-02/00/", 0) == 0);
   const std::vector<long long> jumps = pdt_jumps(before);
   REQUIRE(jumps.size() == 1);
@@ -238,15 +287,19 @@ TEST_CASE("a recorder started with a 1970 clock warns, deletes nothing, and keep
   check_all_on_disk(dir, before);
 
   Recorder again(dir, clock, "window=20");
-  again.wait_for([&](const ParsedPlaylist& pl) { return pl.segments.size() >= before.segments.size() + 1; },
-                 "a segment after the restart");
+  again.wait_for(
+      [&](const ParsedPlaylist &pl) {
+        return pl.segments.size() >= before.segments.size() + 1;
+      },
+      "a segment after the restart");
   const std::string said = again.stop();
   CHECK(said.find("cannot be right") == std::string::npos);
   CHECK(parse_playlist(read_file(dir.file("live.m3u8"))).media_sequence == 0);
   check_all_on_disk(dir, before);
 }
 
-TEST_CASE("a clock slewed by 500 ppm is followed without a discontinuity", "[index][clock]") {
+TEST_CASE("a clock slewed by 500 ppm is followed without a discontinuity",
+          "[index][clock]") {
   if (!have_faketime()) {
     WARN("libfaketime is not installed (Debian: faketime): skipped");
     return;
@@ -255,7 +308,8 @@ TEST_CASE("a clock slewed by 500 ppm is followed without a discontinuity", "[ind
   FakeClock clock(dir);
   clock.set("+0 x1.0005");
   Recorder rec(dir, clock, "window=60");
-  rec.wait_for([](const ParsedPlaylist& pl) { return pl.segments.size() >= 3; }, "three segments");
+  rec.wait_for([](const ParsedPlaylist &pl) { return pl.segments.size() >= 3; },
+               "three segments");
   const std::string said = rec.stop();
   CHECK(said.find("dvr-clock-step") == std::string::npos);
   const ParsedPlaylist pl = parse_playlist(read_file(dir.file("live.m3u8")));
@@ -276,41 +330,58 @@ struct CameraClock {
   GstClockTime first_pts = GST_CLOCK_TIME_NONE;
 };
 
-GstPadProbeReturn add_stepping_camera_clock(GstPad*, GstPadProbeInfo* info, gpointer data) {
-  CameraClock* c = static_cast<CameraClock*>(data);
-  static GstCaps* ntp = gst_caps_new_empty_simple("timestamp/x-ntp");
-  GstBuffer* buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+GstPadProbeReturn add_stepping_camera_clock(GstPad *, GstPadProbeInfo *info,
+                                            gpointer data) {
+  CameraClock *c = static_cast<CameraClock *>(data);
+  static GstCaps *ntp = gst_caps_new_empty_simple("timestamp/x-ntp");
+  GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
   if (c->first_wall_us == 0) {
     c->first_wall_us = g_get_real_time();
     c->first_pts = GST_BUFFER_PTS(buf);
   }
-  const gint64 captured = c->first_wall_us + static_cast<gint64>(GST_BUFFER_PTS(buf) - c->first_pts) / 1000;
-  const gint64 unix_us = captured + (c->frames++ >= c->step_after ? G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC : 0);
-  const guint64 ntp_ns = static_cast<guint64>(unix_us + G_GINT64_CONSTANT(2208988800) * G_USEC_PER_SEC) * 1000;
-  gst_buffer_add_reference_timestamp_meta(buf, ntp, ntp_ns, GST_CLOCK_TIME_NONE);
+  const gint64 captured =
+      c->first_wall_us +
+      static_cast<gint64>(GST_BUFFER_PTS(buf) - c->first_pts) / 1000;
+  const gint64 unix_us =
+      captured + (c->frames++ >= c->step_after
+                      ? G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC
+                      : 0);
+  const guint64 ntp_ns =
+      static_cast<guint64>(unix_us +
+                           G_GINT64_CONSTANT(2208988800) * G_USEC_PER_SEC) *
+      1000;
+  gst_buffer_add_reference_timestamp_meta(buf, ntp, ntp_ns,
+                                          GST_CLOCK_TIME_NONE);
   GST_PAD_PROBE_INFO_DATA(info) = buf;
   return GST_PAD_PROBE_OK;
 }
 
 }  // namespace
 
-TEST_CASE("a camera clock that steps gives a discontinuity and a warning, and no retention effect", "[index][clock]") {
+TEST_CASE(
+    "a camera clock that steps gives a discontinuity and a warning, and no retention effect",
+    "[index][clock]") {
   TempDir dir;
   BusLog log;
   CameraClock camera{0, 12, 0, GST_CLOCK_TIME_NONE};
-  run_pipeline(std::string(kCamera) + "identity name=parse ! dvrsink location=" + dir.path +
-                   " segment-duration=1 window=60 wall-clock=camera clock-tolerance=2000",
-               4.5, &log, [&camera](GstElement* pipeline) {
-                 GstElement* parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
-                 GstPad* pad = gst_element_get_static_pad(parse, "src");
-                 gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, add_stepping_camera_clock, &camera, nullptr);
-                 gst_object_unref(pad);
-                 gst_object_unref(parse);
-               });
+  run_pipeline(
+      std::string(kCamera) +
+          "identity name=parse ! dvrsink location=" + dir.path +
+          " segment-duration=1 window=60 wall-clock=camera clock-tolerance=2000",
+      4.5, &log, [&camera](GstElement *pipeline) {
+        GstElement *parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
+        GstPad *pad = gst_element_get_static_pad(parse, "src");
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER,
+                          add_stepping_camera_clock, &camera, nullptr);
+        gst_object_unref(pad);
+        gst_object_unref(parse);
+      });
   REQUIRE(log.errors.empty());
   size_t said = 0;
-  for (const std::string& w : log.warnings) said += w.find("The camera's clock stepped by +3600.0") != std::string::npos;
+  for (const std::string &w : log.warnings)
+    said +=
+        w.find("The camera's clock stepped by +3600.0") != std::string::npos;
   CHECK(said == 1);
   const ParsedPlaylist pl = parse_playlist(read_file(dir.file("live.m3u8")));
   CHECK(discontinuities(pl) == 1);

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <gst/gst.h>
 
-int main(int argc, char* argv[]) {
+int main(int argc, char *argv[]) {
   gst_init(nullptr, nullptr);
   if (!gst_registry_find_plugin(gst_registry_get(), "dvr")) {
     fprintf(stderr, "the dvr plugin is not on GST_PLUGIN_PATH\n");

@@ -8,7 +8,7 @@
 #include <vector>
 
 struct BusLog {
-  std::vector<GstStructure*> segments_added;  // dvr-segment-added, owned
+  std::vector<GstStructure *> segments_added;  // dvr-segment-added, owned
   std::vector<std::string> warnings;
   std::vector<std::string> errors;
   bool eos = false;
@@ -17,29 +17,29 @@ struct BusLog {
 
 // The element suite runs once per dvrsink muxer: DVR_TEST_MUXER (set by meson)
 // names it, and every dvrsink in a pipeline description gets muxer=<it>.
-std::string with_test_muxer(const std::string& desc);
+std::string with_test_muxer(const std::string &desc);
 // The muxer under test, or nullptr for dvrsink's default.
-const char* test_muxer();
+const char *test_muxer();
 
 // Parses and plays desc (with_test_muxer applied). Stops after `seconds` of playing by sending EOS (as
 // gst-launch -e does), or at EOS, or at an error; waits for the final EOS.
 // setup, if set, runs on the pipeline before it starts (to add pad probes).
-void run_pipeline(const std::string& desc, double seconds, BusLog* log,
-                  const std::function<void(GstElement*)>& setup = nullptr);
+void run_pipeline(const std::string &desc, double seconds, BusLog *log,
+                  const std::function<void(GstElement *)> &setup = nullptr);
 
 // A fresh temporary folder, removed with everything in it when this goes away.
 struct TempDir {
   TempDir();
   ~TempDir();
   std::string path;
-  std::string file(const std::string& name) const { return path + "/" + name; }
+  std::string file(const std::string &name) const { return path + "/" + name; }
 };
 
-std::string read_file(const std::string& path);
-bool file_exists(const std::string& path);
-std::vector<std::string> list_dir(const std::string& path);
+std::string read_file(const std::string &path);
+bool file_exists(const std::string &path);
+std::vector<std::string> list_dir(const std::string &path);
 // Runs a shell command, returns its standard output and sets *status.
-std::string run_command(const std::string& command, int* status);
+std::string run_command(const std::string &command, int *status);
 
 struct ListedSegment {
   std::string uri;
@@ -54,6 +54,6 @@ struct ParsedPlaylist {
   bool endlist = false;
   std::vector<ListedSegment> segments;
 };
-ParsedPlaylist parse_playlist(const std::string& text);
+ParsedPlaylist parse_playlist(const std::string &text);
 // UNIX milliseconds of "2026-11-25T06:14:37.123Z", or -1.
-long long parse_program_date_time(const std::string& text);
+long long parse_program_date_time(const std::string &text);

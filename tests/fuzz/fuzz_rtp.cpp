@@ -18,12 +18,14 @@
 
 namespace {
 
-void check_access_unit(const dvr::AccessUnit& au) {
+void check_access_unit(const dvr::AccessUnit &au) {
   size_t at = 0;
   while (at < au.size) {
     if (au.size - at < 4) abort();
-    const size_t n = static_cast<size_t>(au.data[at]) << 24 | static_cast<size_t>(au.data[at + 1]) << 16 |
-                     static_cast<size_t>(au.data[at + 2]) << 8 | au.data[at + 3];
+    const size_t n = static_cast<size_t>(au.data[at]) << 24 |
+                     static_cast<size_t>(au.data[at + 1]) << 16 |
+                     static_cast<size_t>(au.data[at + 2]) << 8 |
+                     au.data[at + 3];
     if (n == 0 || n > au.size - at - 4) abort();
     at += 4 + n;
   }
@@ -31,7 +33,7 @@ void check_access_unit(const dvr::AccessUnit& au) {
 
 // Items found reading data in chunks of the given sizes, as the element does
 // with its receive buffer.
-size_t consumed_in_chunks(const uint8_t* data, size_t size, size_t chunk) {
+size_t consumed_in_chunks(const uint8_t *data, size_t size, size_t chunk) {
   std::vector<uint8_t> buf;
   size_t fed = 0, used_total = 0, begin = 0;
   while (fed < size || begin < buf.size()) {
@@ -40,7 +42,8 @@ size_t consumed_in_chunks(const uint8_t* data, size_t size, size_t chunk) {
     fed += take;
     dvr::InterleavedItem item;
     for (;;) {
-      const size_t used = dvr::next_interleaved_item(buf.data() + begin, buf.size() - begin, &item, 512);
+      const size_t used = dvr::next_interleaved_item(
+          buf.data() + begin, buf.size() - begin, &item, 512);
       if (used == 0) break;
       if (used > buf.size() - begin) abort();
       begin += used;
@@ -53,7 +56,7 @@ size_t consumed_in_chunks(const uint8_t* data, size_t size, size_t chunk) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   const uint8_t mode = data[0];
   data++;
@@ -71,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   layout.index_length = (mode >> 4) & 0x7;
   layout.index_delta_length = layout.index_length;
   size_t packet_size = 0;
-  dvr::RtpAacDepayloader aac(layout, [&](const dvr::AacFrame& f) {
+  dvr::RtpAacDepayloader aac(layout, [&](const dvr::AacFrame &f) {
     if (f.size == 0 || f.size > (size_t{1} << layout.size_length)) abort();
     (void)packet_size;
   });
@@ -80,11 +83,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t at = 0;
   while (at < size) {
     dvr::InterleavedItem item;
-    const size_t used = dvr::next_interleaved_item(data + at, size - at, &item, 512);
+    const size_t used =
+        dvr::next_interleaved_item(data + at, size - at, &item, 512);
     if (used == 0) break;
     at += used;
     if (item.kind != dvr::InterleavedItem::Kind::kPacket) {
-      if (item.kind == dvr::InterleavedItem::Kind::kRtspMessage) (void)dvr::rtsp_status_code(item.payload, item.size);
+      if (item.kind == dvr::InterleavedItem::Kind::kRtspMessage)
+        (void)dvr::rtsp_status_code(item.payload, item.size);
       continue;
     }
     dvr::SenderReport sr;

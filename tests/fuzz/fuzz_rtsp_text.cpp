@@ -13,28 +13,32 @@
 #include "rtsp_url.h"
 #include "sdp_fmtp.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string text(reinterpret_cast<const char*>(data), size);
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  const std::string text(reinterpret_cast<const char *>(data), size);
   // Two fields from one input: before and after the first newline.
   const size_t nl = text.find('\n');
   const std::string a = text.substr(0, nl);
-  const std::string b = nl == std::string::npos ? std::string() : text.substr(nl + 1);
+  const std::string b =
+      nl == std::string::npos ? std::string() : text.substr(nl + 1);
 
   const auto challenges = dvr::parse_challenges({a, b});
-  if (const dvr::AuthChallenge* c = dvr::preferred_challenge(challenges)) {
+  if (const dvr::AuthChallenge *c = dvr::preferred_challenge(challenges)) {
     if (c->scheme == dvr::AuthChallenge::Scheme::kDigest) {
-      const std::string h = dvr::digest_authorization(*c, "user", "pw", "DESCRIBE", "rtsp://h/x", 1, "cn");
+      const std::string h = dvr::digest_authorization(
+          *c, "user", "pw", "DESCRIBE", "rtsp://h/x", 1, "cn");
       // Whatever the camera put in its challenge, the answer stays one line.
       if (h.find_first_of("\r\n") != std::string::npos) abort();
     }
   }
 
-  const std::string base = "rtsp://cam.example:554/cam/realmonitor?channel=1&subtype=0/";
+  const std::string base =
+      "rtsp://cam.example:554/cam/realmonitor?channel=1&subtype=0/";
   const std::string resolved = dvr::resolve_control(base, a);
-  const std::string described = dvr::describe_base("rtsp://cam.example/x", a, b);
+  const std::string described =
+      dvr::describe_base("rtsp://cam.example/x", a, b);
   const std::string target = dvr::redirect_target("rtsp://cam.example/x", b);
   dvr::UrlParts parts;
-  for (const std::string* url : {&resolved, &described, &target}) {
+  for (const std::string *url : {&resolved, &described, &target}) {
     if (url->empty() || !dvr::split_url(*url, &parts)) continue;
     if (parts.authority.find('@') != std::string::npos) abort();
   }

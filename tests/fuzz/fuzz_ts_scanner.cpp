@@ -20,14 +20,17 @@ namespace {
 struct Units : dvr::TsScanListener {
   std::vector<dvr::TsAccessUnit> units;
   size_t programs = 0;
-  void on_program(const dvr::TsProgram& p) override {
-    if (p.pat_packets.size() % dvr::kTsPacketSize || p.pmt_packets.size() % dvr::kTsPacketSize)
+  void on_program(const dvr::TsProgram &p) override {
+    if (p.pat_packets.size() % dvr::kTsPacketSize ||
+        p.pmt_packets.size() % dvr::kTsPacketSize)
       fail("tables that are not whole packets");
     programs++;
   }
-  void on_access_unit(const dvr::TsAccessUnit& u) override { units.push_back(u); }
+  void on_access_unit(const dvr::TsAccessUnit &u) override {
+    units.push_back(u);
+  }
 
-  [[noreturn]] static void fail(const char* what) {
+  [[noreturn]] static void fail(const char *what) {
     std::fprintf(stderr, "fuzz_ts_scanner: %s\n", what);
     std::abort();
   }
@@ -39,7 +42,7 @@ struct Result {
   dvr::TsScanError error = dvr::TsScanError::kNone;
 };
 
-void scan(const uint8_t* data, size_t size, uint64_t seed, Result* out) {
+void scan(const uint8_t *data, size_t size, uint64_t seed, Result *out) {
   dvr::TsScanner scanner(out->units);
   SplitMix64 random{seed};
   size_t at = 0;
@@ -58,11 +61,14 @@ void scan(const uint8_t* data, size_t size, uint64_t seed, Result* out) {
   out->error = scanner.error();
   const uint64_t scanned = scanner.bytes_scanned();
   uint64_t last_end = 0;
-  for (const auto& u : out->units.units) {
-    if (u.begin < last_end || u.end <= u.begin || u.end > scanned) Units::fail("a unit out of order or out of range");
-    if ((u.end - u.begin) % dvr::kTsPacketSize) Units::fail("a unit that is not whole packets");
+  for (const auto &u : out->units.units) {
+    if (u.begin < last_end || u.end <= u.begin || u.end > scanned)
+      Units::fail("a unit out of order or out of range");
+    if ((u.end - u.begin) % dvr::kTsPacketSize)
+      Units::fail("a unit that is not whole packets");
     for (uint64_t t : u.table_packets)
-      if (t < u.begin || t + dvr::kTsPacketSize > u.end || (t - u.begin) % dvr::kTsPacketSize)
+      if (t < u.begin || t + dvr::kTsPacketSize > u.end ||
+          (t - u.begin) % dvr::kTsPacketSize)
         Units::fail("a table packet outside its unit");
     last_end = u.end;
   }
@@ -70,22 +76,28 @@ void scan(const uint8_t* data, size_t size, uint64_t seed, Result* out) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   Result whole, chunked;
   scan(data, size, 0, &whole);
-  scan(data, size, (static_cast<uint64_t>(size) << 32) ^ (size ? data[size / 2] : 0) ^ 1, &chunked);
+  scan(data, size,
+       (static_cast<uint64_t>(size) << 32) ^ (size ? data[size / 2] : 0) ^ 1,
+       &chunked);
   // Resync and packet-size sniffing look only as far as a buffer reaches, so
   // only a stream in sync throughout must not depend on the split.
-  if (whole.sync_losses == 0 && chunked.sync_losses == 0 && whole.error == dvr::TsScanError::kNone &&
+  if (whole.sync_losses == 0 && chunked.sync_losses == 0 &&
+      whole.error == dvr::TsScanError::kNone &&
       chunked.error == dvr::TsScanError::kNone && size > 0 && data[0] == 0x47) {
-    if (whole.units.units.size() != chunked.units.units.size()) Units::fail("splitting changed the number of units");
+    if (whole.units.units.size() != chunked.units.units.size())
+      Units::fail("splitting changed the number of units");
     for (size_t i = 0; i < whole.units.units.size(); i++) {
       const auto &a = whole.units.units[i], &b = chunked.units.units[i];
-      if (a.begin != b.begin || a.end != b.end || a.keyframe != b.keyframe || a.pts != b.pts || a.dts != b.dts ||
+      if (a.begin != b.begin || a.end != b.end || a.keyframe != b.keyframe ||
+          a.pts != b.pts || a.dts != b.dts ||
           a.table_packets != b.table_packets)
         Units::fail("splitting changed a unit");
     }
-    if (whole.units.programs != chunked.units.programs) Units::fail("splitting changed the programs");
+    if (whole.units.programs != chunked.units.programs)
+      Units::fail("splitting changed the programs");
   }
   return 0;
 }

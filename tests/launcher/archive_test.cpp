@@ -27,14 +27,18 @@ struct Folder {
     root = name;
   }
   ~Folder() {
-    ::nftw(root.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
-           FTW_DEPTH | FTW_PHYS);
+    ::nftw(
+        root.c_str(),
+        [](const char *p, const struct stat *, int, struct FTW *) {
+          return ::remove(p);
+        },
+        16, FTW_DEPTH | FTW_PHYS);
   }
 };
 
 // Three hours of 2 s segments from 12:00 with a hole from 13:10 to 13:20,
 // recorded with a 10-minute window and a 2-hour retention, as of 15:00.
-std::unique_ptr<RecordingIndex> record(const Folder& folder) {
+std::unique_ptr<RecordingIndex> record(const Folder &folder) {
   RecordingOptions o;
   o.folder = folder.root + "/door";
   o.retention.window_s = 600;
@@ -49,14 +53,17 @@ std::unique_ptr<RecordingIndex> record(const Folder& folder) {
     const std::string tmp = index->temporary_path();
     std::ofstream(tmp) << "ts";
     const bool gap = t == kT0 + 80 * 60 * kSecond;
-    REQUIRE(index->add_segment(tmp, t, 2 * kSecond, 2, gap, t + 2 * kSecond, nullptr, &error));
+    REQUIRE(index->add_segment(tmp, t, 2 * kSecond, 2, gap, t + 2 * kSecond,
+                               nullptr, &error));
   }
   return index;
 }
 
 }  // namespace
 
-TEST_CASE("the archive's spans show the hours kept and the holes at a fine resolution only", "[archive]") {
+TEST_CASE(
+    "the archive's spans show the hours kept and the holes at a fine resolution only",
+    "[archive]") {
   Folder folder;
   auto index = record(folder);
   RecordingCatalog live(folder.root);
@@ -70,9 +77,11 @@ TEST_CASE("the archive's spans show the hours kept and the holes at a fine resol
   CHECK(fine[1].start_us == kT0 + 80 * 60 * kSecond);
   CHECK(fine[1].end_us == kT0 + 3 * 3600 * kSecond);
   // At an hour's resolution a ten-minute hole is not drawn.
-  CHECK(archive.spans("door", INT64_MIN, INT64_MAX, 3600 * kSecond).size() == 1);
+  CHECK(archive.spans("door", INT64_MIN, INT64_MAX, 3600 * kSecond).size() ==
+        1);
   // Asked for a part, the answer is clipped to it.
-  const auto part = archive.spans("door", kT0 + 100 * 60 * kSecond, kT0 + 110 * 60 * kSecond, 0);
+  const auto part = archive.spans("door", kT0 + 100 * 60 * kSecond,
+                                  kT0 + 110 * 60 * kSecond, 0);
   REQUIRE(part.size() == 1);
   CHECK(part[0].start_us == kT0 + 100 * 60 * kSecond);
   const auto extent = archive.extent("door");
@@ -80,7 +89,9 @@ TEST_CASE("the archive's spans show the hours kept and the holes at a fine resol
   CHECK(extent->end_us == kT0 + 3 * 3600 * kSecond);
 }
 
-TEST_CASE("an hour page lists that hour from its own folder and ends once the hour is over", "[archive]") {
+TEST_CASE(
+    "an hour page lists that hour from its own folder and ends once the hour is over",
+    "[archive]") {
   Folder folder;
   auto index = record(folder);
   RecordingCatalog live(folder.root);
@@ -93,9 +104,13 @@ TEST_CASE("an hour page lists that hour from its own folder and ends once the ho
   CHECK(page.find("#EXT-X-ENDLIST\n") != std::string::npos);
   CHECK(page.find("\nseg-") != std::string::npos);
   CHECK(page.find("2024-05-01/13/") == std::string::npos);
-  CHECK(page.find("#EXT-X-PROGRAM-DATE-TIME:2024-05-01T13:00:00.000Z\n") != std::string::npos);
+  CHECK(page.find("#EXT-X-PROGRAM-DATE-TIME:2024-05-01T13:00:00.000Z\n") !=
+        std::string::npos);
   // The hole is a discontinuity, as in the live playlist.
-  CHECK(page.find("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2024-05-01T13:20:00.000Z\n") != std::string::npos);
+  CHECK(
+      page.find(
+          "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2024-05-01T13:20:00.000Z\n") !=
+      std::string::npos);
   // A running hour is a playlist still growing.
   const std::string open = render_hour_page(segments, hour13, false, 2);
   CHECK(open.find("ENDLIST") == std::string::npos);
@@ -104,16 +119,20 @@ TEST_CASE("an hour page lists that hour from its own folder and ends once the ho
   CHECK(archive.hour("door", kT0).size() == 1);
 }
 
-TEST_CASE("the segments of a period run across hours, and what left the disk is not among them", "[archive]") {
+TEST_CASE(
+    "the segments of a period run across hours, and what left the disk is not among them",
+    "[archive]") {
   Folder folder;
   auto index = record(folder);
   RecordingCatalog live(folder.root);
   ArchiveCatalog archive(folder.root, live);
-  const auto across = archive.segments("door", kT0 + 119 * 60 * kSecond, kT0 + 121 * 60 * kSecond);
+  const auto across = archive.segments("door", kT0 + 119 * 60 * kSecond,
+                                       kT0 + 121 * 60 * kSecond);
   REQUIRE(across.size() == 60);
   CHECK(across.front().filename.compare(0, 14, "2024-05-01/13/") == 0);
   CHECK(across.back().filename.compare(0, 14, "2024-05-01/14/") == 0);
-  for (size_t i = 1; i < across.size(); i++) CHECK(across[i].sequence == across[i - 1].sequence + 1);
+  for (size_t i = 1; i < across.size(); i++)
+    CHECK(across[i].sequence == across[i - 1].sequence + 1);
   // Before the retention: gone from the disk, so not offered.
   CHECK(archive.segments("door", kT0, kT0 + 30 * 60 * kSecond).empty());
 }

@@ -19,9 +19,11 @@ using namespace dvr;
 
 namespace {
 
-void answer_ok(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer) {
+void answer_ok(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+               gpointer) {
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-  soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, "ok", 2);
+  soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, "ok",
+                                   2);
 }
 
 // Runs the default main context for about ms milliseconds, or until done().
@@ -42,21 +44,24 @@ int connect_to(std::uint16_t port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0);
   fcntl(fd, F_SETFL, O_NONBLOCK);
   return fd;
 }
 
 // Sends a request on fd and runs the server until the whole answer came.
 std::string exchange(int fd) {
-  const char request[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  REQUIRE(send(fd, request, sizeof request - 1, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof request - 1));
+  const char request[] =
+      "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  REQUIRE(send(fd, request, sizeof request - 1, MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(sizeof request - 1));
   std::string answer;
   bool closed = false;
   iterate_until(3000, [&] {
     char buf[512];
     ssize_t n;
-    while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) answer.append(buf, n);
+    while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+      answer.append(buf, n);
     closed = n == 0;
     return closed;
   });
@@ -65,11 +70,14 @@ std::string exchange(int fd) {
 
 }  // namespace
 
-TEST_CASE("accepting pauses when descriptors run out, keeps the listener, and resumes when they come free", "[gate]") {
-  SoupServer* server = soup_server_new("server-header", "test", nullptr);
+TEST_CASE(
+    "accepting pauses when descriptors run out, keeps the listener, and resumes when they come free",
+    "[gate]") {
+  SoupServer *server = soup_server_new("server-header", "test", nullptr);
   soup_server_add_handler(server, nullptr, &answer_ok, nullptr, nullptr);
   {
-    ConnectionGate gate(server, ConnectionGate::Options{ServerLimits{}, nullptr, {}, false});
+    ConnectionGate gate(
+        server, ConnectionGate::Options{ServerLimits{}, nullptr, {}, false});
     std::string error;
     REQUIRE(gate.listen(ListenAddress{"127.0.0.1", 0}, error));
     REQUIRE(gate.port() != 0);
@@ -88,13 +96,15 @@ TEST_CASE("accepting pauses when descriptors run out, keeps the listener, and re
     low.rlim_cur = static_cast<rlim_t>(waiting + 32);
     REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
     std::vector<int> filler;
-    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filler.push_back(fd);
+    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
+      filler.push_back(fd);
 
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(gate.port());
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(connect(waiting, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(connect(waiting, reinterpret_cast<sockaddr *>(&addr),
+                    sizeof addr) == 0);
     fcntl(waiting, F_SETFL, O_NONBLOCK);
 
     iterate_until(300, [] { return false; });

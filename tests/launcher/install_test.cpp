@@ -14,10 +14,12 @@ using namespace dvr;
 
 namespace {
 
-void remove_tree(const std::string& path) {
-  if (g_file_test(path.c_str(), G_FILE_TEST_IS_DIR) && !g_file_test(path.c_str(), G_FILE_TEST_IS_SYMLINK)) {
-    if (GDir* dir = g_dir_open(path.c_str(), 0, nullptr)) {
-      while (const char* name = g_dir_read_name(dir)) remove_tree(path + "/" + name);
+void remove_tree(const std::string &path) {
+  if (g_file_test(path.c_str(), G_FILE_TEST_IS_DIR) &&
+      !g_file_test(path.c_str(), G_FILE_TEST_IS_SYMLINK)) {
+    if (GDir *dir = g_dir_open(path.c_str(), 0, nullptr)) {
+      while (const char *name = g_dir_read_name(dir))
+        remove_tree(path + "/" + name);
       g_dir_close(dir);
     }
     g_rmdir(path.c_str());
@@ -31,21 +33,24 @@ struct Run {
   std::string out, err;
 };
 
-Run run(const std::vector<std::string>& args, const std::vector<std::string>& env_set = {}) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+Run run(const std::vector<std::string> &args,
+        const std::vector<std::string> &env_set = {}) {
+  std::vector<char *> argv;
+  for (const auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
   argv.push_back(nullptr);
-  gchar** env = g_get_environ();
-  for (const auto& kv : env_set) {
+  gchar **env = g_get_environ();
+  for (const auto &kv : env_set) {
     const auto eq = kv.find('=');
-    env = g_environ_setenv(env, kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), TRUE);
+    env = g_environ_setenv(env, kv.substr(0, eq).c_str(),
+                           kv.substr(eq + 1).c_str(), TRUE);
   }
-  g_autofree char* out = nullptr;
-  g_autofree char* err = nullptr;
+  g_autofree char *out = nullptr;
+  g_autofree char *err = nullptr;
   int status = 0;
   Run r;
   g_autoptr(GError) error = nullptr;
-  if (g_spawn_sync(nullptr, argv.data(), env, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &err, &status, &error))
+  if (g_spawn_sync(nullptr, argv.data(), env, G_SPAWN_SEARCH_PATH, nullptr,
+                   nullptr, &out, &err, &status, &error))
     r.ok = g_spawn_check_wait_status(status, nullptr);
   else
     r.err = error->message;
@@ -55,41 +60,47 @@ Run run(const std::vector<std::string>& args, const std::vector<std::string>& en
   return r;
 }
 
-bool is_file(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR); }
-bool is_executable(const std::string& path) {
+bool is_file(const std::string &path) {
+  return g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR);
+}
+bool is_executable(const std::string &path) {
   return is_file(path) && g_file_test(path.c_str(), G_FILE_TEST_IS_EXECUTABLE);
 }
 
-std::string read(const std::string& path) {
-  g_autofree char* text = nullptr;
+std::string read(const std::string &path) {
+  g_autofree char *text = nullptr;
   gsize length = 0;
   if (!g_file_get_contents(path.c_str(), &text, &length, nullptr)) return {};
   return std::string(text, length);
 }
 
 // The unit's lines KEY=..., in order.
-std::vector<std::string> unit_values(const std::string& unit, const std::string& key) {
+std::vector<std::string> unit_values(const std::string &unit,
+                                     const std::string &key) {
   std::vector<std::string> out;
   g_auto(GStrv) lines = g_strsplit(unit.c_str(), "\n", -1);
-  for (char** l = lines; *l; ++l) {
+  for (char **l = lines; *l; ++l) {
     const std::string line = *l;
-    if (line.rfind(key + "=", 0) == 0) out.push_back(line.substr(key.size() + 1));
+    if (line.rfind(key + "=", 0) == 0)
+      out.push_back(line.substr(key.size() + 1));
   }
   return out;
 }
 
 }  // namespace
 
-TEST_CASE("meson install puts the plugin where GStreamer looks, and the launcher, player, presets and unit",
-          "[install]") {
-  g_autofree char* tmp = g_dir_make_tmp("dvr-install-XXXXXX", nullptr);
+TEST_CASE(
+    "meson install puts the plugin where GStreamer looks, and the launcher, player, presets and unit",
+    "[install]") {
+  g_autofree char *tmp = g_dir_make_tmp("dvr-install-XXXXXX", nullptr);
   REQUIRE(tmp);
   const std::string destdir = tmp;
   struct Cleanup {
     std::string dir;
     ~Cleanup() { remove_tree(dir); }
   } cleanup{destdir};
-  const Run install = run({"meson", "install", "-C", BUILD_ROOT, "--no-rebuild", "--quiet", "--destdir", destdir});
+  const Run install = run({"meson", "install", "-C", BUILD_ROOT, "--no-rebuild",
+                           "--quiet", "--destdir", destdir});
   INFO(install.out << install.err);
   REQUIRE(install.ok);
   const std::string root = destdir + INSTALL_PREFIX;
@@ -98,14 +109,17 @@ TEST_CASE("meson install puts the plugin where GStreamer looks, and the launcher
     // GStreamer's own plugin folder relative to its prefix: lib/<triplet>/gstreamer-1.0 on Debian.
     const std::string gst_prefix = GST_PREFIX, gst_plugins = GST_PLUGINS_DIR;
     REQUIRE(gst_plugins.rfind(gst_prefix + "/", 0) == 0);
-    const std::string plugin = root + gst_plugins.substr(gst_prefix.size()) + "/libgstdvr.so";
+    const std::string plugin =
+        root + gst_plugins.substr(gst_prefix.size()) + "/libgstdvr.so";
     INFO(plugin);
     REQUIRE(is_file(plugin));
-    g_autofree char* registry = g_build_filename(tmp, "registry.bin", nullptr);
-    const Run inspect = run({"gst-inspect-1.0", plugin}, {std::string("GST_REGISTRY=") + registry});
+    g_autofree char *registry = g_build_filename(tmp, "registry.bin", nullptr);
+    const Run inspect = run({"gst-inspect-1.0", plugin},
+                            {std::string("GST_REGISTRY=") + registry});
     INFO(inspect.out << inspect.err);
     CHECK(inspect.ok);
-    CHECK_THAT(inspect.out, Catch::Contains("dvrsink") && Catch::Contains("dvrindex"));
+    CHECK_THAT(inspect.out,
+               Catch::Contains("dvrsink") && Catch::Contains("dvrindex"));
   }
 
   {  // the programs
@@ -118,7 +132,7 @@ TEST_CASE("meson install puts the plugin where GStreamer looks, and the launcher
     g_autoptr(GDir) web = g_dir_open(WEB_SOURCE_DIR, 0, nullptr);
     REQUIRE(web);
     int files = 0;
-    while (const char* name = g_dir_read_name(web)) {
+    while (const char *name = g_dir_read_name(web)) {
       const std::string n = name;
       const auto dot = n.rfind('.');
       const std::string ext = dot == std::string::npos ? "" : n.substr(dot);
@@ -128,7 +142,7 @@ TEST_CASE("meson install puts the plugin where GStreamer looks, and the launcher
       CHECK(is_file(data + "/web/" + n));
     }
     CHECK(files >= 3);
-    for (const char* preset : {"demo.ini", "dahua.ini"}) {
+    for (const char *preset : {"demo.ini", "dahua.ini"}) {
       const std::string path = data + "/presets/" + preset;
       INFO(path);
       REQUIRE(is_file(path));
@@ -139,20 +153,29 @@ TEST_CASE("meson install puts the plugin where GStreamer looks, and the launcher
   }
 
   {  // the systemd unit: restarts on failure, its own user, the recordings as its state
-    const std::string unit_path = root + "/lib/systemd/system/dvr-launcher.service";
+    const std::string unit_path =
+        root + "/lib/systemd/system/dvr-launcher.service";
     INFO(unit_path);
     const std::string unit = read(unit_path);
     REQUIRE(!unit.empty());
-    CHECK(unit_values(unit, "Restart") == std::vector<std::string>{"on-failure"});
-    CHECK((unit_values(unit, "DynamicUser") == std::vector<std::string>{"yes"} || !unit_values(unit, "User").empty()));
-    CHECK(unit_values(unit, "StateDirectory") == std::vector<std::string>{"stream-dvr"});
+    CHECK(unit_values(unit, "Restart") ==
+          std::vector<std::string>{"on-failure"});
+    CHECK(
+        (unit_values(unit, "DynamicUser") == std::vector<std::string>{"yes"} ||
+         !unit_values(unit, "User").empty()));
+    CHECK(unit_values(unit, "StateDirectory") ==
+          std::vector<std::string>{"stream-dvr"});
     // Started once NTP set the clock: footage is not labelled by a stale one.
-    CHECK_THAT(unit_values(unit, "After").at(0), Catch::Contains("time-sync.target"));
-    CHECK_THAT(unit_values(unit, "Wants").at(0), Catch::Contains("time-sync.target"));
+    CHECK_THAT(unit_values(unit, "After").at(0),
+               Catch::Contains("time-sync.target"));
+    CHECK_THAT(unit_values(unit, "Wants").at(0),
+               Catch::Contains("time-sync.target"));
     const auto exec = unit_values(unit, "ExecStart");
     REQUIRE(exec.size() == 1);
-    const std::string launcher = std::string(INSTALL_PREFIX) + "/" + INSTALL_BINDIR + "/dvr-launcher";
-    CHECK_THAT(exec[0], Catch::StartsWith(launcher + " ") && Catch::Contains("--storage /var/lib/stream-dvr"));
+    const std::string launcher =
+        std::string(INSTALL_PREFIX) + "/" + INSTALL_BINDIR + "/dvr-launcher";
+    CHECK_THAT(exec[0], Catch::StartsWith(launcher + " ") &&
+                            Catch::Contains("--storage /var/lib/stream-dvr"));
 
     const Run where = run({"sh", "-c", "command -v systemd-analyze"});
     if (!where.ok) {
@@ -162,14 +185,17 @@ TEST_CASE("meson install puts the plugin where GStreamer looks, and the launcher
       // (verify checks that the program exists).
       const std::string copy = destdir + "/dvr-launcher.service";
       std::string text = unit;
-      text.replace(text.find("ExecStart=" + launcher), std::string("ExecStart=").size() + launcher.size(),
-                   "ExecStart=" + root + "/" + INSTALL_BINDIR + "/dvr-launcher");
+      text.replace(
+          text.find("ExecStart=" + launcher),
+          std::string("ExecStart=").size() + launcher.size(),
+          "ExecStart=" + root + "/" + INSTALL_BINDIR + "/dvr-launcher");
       REQUIRE(g_file_set_contents(copy.c_str(), text.c_str(), -1, nullptr));
       const Run verify = run({"systemd-analyze", "verify", copy});
       INFO(verify.out << verify.err);
       CHECK(verify.ok);
       // verify exits 0 on unknown keys and bad values too: it only warns about them.
-      CHECK_THAT(verify.out + verify.err, !Catch::Contains("dvr-launcher.service"));
+      CHECK_THAT(verify.out + verify.err,
+                 !Catch::Contains("dvr-launcher.service"));
     }
   }
 }

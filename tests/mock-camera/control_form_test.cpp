@@ -6,24 +6,32 @@
 
 using namespace mockcam;
 
-TEST_CASE("each control form names its base, session control, media controls and aggregate URL", "[mock][form]") {
+TEST_CASE(
+    "each control form names its base, session control, media controls and aggregate URL",
+    "[mock][form]") {
   const std::string h = "127.0.0.1:8554";
-  CHECK(form_content_base(ControlForm::Dahua, h, 1, 0) == "rtsp://127.0.0.1:8554/cam/realmonitor?channel=1&subtype=0/");
+  CHECK(form_content_base(ControlForm::Dahua, h, 1, 0) ==
+        "rtsp://127.0.0.1:8554/cam/realmonitor?channel=1&subtype=0/");
   CHECK(form_session_control(ControlForm::Dahua, h, 1, 0) == "*");
   CHECK(form_aggregate_url(ControlForm::Dahua, h, 1, 0).empty());
 
-  CHECK(form_content_base(ControlForm::ContentBase, h, 2, 1) == "rtsp://127.0.0.1:8554/live/ch2sub1/");
+  CHECK(form_content_base(ControlForm::ContentBase, h, 2, 1) ==
+        "rtsp://127.0.0.1:8554/live/ch2sub1/");
   CHECK(form_session_control(ControlForm::ContentBase, h, 2, 1).empty());
-  CHECK(form_media_control(ControlForm::ContentBase, h, 2, 1, 1) == "trackID=1");
-  CHECK(form_aggregate_url(ControlForm::ContentBase, h, 2, 1) == "rtsp://127.0.0.1:8554/live/ch2sub1/");
+  CHECK(form_media_control(ControlForm::ContentBase, h, 2, 1, 1) ==
+        "trackID=1");
+  CHECK(form_aggregate_url(ControlForm::ContentBase, h, 2, 1) ==
+        "rtsp://127.0.0.1:8554/live/ch2sub1/");
 
   CHECK(form_session_control(ControlForm::Session, h, 1, 0) == "session");
   CHECK(form_aggregate_url(ControlForm::Session, h, 1, 0) ==
         "rtsp://127.0.0.1:8554/cam/realmonitor?channel=1&subtype=0/session");
 
   CHECK(form_content_base(ControlForm::Absolute, h, 1, 0).empty());
-  CHECK(form_media_control(ControlForm::Absolute, h, 1, 0, 0) == "rtsp://127.0.0.1:8554/abs/ch1sub0/track0");
-  CHECK(form_aggregate_url(ControlForm::Absolute, h, 1, 0) == "rtsp://127.0.0.1:8554/abs/ch1sub0");
+  CHECK(form_media_control(ControlForm::Absolute, h, 1, 0, 0) ==
+        "rtsp://127.0.0.1:8554/abs/ch1sub0/track0");
+  CHECK(form_aggregate_url(ControlForm::Absolute, h, 1, 0) ==
+        "rtsp://127.0.0.1:8554/abs/ch1sub0");
 
   ControlForm f;
   CHECK(parse_control_form("session", &f));
@@ -31,7 +39,9 @@ TEST_CASE("each control form names its base, session control, media controls and
   CHECK_FALSE(parse_control_form("relative", &f));
 }
 
-TEST_CASE("the paths of the other forms lead back to the channel, subtype and track", "[mock][form]") {
+TEST_CASE(
+    "the paths of the other forms lead back to the channel, subtype and track",
+    "[mock][form]") {
   auto live = parse_form_path("/live/ch2sub1/trackID=1");
   REQUIRE(live);
   CHECK(*live->channel == 2);

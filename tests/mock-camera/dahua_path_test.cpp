@@ -12,10 +12,12 @@ TEST_CASE("DESCRIBE URL", "[mock-camera]") {
   CHECK(p->channel == 2);
   CHECK(p->subtype == 1);
   CHECK(p->control.empty());
-  CHECK(mockcam::dahua_mount_path(2, 1) == "/cam/realmonitor?channel=2&subtype=1");
+  CHECK(mockcam::dahua_mount_path(2, 1) ==
+        "/cam/realmonitor?channel=2&subtype=1");
 }
 
-TEST_CASE("extra parameters are ignored, order does not matter", "[mock-camera]") {
+TEST_CASE("extra parameters are ignored, order does not matter",
+          "[mock-camera]") {
   auto p = parse_dahua_path("/cam/realmonitor",
                             "unicast=true&subtype=0&proto=Onvif&channel=3");
   REQUIRE(p);
@@ -25,7 +27,8 @@ TEST_CASE("extra parameters are ignored, order does not matter", "[mock-camera]"
 
 TEST_CASE("control appended after the query (content base + control)",
           "[mock-camera]") {
-  auto p = parse_dahua_path("/cam/realmonitor", "channel=1&subtype=0/trackID=1");
+  auto p =
+      parse_dahua_path("/cam/realmonitor", "channel=1&subtype=0/trackID=1");
   REQUIRE(p);
   CHECK(p->channel == 1);
   CHECK(p->subtype == 0);
@@ -41,7 +44,8 @@ TEST_CASE("aggregate URL with a trailing slash", "[mock-camera]") {
 }
 
 TEST_CASE("control before the query", "[mock-camera]") {
-  auto p = parse_dahua_path("/cam/realmonitor/trackID=0", "channel=1&subtype=1");
+  auto p =
+      parse_dahua_path("/cam/realmonitor/trackID=0", "channel=1&subtype=1");
   REQUIRE(p);
   CHECK(p->subtype == 1);
   CHECK(p->control == "trackID=0");

@@ -72,13 +72,15 @@ class MockCamera {
     url_ = line->substr(std::string("dvr-mock-camera: serving ").size());
     INFO("ready line: " << *line);
     REQUIRE(url_.find("rtsp://127.0.0.1:") == 0);
-    REQUIRE(url_.find("/cam/realmonitor?channel=1&subtype=0") != std::string::npos);
+    REQUIRE(url_.find("/cam/realmonitor?channel=1&subtype=0") !=
+            std::string::npos);
     REQUIRE(url_.find(kPassword) == std::string::npos);
     port_ = std::atoi(url_.c_str() + std::string("rtsp://127.0.0.1:").size());
     REQUIRE(port_ > 0);
     if (auto c = find_line("dvr-mock-camera: control tcp://127.0.0.1:"))
       control_port_ = std::atoi(
-          c->c_str() + std::string("dvr-mock-camera: control tcp://127.0.0.1:").size());
+          c->c_str() +
+          std::string("dvr-mock-camera: control tcp://127.0.0.1:").size());
   }
 
   ~MockCamera() {
@@ -115,7 +117,8 @@ class MockCamera {
   void command(const std::string &cmd) {
     size_t from = line_count();
     send_line(cmd);
-    auto ack = wait_line("dvr-mock-camera: " + cmd + ": ", milliseconds(5000), from);
+    auto ack =
+        wait_line("dvr-mock-camera: " + cmd + ": ", milliseconds(5000), from);
     REQUIRE(ack);
     INFO(*ack);
     REQUIRE(ack->find(": ok") != std::string::npos);
@@ -149,7 +152,8 @@ class MockCamera {
     return lines_.size();
   }
 
-  std::optional<std::string> find_line(const std::string &prefix, size_t from = 0) {
+  std::optional<std::string> find_line(const std::string &prefix,
+                                       size_t from = 0) {
     std::lock_guard<std::mutex> lk(mutex_);
     for (size_t i = from; i < lines_.size(); i++)
       if (lines_[i].compare(0, prefix.size(), prefix) == 0) return lines_[i];
@@ -165,7 +169,8 @@ class MockCamera {
         if (lines_[i].compare(0, prefix.size(), prefix) == 0) return lines_[i];
       if (cond_.wait_until(lk, deadline) == std::cv_status::timeout) {
         for (size_t i = from; i < lines_.size(); i++)
-          if (lines_[i].compare(0, prefix.size(), prefix) == 0) return lines_[i];
+          if (lines_[i].compare(0, prefix.size(), prefix) == 0)
+            return lines_[i];
         return std::nullopt;
       }
     }
@@ -185,11 +190,12 @@ class MockCamera {
 
 // Common options: small pictures and a short loop keep start-up quick.
 std::vector<std::string> small(std::vector<std::string> more = {}) {
-  std::vector<std::string> a = {"--width",      "480", "--height",     "272",
-                                "--sub-width",  "320", "--sub-height", "180",
-                                "--framerate",  "25",  "--gop",        "10",
-                                "--duration",   "2",   "--bitrate",    "800",
-                                "--speed-preset", "ultrafast"};
+  std::vector<std::string> a = {
+      "--width",        "480",      "--height",     "272",
+      "--sub-width",    "320",      "--sub-height", "180",
+      "--framerate",    "25",       "--gop",        "10",
+      "--duration",     "2",        "--bitrate",    "800",
+      "--speed-preset", "ultrafast"};
   a.insert(a.end(), more.begin(), more.end());
   return a;
 }
@@ -248,7 +254,8 @@ class Client {
     REQUIRE((depay_ && parse && sink_));
     g_object_set(sink_, "sync", FALSE, "max-buffers", 1000, nullptr);
     GstPad *depay_sink = gst_element_get_static_pad(depay_, "sink");
-    gst_pad_add_probe(depay_sink, GST_PAD_PROBE_TYPE_BUFFER, on_rtp, this, nullptr);
+    gst_pad_add_probe(depay_sink, GST_PAD_PROBE_TYPE_BUFFER, on_rtp, this,
+                      nullptr);
     gst_object_unref(depay_sink);
     gst_bin_add_many(GST_BIN(pipeline_), src_, depay_, parse, sink_, nullptr);
     REQUIRE(gst_element_link_many(depay_, parse, sink_, nullptr));
@@ -265,7 +272,8 @@ class Client {
   // The next video frame, or nothing after `timeout`.
   std::optional<Frame> frame(milliseconds timeout) {
     GstSample *s = gst_app_sink_try_pull_sample(
-        GST_APP_SINK(sink_), static_cast<GstClockTime>(timeout.count()) * GST_MSECOND);
+        GST_APP_SINK(sink_),
+        static_cast<GstClockTime>(timeout.count()) * GST_MSECOND);
     if (!s) return std::nullopt;
     GstBuffer *b = gst_sample_get_buffer(s);
     Frame f{GST_BUFFER_PTS(b),
@@ -317,10 +325,12 @@ class Client {
   }
 
  private:
-  static GstPadProbeReturn on_rtp(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  static GstPadProbeReturn on_rtp(GstPad *, GstPadProbeInfo *info,
+                                  gpointer data) {
     auto *self = static_cast<Client *>(data);
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
+    if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ,
+                            &rtp))
       return GST_PAD_PROBE_OK;
     const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
     const guint32 ts = gst_rtp_buffer_get_timestamp(&rtp);
@@ -379,7 +389,8 @@ class Client {
 };
 
 // Reads frames until `n` keyframes were seen (from the first keyframe on).
-std::vector<Frame> frames_with_keyframes(Client &c, int n, milliseconds timeout) {
+std::vector<Frame> frames_with_keyframes(Client &c, int n,
+                                         milliseconds timeout) {
   std::vector<Frame> out;
   int keys = 0;
   auto deadline = Clock::now() + timeout;
@@ -405,14 +416,15 @@ bool receives_frames(Client &c, int n, milliseconds timeout) {
 std::string send_control(int port, const std::string &request) {
   GSocketClient *client = g_socket_client_new();
   g_socket_client_set_timeout(client, 5);
-  GSocketConnection *conn =
-      g_socket_client_connect_to_host(client, "127.0.0.1", port, nullptr, nullptr);
+  GSocketConnection *conn = g_socket_client_connect_to_host(
+      client, "127.0.0.1", port, nullptr, nullptr);
   std::string reply;
   if (conn) {
     GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
     g_output_stream_write_all(out, request.data(), request.size(), nullptr,
                               nullptr, nullptr);
-    g_socket_shutdown(g_socket_connection_get_socket(conn), FALSE, TRUE, nullptr);
+    g_socket_shutdown(g_socket_connection_get_socket(conn), FALSE, TRUE,
+                      nullptr);
     GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
     char buf[1024];
     gssize n;
@@ -428,9 +440,11 @@ std::string send_control(int port, const std::string &request) {
 
 // ---------------------------------------------------------------------------
 
-TEST_CASE("main and sub streams: live timestamps, a keyframe every GOP, PCMA audio",
-          "[mock-camera]") {
-  MockCamera cam(small({"--user", kUser, "--password", kPassword, "--audio", "pcma"}));
+TEST_CASE(
+    "main and sub streams: live timestamps, a keyframe every GOP, PCMA audio",
+    "[mock-camera]") {
+  MockCamera cam(
+      small({"--user", kUser, "--password", kPassword, "--audio", "pcma"}));
 
   SECTION("main stream") {
     Client c(cam.url(), kUser, kPassword);
@@ -543,8 +557,8 @@ TEST_CASE("stall stops the media but keeps the connection; resume sends again",
   REQUIRE(cam.control_port() > 0);
   CHECK(send_control(cam.control_port(), "status\n") ==
         "ok clients=1 stalled=yes refusing=no\n");
-  std::string http =
-      send_control(cam.control_port(), "GET /resume HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string http = send_control(cam.control_port(),
+                                  "GET /resume HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(http.find("HTTP/1.1 200 OK") == 0);
 
   auto f = c.frame(milliseconds(5000));
@@ -587,8 +601,9 @@ TEST_CASE("refuse N refuses new connections for N seconds", "[mock-camera]") {
   CHECK(ok_after < 8);
 }
 
-TEST_CASE("restart drops clients; new sessions get a new SSRC and RTP numbering from a new random base",
-          "[mock-camera]") {
+TEST_CASE(
+    "restart drops clients; new sessions get a new SSRC and RTP numbering from a new random base",
+    "[mock-camera]") {
   MockCamera cam(small());
   guint ssrc_before = 0;
   RtpSeen before;
@@ -616,13 +631,18 @@ TEST_CASE("restart drops clients; new sessions get a new SSRC and RTP numbering 
   const RtpSeen after = c.rtp();
   REQUIRE(before.packets > 0);
   REQUIRE(after.packets > 0);
-  const guint16 seq_step = static_cast<guint16>(after.first_seq - before.last_seq);
-  INFO("sequence numbers: last before " << before.last_seq << ", first after " << after.first_seq);
+  const guint16 seq_step =
+      static_cast<guint16>(after.first_seq - before.last_seq);
+  INFO("sequence numbers: last before " << before.last_seq << ", first after "
+                                        << after.first_seq);
   CHECK_FALSE((seq_step >= 1 && seq_step <= 32));
-  const double gap_s = std::chrono::duration<double>(after.first_at - before.last_at).count();
-  const guint32 expected_ts = before.last_ts + static_cast<guint32>(gap_s * 90000);
+  const double gap_s =
+      std::chrono::duration<double>(after.first_at - before.last_at).count();
+  const guint32 expected_ts =
+      before.last_ts + static_cast<guint32>(gap_s * 90000);
   const gint32 ts_off = static_cast<gint32>(after.first_ts - expected_ts);
-  INFO("timestamps: last before " << before.last_ts << ", first after " << after.first_ts << ", " << gap_s
+  INFO("timestamps: last before " << before.last_ts << ", first after "
+                                  << after.first_ts << ", " << gap_s
                                   << " s apart");
   CHECK_FALSE((ts_off > -3 * 90000 && ts_off < 3 * 90000));
 }

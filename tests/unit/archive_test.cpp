@@ -30,7 +30,8 @@ TEST_CASE("a segment's folder is its UTC day and hour", "[archive]") {
   CHECK_FALSE(dvr::is_segment_path("/etc/seg-0000000042.ts"));
 }
 
-TEST_CASE("spans join segments that follow each other and break at holes", "[archive]") {
+TEST_CASE("spans join segments that follow each other and break at holes",
+          "[archive]") {
   std::vector<Span> spans;
   dvr::extend_spans(&spans, 0, 2 * kSecond);
   dvr::extend_spans(&spans, 2 * kSecond + 100000, 4 * kSecond);  // jitter
@@ -46,7 +47,9 @@ TEST_CASE("spans join segments that follow each other and break at holes", "[arc
   CHECK(clipped[1].end_us == 61 * kSecond);
 }
 
-TEST_CASE("the archive summary reads back what was written and drops a damaged line", "[archive]") {
+TEST_CASE(
+    "the archive summary reads back what was written and drops a damaged line",
+    "[archive]") {
   std::map<int64_t, dvr::HourSummary> hours;
   for (int h = 0; h < 3; h++) {
     dvr::HourSummary s;
@@ -55,7 +58,9 @@ TEST_CASE("the archive summary reads back what was written and drops a damaged l
     s.last_sequence = s.first_sequence + 1799;
     s.count = 1800;
     s.bytes = 1800ull * 500000;
-    s.spans = {{s.hour_start_us, s.hour_start_us + 1000 * kSecond}, {s.hour_start_us + 1100 * kSecond, s.hour_start_us + dvr::kHourUs}};
+    s.spans = {
+        {s.hour_start_us, s.hour_start_us + 1000 * kSecond},
+        {s.hour_start_us + 1100 * kSecond, s.hour_start_us + dvr::kHourUs}};
     hours[s.hour_start_us] = s;
   }
   const std::string text = dvr::archive_summary_text(hours);
@@ -66,10 +71,14 @@ TEST_CASE("the archive summary reads back what was written and drops a damaged l
   std::string damaged = text;
   damaged[damaged.find("\nh ") + 5] ^= 1;
   CHECK(dvr::parse_archive_summary(damaged).size() == 2);
-  CHECK(dvr::parse_archive_summary("not a summary\n" + text.substr(text.find('\n') + 1)).empty());
+  CHECK(dvr::parse_archive_summary("not a summary\n" +
+                                   text.substr(text.find('\n') + 1))
+            .empty());
 }
 
-TEST_CASE("every hour folder name reads back as the hour it names, leap days included", "[archive]") {
+TEST_CASE(
+    "every hour folder name reads back as the hour it names, leap days included",
+    "[archive]") {
   for (int64_t hour = 0; hour < 80LL * 366 * 24; hour += 7) {
     const int64_t start = hour * dvr::kHourUs;
     int64_t back = -1;

@@ -28,40 +28,41 @@ Segment make_segment(uint64_t sequence, bool discontinuity = false) {
   return s;
 }
 
-JournalState parse(const std::string& text) {
+JournalState parse(const std::string &text) {
   JournalParser parser;
   parser.feed(text.data(), text.size());
   return parser.finish();
 }
 
-JournalState parse_bytewise(const std::string& text) {
+JournalState parse_bytewise(const std::string &text) {
   JournalParser parser;
   for (char c : text) parser.feed(&c, 1);
   return parser.finish();
 }
 
-std::vector<std::string> describe_listed(const JournalState& st) {
+std::vector<std::string> describe_listed(const JournalState &st) {
   std::vector<std::string> out;
-  for (const Segment& s : st.listed) {
+  for (const Segment &s : st.listed) {
     std::ostringstream line;
-    line << s.sequence << ' ' << s.start_us << ' ' << s.duration_us << ' ' << s.bytes << ' ' << s.discontinuity
-         << ' ' << s.filename;
+    line << s.sequence << ' ' << s.start_us << ' ' << s.duration_us << ' '
+         << s.bytes << ' ' << s.discontinuity << ' ' << s.filename;
     out.push_back(line.str());
   }
   return out;
 }
 
-std::vector<std::string> describe_pending(const JournalState& st) {
+std::vector<std::string> describe_pending(const JournalState &st) {
   std::vector<std::string> out;
-  for (const auto& p : st.pending) {
+  for (const auto &p : st.pending) {
     std::ostringstream line;
-    line << p.sequence << ' ' << p.bytes << ' ' << p.due_us << ' ' << p.filename;
+    line << p.sequence << ' ' << p.bytes << ' ' << p.due_us << ' '
+         << p.filename;
     out.push_back(line.str());
   }
   return out;
 }
 
-void check_same_recording(const JournalState& a, const JournalState& b) {
+void check_same_recording(const JournalState &a, const JournalState &b) {
   CHECK(describe_listed(a) == describe_listed(b));
   CHECK(describe_pending(a) == describe_pending(b));
   CHECK(a.next_sequence == b.next_sequence);
@@ -69,25 +70,29 @@ void check_same_recording(const JournalState& a, const JournalState& b) {
   CHECK(a.ended == b.ended);
 }
 
-std::vector<uint64_t> listed_sequences(const JournalState& st) {
+std::vector<uint64_t> listed_sequences(const JournalState &st) {
   std::vector<uint64_t> out;
-  for (const Segment& s : st.listed) out.push_back(s.sequence);
+  for (const Segment &s : st.listed) out.push_back(s.sequence);
   return out;
 }
 
 // A journal of every record kind: 10..13 written, 10 and 11 left, 10 deleted, ended.
 std::string full_journal() {
-  return dvr::journal_magic_line() + dvr::journal_header_record(10, 2) + dvr::journal_segment_record(make_segment(10)) +
-         dvr::journal_segment_record(make_segment(11, true)) + dvr::journal_segment_record(make_segment(12)) +
-         dvr::journal_segment_record(make_segment(13, true)) + dvr::journal_expired_record(10, kT0 + 100 * kSecond) +
-         dvr::journal_expired_record(11, kT0 + 102 * kSecond) + dvr::journal_deleted_record(10) +
-         dvr::journal_ended_record();
+  return dvr::journal_magic_line() + dvr::journal_header_record(10, 2) +
+         dvr::journal_segment_record(make_segment(10)) +
+         dvr::journal_segment_record(make_segment(11, true)) +
+         dvr::journal_segment_record(make_segment(12)) +
+         dvr::journal_segment_record(make_segment(13, true)) +
+         dvr::journal_expired_record(10, kT0 + 100 * kSecond) +
+         dvr::journal_expired_record(11, kT0 + 102 * kSecond) +
+         dvr::journal_deleted_record(10) + dvr::journal_ended_record();
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
+std::vector<std::string> split_lines(const std::string &text) {
   std::vector<std::string> lines;
   size_t start = 0;
-  for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+  for (size_t nl = text.find('\n'); nl != std::string::npos;
+       nl = text.find('\n', start)) {
     lines.push_back(text.substr(start, nl + 1 - start));
     start = nl + 1;
   }
@@ -97,14 +102,15 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("journal records are text lines with a CRC-32 of their payload", "[journal]") {
+TEST_CASE("journal records are text lines with a CRC-32 of their payload",
+          "[journal]") {
   CHECK(dvr::crc32("123456789", 9) == 0xCBF43926u);
   CHECK(dvr::journal_magic_line() == "dvr-journal 1\n");
   CHECK(dvr::journal_header_record(5, 1) == "H 5 1 *" + [] {
-          char crc[9];
-          std::snprintf(crc, sizeof crc, "%08x", dvr::crc32("H 5 1", 5));
-          return std::string(crc);
-        }() + "\n");
+    char crc[9];
+    std::snprintf(crc, sizeof crc, "%08x", dvr::crc32("H 5 1", 5));
+    return std::string(crc);
+  }() + "\n");
   const std::string s = dvr::journal_segment_record(make_segment(3, true));
   CHECK(s.compare(0, 2, "S ") == 0);
   CHECK(s.find(" 1 seg-0000000003.ts *") != std::string::npos);
@@ -118,7 +124,7 @@ TEST_CASE("every record kind survives a write and a read", "[journal]") {
   CHECK(st.records == 9);
   CHECK(listed_sequences(st) == std::vector<uint64_t>{12, 13});
   REQUIRE(st.listed.size() == 2);
-  const Segment& twelve = st.listed[0];
+  const Segment &twelve = st.listed[0];
   CHECK(twelve.start_us == kT0 + 24 * kSecond);
   CHECK(twelve.duration_us == 2 * kSecond - 12);
   CHECK(twelve.bytes == 100012);
@@ -137,20 +143,24 @@ TEST_CASE("every record kind survives a write and a read", "[journal]") {
   CHECK(st.ended);
 }
 
-TEST_CASE("a segment record after ENDLIST means the recording goes on", "[journal]") {
-  const JournalState st = parse(full_journal() + dvr::journal_segment_record(make_segment(14)));
+TEST_CASE("a segment record after ENDLIST means the recording goes on",
+          "[journal]") {
+  const JournalState st =
+      parse(full_journal() + dvr::journal_segment_record(make_segment(14)));
   CHECK_FALSE(st.ended);
   CHECK(st.next_sequence == 15);
 }
 
-TEST_CASE("negative wall-clock times and large numbers survive a read", "[journal]") {
+TEST_CASE("negative wall-clock times and large numbers survive a read",
+          "[journal]") {
   Segment s = make_segment(0);
   s.sequence = 12345678901234ULL;
   s.start_us = -123456789;
   s.duration_us = INT64_MAX;
   s.bytes = 1ULL << 62;
   s.filename = std::string(200, 'a');
-  const JournalState st = parse(dvr::journal_magic_line() + dvr::journal_segment_record(s));
+  const JournalState st =
+      parse(dvr::journal_magic_line() + dvr::journal_segment_record(s));
   CHECK(st.rejected == 0);
   REQUIRE(st.listed.size() == 1);
   CHECK(st.listed[0].sequence == 12345678901234ULL);
@@ -161,8 +171,10 @@ TEST_CASE("negative wall-clock times and large numbers survive a read", "[journa
   CHECK(st.next_sequence == 12345678901235ULL);
 }
 
-TEST_CASE("a torn last line is skipped, a complete one without newline is kept", "[journal]") {
-  const std::string base = dvr::journal_magic_line() + dvr::journal_segment_record(make_segment(0));
+TEST_CASE("a torn last line is skipped, a complete one without newline is kept",
+          "[journal]") {
+  const std::string base =
+      dvr::journal_magic_line() + dvr::journal_segment_record(make_segment(0));
   const std::string next = dvr::journal_segment_record(make_segment(1));
   // Torn at every possible point, the last line never counts.
   for (size_t cut = 1; cut + 1 < next.size(); cut++) {
@@ -185,7 +197,7 @@ TEST_CASE("a flipped byte in a middle line skips only that line", "[journal]") {
     std::vector<std::string> broken = lines;
     broken[4][byte] ^= 0x04;
     std::string text;
-    for (const auto& l : broken) text += l;
+    for (const auto &l : broken) text += l;
     INFO("byte " << byte << ": " << broken[4]);
     const JournalState st = parse(text);
     CHECK(st.rejected == 1);
@@ -198,11 +210,14 @@ TEST_CASE("a flipped byte in a middle line skips only that line", "[journal]") {
   }
 }
 
-TEST_CASE("a journal of another version or no journal at all is not trusted", "[journal]") {
-  const std::string body = full_journal().substr(dvr::journal_magic_line().size());
+TEST_CASE("a journal of another version or no journal at all is not trusted",
+          "[journal]") {
+  const std::string body =
+      full_journal().substr(dvr::journal_magic_line().size());
   const size_t body_lines = split_lines(body).size();
-  for (const std::string& first : {std::string("dvr-journal 0\n"), std::string("dvr-journal 2\n"),
-                                   std::string("dvr-journal 1 \n"), std::string("\n"), std::string("")}) {
+  for (const std::string &first :
+       {std::string("dvr-journal 0\n"), std::string("dvr-journal 2\n"),
+        std::string("dvr-journal 1 \n"), std::string("\n"), std::string("")}) {
     INFO("first line: " << first);
     const JournalState st = parse(first + body);
     CHECK(st.listed.empty());
@@ -217,7 +232,8 @@ TEST_CASE("a journal of another version or no journal at all is not trusted", "[
   CHECK_FALSE(parse("").untrusted);
 }
 
-TEST_CASE("a journal whose first line is overlong is not trusted", "[journal]") {
+TEST_CASE("a journal whose first line is overlong is not trusted",
+          "[journal]") {
   // Not the magic line, so nothing after it is ours, however valid its CRCs.
   const JournalState st = parse(std::string(2000, 'x') + "\n" + full_journal());
   CHECK(st.listed.empty());
@@ -225,10 +241,14 @@ TEST_CASE("a journal whose first line is overlong is not trusted", "[journal]") 
   CHECK(st.untrusted);
 }
 
-TEST_CASE("an overlong line is skipped and bounded, the lines around it are kept", "[journal]") {
-  const std::string head = dvr::journal_magic_line() + dvr::journal_segment_record(make_segment(0));
+TEST_CASE(
+    "an overlong line is skipped and bounded, the lines around it are kept",
+    "[journal]") {
+  const std::string head =
+      dvr::journal_magic_line() + dvr::journal_segment_record(make_segment(0));
   const std::string tail = dvr::journal_segment_record(make_segment(1));
-  for (size_t length : {JournalParser::kMaxLine + 1, size_t{4096}, size_t{1} << 20}) {
+  for (size_t length :
+       {JournalParser::kMaxLine + 1, size_t{4096}, size_t{1} << 20}) {
     INFO("length " << length);
     const std::string text = head + std::string(length, 'S') + "\n" + tail;
     const JournalState whole = parse(text);
@@ -243,12 +263,14 @@ TEST_CASE("an overlong line is skipped and bounded, the lines around it are kept
   CHECK(listed_sequences(torn) == std::vector<uint64_t>{0});
   CHECK(torn.rejected == 1);
   // A line of exactly kMaxLine bytes is still read (and here fails only its CRC).
-  const JournalState edge = parse(head + std::string(JournalParser::kMaxLine, 'y') + "\n" + tail);
+  const JournalState edge =
+      parse(head + std::string(JournalParser::kMaxLine, 'y') + "\n" + tail);
   CHECK(edge.rejected == 1);
   CHECK(listed_sequences(edge) == std::vector<uint64_t>{0, 1});
 }
 
-TEST_CASE("a longest valid segment record fits in a journal line", "[journal]") {
+TEST_CASE("a longest valid segment record fits in a journal line",
+          "[journal]") {
   Segment s = make_segment(0);
   // 20 digits each, the longest numbers the reader takes.
   s.sequence = 18446744073709551608ULL;
@@ -263,7 +285,9 @@ TEST_CASE("a longest valid segment record fits in a journal line", "[journal]") 
 
 TEST_CASE("segment records out of order are rejected", "[journal]") {
   const std::string magic = dvr::journal_magic_line();
-  const auto S = [](uint64_t seq) { return dvr::journal_segment_record(make_segment(seq)); };
+  const auto S = [](uint64_t seq) {
+    return dvr::journal_segment_record(make_segment(seq));
+  };
   JournalState st = parse(magic + S(5) + S(3) + S(5) + S(6));
   CHECK(listed_sequences(st) == std::vector<uint64_t>{5, 6});
   CHECK(st.rejected == 2);
@@ -284,10 +308,14 @@ TEST_CASE("segment records out of order are rejected", "[journal]") {
 
 TEST_CASE("expiry records out of order are rejected", "[journal]") {
   const std::string magic = dvr::journal_magic_line();
-  const auto S = [](uint64_t seq) { return dvr::journal_segment_record(make_segment(seq)); };
+  const auto S = [](uint64_t seq) {
+    return dvr::journal_segment_record(make_segment(seq));
+  };
   // Only the oldest listed segment can leave.
-  JournalState st = parse(magic + S(1) + S(2) + S(3) + dvr::journal_expired_record(2, kT0) +
-                          dvr::journal_expired_record(1, kT0) + dvr::journal_expired_record(1, kT0));
+  JournalState st =
+      parse(magic + S(1) + S(2) + S(3) + dvr::journal_expired_record(2, kT0) +
+            dvr::journal_expired_record(1, kT0) +
+            dvr::journal_expired_record(1, kT0));
   CHECK(listed_sequences(st) == std::vector<uint64_t>{2, 3});
   REQUIRE(st.pending.size() == 1);
   CHECK(st.pending[0].sequence == 1);
@@ -296,17 +324,22 @@ TEST_CASE("expiry records out of order are rejected", "[journal]") {
   st = parse(magic + dvr::journal_expired_record(0, kT0));
   CHECK(st.rejected == 1);
   // A deletion of a file that is not pending is not trusted.
-  st = parse(magic + S(1) + dvr::journal_deleted_record(1) + dvr::journal_deleted_record(7));
+  st = parse(magic + S(1) + dvr::journal_deleted_record(1) +
+             dvr::journal_deleted_record(7));
   CHECK(listed_sequences(st) == std::vector<uint64_t>{1});
   CHECK(st.rejected == 2);
 }
 
-TEST_CASE("feeding a journal a byte at a time gives the same recording as feeding it whole", "[journal]") {
+TEST_CASE(
+    "feeding a journal a byte at a time gives the same recording as feeding it whole",
+    "[journal]") {
   std::string text = full_journal();
-  text.insert(text.find("S 12"), std::string(3000, '#') + "\n");      // overlong line
-  text.insert(text.find("S 13"), "garbage line *00000000\n");         // bad CRC
-  text.insert(text.find("X 10"), "\n");                                // empty line
-  text += dvr::journal_segment_record(make_segment(14)).substr(0, 20);  // torn last line
+  text.insert(text.find("S 12"),
+              std::string(3000, '#') + "\n");                  // overlong line
+  text.insert(text.find("S 13"), "garbage line *00000000\n");  // bad CRC
+  text.insert(text.find("X 10"), "\n");                        // empty line
+  text += dvr::journal_segment_record(make_segment(14))
+              .substr(0, 20);  // torn last line
   const JournalState whole = parse(text);
   const JournalState bytewise = parse_bytewise(text);
   check_same_recording(whole, bytewise);
@@ -335,26 +368,32 @@ TEST_CASE("a compacted journal describes the same recording", "[journal]") {
   // Compacting twice changes nothing.
   CHECK(dvr::journal_snapshot(again) == snapshot);
   // Nothing recorded yet but a sequence floor.
-  const JournalState empty = parse(dvr::journal_magic_line() + dvr::journal_header_record(42, 3));
+  const JournalState empty =
+      parse(dvr::journal_magic_line() + dvr::journal_header_record(42, 3));
   check_same_recording(empty, parse(dvr::journal_snapshot(empty)));
   // Everything left and was deleted: the numbers must still go on.
-  const std::string gone = dvr::journal_magic_line() + dvr::journal_segment_record(make_segment(0)) +
-                           dvr::journal_segment_record(make_segment(1, true)) + dvr::journal_expired_record(0, kT0) +
-                           dvr::journal_expired_record(1, kT0) + dvr::journal_deleted_record(0) +
-                           dvr::journal_deleted_record(1);
+  const std::string gone =
+      dvr::journal_magic_line() + dvr::journal_segment_record(make_segment(0)) +
+      dvr::journal_segment_record(make_segment(1, true)) +
+      dvr::journal_expired_record(0, kT0) +
+      dvr::journal_expired_record(1, kT0) + dvr::journal_deleted_record(0) +
+      dvr::journal_deleted_record(1);
   const JournalState all_gone = parse(gone);
   CHECK(all_gone.next_sequence == 2);
   CHECK(all_gone.discontinuity_sequence == 1);
   check_same_recording(all_gone, parse(dvr::journal_snapshot(all_gone)));
 }
 
-TEST_CASE("a compacted journal keeps the next sequence number when a newer file was deleted first",
-          "[journal]") {
+TEST_CASE(
+    "a compacted journal keeps the next sequence number when a newer file was deleted first",
+    "[journal]") {
   // The deletion record of 0 was garbled on disk, the one of 1 was not: 0 is still
   // pending, 1 is gone, and 2 is the next number. A snapshot must not hand out 1 again.
-  const std::string text = dvr::journal_magic_line() + dvr::journal_segment_record(make_segment(0)) +
-                           dvr::journal_segment_record(make_segment(1)) + dvr::journal_expired_record(0, kT0) +
-                           dvr::journal_expired_record(1, kT0) + dvr::journal_deleted_record(1);
+  const std::string text =
+      dvr::journal_magic_line() + dvr::journal_segment_record(make_segment(0)) +
+      dvr::journal_segment_record(make_segment(1)) +
+      dvr::journal_expired_record(0, kT0) +
+      dvr::journal_expired_record(1, kT0) + dvr::journal_deleted_record(1);
   const JournalState st = parse(text);
   CHECK(st.next_sequence == 2);
   const JournalState again = parse(dvr::journal_snapshot(st));

@@ -28,13 +28,14 @@ struct TempDir {
   }
 };
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
 }
 
 // Whether this folder's filesystem lets a file be opened with O_DIRECT at all.
-bool takes_direct(const std::string& dir) {
+bool takes_direct(const std::string &dir) {
   const std::string probe = dir + "/probe";
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_DIRECT, 0644);
   if (fd >= 0) ::close(fd);
@@ -43,29 +44,34 @@ bool takes_direct(const std::string& dir) {
 }
 
 // Packet i carries its own number in every byte after the sync byte.
-void fill(uint8_t* p, size_t i) {
+void fill(uint8_t *p, size_t i) {
   p[0] = 0x47;
   std::memset(p + 1, static_cast<int>(i & 0xff), dvr::kTsPacketSize - 1);
 }
 
 std::string expected(size_t packets) {
   std::string out(packets * dvr::kTsPacketSize, '\0');
-  for (size_t i = 0; i < packets; i++) fill(reinterpret_cast<uint8_t*>(&out[i * dvr::kTsPacketSize]), i);
+  for (size_t i = 0; i < packets; i++)
+    fill(reinterpret_cast<uint8_t *>(&out[i * dvr::kTsPacketSize]), i);
   return out;
 }
 
 }  // namespace
 
-TEST_CASE("a segment buffer of a megabyte holds whole TS packets and whole disk blocks") {
+TEST_CASE(
+    "a segment buffer of a megabyte holds whole TS packets and whole disk blocks") {
   dvr::SegmentFile file(1024 * 1024);
   CHECK(file.capacity() % dvr::kTsPacketSize == 0);
   CHECK(file.capacity() % dvr::SegmentFile::kDirectBlock == 0);
   CHECK(file.capacity() <= 1024 * 1024);
   CHECK(file.capacity() > 900 * 1024);
-  CHECK(reinterpret_cast<uintptr_t>(file.data()) % dvr::SegmentFile::kDirectBlock == 0);
+  CHECK(reinterpret_cast<uintptr_t>(file.data()) %
+            dvr::SegmentFile::kDirectBlock ==
+        0);
 }
 
-TEST_CASE("full buffers bypass the page cache where the disk allows it, and every byte lands, the tail too") {
+TEST_CASE(
+    "full buffers bypass the page cache where the disk allows it, and every byte lands, the tail too") {
   TempDir dir;
   const std::string path = dir.path + "/seg.ts";
   dvr::SegmentFile file(1024 * 1024);
@@ -81,7 +87,8 @@ TEST_CASE("full buffers bypass the page cache where the disk allows it, and ever
   CHECK(content == expected(packets));
 }
 
-TEST_CASE("a file opened without durability goes through the page cache, and every byte lands") {
+TEST_CASE(
+    "a file opened without durability goes through the page cache, and every byte lands") {
   TempDir dir;
   const std::string path = dir.path + "/seg.ts";
   dvr::SegmentFile file(1024 * 1024);
@@ -93,7 +100,8 @@ TEST_CASE("a file opened without durability goes through the page cache, and eve
   CHECK(read_file(path) == expected(packets));
 }
 
-TEST_CASE("a flush of part of a buffer mid-file leaves the rest of the file correct") {
+TEST_CASE(
+    "a flush of part of a buffer mid-file leaves the rest of the file correct") {
   // The mpegtsmux path flushes whenever giostreamsink does, at any length.
   TempDir dir;
   const std::string path = dir.path + "/seg.ts";
@@ -105,7 +113,7 @@ TEST_CASE("a flush of part of a buffer mid-file leaves the rest of the file corr
       uint8_t p[dvr::kTsPacketSize];
       fill(p, i);
       file.append(p, sizeof p);
-      want.append(reinterpret_cast<char*>(p), sizeof p);
+      want.append(reinterpret_cast<char *>(p), sizeof p);
     }
   };
   put(7, 0);
@@ -116,7 +124,8 @@ TEST_CASE("a flush of part of a buffer mid-file leaves the rest of the file corr
   CHECK(read_file(path) == want);
 }
 
-TEST_CASE("a segment file is never created over an existing file or through a link") {
+TEST_CASE(
+    "a segment file is never created over an existing file or through a link") {
   TempDir dir;
   const std::string path = dir.path + "/seg.ts";
   dvr::SegmentFile first(1024 * 1024);

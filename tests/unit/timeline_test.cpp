@@ -11,13 +11,15 @@ using dvr::Timeline;
 
 namespace {
 
-constexpr int64_t kSecond = 1000000;         // µs
-constexpr int64_t kNs = 1000000000;          // ns in a second
+constexpr int64_t kSecond = 1000000;  // µs
+constexpr int64_t kNs = 1000000000;   // ns in a second
 constexpr int64_t kT0 = 1796000000LL * kSecond;
 
 }  // namespace
 
-TEST_CASE("labels follow elapsed running time from the anchor, not fresh clock readings", "[clock]") {
+TEST_CASE(
+    "labels follow elapsed running time from the anchor, not fresh clock readings",
+    "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(5 * kNs, kT0);
   CHECK(t.wall_at(5 * kNs) == kT0);
@@ -30,10 +32,12 @@ TEST_CASE("labels follow elapsed running time from the anchor, not fresh clock r
   CHECK(t.epochs().size() == 1);
 }
 
-TEST_CASE("a clock stepped back by an hour is a step at the next observation", "[clock]") {
+TEST_CASE("a clock stepped back by an hour is a step at the next observation",
+          "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(0, kT0);
-  for (int s = 1; s <= 10; s++) CHECK_FALSE(t.observe(s * kNs, kT0 + s * kSecond).step);
+  for (int s = 1; s <= 10; s++)
+    CHECK_FALSE(t.observe(s * kNs, kT0 + s * kSecond).step);
   dvr::ClockCheck c = t.observe(11 * kNs, kT0 + 11 * kSecond - 3600 * kSecond);
   REQUIRE(c.step);
   CHECK(c.step_us == -3600 * kSecond);
@@ -48,7 +52,9 @@ TEST_CASE("a clock stepped back by an hour is a step at the next observation", "
   CHECK_FALSE(t.began_between(11 * kNs, 12 * kNs));
 }
 
-TEST_CASE("a step forward by a day, and a step just beyond the tolerance, are steps", "[clock]") {
+TEST_CASE(
+    "a step forward by a day, and a step just beyond the tolerance, are steps",
+    "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(0, kT0);
   dvr::ClockCheck c = t.observe(2 * kNs, kT0 + 2 * kSecond + 86400 * kSecond);
@@ -60,7 +66,9 @@ TEST_CASE("a step forward by a day, and a step just beyond the tolerance, are st
   CHECK_FALSE(c.step);
 }
 
-TEST_CASE("500 ppm of drift for two hours is followed without a step, and labels never jump", "[clock]") {
+TEST_CASE(
+    "500 ppm of drift for two hours is followed without a step, and labels never jump",
+    "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(0, kT0);
   int64_t previous = t.wall_at(0);
@@ -80,7 +88,8 @@ TEST_CASE("500 ppm of drift for two hours is followed without a step, and labels
   CHECK(t.epochs().size() == 1);
 }
 
-TEST_CASE("a stream discontinuity begins an epoch that is not a clock step", "[clock]") {
+TEST_CASE("a stream discontinuity begins an epoch that is not a clock step",
+          "[clock]") {
   Timeline t(2 * kSecond);
   t.begin(0, kT0);
   t.begin(4 * kNs, kT0 + 30 * kSecond);
@@ -91,7 +100,8 @@ TEST_CASE("a stream discontinuity begins an epoch that is not a clock step", "[c
   CHECK(t.wall_at(5 * kNs) == kT0 + 31 * kSecond);
 }
 
-TEST_CASE("footage labelled before a forward step reads on the clock after it", "[clock]") {
+TEST_CASE("footage labelled before a forward step reads on the clock after it",
+          "[clock]") {
   ClockSteps steps;
   steps.open_step(86400 * kSecond);
   // Open: every segment, those still being written included, is before it.
@@ -109,7 +119,8 @@ TEST_CASE("footage labelled before a forward step reads on the clock after it", 
   CHECK(steps.offset_for(50) == 0);
 }
 
-TEST_CASE("clock steps survive a restart through their file's text", "[clock]") {
+TEST_CASE("clock steps survive a restart through their file's text",
+          "[clock]") {
   ClockSteps steps;
   steps.add(ClockStep{42, 86400 * kSecond});
   steps.add(ClockStep{50, -3600 * kSecond});
@@ -122,16 +133,23 @@ TEST_CASE("clock steps survive a restart through their file's text", "[clock]") 
   CHECK(read.steps()[0].first_sequence == 50);
 }
 
-TEST_CASE("a clock before the build or before the newest footage is not plausible", "[clock]") {
+TEST_CASE(
+    "a clock before the build or before the newest footage is not plausible",
+    "[clock]") {
   const int64_t built = dvr::build_time_us();
   CHECK(dvr::clock_trusted_from(0, built, INT64_MIN, 2 * kSecond) == built);
-  CHECK(dvr::clock_trusted_from(built - kSecond, built, INT64_MIN, 2 * kSecond) == built);
+  CHECK(dvr::clock_trusted_from(built - kSecond, built, INT64_MIN,
+                                2 * kSecond) == built);
   const int64_t now = dvr::build_time_us() + 86400 * kSecond;
-  CHECK(dvr::clock_trusted_from(now, built, INT64_MIN, 2 * kSecond) == INT64_MIN);
-  CHECK(dvr::clock_trusted_from(now, built, now + kSecond, 2 * kSecond) == INT64_MIN);
-  CHECK(dvr::clock_trusted_from(now, built, now + 3600 * kSecond, 2 * kSecond) == now + 3598 * kSecond);
+  CHECK(dvr::clock_trusted_from(now, built, INT64_MIN, 2 * kSecond) ==
+        INT64_MIN);
+  CHECK(dvr::clock_trusted_from(now, built, now + kSecond, 2 * kSecond) ==
+        INT64_MIN);
+  CHECK(dvr::clock_trusted_from(now, built, now + 3600 * kSecond,
+                                2 * kSecond) == now + 3598 * kSecond);
   // A 1970 clock with 1970 footage: the build's date decides.
-  CHECK(dvr::clock_trusted_from(kSecond * 100, built, kSecond * 50, 2 * kSecond) == built);
+  CHECK(dvr::clock_trusted_from(kSecond * 100, built, kSecond * 50,
+                                2 * kSecond) == built);
 }
 
 namespace {
@@ -146,22 +164,28 @@ dvr::Segment labelled(uint64_t sequence, int64_t start_s) {
 
 }  // namespace
 
-TEST_CASE("a time recorded twice, after a clock step back, is taken from the later run", "[clock]") {
+TEST_CASE(
+    "a time recorded twice, after a clock step back, is taken from the later run",
+    "[clock]") {
   // Run one labelled 0 to 12 s; the clock stepped back 6 s; run two 6 to 14 s.
-  const std::deque<dvr::Segment> recorded = {labelled(0, 0),  labelled(1, 2),  labelled(2, 4), labelled(3, 6),
-                                             labelled(4, 8),  labelled(5, 10), labelled(6, 6), labelled(7, 8),
-                                             labelled(8, 10), labelled(9, 12)};
-  const std::deque<dvr::Segment> kept = dvr::latest_run_per_label(recorded, kSecond);
+  const std::deque<dvr::Segment> recorded = {
+      labelled(0, 0),  labelled(1, 2),  labelled(2, 4), labelled(3, 6),
+      labelled(4, 8),  labelled(5, 10), labelled(6, 6), labelled(7, 8),
+      labelled(8, 10), labelled(9, 12)};
+  const std::deque<dvr::Segment> kept =
+      dvr::latest_run_per_label(recorded, kSecond);
   std::vector<uint64_t> sequences;
-  for (const dvr::Segment& s : kept) sequences.push_back(s.sequence);
+  for (const dvr::Segment &s : kept) sequences.push_back(s.sequence);
   CHECK(sequences == std::vector<uint64_t>{0, 1, 2, 6, 7, 8, 9});
   // Without a step, everything in order.
-  const std::deque<dvr::Segment> plain = {labelled(0, 0), labelled(1, 2), labelled(2, 30)};
+  const std::deque<dvr::Segment> plain = {labelled(0, 0), labelled(1, 2),
+                                          labelled(2, 30)};
   CHECK(dvr::latest_run_per_label(plain, kSecond).size() == 3);
 }
 
 TEST_CASE("a break is marked where numbers skip or labels jump", "[clock]") {
-  std::deque<dvr::Segment> s = {labelled(0, 0), labelled(1, 2), labelled(3, 4), labelled(4, 0), labelled(5, 2)};
+  std::deque<dvr::Segment> s = {labelled(0, 0), labelled(1, 2), labelled(3, 4),
+                                labelled(4, 0), labelled(5, 2)};
   dvr::mark_breaks(s, kSecond);
   CHECK_FALSE(s[1].discontinuity);
   CHECK(s[2].discontinuity);
@@ -169,12 +193,16 @@ TEST_CASE("a break is marked where numbers skip or labels jump", "[clock]") {
   CHECK_FALSE(s[4].discontinuity);
 }
 
-TEST_CASE("the timeline's spans cover the footage of both runs after a clock step back", "[clock]") {
+TEST_CASE(
+    "the timeline's spans cover the footage of both runs after a clock step back",
+    "[clock]") {
   // Run one 0 to 12 s, then the clock stepped back 100 s: run two -88 to -80 s.
-  const std::deque<dvr::Segment> hour = {labelled(0, 0),    labelled(1, 2),   labelled(2, 4),
-                                         labelled(3, 6),    labelled(4, 8),   labelled(5, 10),
-                                         labelled(6, -88), labelled(7, -86), labelled(8, -84), labelled(9, -82)};
-  const dvr::HourSummary summary = dvr::summarize_hour(dvr::hour_start_us(kT0), hour);
+  const std::deque<dvr::Segment> hour = {
+      labelled(0, 0),   labelled(1, 2),  labelled(2, 4),   labelled(3, 6),
+      labelled(4, 8),   labelled(5, 10), labelled(6, -88), labelled(7, -86),
+      labelled(8, -84), labelled(9, -82)};
+  const dvr::HourSummary summary =
+      dvr::summarize_hour(dvr::hour_start_us(kT0), hour);
   const std::vector<dvr::Span> spans = dvr::merge_spans(summary.spans, 0);
   REQUIRE(spans.size() == 2);
   CHECK(spans[0].start_us == kT0 - 88 * kSecond);

@@ -19,9 +19,9 @@ struct Stream {
   std::vector<uint8_t> bytes;
   uint8_t cc[8192] = {};
 
-  uint8_t* packet(uint16_t pid, bool unit_start, int control = 1) {
+  uint8_t *packet(uint16_t pid, bool unit_start, int control = 1) {
     bytes.resize(bytes.size() + kTsPacketSize, 0xff);
-    uint8_t* p = bytes.data() + bytes.size() - kTsPacketSize;
+    uint8_t *p = bytes.data() + bytes.size() - kTsPacketSize;
     p[0] = 0x47;
     p[1] = static_cast<uint8_t>((unit_start ? 0x40 : 0) | (pid >> 8));
     p[2] = static_cast<uint8_t>(pid);
@@ -35,35 +35,54 @@ struct Stream {
     s[1] = static_cast<uint8_t>(0xb0 | (length >> 8));
     s[2] = static_cast<uint8_t>(length);
     const uint32_t crc = dvr::ts_crc32(s.data(), s.size());
-    for (int shift = 24; shift >= 0; shift -= 8) s.push_back(static_cast<uint8_t>(crc >> shift));
-    uint8_t* p = packet(pid, true);
+    for (int shift = 24; shift >= 0; shift -= 8)
+      s.push_back(static_cast<uint8_t>(crc >> shift));
+    uint8_t *p = packet(pid, true);
     p[4] = 0;
     std::memcpy(p + 5, s.data(), s.size());
   }
 
-  void pat() { section(0, {0x00, 0, 0, 0, 1, 0xc1, 0, 0, 0, 1, 0xe0 | (kPmtPid >> 8), kPmtPid & 0xff}); }
+  void pat() {
+    section(0, {0x00, 0, 0, 0, 1, 0xc1, 0, 0, 0, 1, 0xe0 | (kPmtPid >> 8),
+                kPmtPid & 0xff});
+  }
 
   // Streams as (type, pid) pairs; the PCR on the first.
-  void pmt(std::vector<std::pair<uint8_t, uint16_t>> streams, uint8_t version = 0) {
-    std::vector<uint8_t> s = {0x02, 0, 0, 0, 1, static_cast<uint8_t>(0xc1 | (version << 1)), 0, 0,
-                              static_cast<uint8_t>(0xe0 | (streams[0].second >> 8)),
-                              static_cast<uint8_t>(streams[0].second), 0xf0, 0};
+  void pmt(std::vector<std::pair<uint8_t, uint16_t>> streams,
+           uint8_t version = 0) {
+    std::vector<uint8_t> s = {
+        0x02,
+        0,
+        0,
+        0,
+        1,
+        static_cast<uint8_t>(0xc1 | (version << 1)),
+        0,
+        0,
+        static_cast<uint8_t>(0xe0 | (streams[0].second >> 8)),
+        static_cast<uint8_t>(streams[0].second),
+        0xf0,
+        0};
     for (auto [type, pid] : streams) {
-      s.insert(s.end(), {type, static_cast<uint8_t>(0xe0 | (pid >> 8)), static_cast<uint8_t>(pid), 0xf0, 0});
+      s.insert(s.end(), {type, static_cast<uint8_t>(0xe0 | (pid >> 8)),
+                         static_cast<uint8_t>(pid), 0xf0, 0});
     }
     section(kPmtPid, s);
   }
 
-  void tables(uint8_t video_type = 0x1b) { pat(), pmt({{video_type, kVideoPid}, {0x0f, kAudioPid}}); }
+  void tables(uint8_t video_type = 0x1b) {
+    pat(), pmt({{video_type, kVideoPid}, {0x0f, kAudioPid}});
+  }
 
   // A PES of es on pid (pts/dts -1: absent), over as many packets as it takes;
   // the first packet gets an adaptation field of af_size bytes (with the
   // random_access_indicator if asked for).
-  void pes(uint16_t pid, const std::vector<uint8_t>& es, int64_t pts, int64_t dts = -1, bool random_access = false,
-           size_t af_size = 0) {
+  void pes(uint16_t pid, const std::vector<uint8_t> &es, int64_t pts,
+           int64_t dts = -1, bool random_access = false, size_t af_size = 0) {
     std::vector<uint8_t> data = {0, 0, 1, 0xe0, 0, 0, 0x80, 0, 0};
     auto put = [&](uint8_t marker, int64_t t) {
-      data.push_back(static_cast<uint8_t>((marker << 4) | ((t >> 29) & 0x0e) | 1));
+      data.push_back(
+          static_cast<uint8_t>((marker << 4) | ((t >> 29) & 0x0e) | 1));
       data.push_back(static_cast<uint8_t>(t >> 22));
       data.push_back(static_cast<uint8_t>(((t >> 14) & 0xfe) | 1));
       data.push_back(static_cast<uint8_t>(t >> 7));
@@ -83,7 +102,7 @@ struct Stream {
       size_t af = first ? af_size : 0;
       const size_t room = 184 - af;
       if (data.size() - at < room) af = 184 - (data.size() - at);
-      uint8_t* p = packet(pid, first, af > 0 ? 3 : 1);
+      uint8_t *p = packet(pid, first, af > 0 ? 3 : 1);
       if (af > 0) {
         p[4] = static_cast<uint8_t>(af - 1);
         if (af > 1) p[5] = first && random_access ? 0x40 : 0x00;
@@ -102,7 +121,8 @@ std::vector<uint8_t> nal(uint8_t header, size_t size) {
   return n;
 }
 
-std::vector<uint8_t> operator+(std::vector<uint8_t> a, const std::vector<uint8_t>& b) {
+std::vector<uint8_t> operator+(std::vector<uint8_t> a,
+                               const std::vector<uint8_t> &b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
@@ -110,12 +130,14 @@ std::vector<uint8_t> operator+(std::vector<uint8_t> a, const std::vector<uint8_t
 struct Recorder : dvr::TsScanListener {
   std::vector<dvr::TsProgram> programs;
   std::vector<dvr::TsAccessUnit> units;
-  void on_program(const dvr::TsProgram& p) override { programs.push_back(p); }
-  void on_access_unit(const dvr::TsAccessUnit& u) override { units.push_back(u); }
+  void on_program(const dvr::TsProgram &p) override { programs.push_back(p); }
+  void on_access_unit(const dvr::TsAccessUnit &u) override {
+    units.push_back(u);
+  }
 };
 
 // Scans bytes in pieces of `piece` bytes (all at once for 0).
-Recorder scan_all(const std::vector<uint8_t>& bytes, size_t piece = 0) {
+Recorder scan_all(const std::vector<uint8_t> &bytes, size_t piece = 0) {
   Recorder r;
   dvr::TsScanner scanner(r);
   if (piece == 0) piece = bytes.size();
@@ -125,12 +147,14 @@ Recorder scan_all(const std::vector<uint8_t>& bytes, size_t piece = 0) {
   return r;
 }
 
-const std::vector<uint8_t> kIdr = nal(0x09, 2) + nal(0x67, 20) + nal(0x68, 4) + nal(0x65, 3000);
+const std::vector<uint8_t> kIdr =
+    nal(0x09, 2) + nal(0x67, 20) + nal(0x68, 4) + nal(0x65, 3000);
 const std::vector<uint8_t> kP = nal(0x09, 2) + nal(0x41, 900);
 
 }  // namespace
 
-TEST_CASE("access units run from one video PES start to the next, with the other streams' packets between") {
+TEST_CASE(
+    "access units run from one video PES start to the next, with the other streams' packets between") {
   Stream s;
   s.tables();
   const size_t first = s.bytes.size();
@@ -157,12 +181,16 @@ TEST_CASE("access units run from one video PES start to the next, with the other
   CHECK(r.units[1].pts == 903600);
 }
 
-TEST_CASE("a keyframe is told by its first slice, even several packets into the PES") {
+TEST_CASE(
+    "a keyframe is told by its first slice, even several packets into the PES") {
   // A large SEI (as x264 writes into its first frame) pushes the IDR slice
   // into the fifth packet, and no random_access_indicator says so.
   Stream s;
   s.tables();
-  s.pes(kVideoPid, nal(0x09, 2) + nal(0x06, 700) + nal(0x67, 20) + nal(0x68, 4) + nal(0x65, 500), 0);
+  s.pes(kVideoPid,
+        nal(0x09, 2) + nal(0x06, 700) + nal(0x67, 20) + nal(0x68, 4) +
+            nal(0x65, 500),
+        0);
   s.pes(kVideoPid, kP, 3000);
   // The indicator alone does not make a keyframe of a P-slice.
   s.pes(kVideoPid, kP, 6000, -1, true);
@@ -175,11 +203,14 @@ TEST_CASE("a keyframe is told by its first slice, even several packets into the 
   CHECK(r.units[2].random_access);
 }
 
-TEST_CASE("an I-slice with an SPS and a recovery point SEI is a keyframe; without the SEI it is not") {
+TEST_CASE(
+    "an I-slice with an SPS and a recovery point SEI is a keyframe; without the SEI it is not") {
   Stream s;
   s.tables();
-  s.pes(kVideoPid, nal(0x67, 20) + nal(0x68, 4) + std::vector<uint8_t>{0, 0, 1, 0x06, 0x06, 0x01, 0x84, 0x80} +
-                       nal(0x21, 300),
+  s.pes(kVideoPid,
+        nal(0x67, 20) + nal(0x68, 4) +
+            std::vector<uint8_t>{0, 0, 1, 0x06, 0x06, 0x01, 0x84, 0x80} +
+            nal(0x21, 300),
         0);
   s.pes(kVideoPid, nal(0x67, 20) + nal(0x68, 4) + nal(0x21, 300), 3000);
   Recorder r = scan_all(s.bytes);
@@ -191,10 +222,14 @@ TEST_CASE("an I-slice with an SPS and a recovery point SEI is a keyframe; withou
 TEST_CASE("H.265 keyframes are IRAP pictures") {
   Stream s;
   s.tables(0x24);
-  auto h265 = [](int type, size_t size) { return nal(static_cast<uint8_t>(type << 1), size) + std::vector<uint8_t>{1}; };
-  s.pes(kVideoPid, h265(35, 2) + h265(32, 20) + h265(33, 30) + h265(34, 5) + h265(19, 400), 0);  // IDR_W_RADL
-  s.pes(kVideoPid, h265(35, 2) + h265(1, 400), 3000);                                           // TRAIL_R
-  s.pes(kVideoPid, h265(21, 400), 6000);                                                        // CRA
+  auto h265 = [](int type, size_t size) {
+    return nal(static_cast<uint8_t>(type << 1), size) + std::vector<uint8_t>{1};
+  };
+  s.pes(kVideoPid,
+        h265(35, 2) + h265(32, 20) + h265(33, 30) + h265(34, 5) + h265(19, 400),
+        0);                                            // IDR_W_RADL
+  s.pes(kVideoPid, h265(35, 2) + h265(1, 400), 3000);  // TRAIL_R
+  s.pes(kVideoPid, h265(21, 400), 6000);               // CRA
   Recorder r = scan_all(s.bytes);
   REQUIRE(r.programs.size() == 1);
   CHECK(r.programs[0].video_codec == dvr::VideoCodec::kH265);
@@ -222,16 +257,17 @@ TEST_CASE("a start code split between two packets is still found") {
   }
 }
 
-TEST_CASE("adaptation-field-only packets and PCR-only PIDs stay inside the unit and are not read as payload") {
+TEST_CASE(
+    "adaptation-field-only packets and PCR-only PIDs stay inside the unit and are not read as payload") {
   Stream s;
   s.tables();
   const size_t start = s.bytes.size();
   // A big adaptation field leaves the PES header to the next packet.
   s.pes(kVideoPid, kIdr, 9000, -1, true, 180);
-  uint8_t* af_only = s.packet(kVideoPid, false, 2);
+  uint8_t *af_only = s.packet(kVideoPid, false, 2);
   af_only[4] = 183;
   af_only[5] = 0x10;  // a PCR, no payload
-  uint8_t* pcr = s.packet(0x1ff, false, 2);
+  uint8_t *pcr = s.packet(0x1ff, false, 2);
   pcr[4] = 183;
   pcr[5] = 0x10;
   const size_t next = s.bytes.size();
@@ -259,7 +295,8 @@ TEST_CASE("a PES without PTS gives a unit without timestamps") {
   CHECK_FALSE(r.units[1].keyframe);
 }
 
-TEST_CASE("the program's PAT and PMT packets inside a unit are listed for the writer to leave out") {
+TEST_CASE(
+    "the program's PAT and PMT packets inside a unit are listed for the writer to leave out") {
   Stream s;
   s.tables();
   s.pes(kVideoPid, kIdr, 0);
@@ -287,7 +324,8 @@ TEST_CASE("a changed PMT is reported before the first unit after it") {
   CHECK(r.units.size() == 2);
 }
 
-TEST_CASE("continuity counters that skip on the video PID are counted; a repeated packet is not") {
+TEST_CASE(
+    "continuity counters that skip on the video PID are counted; a repeated packet is not") {
   Stream s;
   s.tables();
   s.pes(kVideoPid, kIdr, 0);
@@ -324,7 +362,8 @@ TEST_CASE("units are the same however the stream is split into buffers") {
   }
 }
 
-TEST_CASE("bytes that are no packets are skipped and counted, and the unit after them marked") {
+TEST_CASE(
+    "bytes that are no packets are skipped and counted, and the unit after them marked") {
   Stream s;
   s.tables();
   s.pes(kVideoPid, kIdr, 0);
@@ -363,7 +402,8 @@ TEST_CASE("a stream cut inside a packet ends with the last whole packet") {
   CHECK(r.units[1].end == whole + kTsPacketSize);
 }
 
-TEST_CASE("streams that cannot be recorded stop the scan with an error that names the reason") {
+TEST_CASE(
+    "streams that cannot be recorded stop the scan with an error that names the reason") {
   SECTION("192-byte packets") {
     Stream s;
     s.tables();
@@ -371,7 +411,8 @@ TEST_CASE("streams that cannot be recorded stop the scan with an error that name
     std::vector<uint8_t> m2ts;
     for (size_t at = 0; at < s.bytes.size(); at += kTsPacketSize) {
       m2ts.insert(m2ts.end(), {0, 0, 0, 0});
-      m2ts.insert(m2ts.end(), s.bytes.begin() + at, s.bytes.begin() + at + kTsPacketSize);
+      m2ts.insert(m2ts.end(), s.bytes.begin() + at,
+                  s.bytes.begin() + at + kTsPacketSize);
     }
     Recorder r;
     dvr::TsScanner scanner(r);
@@ -402,14 +443,15 @@ TEST_CASE("streams that cannot be recorded stop the scan with an error that name
   SECTION("no sync at all") {
     std::vector<uint8_t> noise(dvr::TsScanner::kMaxSyncSearch + 4096);
     uint32_t x = 12345;
-    for (auto& b : noise) {
+    for (auto &b : noise) {
       x = x * 1103515245 + 12345;
       b = static_cast<uint8_t>(x >> 24);
     }
     Recorder r;
     dvr::TsScanner scanner(r);
     bool ok = true;
-    for (size_t at = 0; at < noise.size() && ok; at += 4096) ok = scanner.scan(noise.data() + at, 4096);
+    for (size_t at = 0; at < noise.size() && ok; at += 4096)
+      ok = scanner.scan(noise.data() + at, 4096);
     CHECK_FALSE(ok);
     CHECK(scanner.error() == dvr::TsScanError::kNoSync);
     CHECK(r.units.empty());

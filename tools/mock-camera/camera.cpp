@@ -55,9 +55,8 @@ void on_media_configure(GstRTSPMediaFactory *, GstRTSPMedia *media,
   }
 
   auto *feeder = new Feeder(vsrc, ctx->video, asrc, ctx->audio);
-  g_object_set_data_full(G_OBJECT(media), kFeederKey, feeder, [](gpointer p) {
-    delete static_cast<Feeder *>(p);
-  });
+  g_object_set_data_full(G_OBJECT(media), kFeederKey, feeder,
+                         [](gpointer p) { delete static_cast<Feeder *>(p); });
   g_signal_connect(media, "unprepared", G_CALLBACK(on_unprepared), nullptr);
   g_signal_connect(media, "new-state", G_CALLBACK(on_new_state), nullptr);
   feeder->start();
@@ -110,8 +109,8 @@ Camera::Camera(const Options &opts, Loops loops)
     GstRTSPAuth *auth = gst_rtsp_auth_new();
     gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
     gst_rtsp_auth_set_realm(auth, "Login to DVRMOCK0000001");
-    GstRTSPToken *token = gst_rtsp_token_new(
-        GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kRole, nullptr);
+    GstRTSPToken *token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+                                             G_TYPE_STRING, kRole, nullptr);
     gst_rtsp_auth_add_digest(auth, opts_.user.c_str(), opts_.password.c_str(),
                              token);
     gst_rtsp_token_unref(token);
@@ -123,38 +122,47 @@ Camera::Camera(const Options &opts, Loops loops)
     add_factory(ch, 0);
     add_factory(ch, 1);
   }
-  g_signal_connect(server_, "client-connected", G_CALLBACK(on_client_connected), this);
+  g_signal_connect(server_, "client-connected", G_CALLBACK(on_client_connected),
+                   this);
   // gst-rtsp-server expires sessions only when asked to.
-  if (opts_.session_timeout > 0) cleanup_timer_ = g_timeout_add(500, cleanup_cb, this);
+  if (opts_.session_timeout > 0)
+    cleanup_timer_ = g_timeout_add(500, cleanup_cb, this);
 }
 
-void Camera::on_client_connected(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
+void Camera::on_client_connected(GstRTSPServer *, GstRTSPClient *client,
+                                 gpointer data) {
   auto *self = static_cast<Camera *>(data);
-  g_signal_connect(client, "options-request",
-                   G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
-                     static_cast<Camera *>(d)->options_++;
-                   }),
-                   self);
-  g_signal_connect(client, "get-parameter-request",
-                   G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
-                     static_cast<Camera *>(d)->get_parameters_++;
-                   }),
-                   self);
-  g_signal_connect(client, "teardown-request",
-                   G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
-                     static_cast<Camera *>(d)->teardowns_++;
-                   }),
-                   self);
+  g_signal_connect(
+      client, "options-request",
+      G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
+        static_cast<Camera *>(d)->options_++;
+      }),
+      self);
+  g_signal_connect(
+      client, "get-parameter-request",
+      G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
+        static_cast<Camera *>(d)->get_parameters_++;
+      }),
+      self);
+  g_signal_connect(
+      client, "teardown-request",
+      G_CALLBACK(+[](GstRTSPClient *, GstRTSPContext *, gpointer d) {
+        static_cast<Camera *>(d)->teardowns_++;
+      }),
+      self);
   if (self->opts_.session_timeout > 0)
-    g_signal_connect(client, "new-session",
-                     G_CALLBACK(+[](GstRTSPClient *, GstRTSPSession *session, gpointer d) {
-                       gst_rtsp_session_set_timeout(session, static_cast<Camera *>(d)->opts_.session_timeout);
-                     }),
-                     self);
+    g_signal_connect(
+        client, "new-session",
+        G_CALLBACK(+[](GstRTSPClient *, GstRTSPSession *session, gpointer d) {
+          gst_rtsp_session_set_timeout(
+              session, static_cast<Camera *>(d)->opts_.session_timeout);
+        }),
+        self);
 }
 
 std::string Camera::request_counts() const {
-  return "options=" + std::to_string(options_) + " get-parameter=" + std::to_string(get_parameters_) +
+  return "options=" + std::to_string(options_) +
+         " get-parameter=" + std::to_string(get_parameters_) +
          " teardown=" + std::to_string(teardowns_);
 }
 
@@ -194,8 +202,8 @@ void Camera::add_factory(int channel, int subtype) {
       GConnectFlags(0));
 
   GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points(server_);
-  gst_rtsp_mount_points_add_factory(mounts,
-                                    dahua_mount_path(channel, subtype).c_str(), f);
+  gst_rtsp_mount_points_add_factory(
+      mounts, dahua_mount_path(channel, subtype).c_str(), f);
   g_object_unref(mounts);
 }
 
@@ -209,7 +217,8 @@ void Camera::accept(GSocket *socket) {
   GSocketAddress *remote = g_socket_get_remote_address(socket, nullptr);
   if (remote) {
     auto *inet = G_INET_SOCKET_ADDRESS(remote);
-    gchar *s = g_inet_address_to_string(g_inet_socket_address_get_address(inet));
+    gchar *s =
+        g_inet_address_to_string(g_inet_socket_address_get_address(inet));
     ip = s;
     g_free(s);
     port = g_inet_socket_address_get_port(inet);

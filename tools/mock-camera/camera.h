@@ -43,7 +43,8 @@ class Camera {
   void add_factory(int channel, int subtype);
   void accept(GSocket *socket);
   static gboolean reopen_cb(gpointer self);
-  static void on_client_connected(GstRTSPServer *, GstRTSPClient *client, gpointer self);
+  static void on_client_connected(GstRTSPServer *, GstRTSPClient *client,
+                                  gpointer self);
   static gboolean cleanup_cb(gpointer self);
 
   Options opts_;

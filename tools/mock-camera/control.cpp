@@ -129,14 +129,18 @@ CommandResult Control::execute(const std::string &line) {
   } else if (cmd == "requests") {
     if (want_args(0)) r.text = "ok " + camera_.request_counts();
   } else if (cmd == "quit") {
-    if (want_args(0)) g_idle_add([](gpointer loop) {
-        g_main_loop_quit(static_cast<GMainLoop *>(loop));
-        return G_SOURCE_REMOVE;
-      }, loop_);
+    if (want_args(0))
+      g_idle_add(
+          [](gpointer loop) {
+            g_main_loop_quit(static_cast<GMainLoop *>(loop));
+            return G_SOURCE_REMOVE;
+          },
+          loop_);
   } else {
     r.ok = false;
-    r.text = "error: unknown command '" + cmd +
-             "' (drop, stall, resume, refuse N, restart, status, requests, quit)";
+    r.text =
+        "error: unknown command '" + cmd +
+        "' (drop, stall, resume, refuse N, restart, status, requests, quit)";
   }
   if (r.ok && r.text.empty()) r.text = "ok";
 
@@ -174,7 +178,8 @@ void Control::on_stdin_line(GObject *src, GAsyncResult *res, gpointer data) {
 bool Control::listen_tcp(int port, std::string &error) {
   service_ = g_socket_service_new();
   GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *addr = g_inet_socket_address_new(lo, static_cast<guint16>(port));
+  GSocketAddress *addr =
+      g_inet_socket_address_new(lo, static_cast<guint16>(port));
   g_object_unref(lo);
   GSocketAddress *effective = nullptr;
   GError *err = nullptr;
@@ -199,7 +204,8 @@ gboolean Control::on_incoming(GSocketService *, GSocketConnection *conn,
   auto *c = new Connection();
   c->control = static_cast<Control *>(data);
   c->conn = G_SOCKET_CONNECTION(g_object_ref(conn));
-  c->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
+  c->in =
+      g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
   c->read_next();
   return TRUE;
 }

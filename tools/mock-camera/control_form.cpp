@@ -17,7 +17,8 @@ std::string dahua_base(const std::string &host, int channel, int subtype) {
 }  // namespace
 
 bool parse_control_form(const std::string &name, ControlForm *form) {
-  for (ControlForm f : {ControlForm::Dahua, ControlForm::ContentBase, ControlForm::Session, ControlForm::Absolute}) {
+  for (ControlForm f : {ControlForm::Dahua, ControlForm::ContentBase,
+                        ControlForm::Session, ControlForm::Absolute}) {
     if (name == control_form_name(f)) {
       *form = f;
       return true;
@@ -28,46 +29,66 @@ bool parse_control_form(const std::string &name, ControlForm *form) {
 
 const char *control_form_name(ControlForm form) {
   switch (form) {
-    case ControlForm::Dahua: return "dahua";
-    case ControlForm::ContentBase: return "content-base";
-    case ControlForm::Session: return "session";
-    case ControlForm::Absolute: return "absolute";
+    case ControlForm::Dahua:
+      return "dahua";
+    case ControlForm::ContentBase:
+      return "content-base";
+    case ControlForm::Session:
+      return "session";
+    case ControlForm::Absolute:
+      return "absolute";
   }
   return "?";
 }
 
-std::string form_content_base(ControlForm form, const std::string &host, int channel, int subtype) {
+std::string form_content_base(ControlForm form, const std::string &host,
+                              int channel, int subtype) {
   switch (form) {
     case ControlForm::Dahua:
-    case ControlForm::Session: return dahua_base(host, channel, subtype);
-    case ControlForm::ContentBase: return "rtsp://" + host + "/live/" + stream_name(channel, subtype) + "/";
-    case ControlForm::Absolute: return {};
+    case ControlForm::Session:
+      return dahua_base(host, channel, subtype);
+    case ControlForm::ContentBase:
+      return "rtsp://" + host + "/live/" + stream_name(channel, subtype) + "/";
+    case ControlForm::Absolute:
+      return {};
   }
   return {};
 }
 
-std::string form_session_control(ControlForm form, const std::string &host, int channel, int subtype) {
+std::string form_session_control(ControlForm form, const std::string &host,
+                                 int channel, int subtype) {
   switch (form) {
-    case ControlForm::Dahua: return "*";
-    case ControlForm::ContentBase: return {};
-    case ControlForm::Session: return "session";
-    case ControlForm::Absolute: return "rtsp://" + host + "/abs/" + stream_name(channel, subtype);
+    case ControlForm::Dahua:
+      return "*";
+    case ControlForm::ContentBase:
+      return {};
+    case ControlForm::Session:
+      return "session";
+    case ControlForm::Absolute:
+      return "rtsp://" + host + "/abs/" + stream_name(channel, subtype);
   }
   return {};
 }
 
-std::string form_media_control(ControlForm form, const std::string &host, int channel, int subtype, int index) {
+std::string form_media_control(ControlForm form, const std::string &host,
+                               int channel, int subtype, int index) {
   if (form == ControlForm::Absolute)
-    return "rtsp://" + host + "/abs/" + stream_name(channel, subtype) + "/track" + std::to_string(index);
+    return "rtsp://" + host + "/abs/" + stream_name(channel, subtype) +
+           "/track" + std::to_string(index);
   return "trackID=" + std::to_string(index);
 }
 
-std::string form_aggregate_url(ControlForm form, const std::string &host, int channel, int subtype) {
+std::string form_aggregate_url(ControlForm form, const std::string &host,
+                               int channel, int subtype) {
   switch (form) {
-    case ControlForm::Dahua: return {};
-    case ControlForm::ContentBase: return form_content_base(form, host, channel, subtype);
-    case ControlForm::Session: return dahua_base(host, channel, subtype) + "session";
-    case ControlForm::Absolute: return form_session_control(form, host, channel, subtype);
+    case ControlForm::Dahua:
+      return {};
+    case ControlForm::ContentBase:
+      return form_content_base(form, host, channel, subtype);
+    case ControlForm::Session:
+      return dahua_base(host, channel, subtype) + "session";
+    case ControlForm::Absolute:
+      return form_session_control(form, host, channel, subtype);
   }
   return {};
 }

@@ -28,11 +28,15 @@ bool parse_control_form(const std::string &name, ControlForm *form);
 const char *control_form_name(ControlForm form);
 
 // host: "127.0.0.1:8554". Empty strings mean: no such header or attribute.
-std::string form_content_base(ControlForm form, const std::string &host, int channel, int subtype);
-std::string form_session_control(ControlForm form, const std::string &host, int channel, int subtype);
-std::string form_media_control(ControlForm form, const std::string &host, int channel, int subtype, int index);
+std::string form_content_base(ControlForm form, const std::string &host,
+                              int channel, int subtype);
+std::string form_session_control(ControlForm form, const std::string &host,
+                                 int channel, int subtype);
+std::string form_media_control(ControlForm form, const std::string &host,
+                               int channel, int subtype, int index);
 // The one URL aggregate requests must name; empty for dahua (any is taken).
-std::string form_aggregate_url(ControlForm form, const std::string &host, int channel, int subtype);
+std::string form_aggregate_url(ControlForm form, const std::string &host,
+                               int channel, int subtype);
 
 // "/live/ch1sub0/trackID=0" and "/abs/ch1sub0/track0" back to their channel,
 // subtype and control ("trackID=K"); nothing for any other path.

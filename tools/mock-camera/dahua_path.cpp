@@ -50,8 +50,8 @@ std::optional<DahuaPath> parse_dahua_path(const std::string &abspath,
   size_t pos = 0;
   while (pos <= q.size() && !q.empty()) {
     size_t amp = q.find('&', pos);
-    std::string item = q.substr(pos, amp == std::string::npos ? std::string::npos
-                                                              : amp - pos);
+    std::string item =
+        q.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
     auto eq = item.find('=');
     if (eq != std::string::npos) {
       std::string key = item.substr(0, eq);

@@ -66,11 +66,15 @@ std::string host_of(const GstRTSPUrl *url) {
 
 // The DESCRIBE answer in the camera's control form: Content-Base and the
 // SDP's control attributes.
-void rewrite_describe(MockDahuaClient *self, GstRTSPContext *ctx, GstRTSPMessage *message) {
+void rewrite_describe(MockDahuaClient *self, GstRTSPContext *ctx,
+                      GstRTSPMessage *message) {
   const std::string host = host_of(ctx->uri);
   gst_rtsp_message_remove_header(message, GST_RTSP_HDR_CONTENT_BASE, -1);
-  const std::string base = mockcam::form_content_base(g_form, host, self->channel, self->subtype);
-  if (!base.empty()) gst_rtsp_message_add_header(message, GST_RTSP_HDR_CONTENT_BASE, base.c_str());
+  const std::string base =
+      mockcam::form_content_base(g_form, host, self->channel, self->subtype);
+  if (!base.empty())
+    gst_rtsp_message_add_header(message, GST_RTSP_HDR_CONTENT_BASE,
+                                base.c_str());
   guint8 *body = nullptr;
   guint size = 0;
   gst_rtsp_message_get_body(message, &body, &size);
@@ -80,17 +84,22 @@ void rewrite_describe(MockDahuaClient *self, GstRTSPContext *ctx, GstRTSPMessage
     gst_sdp_message_free(sdp);
     return;
   }
-  for (gint i = static_cast<gint>(gst_sdp_message_attributes_len(sdp)) - 1; i >= 0; i--)
+  for (gint i = static_cast<gint>(gst_sdp_message_attributes_len(sdp)) - 1;
+       i >= 0; i--)
     if (g_strcmp0(gst_sdp_message_get_attribute(sdp, i)->key, "control") == 0)
       gst_sdp_message_remove_attribute(sdp, i);
-  const std::string session = mockcam::form_session_control(g_form, host, self->channel, self->subtype);
-  if (!session.empty()) gst_sdp_message_add_attribute(sdp, "control", session.c_str());
+  const std::string session =
+      mockcam::form_session_control(g_form, host, self->channel, self->subtype);
+  if (!session.empty())
+    gst_sdp_message_add_attribute(sdp, "control", session.c_str());
   for (guint m = 0; m < gst_sdp_message_medias_len(sdp); m++) {
-    GstSDPMedia *media = const_cast<GstSDPMedia *>(gst_sdp_message_get_media(sdp, m));
+    GstSDPMedia *media =
+        const_cast<GstSDPMedia *>(gst_sdp_message_get_media(sdp, m));
     for (guint a = 0; a < gst_sdp_media_attributes_len(media); a++) {
-      if (g_strcmp0(gst_sdp_media_get_attribute(media, a)->key, "control") != 0) continue;
-      const std::string control =
-          mockcam::form_media_control(g_form, host, self->channel, self->subtype, static_cast<int>(m));
+      if (g_strcmp0(gst_sdp_media_get_attribute(media, a)->key, "control") != 0)
+        continue;
+      const std::string control = mockcam::form_media_control(
+          g_form, host, self->channel, self->subtype, static_cast<int>(m));
       GstSDPAttribute attr;
       gst_sdp_attribute_set(&attr, "control", control.c_str());
       gst_sdp_media_replace_attribute(media, a, &attr);
@@ -99,16 +108,23 @@ void rewrite_describe(MockDahuaClient *self, GstRTSPContext *ctx, GstRTSPMessage
   gchar *text = gst_sdp_message_as_text(sdp);
   gst_sdp_message_free(sdp);
   const std::string length = std::to_string(strlen(text));
-  gst_rtsp_message_take_body(message, reinterpret_cast<guint8 *>(text), static_cast<guint>(strlen(text)));
+  gst_rtsp_message_take_body(message, reinterpret_cast<guint8 *>(text),
+                             static_cast<guint>(strlen(text)));
   gst_rtsp_message_remove_header(message, GST_RTSP_HDR_CONTENT_LENGTH, -1);
-  gst_rtsp_message_add_header(message, GST_RTSP_HDR_CONTENT_LENGTH, length.c_str());
+  gst_rtsp_message_add_header(message, GST_RTSP_HDR_CONTENT_LENGTH,
+                              length.c_str());
 }
 
-void client_send_message(GstRTSPClient *client, GstRTSPContext *ctx, GstRTSPMessage *message) {
-  if (g_form == ControlForm::Dahua || !ctx || !ctx->uri || ctx->method != GST_RTSP_DESCRIBE) return;
+void client_send_message(GstRTSPClient *client, GstRTSPContext *ctx,
+                         GstRTSPMessage *message) {
+  if (g_form == ControlForm::Dahua || !ctx || !ctx->uri ||
+      ctx->method != GST_RTSP_DESCRIBE)
+    return;
   GstRTSPStatusCode code = GST_RTSP_STS_INVALID;
   if (gst_rtsp_message_get_type(message) != GST_RTSP_MESSAGE_RESPONSE ||
-      gst_rtsp_message_parse_response(message, &code, nullptr, nullptr) != GST_RTSP_OK || code != GST_RTSP_STS_OK)
+      gst_rtsp_message_parse_response(message, &code, nullptr, nullptr) !=
+          GST_RTSP_OK ||
+      code != GST_RTSP_STS_OK)
     return;
   rewrite_describe(reinterpret_cast<MockDahuaClient *>(client), ctx, message);
 }
@@ -118,7 +134,8 @@ void client_send_message(GstRTSPClient *client, GstRTSPContext *ctx, GstRTSPMess
 GstRTSPStatusCode check_aggregate(GstRTSPClient *client, GstRTSPContext *ctx) {
   auto *self = reinterpret_cast<MockDahuaClient *>(client);
   if (g_form == ControlForm::Dahua || !ctx->uri) return GST_RTSP_STS_OK;
-  const std::string expected = mockcam::form_aggregate_url(g_form, host_of(ctx->uri), self->channel, self->subtype);
+  const std::string expected = mockcam::form_aggregate_url(
+      g_form, host_of(ctx->uri), self->channel, self->subtype);
   gchar *uri = gst_rtsp_url_get_request_uri(ctx->uri);
   // gst-rtsp-server hands the URL on without its trailing slash.
   auto trimmed = [](std::string u) {
@@ -127,8 +144,8 @@ GstRTSPStatusCode check_aggregate(GstRTSPClient *client, GstRTSPContext *ctx) {
   };
   const bool ok = trimmed(expected) == trimmed(uri);
   if (!ok)
-    g_printerr("dvr-mock-camera: %s %s refused: the aggregate URL is %s\n", gst_rtsp_method_as_text(ctx->method),
-               uri, expected.c_str());
+    g_printerr("dvr-mock-camera: %s %s refused: the aggregate URL is %s\n",
+               gst_rtsp_method_as_text(ctx->method), uri, expected.c_str());
   g_free(uri);
   return ok ? GST_RTSP_STS_OK : GST_RTSP_STS_NOT_FOUND;
 }

@@ -117,7 +117,8 @@ bool run_encoder(const std::string &desc, size_t enough, Collected &out,
     const Run r = run_once(desc, enough, out, error);
     if (r == Run::kDone) return true;
     if (r == Run::kFailed || attempt == kAttempts) return false;
-    std::fprintf(stderr, "dvr-mock-camera: %s; encoding again\n", error.c_str());
+    std::fprintf(stderr, "dvr-mock-camera: %s; encoding again\n",
+                 error.c_str());
     free_collected(out);
   }
 }
@@ -199,7 +200,8 @@ TrackPtr encode_video(const VideoSpec &s, std::string &error) {
     t->keyframes.push_back(
         !GST_BUFFER_FLAG_IS_SET(t->buffers[i], GST_BUFFER_FLAG_DELTA_UNIT));
   }
-  t->loop_duration = gst_util_uint64_scale(t->buffers.size(), second, s.framerate);
+  t->loop_duration =
+      gst_util_uint64_scale(t->buffers.size(), second, s.framerate);
   if (!t->keyframes[0]) {
     error = "encoded loop does not start with a keyframe";
     return nullptr;

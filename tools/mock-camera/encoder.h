@@ -20,9 +20,9 @@ struct EncodedTrack {
   ~EncodedTrack();
 
   GstCaps *caps = nullptr;
-  std::vector<GstBuffer *> buffers;    // one access unit or audio frame each
-  std::vector<GstClockTime> offsets;   // start of each buffer within the loop
-  std::vector<bool> keyframes;         // decoding can start at this buffer
+  std::vector<GstBuffer *> buffers;   // one access unit or audio frame each
+  std::vector<GstClockTime> offsets;  // start of each buffer within the loop
+  std::vector<bool> keyframes;        // decoding can start at this buffer
   GstClockTime loop_duration = 0;
 
   GstClockTime duration_of(size_t i) const;

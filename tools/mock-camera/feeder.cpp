@@ -180,7 +180,8 @@ void Feeder::run() {
       play_started_ = false;
       for (Track &t : tracks_)
         if (t.primed)
-          t.base += static_cast<gint64>(now) - static_cast<gint64>(t.next_time());
+          t.base +=
+              static_cast<gint64>(now) - static_cast<gint64>(t.next_time());
       GST_DEBUG("playing from %" GST_TIME_FORMAT, GST_TIME_ARGS(now));
     }
 

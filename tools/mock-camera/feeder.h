@@ -41,11 +41,11 @@ class Feeder {
   struct Track {
     GstElement *src = nullptr;
     TrackPtr data;
-    size_t start = 0;    // index the current run started from
-    size_t index = 0;    // next buffer to send
-    guint64 loops = 0;   // completed loops since start
-    gint64 base = 0;  // running time of the buffer at `start`; may be
-                      // negative while later buffers are not
+    size_t start = 0;   // index the current run started from
+    size_t index = 0;   // next buffer to send
+    guint64 loops = 0;  // completed loops since start
+    gint64 base = 0;    // running time of the buffer at `start`; may be
+                        // negative while later buffers are not
     bool discont = true;
     bool primed = false;  // has sent at least one buffer
     GstClockTime next_time() const;
@@ -57,8 +57,8 @@ class Feeder {
 
   std::vector<Track> tracks_;
   std::thread thread_;
-  bool stop_ = false;        // guarded by the shared camera mutex
-  bool playing_ = false;     // guarded by the shared camera mutex
+  bool stop_ = false;     // guarded by the shared camera mutex
+  bool playing_ = false;  // guarded by the shared camera mutex
   bool play_started_ = false;
   bool anchored_ = false;
   guint64 generation_ = 0;

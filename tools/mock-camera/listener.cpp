@@ -14,11 +14,14 @@ bool Listener::open(const std::string &address, int port, std::string &error) {
     return false;
   }
   GError *err = nullptr;
-  GSocket *sock = g_socket_new(g_inet_address_get_family(inet),
-                               G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err);
-  GSocketAddress *sa = g_inet_socket_address_new(inet, static_cast<guint16>(port));
+  GSocket *sock =
+      g_socket_new(g_inet_address_get_family(inet), G_SOCKET_TYPE_STREAM,
+                   G_SOCKET_PROTOCOL_TCP, &err);
+  GSocketAddress *sa =
+      g_inet_socket_address_new(inet, static_cast<guint16>(port));
   g_object_unref(inet);
-  bool ok = sock && g_socket_bind(sock, sa, TRUE, &err) && g_socket_listen(sock, &err);
+  bool ok = sock && g_socket_bind(sock, sa, TRUE, &err) &&
+            g_socket_listen(sock, &err);
   g_object_unref(sa);
   if (!ok) {
     error = "cannot listen on " + address + ":" + std::to_string(port) + ": " +
@@ -37,9 +40,10 @@ bool Listener::open(const std::string &address, int port, std::string &error) {
   address_ = address;
   socket_ = sock;
   source_ = g_socket_create_source(socket_, G_IO_IN, nullptr);
-  g_source_set_callback(source_, reinterpret_cast<GSourceFunc>(
-                                     reinterpret_cast<void (*)()>(on_readable)),
-                        this, nullptr);
+  g_source_set_callback(
+      source_,
+      reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(on_readable)),
+      this, nullptr);
   g_source_attach(source_, nullptr);
   return true;
 }

@@ -24,10 +24,9 @@ struct EncodeResult {
 
 void describe(const char *what, const TrackPtr &t) {
   const double seconds = static_cast<double>(t->loop_duration) / GST_SECOND;
-  std::fprintf(stderr,
-               "dvr-mock-camera: %s loop: %zu buffers, %.2f s, %.1f kbit/s\n",
-               what, t->buffers.size(), seconds,
-               t->bytes() * 8.0 / seconds / 1000.0);
+  std::fprintf(
+      stderr, "dvr-mock-camera: %s loop: %zu buffers, %.2f s, %.1f kbit/s\n",
+      what, t->buffers.size(), seconds, t->bytes() * 8.0 / seconds / 1000.0);
 }
 
 gboolean on_signal(gpointer loop) {
@@ -109,7 +108,8 @@ int main(int argc, char **argv) {
     Control control(camera, loop, opts.exit_on_stdin_eof);
     std::string error;
     if (!camera.start(error) ||
-        (opts.control_port >= 0 && !control.listen_tcp(opts.control_port, error))) {
+        (opts.control_port >= 0 &&
+         !control.listen_tcp(opts.control_port, error))) {
       std::fprintf(stderr, "dvr-mock-camera: %s\n", error.c_str());
       status = 1;
     } else {

@@ -138,7 +138,8 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
   gboolean ok = g_option_context_parse(ctx, &argc, &argv, &err);
   g_option_context_free(ctx);
 
-  GStr a(address), u(user), pw(password), c(codec), au(audio), sp(speed), cf(form);
+  GStr a(address), u(user), pw(password), c(codec), au(audio), sp(speed),
+      cf(form);
   if (!ok) {
     std::fprintf(stderr, "dvr-mock-camera: %s (see --help)\n", err->message);
     g_error_free(err);
@@ -173,7 +174,9 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
       return fail("--audio must be none, pcma or aac", exit_code);
   }
   if (cf && !parse_control_form(cf.get(), &opts.control_form))
-    return fail("--control-form must be dahua, content-base, session or absolute", exit_code);
+    return fail(
+        "--control-form must be dahua, content-base, session or absolute",
+        exit_code);
   if (!in_range(opts.port, 0, 65535))
     return fail("--port must be 0..65535", exit_code);
   if (!in_range(opts.control_port, -1, 65535))
@@ -191,13 +194,15 @@ bool parse_options(int argc, char **argv, Options &opts, int &exit_code) {
   if (!in_range(opts.bitrate, 16, 200000) ||
       !in_range(opts.sub_bitrate, 16, 200000))
     return fail("bitrates must be 16..200000 kbit/s", exit_code);
-  if (!in_range(opts.gop, 1, 3000)) return fail("--gop must be 1..3000", exit_code);
+  if (!in_range(opts.gop, 1, 3000))
+    return fail("--gop must be 1..3000", exit_code);
   if (!(opts.duration > 0.0 && opts.duration <= 600.0))
     return fail("--duration must be more than 0 and at most 600 s", exit_code);
   if (opts.user.empty() && !opts.password.empty())
     return fail("--password needs --user", exit_code);
   if (opts.user.find_first_of(":\r\n\"") != std::string::npos)
-    return fail("--user must not contain ':', quotes or line breaks", exit_code);
+    return fail("--user must not contain ':', quotes or line breaks",
+                exit_code);
   return true;
 }
 

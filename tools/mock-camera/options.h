@@ -29,7 +29,8 @@ struct Options {
   double duration = 10.0;  // seconds of the pre-encoded loop
   std::string speed_preset = "superfast";
   int control_port = -1;  // -1: none, 0: pick a free port
-  int session_timeout = 0;  // seconds an idle session lives; 0: gst-rtsp-server's 60
+  int session_timeout =
+      0;  // seconds an idle session lives; 0: gst-rtsp-server's 60
   bool exit_on_stdin_eof = false;
   ControlForm control_form = ControlForm::Dahua;
 };
