@@ -11,36 +11,21 @@
 #include "http/archive_catalog.h"
 #include "http/recording_catalog.h"
 #include "recording_index.h"
+#include "temp_folder.h"
 
 using namespace dvr;
+using dvr_test::TempFolder;
 
 namespace {
 
 constexpr int64_t kSecond = 1000000;
 constexpr int64_t kT0 = 1714564800LL * kSecond;  // 2024-05-01T12:00:00Z
 
-struct Folder {
-  std::string root;
-  Folder() {
-    char name[] = "/tmp/dvr-archive-XXXXXX";
-    REQUIRE(::mkdtemp(name));
-    root = name;
-  }
-  ~Folder() {
-    ::nftw(
-        root.c_str(),
-        [](const char *p, const struct stat *, int, struct FTW *) {
-          return ::remove(p);
-        },
-        16, FTW_DEPTH | FTW_PHYS);
-  }
-};
-
 // Three hours of 2 s segments from 12:00 with a hole from 13:10 to 13:20,
 // recorded with a 10-minute window and a 2-hour retention, as of 15:00.
-std::unique_ptr<RecordingIndex> record(const Folder &folder) {
+std::unique_ptr<RecordingIndex> record(const TempFolder &folder) {
   RecordingOptions o;
-  o.folder = folder.root + "/door";
+  o.folder = folder.path() + "/door";
   o.retention.window_s = 600;
   o.retention.retention_s = 7200;
   o.grace_us = 0;
@@ -64,10 +49,10 @@ std::unique_ptr<RecordingIndex> record(const Folder &folder) {
 TEST_CASE(
     "the archive's spans show the hours kept and the holes at a fine resolution only",
     "[archive]") {
-  Folder folder;
+  TempFolder folder;
   auto index = record(folder);
-  RecordingCatalog live(folder.root);
-  ArchiveCatalog archive(folder.root, live);
+  RecordingCatalog live(folder.path());
+  ArchiveCatalog archive(folder.path(), live);
   // Retention took the first hour but the segment ending at 13:00; 13:00 to
   // 15:00 is left, with its hole.
   const auto fine = archive.spans("door", INT64_MIN, INT64_MAX, 0);
@@ -92,10 +77,10 @@ TEST_CASE(
 TEST_CASE(
     "an hour page lists that hour from its own folder and ends once the hour is over",
     "[archive]") {
-  Folder folder;
+  TempFolder folder;
   auto index = record(folder);
-  RecordingCatalog live(folder.root);
-  ArchiveCatalog archive(folder.root, live);
+  RecordingCatalog live(folder.path());
+  ArchiveCatalog archive(folder.path(), live);
   const int64_t hour13 = kT0 + 3600 * kSecond;
   const auto segments = archive.hour("door", hour13);
   REQUIRE(segments.size() == 1500);  // 50 minutes of 2 s segments
@@ -122,10 +107,10 @@ TEST_CASE(
 TEST_CASE(
     "the segments of a period run across hours, and what left the disk is not among them",
     "[archive]") {
-  Folder folder;
+  TempFolder folder;
   auto index = record(folder);
-  RecordingCatalog live(folder.root);
-  ArchiveCatalog archive(folder.root, live);
+  RecordingCatalog live(folder.path());
+  ArchiveCatalog archive(folder.path(), live);
   const auto across = archive.segments("door", kT0 + 119 * 60 * kSecond,
                                        kT0 + 121 * 60 * kSecond);
   REQUIRE(across.size() == 60);
@@ -138,8 +123,8 @@ TEST_CASE(
 }
 
 TEST_CASE("a month of hours reads from the summary in one go", "[archive]") {
-  Folder folder;
-  const std::string camera = folder.root + "/cam";
+  TempFolder folder;
+  const std::string camera = folder.path() + "/cam";
   REQUIRE(::mkdir(camera.c_str(), 0755) == 0);
   std::map<int64_t, HourSummary> hours;
   uint64_t seq = 0;
@@ -155,7 +140,7 @@ TEST_CASE("a month of hours reads from the summary in one go", "[archive]") {
     hours[s.hour_start_us] = s;
   }
   std::ofstream(camera + "/archive.index") << archive_summary_text(hours);
-  RecordingCatalog live(folder.root);
-  ArchiveCatalog archive(folder.root, live);
+  RecordingCatalog live(folder.path());
+  ArchiveCatalog archive(folder.path(), live);
   CHECK(archive.hours("cam").size() == 720);
 }

@@ -17,9 +17,12 @@
 #include "disk_space.h"
 #include "recording_index.h"
 #include "storage_pool.h"
+#include "temp_folder.h"
 
 using dvr::Holding;
 using dvr::Segment;
+
+using dvr_test::TempFolder;
 
 namespace {
 
@@ -39,27 +42,6 @@ std::deque<Segment> regular(int64_t first_start_us, size_t count,
   }
   return out;
 }
-
-class TempFolder {
- public:
-  TempFolder() {
-    char name[] = "/tmp/dvr-space-XXXXXX";
-    REQUIRE(::mkdtemp(name) != nullptr);
-    path_ = name;
-  }
-  ~TempFolder() {
-    ::nftw(
-        path_.c_str(),
-        [](const char *p, const struct stat *, int, struct FTW *) {
-          return ::remove(p);
-        },
-        16, FTW_DEPTH | FTW_PHYS);
-  }
-  const std::string &path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::unique_ptr<dvr::RecordingIndex> open_with(const std::string &folder,
                                                int64_t now_us) {

@@ -18,41 +18,18 @@
 
 #include "journal.h"
 #include "recording_index.h"
+#include "temp_folder.h"
 
 using dvr::JournalState;
 using dvr::RecordingIndex;
 using dvr::RecordingOptions;
 using dvr::Segment;
+using dvr_test::TempFolder;
 
 namespace {
 
 constexpr int64_t kSecond = 1000000;
 constexpr int64_t kT0 = 1700000000LL * kSecond;
-
-// A folder of its own under /tmp, removed with everything in it.
-class TempFolder {
- public:
-  TempFolder() {
-    char name[] = "/tmp/dvr-unit-XXXXXX";
-    REQUIRE(::mkdtemp(name) != nullptr);
-    path_ = name;
-  }
-  ~TempFolder() {
-    ::nftw(
-        path_.c_str(),
-        [](const char *p, const struct stat *, int, struct FTW *) {
-          return ::remove(p);
-        },
-        16, FTW_DEPTH | FTW_PHYS);
-  }
-  const std::string &path() const { return path_; }
-  std::string operator/(const std::string &name) const {
-    return path_ + "/" + name;
-  }
-
- private:
-  std::string path_;
-};
 
 bool exists(const std::string &path) {
   struct stat st;
