@@ -1,6 +1,6 @@
 /* dvrsink's insides, shared by its files: gstdvrsink.cpp (the bin, its
  * properties and the parser choice), dvrsink_splitmux.cpp (the splitmuxsink
- * writer behind muxer=mpegtsmux) and dvrsink_audio_watchdog.cpp (silent AAC
+ * writer behind writer=mpegtsmux) and dvrsink_audio_watchdog.cpp (silent AAC
  * for an audio branch that stalls). */
 #pragma once
 
@@ -17,23 +17,23 @@
 
 GST_DEBUG_CATEGORY_EXTERN (dvr_sink_debug);
 
-/* Which writer muxes and writes the segments. */
+/* Which writer writes the segments (the writer property). */
 typedef enum
 {
-  GST_DVR_MUXER_LEAN,
-  GST_DVR_MUXER_MPEGTSMUX,
-} GstDvrMuxer;
+  GST_DVR_WRITER_LEAN,
+  GST_DVR_WRITER_MPEGTSMUX,
+} GstDvrWriter;
 
 /* What the user set (settings_lock); instance init sets the DEFAULT_* values
  * of gstdvrsink.cpp. */
 struct DvrSinkSettings
 {
-  GstDvrMuxer muxer = GST_DVR_MUXER_LEAN;
+  GstDvrWriter writer = GST_DVR_WRITER_LEAN;
   bool send_keyframe_requests = false;
   guint64 segment_duration = 0; /* ns */
 };
 
-/* The splitmuxsink writer's segments (muxer=mpegtsmux). */
+/* The splitmuxsink writer's segments (writer=mpegtsmux). */
 struct DvrSinkSplitmux
 {
   std::mutex lock;

@@ -1,4 +1,4 @@
-/* muxer=mpegtsmux: splitmuxsink with mpegtsmux and giostreamsink, the chain
+/* writer=mpegtsmux: splitmuxsink with mpegtsmux and giostreamsink, the chain
  * stock hlssink2 is made of. dvrsink hands it one buffered stream per segment
  * (format-location-full) and hands each to dvrindex when splitmuxsink says the
  * fragment closed. */

@@ -116,7 +116,7 @@ struct State
 };
 
 /* The registered writer, held weakly: dvrsink replaces its writer when the
- * muxer property changes, and the index never keeps a removed one alive. */
+ * writer property changes, and the index never keeps a removed one alive. */
 struct WriterRef
 {
   WriterRef () { g_weak_ref_init (&element, nullptr); }

@@ -1,7 +1,7 @@
 /* The protocol between dvrindex and a segment writer in the same bin (dvrsink).
  *
  * dvrindex owns the folder: it names every file and lists it. The writer
- * (dvrsink's own MPEG-TS writer, gstdvrtswriter.h, or for muxer=mpegtsmux the
+ * (dvrsink's own MPEG-TS writer, gstdvrtswriter.h, or for writer=mpegtsmux the
  * splitmuxsink that dvrsink drives) decides where segments start. A segment's
  * life reads in one direction, writer to index:
  *  0. The writer registers with the index, gst_dvr_index_set_writer(), while

@@ -27,9 +27,9 @@
  *
  * dvrsink is a bin: h264parse or h265parse (with config-interval=-1, so every
  * segment starts with the parameter sets a decoder needs, and avc input becomes
- * byte-stream) ! dvrindex ! a segment writer chosen by #GstDvrSink:muxer.
+ * byte-stream) ! dvrindex ! a segment writer chosen by #GstDvrSink:writer.
  *
- * `muxer=lean` (the default): dvrsink's own MPEG-TS writer cuts segments at the
+ * `writer=lean` (the default): dvrsink's own MPEG-TS writer cuts segments at the
  * first keyframe at or after #GstDvrSink:segment-duration (less a tenth, for
  * timestamp jitter) and writes whole TS packets straight into a large buffer
  * per segment, interleaving audio with video by DTS. It repeats the parameter
@@ -55,10 +55,10 @@
  * sets before every keyframe (as encoders writing MPEG-TS send them). Lost
  * sync is skipped with a warning and marked as a discontinuity; PTS that go
  * back start a new segment marked as one. The `audio` pad takes nothing beside
- * a transport stream, and muxer=mpegtsmux refuses one (not-negotiated, with an
- * error that says to use muxer=lean).
+ * a transport stream, and writer=mpegtsmux refuses one (not-negotiated, with an
+ * error that says to use writer=lean).
  *
- * `muxer=mpegtsmux`: splitmuxsink (muxer mpegtsmux, sink giostreamsink), the
+ * `writer=mpegtsmux`: splitmuxsink (muxer mpegtsmux, sink giostreamsink), the
  * chain stock hlssink2 is made of; dvrsink hands it one buffered stream per
  * segment.
  *
@@ -76,7 +76,7 @@
  * hole with silent AAC-LC frames, and at EOS it ends a silent audio stream.
  *
  * The files: this one holds the bin, its properties and the parser choice;
- * dvrsink_splitmux.cpp the splitmuxsink writer (muxer=mpegtsmux);
+ * dvrsink_splitmux.cpp the splitmuxsink writer (writer=mpegtsmux);
  * dvrsink_audio_watchdog.cpp the silent AAC for stalled audio.
  */
 #include "gstdvrsink.h"
@@ -94,17 +94,17 @@
 GST_DEBUG_CATEGORY (dvr_sink_debug);
 #define GST_CAT_DEFAULT dvr_sink_debug
 
-#define GST_TYPE_DVR_MUXER (gst_dvr_muxer_get_type ())
+#define GST_TYPE_DVR_WRITER (gst_dvr_writer_get_type ())
 static GType
-gst_dvr_muxer_get_type (void)
+gst_dvr_writer_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-      {GST_DVR_MUXER_LEAN,
+      {GST_DVR_WRITER_LEAN,
           "dvrsink's own MPEG-TS writer: cuts at keyframes and writes "
           "188-byte packets straight into the segment's buffer",
           "lean"},
-      {GST_DVR_MUXER_MPEGTSMUX,
+      {GST_DVR_WRITER_MPEGTSMUX,
           "splitmuxsink with mpegtsmux and giostreamsink, "
           "the chain stock hlssink2 is made of",
           "mpegtsmux"},
@@ -112,7 +112,7 @@ gst_dvr_muxer_get_type (void)
   };
   if (g_once_init_enter (&type))
     g_once_init_leave (
-        &type, g_enum_register_static ("GstDvrSinkMuxer", values));
+        &type, g_enum_register_static ("GstDvrSinkWriter", values));
   return type;
 }
 
@@ -120,13 +120,14 @@ enum
 {
   PROP_0,
   PROP_SEND_KEYFRAME_REQUESTS,
+  PROP_WRITER,
   PROP_MUXER,
   PROP_FIRST_INDEX_PROP,
   PROP_LAST_INDEX_PROP = PROP_FIRST_INDEX_PROP + GST_DVR_INDEX_N_PROPERTIES - 1,
 };
 
 #define DEFAULT_SEND_KEYFRAME_REQUESTS FALSE
-#define DEFAULT_MUXER GST_DVR_MUXER_LEAN
+#define DEFAULT_WRITER GST_DVR_WRITER_LEAN
 #define DEFAULT_SEGMENT_DURATION (dvr::kDefaultSegmentDuration * GST_SECOND)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -207,16 +208,16 @@ length_prefixed_access_units (const GstStructure *s)
 }
 
 /* A transport stream goes to the lean writer as it is (see the docs above);
- * muxer=mpegtsmux would have to demux it first, which is what recording it
+ * writer=mpegtsmux would have to demux it first, which is what recording it
  * as it is saves. */
 static gboolean
 transport_stream_accepted (GstDvrSink *self)
 {
-  if (dvr_sink_settings (self).muxer != GST_DVR_MUXER_LEAN) {
+  if (dvr_sink_settings (self).writer != GST_DVR_WRITER_LEAN) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("muxer=mpegtsmux cannot record an MPEG-TS input: it takes H.264 or H.265 elementary "
-         "streams; use muxer=lean (the default), which records the transport stream as it is"),
-        ("not negotiated: video/mpegts on the sink pad with muxer=mpegtsmux"));
+        ("writer=mpegtsmux cannot record an MPEG-TS input: it takes H.264 or H.265 elementary "
+         "streams; use writer=lean (the default), which records the transport stream as it is"),
+        ("not negotiated: video/mpegts on the sink pad with writer=mpegtsmux"));
     return FALSE;
   }
   if (self->audio_pad) {
@@ -245,7 +246,7 @@ ensure_parser (GstDvrSink *self, GstCaps *caps)
   const char *kind = ts                                           ? "tsreader"
                      : gst_structure_has_name (s, "video/x-h265") ? "h265parse"
                                                                   : "h264parse";
-  if (!ts && dvr_sink_settings (self).muxer == GST_DVR_MUXER_LEAN &&
+  if (!ts && dvr_sink_settings (self).writer == GST_DVR_WRITER_LEAN &&
       (parsed_byte_stream (s) || length_prefixed_access_units (s)))
     kind = nullptr;
   if (self->parser) {
@@ -372,7 +373,8 @@ gst_dvr_sink_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     GstCaps *caps;
     gst_event_parse_caps (event, &caps);
     g_autoptr (GstCaps) current = gst_pad_get_current_caps (pad);
-    if (dvr_sink_settings (self).muxer == GST_DVR_MUXER_MPEGTSMUX && current &&
+    if (dvr_sink_settings (self).writer == GST_DVR_WRITER_MPEGTSMUX &&
+        current &&
         !gst_structure_has_name (gst_caps_get_structure (caps, 0),
             gst_structure_get_name (gst_caps_get_structure (current, 0))))
       dvr_sink_splitmux_codec_changes (self);
@@ -490,7 +492,7 @@ gst_dvr_sink_change_state (GstElement *element, GstStateChange transition)
   return ret;
 }
 
-/* (Re)builds the chain after dvrindex for the chosen muxer; in NULL or READY. */
+/* (Re)builds the chain after dvrindex for the chosen writer; in NULL or READY. */
 static void
 build_writer (GstDvrSink *self)
 {
@@ -510,7 +512,7 @@ build_writer (GstDvrSink *self)
     self->file_sink = nullptr;
   }
   const DvrSinkSettings settings = dvr_sink_settings (self);
-  if (settings.muxer == GST_DVR_MUXER_LEAN) {
+  if (settings.writer == GST_DVR_WRITER_LEAN) {
     self->writer = GST_ELEMENT (
         g_object_new (GST_TYPE_DVR_TS_WRITER, "name", "writer", NULL));
     gst_dvr_ts_writer_set_index (
@@ -548,13 +550,13 @@ gst_dvr_sink_set_property (
           G_OBJECT (self->writer), "send-keyframe-requests", value);
     return;
   }
-  if (prop_id == PROP_MUXER) {
-    GstDvrMuxer muxer = (GstDvrMuxer)g_value_get_enum (value);
+  if (prop_id == PROP_WRITER || prop_id == PROP_MUXER) {
+    GstDvrWriter writer = (GstDvrWriter)g_value_get_enum (value);
     bool changed;
     {
       std::lock_guard<std::mutex> lock (priv->settings_lock);
-      changed = muxer != priv->settings.muxer;
-      priv->settings.muxer = muxer;
+      changed = writer != priv->settings.writer;
+      priv->settings.writer = writer;
     }
     if (changed)
       build_writer (self);
@@ -586,8 +588,8 @@ gst_dvr_sink_get_property (
         value, dvr_sink_settings (self).send_keyframe_requests);
     return;
   }
-  if (prop_id == PROP_MUXER) {
-    g_value_set_enum (value, dvr_sink_settings (self).muxer);
+  if (prop_id == PROP_WRITER || prop_id == PROP_MUXER) {
+    g_value_set_enum (value, dvr_sink_settings (self).writer);
     return;
   }
   if (prop_id >= PROP_FIRST_INDEX_PROP && prop_id <= PROP_LAST_INDEX_PROP) {
@@ -641,14 +643,22 @@ gst_dvr_sink_class_init (GstDvrSinkClass *klass)
           DEFAULT_SEND_KEYFRAME_REQUESTS,
           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                         GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property (gobject_class, PROP_MUXER,
-      g_param_spec_enum ("muxer", "Muxer",
+  g_object_class_install_property (gobject_class, PROP_WRITER,
+      g_param_spec_enum ("writer", "Writer",
           "What writes the MPEG-TS segments: lean (dvrsink's own writer, a fraction of the "
           "CPU; the only one that takes MPEG-TS input) or mpegtsmux (splitmuxsink with "
           "mpegtsmux, as stock hlssink2)",
-          GST_TYPE_DVR_MUXER, DEFAULT_MUXER,
+          GST_TYPE_DVR_WRITER, DEFAULT_WRITER,
           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                         GST_PARAM_MUTABLE_READY)));
+  /* The writer's first name, kept so that pipelines written with it still
+   * parse. */
+  g_object_class_install_property (gobject_class, PROP_MUXER,
+      g_param_spec_enum ("muxer", "Muxer",
+          "Deprecated: the old name of the writer property",
+          GST_TYPE_DVR_WRITER, DEFAULT_WRITER,
+          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                        G_PARAM_DEPRECATED | GST_PARAM_MUTABLE_READY)));
   gst_dvr_index_install_properties (gobject_class, PROP_FIRST_INDEX_PROP);
   gst_dvr_index_install_signals (G_OBJECT_CLASS_TYPE (klass),
       G_CALLBACK (gst_dvr_sink_get_segments),
@@ -675,7 +685,7 @@ gst_dvr_sink_init (GstDvrSink *self)
   self->priv = new GstDvrSinkPrivate ();
   memset (&self->priv->splitmux.continuity, 0,
       sizeof self->priv->splitmux.continuity);
-  self->priv->settings.muxer = DEFAULT_MUXER;
+  self->priv->settings.writer = DEFAULT_WRITER;
   self->priv->settings.send_keyframe_requests = DEFAULT_SEND_KEYFRAME_REQUESTS;
   self->priv->settings.segment_duration = DEFAULT_SEGMENT_DURATION;
   dvr_sink_audio_watchdog_init (self);

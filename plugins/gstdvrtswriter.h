@@ -1,4 +1,4 @@
-/* dvrsink's own segment writer (muxer=lean): takes the video dvrindex lets
+/* dvrsink's own segment writer (writer=lean): takes the video dvrindex lets
  * through and an optional AAC stream, cuts segments at keyframes, packetizes
  * them into MPEG-TS with dvr::TsMuxer and speaks dvrindex's writer protocol
  * (gstdvrindex-writer.h). It stands where splitmuxsink, mpegtsmux and

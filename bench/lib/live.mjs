@@ -79,11 +79,11 @@ export async function liveSection(ctx, mock) {
   const { cameras, seconds } = ctx.cfg.live;
   const results = [];
   for (const n of cameras) {
-    // The launcher as it comes, with dvrsink's other muxer, with GStreamer's
+    // The launcher as it comes, with dvrsink's other writer, with GStreamer's
     // rtspsrc instead of its own source, then ffmpeg.
     const makers = [
       (dir) => new LauncherRun(ctx, n, mock, dir),
-      (dir) => new LauncherRun(ctx, n, mock, dir, { muxer: 'mpegtsmux' }),
+      (dir) => new LauncherRun(ctx, n, mock, dir, { writer: 'mpegtsmux' }),
       (dir) => new LauncherRun(ctx, n, mock, dir, { ingest: 'rtspsrc' }),
       (dir) => new FfmpegRun(ctx, n, mock, dir),
     ];
@@ -244,7 +244,7 @@ export async function liveSection(ctx, mock) {
     intro:
       `One \`dvr-mock-camera --channels ${biggest}\` serves pre-encoded 1920x1080 25 fps H.264 at 4 Mbit/s (GOP 50) over RTSP/TCP on 127.0.0.1. ` +
       `N of its channels are recorded either by one \`dvr-launcher\` (a generated preset, \`source = rtsp\`, 2 s segments; once with ` +
-      "its defaults (`ingest = lean`: dvrrtspsrc, and dvrsink's `muxer = lean`), once with `muxer = mpegtsmux`, once with " +
+      "its defaults (`ingest = lean`: dvrrtspsrc, and dvrsink's `writer = lean`), once with `writer = mpegtsmux`, once with " +
       "`ingest = rtspsrc`: GStreamer's rtspsrc, rtpbin and rtph264depay) or by N " +
       '`ffmpeg -rtsp_transport tcp -i URL -c copy -f hls -hls_time 2` processes, one after the other on the same streams. ' +
       `CPU is utime+stime from /proc/PID/stat over ${seconds} s, counted from 2 s after every camera listed its first segment ` +
@@ -360,9 +360,9 @@ export async function startupSection(ctx, mock, liveResults) {
       'the index journals it (fdatasync) and rewrites the playlist right after the rename. The first segment of a ' +
       `camera is listed ${ms(fromFrame)} ms after its first frame (target: segment-duration + 1 s = ${SEGMENT_DURATION * 1000 + 1000} ms), ` +
       `${ms(median(l1.map((t) => t.first)))} ms after the launcher starts against ${ms(median(f1.map((t) => t.first)))} ms for ffmpeg. ` +
-      'dvrsink\'s own writer (muxer=lean, the default) closes a segment at the keyframe that ends it, so a segment is ' +
+      'dvrsink\'s own writer (the default, writer=lean) closes a segment at the keyframe that ends it, so a segment is ' +
       'listed tens of milliseconds after its last frame and the first one about one segment-duration after its first frame. ' +
-      'With muxer=mpegtsmux, splitmuxsink gathers each GOP whole before deciding which fragment it goes in: a segment closes ' +
+      'With writer=mpegtsmux, splitmuxsink gathers each GOP whole before deciding which fragment it goes in: a segment closes ' +
       'only when the GOP after it is complete, one GOP (2 s here) later. The first segment was once twice as long: over RTSP ' +
       'the first keyframe lands about 60 ms late, so the next one fell just short of the 2 s cut; segments are now cut at the ' +
       'first keyframe a tenth of the segment duration short of it (200 ms at most). ' +

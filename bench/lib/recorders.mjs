@@ -188,14 +188,14 @@ class Run {
   }
 }
 
-// muxer: dvrsink's muxer property (lean, its default, or mpegtsmux); ingest: the
+// writer: dvrsink's writer property (lean, its default, or mpegtsmux); ingest: the
 // camera's source (lean, the launcher's default dvrrtspsrc, or GStreamer's rtspsrc).
 export class LauncherRun extends Run {
-  constructor(ctx, cameras, mock, dir, { muxer = 'lean', ingest = 'lean' } = {}) {
+  constructor(ctx, cameras, mock, dir, { writer = 'lean', ingest = 'lean' } = {}) {
     super(ctx, 'dvr', cameras, mock, dir);
-    this.muxer = muxer;
+    this.writer = writer;
     this.ingest = ingest;
-    const named = [muxer !== 'lean' ? `muxer=${muxer}` : '', ingest !== 'lean' ? `ingest=${ingest}` : ''].filter(Boolean);
+    const named = [writer !== 'lean' ? `writer=${writer}` : '', ingest !== 'lean' ? `ingest=${ingest}` : ''].filter(Boolean);
     this.name = ['dvr-launcher', ...named].join(' ');
   }
 
@@ -210,7 +210,7 @@ export class LauncherRun extends Run {
       `segment-duration = ${SEGMENT_DURATION}`,
       'window = 0',
       'stall-timeout = 10',
-      `muxer = ${this.muxer}`,
+      `writer = ${this.writer}`,
     ];
     for (let i = 1; i <= this.cameras; i++) {
       preset.push(`[camera ${cameraName(i)}]`, 'source = rtsp', `url = ${this.mock.url(i)}`, 'transport = tcp', `ingest = ${this.ingest}`);

@@ -24,13 +24,13 @@ const copyFloorName = (inp) => `${inp.upstream.join(' ')} ! filesink`;
 // plugin loading, probing the input), measured by the start-up rows: the same tool
 // demuxing the first second of the same container and doing nothing else with it.
 // dvrsink's two writers: its own (the default) and splitmuxsink with mpegtsmux.
-const DVR = 'dvrsink muxer=lean';
-const DVR_TS = 'dvrsink muxer=mpegtsmux';
+const DVR = 'dvrsink writer=lean';
+const DVR_TS = 'dvrsink writer=mpegtsmux';
 // The default writer without durability: nothing synced, as ffmpeg and hlssink2.
-const DVR_NOSYNC = 'dvrsink muxer=lean fsync=false';
+const DVR_NOSYNC = 'dvrsink writer=lean fsync=false';
 // MPEG-TS only: dvrsink takes the file as it is, no tsdemux or h264parse in
 // front, and cuts the transport stream at keyframes without re-packetizing it.
-const DVR_DIRECT = 'dvrsink muxer=lean, TS as it is';
+const DVR_DIRECT = 'dvrsink writer=lean, TS as it is';
 const HLS = 'hlssink2';
 const FF = 'ffmpeg -c copy -f hls';
 const FLOOR = 'demux/parse floor';
@@ -39,10 +39,10 @@ const FLOOR = 'demux/parse floor';
 // the least any GStreamer recorder of this input can spend.
 const COPY_FLOOR = 'read/write floor';
 const CAT = 'cat > file';
-const dvrsink = (muxer, ...extra) => ({
-  name: ['dvrsink', `muxer=${muxer}`, ...extra].join(' '),
+const dvrsink = (writer, ...extra) => ({
+  name: ['dvrsink', `writer=${writer}`, ...extra].join(' '),
   family: 'gst',
-  command: (inp, input, out) => gst(inp, input, 'dvrsink', `muxer=${muxer}`, ...extra, `location=${out}`, 'segment-duration=2', 'window=0'),
+  command: (inp, input, out) => gst(inp, input, 'dvrsink', `writer=${writer}`, ...extra, `location=${out}`, 'segment-duration=2', 'window=0'),
 });
 
 const ALTERNATIVES = [
@@ -54,7 +54,7 @@ const ALTERNATIVES = [
     only: 'ts',
     family: 'gst',
     command: (inp, input, out) =>
-      ['gst-launch-1.0', ['-q', 'filesrc', `location=${input}`, '!', 'dvrsink', 'muxer=lean', `location=${out}`, 'segment-duration=2', 'window=0']],
+      ['gst-launch-1.0', ['-q', 'filesrc', `location=${input}`, '!', 'dvrsink', 'writer=lean', `location=${out}`, 'segment-duration=2', 'window=0']],
   },
   {
     name: HLS,
@@ -284,8 +284,8 @@ export async function remuxSection(ctx) {
   const cpuSentence = (inp) => {
     const h = headline[inp.id];
     return (
-      `${inp.label} input: dvrsink with its own writer (muxer=lean, the default) spends ${f(h.dvrsinkPerHour, 1)} CPU s per hour of video, net of start-up, ` +
-      `against ${f(h.dvrsinkMpegtsmuxPerHour, 1)} with muxer=mpegtsmux, ${f(h.ffmpegPerHour, 1)} for ffmpeg (${ratio(h.dvrsinkPerHour, h.ffmpegPerHour)}) ` +
+      `${inp.label} input: dvrsink with its own writer (the default, writer=lean) spends ${f(h.dvrsinkPerHour, 1)} CPU s per hour of video, net of start-up, ` +
+      `against ${f(h.dvrsinkMpegtsmuxPerHour, 1)} with writer=mpegtsmux, ${f(h.ffmpegPerHour, 1)} for ffmpeg (${ratio(h.dvrsinkPerHour, h.ffmpegPerHour)}) ` +
       `and ${f(h.hlssink2PerHour, 1)} for stock hlssink2 (${ratio(h.dvrsinkPerHour, h.hlssink2PerHour)}); in CPU seconds in this run, the target of at most ` +
       `0.50× ffmpeg is ${h.dvrsinkPerHour <= h.ffmpegPerHour / 2 ? 'met' : 'not met'} and that of at most 0.125× hlssink2 ${h.dvrsinkPerHour <= h.hlssink2PerHour / 8 ? 'met' : 'not met'}.` +
       (h.dvrsinkDirectPerHour === undefined
@@ -337,8 +337,8 @@ export async function remuxSection(ctx) {
       (hangTotal(DVR) + hangTotal(DVR_TS) + hangTotal(HLS)
         ? ` "Hung at EOS" counts runs that wrote every segment (and, for dvrsink, the final playlist with ENDLIST) but never ` +
           'ended: the pipeline went idle and no EOS message reached gst-launch. The bench kills such a run once it has used ' +
-          `no CPU for 2 s and runs it again; here, over both inputs, dvrsink hung ${hangTotal(DVR)} time(s) with muxer=lean, ` +
-          `${hangTotal(DVR_TS)} with muxer=mpegtsmux, hlssink2 ${hangTotal(HLS)}. ` +
+          `no CPU for 2 s and runs it again; here, over both inputs, dvrsink hung ${hangTotal(DVR)} time(s) with writer=lean, ` +
+          `${hangTotal(DVR_TS)} with writer=mpegtsmux, hlssink2 ${hangTotal(HLS)}. ` +
           'An application waiting for EOS to finish a recording would wait for ever; splitmuxsink as shipped in 1.22.0 ' +
           'loses the final EOS of fast non-live pipelines now and then (stock hlssink2 shows it too), and the lean writer, ' +
           'which posts EOS itself once its last segment is committed, does not go through it.'
@@ -422,9 +422,9 @@ export async function remuxSection(ctx) {
     const direct = inp.id === 'ts' ? irNet(inp, DVR_DIRECT) : NaN;
     if (inp.id === 'ts') irHead[inp.id].irDvrsinkDirect = direct;
     return (
-      `${inp.label} input: dvrsink with muxer=lean is ${ratio(d, ff)} ffmpeg and ${ratio(d, hs)} hlssink2 in instructions ` +
-      `(${f(d / 1e6, 0)}, ${f(ff / 1e6, 0)} and ${f(hs / 1e6, 0)} million net of start-up; muxer=mpegtsmux ${ratio(t, ff)} and ${ratio(t, hs)}). ` +
-      `Its floor, \`${floorName(inp)}\`, is ${f(floor / 1e6, 0)} million (${ratio(floor, ff)} ffmpeg's whole count), and muxer=lean adds ` +
+      `${inp.label} input: dvrsink with writer=lean is ${ratio(d, ff)} ffmpeg and ${ratio(d, hs)} hlssink2 in instructions ` +
+      `(${f(d / 1e6, 0)}, ${f(ff / 1e6, 0)} and ${f(hs / 1e6, 0)} million net of start-up; writer=mpegtsmux ${ratio(t, ff)} and ${ratio(t, hs)}). ` +
+      `Its floor, \`${floorName(inp)}\`, is ${f(floor / 1e6, 0)} million (${ratio(floor, ff)} ffmpeg's whole count), and writer=lean adds ` +
       `${f((d - floor) / 1e6, 0)} million above it${floor > ff / 2 ? ': the floor alone is more than half of ffmpeg, so no writer behind it can meet the 0.5× target on this input' : ''}.` +
       (Number.isNaN(direct)
         ? ''

@@ -67,10 +67,11 @@ const std::set<std::string> kServerKeys = {"listen",
 constexpr std::size_t kMinTokenLength = 16;
 const std::set<std::string> kDvrKeys = {
     "segment-duration", "window", "retention", "max-bytes", "stall-timeout",
-    "auth-retry",       "audio",  "muxer",     "fsync"};
+    "auth-retry",       "audio",  "writer",    "muxer",     "fsync"};
 const std::set<std::string> kCameraKeys = {
     "source",        "segment-duration", "window", "retention", "max-bytes",
-    "stall-timeout", "auth-retry",       "audio",  "muxer",     "fsync"};
+    "stall-timeout", "auth-retry",       "audio",  "writer",    "muxer",
+    "fsync"};
 const std::set<std::string> kTestKeys = {"pattern", "width", "height",
                                          "framerate", "bitrate"};
 const std::set<std::string> kRtspKeys = {
@@ -207,12 +208,14 @@ class Reader {
             "expected off, copy (AAC as it comes) or aac (G.711 turned into AAC), got \"" +
                 *audio + "\"");
     }
-    if (auto muxer = text(group, "muxer")) {
-      if (*muxer == "lean" || *muxer == "mpegtsmux")
-        dvr.muxer = *muxer;
+    // `muxer` is the writer's first name, still read when `writer` is absent.
+    const char *writer_key = has(group, "writer") ? "writer" : "muxer";
+    if (auto writer = text(group, writer_key)) {
+      if (*writer == "lean" || *writer == "mpegtsmux")
+        dvr.writer = *writer;
       else
-        error(group, "muxer",
-              "expected lean or mpegtsmux, got \"" + *muxer + "\"");
+        error(group, writer_key,
+              "expected lean or mpegtsmux, got \"" + *writer + "\"");
     }
     if (auto fsync = text(group, "fsync")) {
       if (*fsync == "true" || *fsync == "false")
@@ -599,7 +602,7 @@ bool DvrSettings::operator==(const DvrSettings &o) const {
   return segment_duration == o.segment_duration && window == o.window &&
          retention == o.retention && max_bytes == o.max_bytes &&
          stall_timeout == o.stall_timeout && auth_retry == o.auth_retry &&
-         audio == o.audio && muxer == o.muxer && fsync == o.fsync;
+         audio == o.audio && writer == o.writer && fsync == o.fsync;
 }
 
 bool ServerLimits::operator==(const ServerLimits &o) const {

@@ -46,8 +46,9 @@ struct DvrSettings {
       10;                     // seconds without a video buffer before a restart
   unsigned auth_retry = 300;  // seconds between attempts after a refused login
   AudioMode audio = AudioMode::Off;
-  // dvrsink's muxer property: "lean" (its own writer, the default) or "mpegtsmux".
-  std::string muxer = "lean";
+  // dvrsink's writer property: "lean" (its own writer, the default) or
+  // "mpegtsmux".
+  std::string writer = "lean";
   // dvrsink's fsync property: each segment synced to disk before it is listed.
   bool fsync = kDefaultFsync;
 

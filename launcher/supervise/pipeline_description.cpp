@@ -67,7 +67,7 @@ std::vector<std::string> sink_words(const CameraConfig &cam,
       std::string("send-keyframe-requests=") +
           (keyframe_requests ? "true" : "false")};
   // Named only when it is not dvrsink's default, so the --check line stays short.
-  if (cam.dvr.muxer != "lean") w.push_back(prop("muxer", cam.dvr.muxer));
+  if (cam.dvr.writer != "lean") w.push_back(prop("writer", cam.dvr.writer));
   if (!cam.dvr.fsync) w.push_back("fsync=false");
   if (cam.dvr.retention >= 0)
     w.push_back(

@@ -24,7 +24,7 @@ const char *kCamera =
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! ";
 
 pid_t spawn_launch(const std::string &pipeline) {
-  std::string cmd = "exec gst-launch-1.0 -e " + with_test_muxer(pipeline) +
+  std::string cmd = "exec gst-launch-1.0 -e " + with_test_writer(pipeline) +
                     " >/dev/null 2>&1";
   const char *argv[] = {"sh", "-c", cmd.c_str(), nullptr};
   pid_t pid = -1;

@@ -644,11 +644,11 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "gst-inspect documents the muxer property: lean by default, mpegtsmux as the alternative") {
+    "gst-inspect documents the writer property: lean by default, mpegtsmux as the alternative") {
   int status = -1;
   const std::string out = run_command("gst-inspect-1.0 dvrsink", &status);
   REQUIRE(status == 0);
-  const auto at = out.find("  muxer ");
+  const auto at = out.find("  writer ");
   REQUIRE(at != std::string::npos);
   const std::string section =
       out.substr(at, out.find("\n  ", out.find("(1): mpegtsmux", at)) - at);
@@ -702,7 +702,7 @@ TEST_CASE(
       CHECK(pl.segments.size() >= 1);
       require_segments_valid(dir, pl);
       const bool lean =
-          test_muxer() == nullptr || std::string(test_muxer()) == "lean";
+          test_writer() == nullptr || std::string(test_writer()) == "lean";
       CHECK(factories.count("h264parse") == (lean && c.straight_in ? 0u : 1u));
     }
   }

@@ -46,20 +46,20 @@ static void collect(GstMessage *msg, BusLog *log) {
   }
 }
 
-const char *test_muxer() {
-  const char *muxer = g_getenv("DVR_TEST_MUXER");
-  return muxer && *muxer ? muxer : nullptr;
+const char *test_writer() {
+  const char *writer = g_getenv("DVR_TEST_WRITER");
+  return writer && *writer ? writer : nullptr;
 }
 
-std::string with_test_muxer(const std::string &desc) {
-  const char *muxer = test_muxer();
-  if (!muxer) return desc;
+std::string with_test_writer(const std::string &desc) {
+  const char *writer = test_writer();
+  if (!writer) return desc;
   std::string out = desc;
   const std::string token = "dvrsink ";
   for (size_t at = out.find(token); at != std::string::npos;
        at = out.find(token, at + token.size())) {
     if (at > 0 && out[at - 1] != ' ' && out[at - 1] != '!') continue;
-    out.insert(at + token.size(), std::string("muxer=") + muxer + " ");
+    out.insert(at + token.size(), std::string("writer=") + writer + " ");
   }
   return out;
 }
@@ -68,7 +68,7 @@ void run_pipeline(const std::string &desc, double seconds, BusLog *log,
                   const std::function<void(GstElement *)> &setup) {
   g_autoptr(GError) error = nullptr;
   GstElement *pipeline =
-      gst_parse_launch(with_test_muxer(desc).c_str(), &error);
+      gst_parse_launch(with_test_writer(desc).c_str(), &error);
   if (!pipeline) {
     log->errors.push_back(std::string("parse: ") + error->message);
     return;

@@ -15,13 +15,13 @@ struct BusLog {
   ~BusLog();
 };
 
-// The element suite runs once per dvrsink muxer: DVR_TEST_MUXER (set by meson)
-// names it, and every dvrsink in a pipeline description gets muxer=<it>.
-std::string with_test_muxer(const std::string &desc);
-// The muxer under test, or nullptr for dvrsink's default.
-const char *test_muxer();
+// The element suite runs once per dvrsink writer: DVR_TEST_WRITER (set by meson)
+// names it, and every dvrsink in a pipeline description gets writer=<it>.
+std::string with_test_writer(const std::string &desc);
+// The writer under test, or nullptr for dvrsink's default.
+const char *test_writer();
 
-// Parses and plays desc (with_test_muxer applied). Stops after `seconds` of playing by sending EOS (as
+// Parses and plays desc (with_test_writer applied). Stops after `seconds` of playing by sending EOS (as
 // gst-launch -e does), or at EOS, or at an error; waits for the final EOS.
 // setup, if set, runs on the pipeline before it starts (to add pad probes).
 void run_pipeline(const std::string &desc, double seconds, BusLog *log,

@@ -1,6 +1,6 @@
 // dvrsink recording an MPEG-TS stream as it is (files, tsparse, SRT/UDP
 // encoders): segments cut at keyframes, each readable on its own and all of
-// them in a row. The lean writer only: muxer=mpegtsmux refuses such input
+// them in a row. The lean writer only: writer=mpegtsmux refuses such input
 // (the last test here), so the mpegtsmux run leaves out the [ts] tests.
 #include <catch2/catch.hpp>
 #include <gst/gst.h>
@@ -346,16 +346,16 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "muxer=mpegtsmux refuses MPEG-TS input with an error that says why and what to use") {
+    "writer=mpegtsmux refuses MPEG-TS input with an error that says why and what to use") {
   TempDir dir;
   BusLog log;
   run_pipeline("filesrc location=" + ts_input("x264-mpegtsmux") +
-                   " ! dvrsink location=" + dir.path + " muxer=mpegtsmux",
+                   " ! dvrsink location=" + dir.path + " writer=mpegtsmux",
                30.0, &log);
   REQUIRE_FALSE(log.errors.empty());
-  CHECK(log.errors[0].find("muxer=mpegtsmux cannot record an MPEG-TS input") !=
+  CHECK(log.errors[0].find("writer=mpegtsmux cannot record an MPEG-TS input") !=
         std::string::npos);
-  CHECK(log.errors[0].find("muxer=lean") != std::string::npos);
+  CHECK(log.errors[0].find("writer=lean") != std::string::npos);
   CHECK(log.errors[0].find("not negotiated") != std::string::npos);
 }
 

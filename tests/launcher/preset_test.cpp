@@ -629,23 +629,28 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the muxer is dvrsink's default unless [dvr] or the camera picks mpegtsmux",
+    "the writer is dvrsink's default unless [dvr] or the camera picks mpegtsmux",
     "[preset]") {
   auto p = parse_ok(
-      "[dvr]\nmuxer = mpegtsmux\n[camera a]\nsource = test\n[camera b]\nsource = test\nmuxer = lean\n");
+      "[dvr]\nwriter = mpegtsmux\n[camera a]\nsource = test\n[camera b]\nsource = test\nwriter = lean\n");
   CHECK_THAT(
       pipeline_description(p.cameras[0], {"/rec/a", false}, Secrets::Omit),
-      Catch::Contains(" muxer=mpegtsmux"));
+      Catch::Contains(" writer=mpegtsmux"));
   CHECK_THAT(
       pipeline_description(p.cameras[1], {"/rec/b", false}, Secrets::Omit),
-      !Catch::Contains("muxer="));
+      !Catch::Contains("writer="));
+  // The key's first name, muxer, still picks it.
+  auto old = parse_ok("[camera a]\nsource = test\nmuxer = mpegtsmux\n");
+  CHECK_THAT(
+      pipeline_description(old.cameras[0], {"/rec/a", false}, Secrets::Omit),
+      Catch::Contains(" writer=mpegtsmux"));
   CHECK(p.cameras[0].dvr !=
         p.cameras[1].dvr);  // a reload that switches it restarts the camera
   CHECK_THAT(
-      parse_error("[camera a]\nsource = test\nmuxer = ffmpeg\n"),
+      parse_error("[camera a]\nsource = test\nwriter = ffmpeg\n"),
       Catch::Contains(
           kFile +
-          ":camera a:muxer: expected lean or mpegtsmux, got \"ffmpeg\""));
+          ":camera a:writer: expected lean or mpegtsmux, got \"ffmpeg\""));
 }
 
 TEST_CASE(
