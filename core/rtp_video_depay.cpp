@@ -34,6 +34,22 @@ void RtpVideoDepayloader::note_type(unsigned type) {
   }
 }
 
+bool RtpVideoDepayloader::has_picture() const {
+  size_t at = 0;
+  while (at + 4 < au_.size()) {
+    const size_t size = (size_t{au_[at]} << 24) | (size_t{au_[at + 1]} << 16) |
+                        (size_t{au_[at + 2]} << 8) | au_[at + 3];
+    at += 4;
+    if (size == 0 || size > au_.size() - at) return false;
+    const unsigned type = nal_type(au_.data() + at);
+    // Slices: H.264 types 1 to 5, H.265 types 0 to 31.
+    if (codec_ == VideoCodec::kH264 ? (type >= 1 && type <= 5) : type <= 31)
+      return true;
+    at += size;
+  }
+  return false;
+}
+
 void RtpVideoDepayloader::add_nal(const uint8_t *nal, size_t size) {
   if (size == 0) return;
   note_type(nal_type(nal));
@@ -132,7 +148,10 @@ void RtpVideoDepayloader::finish() {
     discont_ = true;
   }
   if (has_parameter_sets_) stream_sends_parameter_sets_ = true;
-  if (!au_.empty()) {
+  // What is left without a picture (a delimiter or SEI whose slice was cut
+  // off by the end of the stream or by loss) decodes to nothing and makes a
+  // decoder complain: it is dropped, and its discontinuity passes on.
+  if (!au_.empty() && (has_picture() || has_parameter_sets_)) {
     AccessUnit unit{au_.data(), au_.size(), timestamp_,
                     keyframe_,  discont_,   &au_};
     if (keyframe_ && !has_parameter_sets_ && !stream_sends_parameter_sets_ &&

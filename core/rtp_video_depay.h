@@ -50,6 +50,7 @@ class RtpVideoDepayloader {
   void fragment(const uint8_t *header, size_t header_size, const uint8_t *data,
                 size_t size, bool start, bool end);
   void finish();
+  bool has_picture() const;
   void note_type(unsigned type);
   unsigned nal_type(const uint8_t *nal) const;
 

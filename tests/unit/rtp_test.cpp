@@ -210,6 +210,29 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "what the end of the stream leaves of an access unit without its picture is not handed on",
+    "[rtp][h264]") {
+  VideoSink sink(dvr::VideoCodec::kH264);
+  const Bytes aud = {0x09, 0xf0};
+  const uint8_t fu_indicator = 0x60 | 28;
+  sink.push(rtp(1, 100, false, aud));
+  sink.push(rtp(2, 100, true, kSlice));
+  // The next access unit: its delimiter and the first fragment of its slice,
+  // then the stream ends.
+  sink.push(rtp(3, 200, false, aud));
+  sink.push(rtp(4, 200, false, {fu_indicator, 0x81, 1, 2}));
+  sink.depay.flush();
+  REQUIRE(sink.units.size() == 1);
+  CHECK(sink.units[0].data == length_prefixed({aud, kSlice}));
+  // A delimiter alone is dropped too, and the loss before it is still said.
+  sink.push(rtp(6, 300, false, aud));
+  sink.push(rtp(7, 400, true, kSlice));
+  REQUIRE(sink.units.size() == 2);
+  CHECK(sink.units[1].data == length_prefixed({kSlice}));
+  CHECK(sink.units[1].discont);
+}
+
+TEST_CASE(
     "the SDP's parameter sets go in front of keyframes until the stream sends its own",
     "[rtp][h264]") {
   VideoSink sink(dvr::VideoCodec::kH264);
