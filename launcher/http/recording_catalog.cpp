@@ -52,12 +52,29 @@ ClipCut clip_cut(const std::vector<Segment> &segments, const TimeRange &range) {
 
 std::vector<WallClockSpan> find_gaps(const std::deque<Segment> &segments,
                                      std::int64_t min_gap_us) {
+  // By label: after a clock step back, recording order is not label order, and
+  // what lies between the later run's labels and the earlier run's is a hole
+  // too. Recorded in order (no step), this is the recording order itself.
+  std::vector<const Segment *> by_label;
+  by_label.reserve(segments.size());
+  for (const Segment &s : segments) by_label.push_back(&s);
+  std::stable_sort(by_label.begin(), by_label.end(),
+                   [](const Segment *a, const Segment *b) {
+                     return a->start_us < b->start_us;
+                   });
   std::vector<WallClockSpan> gaps;
-  for (std::size_t i = 1; i < segments.size(); ++i) {
-    const Segment &prev = segments[i - 1];
-    const Segment &s = segments[i];
-    if (s.discontinuity && s.start_us - prev.end_us() > min_gap_us)
-      gaps.push_back({prev.end_us(), s.start_us});
+  if (by_label.empty()) return gaps;
+  // The furthest any label so far reaches: a run whose labels overlap another's
+  // leaves no hole.
+  std::int64_t covered = by_label.front()->end_us();
+  for (std::size_t i = 1; i < by_label.size(); ++i) {
+    const Segment &prev = *by_label[i - 1];
+    const Segment &s = *by_label[i];
+    const bool recorded_next = s.sequence == prev.sequence + 1;
+    if ((s.discontinuity || !recorded_next) &&
+        s.start_us - covered > min_gap_us)
+      gaps.push_back({covered, s.start_us});
+    covered = std::max(covered, s.end_us());
   }
   return gaps;
 }

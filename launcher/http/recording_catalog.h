@@ -24,9 +24,11 @@ struct WallClockSpan {
   std::int64_t end_us = 0;
 };
 
-// A hole in a recording: a segment marked as a discontinuity that starts more
-// than min_gap_us after the previous segment ended. Shorter jumps are timestamp
-// resets of a stream that went on, not missing time.
+// A hole in a recording, in label order: a segment marked as a discontinuity
+// (or, after a clock step back, one recorded at another time than the segment
+// before it by label) that starts more than min_gap_us after every earlier
+// label ended. Shorter jumps are timestamp resets of a stream that went on,
+// not missing time.
 std::vector<WallClockSpan> find_gaps(const std::deque<Segment> &segments,
                                      std::int64_t min_gap_us = 500000);
 

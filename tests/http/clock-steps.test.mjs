@@ -92,7 +92,14 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
       assert.ok(Date.parse(cam.range.start) < Date.parse(cam.range.end), JSON.stringify(cam.range));
       // The newest footage has the earliest labels.
       assert.equal(Date.parse(cam.range.start), Math.min(...first.map((s) => s.pdt)));
-      assert.deepEqual(cam.gaps, []);
+      // The hour between the later run's labels and the earlier run's holds
+      // nothing: one gap, ending where the earlier run's labels begin.
+      assert.equal(cam.gaps.length, 1, JSON.stringify(cam.gaps));
+      const [gap] = cam.gaps;
+      const last = first[first.length - 1];
+      assert.ok(Math.abs(Date.parse(gap.end) - first[0].pdt) <= 1, JSON.stringify({ gap, first: first[0] }));
+      assert.ok(Date.parse(gap.start) >= last.pdt + Math.round(last.duration * 1000) - 1, JSON.stringify({ gap, last }));
+      assert.ok(Date.parse(gap.start) < Date.parse(gap.end));
       const metrics = await (await fetch(`${launcher.url}/metrics`)).text();
       assert.match(metrics, /^dvr_camera_clock_steps_total\{camera="porch"\} 1$/m);
 

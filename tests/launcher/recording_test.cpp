@@ -151,7 +151,8 @@ TEST_CASE("the catalog reads the journal again only when it changed",
 }
 
 TEST_CASE(
-    "after a clock step back the recorded range starts before it ends, and its overlap is no gap",
+    "after a clock step back the recorded range starts before it ends; the hour between the runs' labels is a gap, "
+    "an overlap is none",
     "[recording][clock]") {
   // Two segments, then the clock stepped back an hour: the newest footage has
   // the earliest labels.
@@ -163,7 +164,18 @@ TEST_CASE(
   CHECK(span->start_us == kT0 + (4000 - 3600000) * 1000LL);
   CHECK(span->end_us == kT0 + 4000000);
   CHECK(span->start_us < span->end_us);
-  CHECK(find_gaps(segments).empty());
+  // Nothing was recorded between the later run's last label and the earlier
+  // run's first.
+  const auto gaps = find_gaps(segments);
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].start_us == kT0 + (8000 - 3600000) * 1000LL);
+  CHECK(gaps[0].end_us == kT0);
+
+  // A step back of 3 s: the later run's labels fall inside the earlier run's.
+  const std::deque<Segment> overlapping = {
+      seg(0, 0, 2000), seg(1, 2000, 2000), seg(2, 4000, 2000),
+      seg(3, 3000, 2000, true), seg(4, 5000, 2000)};
+  CHECK(find_gaps(overlapping).empty());
 }
 
 TEST_CASE(
