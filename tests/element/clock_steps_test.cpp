@@ -153,6 +153,46 @@ void check_all_on_disk(const TempDir &dir, const ParsedPlaylist &pl) {
 
 bool have_faketime() { return file_exists(kFaketime); }
 
+// What a run said on its bus and stderr, and the playlist it left.
+struct Run {
+  std::string said;
+  ParsedPlaylist playlist;
+};
+
+// Records two segments, sets the clock to `step`, records two more after the
+// discontinuity that makes, and stops.
+Run record_across_step(const TempDir &dir, FakeClock &clock,
+                       const std::string &props, const std::string &step) {
+  Recorder rec(dir, clock, props);
+  rec.wait_for([](const ParsedPlaylist &pl) { return pl.segments.size() >= 2; },
+               "two segments");
+  clock.set(step);
+  rec.wait_for(
+      [](const ParsedPlaylist &pl) {
+        return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2;
+      },
+      "two segments after the step");
+  Run run{rec.stop(), {}};
+  run.playlist = parse_playlist(read_file(dir.file("live.m3u8")));
+  return run;
+}
+
+// Records again into the folder until `more` segments past `before` are
+// listed, and stops.
+Run record_again(const TempDir &dir, const FakeClock &clock,
+                 const std::string &props, const ParsedPlaylist &before,
+                 size_t more) {
+  Recorder again(dir, clock, props);
+  again.wait_for(
+      [&](const ParsedPlaylist &pl) {
+        return pl.segments.size() >= before.segments.size() + more;
+      },
+      "segments after the restart");
+  Run run{again.stop(), {}};
+  run.playlist = parse_playlist(read_file(dir.file("live.m3u8")));
+  return run;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -164,25 +204,12 @@ TEST_CASE(
   }
   TempDir dir;
   FakeClock clock(dir);
-  ParsedPlaylist before;
-  {
-    Recorder rec(dir, clock, "window=60");
-    rec.wait_for(
-        [](const ParsedPlaylist &pl) { return pl.segments.size() >= 2; },
-        "two segments");
-    clock.set("-3600");
-    rec.wait_for(
-        [](const ParsedPlaylist &pl) {
-          return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2;
-        },
-        "two segments after the step");
-    const std::string said = rec.stop();
-    CHECK(said.find("dvr-clock-step") != std::string::npos);
-    CHECK(said.find("source=(string)system") != std::string::npos);
-    CHECK(said.find("The system clock stepped by -3600.0") !=
-          std::string::npos);
-    before = parse_playlist(read_file(dir.file("live.m3u8")));
-  }
+  const Run run = record_across_step(dir, clock, "window=60", "-3600");
+  CHECK(run.said.find("dvr-clock-step") != std::string::npos);
+  CHECK(run.said.find("source=(string)system") != std::string::npos);
+  CHECK(run.said.find("The system clock stepped by -3600.0") !=
+        std::string::npos);
+  const ParsedPlaylist &before = run.playlist;
   const std::vector<long long> jumps = pdt_jumps(before);
   REQUIRE(jumps.size() == 1);
   CHECK(jumps[0] == Approx(-3600000).margin(1000));
@@ -191,14 +218,8 @@ TEST_CASE(
 
   // A restart after the step: nothing deleted, numbering goes on, the restart
   // is the only other discontinuity.
-  Recorder again(dir, clock, "window=60");
-  again.wait_for(
-      [&](const ParsedPlaylist &pl) {
-        return pl.segments.size() >= before.segments.size() + 2;
-      },
-      "two segments after the restart");
-  again.stop();
-  const ParsedPlaylist after = parse_playlist(read_file(dir.file("live.m3u8")));
+  const ParsedPlaylist after =
+      record_again(dir, clock, "window=60", before, 2).playlist;
   CHECK(pdt_jumps(after).size() == 2);
   CHECK(after.media_sequence == before.media_sequence);
   check_all_on_disk(dir, after);
@@ -213,37 +234,19 @@ TEST_CASE(
   }
   TempDir dir;
   FakeClock clock(dir);
-  ParsedPlaylist before;
-  {
-    // Twenty seconds kept: by the labels, all of the first run is a day old.
-    Recorder rec(dir, clock, "window=20");
-    rec.wait_for(
-        [](const ParsedPlaylist &pl) { return pl.segments.size() >= 2; },
-        "two segments");
-    clock.set("+86400");
-    rec.wait_for(
-        [](const ParsedPlaylist &pl) {
-          return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2;
-        },
-        "two segments after the step");
-    CHECK(rec.stop().find("The system clock stepped by +86400.0") !=
-          std::string::npos);
-    before = parse_playlist(read_file(dir.file("live.m3u8")));
-  }
+  // Twenty seconds kept: by the labels, all of the first run is a day old.
+  const Run run = record_across_step(dir, clock, "window=20", "+86400");
+  CHECK(run.said.find("The system clock stepped by +86400.0") !=
+        std::string::npos);
+  const ParsedPlaylist &before = run.playlist;
   REQUIRE(before.media_sequence == 0);
   const std::vector<long long> jumps = pdt_jumps(before);
   REQUIRE(jumps.size() == 1);
   CHECK(jumps[0] == Approx(86400000).margin(1000));
   check_all_on_disk(dir, before);
 
-  Recorder again(dir, clock, "window=20");
-  again.wait_for(
-      [&](const ParsedPlaylist &pl) {
-        return pl.segments.size() >= before.segments.size() + 1;
-      },
-      "a segment after the restart");
-  again.stop();
-  const ParsedPlaylist after = parse_playlist(read_file(dir.file("live.m3u8")));
+  const ParsedPlaylist after =
+      record_again(dir, clock, "window=20", before, 1).playlist;
   // The first run's segments are still listed: they are seconds old, not a day.
   CHECK(after.media_sequence == 0);
   check_all_on_disk(dir, before);
@@ -259,24 +262,11 @@ TEST_CASE(
   TempDir dir;
   FakeClock clock(dir);
   clock.set("@1970-01-02 00:00:00");
-  ParsedPlaylist before;
-  {
-    Recorder rec(dir, clock, "window=20");
-    rec.wait_for(
-        [](const ParsedPlaylist &pl) { return pl.segments.size() >= 2; },
-        "two segments");
-    clock.set("+0");
-    rec.wait_for(
-        [](const ParsedPlaylist &pl) {
-          return discontinuities(pl) == 1 && since_last_discontinuity(pl) >= 2;
-        },
-        "two segments after the clock was set");
-    const std::string said = rec.stop();
-    CHECK(said.find("cannot be right") != std::string::npos);
-    CHECK(said.find("the date this recorder was built") != std::string::npos);
-    CHECK(said.find("dvr-clock-step") != std::string::npos);
-    before = parse_playlist(read_file(dir.file("live.m3u8")));
-  }
+  const Run run = record_across_step(dir, clock, "window=20", "+0");
+  CHECK(run.said.find("cannot be right") != std::string::npos);
+  CHECK(run.said.find("the date this recorder was built") != std::string::npos);
+  CHECK(run.said.find("dvr-clock-step") != std::string::npos);
+  const ParsedPlaylist &before = run.playlist;
   REQUIRE(before.segments.size() >= 4);
   CHECK(before.segments.front().program_date_time.rfind("1970-01-02T00:00:0",
                                                         0) == 0);
@@ -286,15 +276,9 @@ TEST_CASE(
   CHECK(jumps[0] > 50LL * 365 * 86400 * 1000);
   check_all_on_disk(dir, before);
 
-  Recorder again(dir, clock, "window=20");
-  again.wait_for(
-      [&](const ParsedPlaylist &pl) {
-        return pl.segments.size() >= before.segments.size() + 1;
-      },
-      "a segment after the restart");
-  const std::string said = again.stop();
-  CHECK(said.find("cannot be right") == std::string::npos);
-  CHECK(parse_playlist(read_file(dir.file("live.m3u8"))).media_sequence == 0);
+  const Run again = record_again(dir, clock, "window=20", before, 1);
+  CHECK(again.said.find("cannot be right") == std::string::npos);
+  CHECK(again.playlist.media_sequence == 0);
   check_all_on_disk(dir, before);
 }
 
