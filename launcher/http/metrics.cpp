@@ -56,28 +56,27 @@ std::string render_metrics(const std::vector<CameraStatus> &cameras,
                            const std::map<unsigned, std::uint64_t> &requests,
                            std::int64_t now_us) {
   Exposition m;
-  m.family(
+  // A family with one sample per camera.
+  const auto per_camera = [&](const char *name, const char *type,
+                              const char *help, auto value) {
+    m.family(name, type, help);
+    for (const auto &c : cameras)
+      m.sample(name, camera_label(c), static_cast<double>(value(c)));
+  };
+  per_camera(
       "dvr_camera_bytes_written_total", "counter",
-      "Bytes of the segments a camera finished since the launcher started.");
-  for (const auto &c : cameras)
-    m.sample("dvr_camera_bytes_written_total", camera_label(c),
-             static_cast<double>(c.bytes));
-  m.family("dvr_camera_segments_written_total", "counter",
-           "Segments a camera finished since the launcher started.");
-  for (const auto &c : cameras)
-    m.sample("dvr_camera_segments_written_total", camera_label(c),
-             static_cast<double>(c.segments));
-  m.family("dvr_camera_reconnects_total", "counter",
-           "Times a camera's pipeline was rebuilt after a failure.");
-  for (const auto &c : cameras)
-    m.sample("dvr_camera_reconnects_total", camera_label(c),
-             static_cast<double>(c.reconnects));
-  m.family(
+      "Bytes of the segments a camera finished since the launcher started.",
+      [](const CameraStatus &c) { return c.bytes; });
+  per_camera("dvr_camera_segments_written_total", "counter",
+             "Segments a camera finished since the launcher started.",
+             [](const CameraStatus &c) { return c.segments; });
+  per_camera("dvr_camera_reconnects_total", "counter",
+             "Times a camera's pipeline was rebuilt after a failure.",
+             [](const CameraStatus &c) { return c.reconnects; });
+  per_camera(
       "dvr_camera_clock_steps_total", "counter",
-      "Steps of the system clock (or the camera's) a camera's recording lived through since the launcher started.");
-  for (const auto &c : cameras)
-    m.sample("dvr_camera_clock_steps_total", camera_label(c),
-             static_cast<double>(c.clock_steps));
+      "Steps of the system clock (or the camera's) a camera's recording lived through since the launcher started.",
+      [](const CameraStatus &c) { return c.clock_steps; });
   m.family("dvr_camera_state", "gauge",
            "1 for the state a camera is in, 0 for the others.");
   for (const auto &c : cameras)
@@ -105,15 +104,15 @@ std::string render_metrics(const std::vector<CameraStatus> &cameras,
       m.sample("dvr_storage_free_bytes",
                "filesystem=\"" + label_value(*c.storage.filesystem) + "\"",
                static_cast<double>(*c.storage.free_bytes));
-  m.family(
+  per_camera(
       "dvr_camera_retained_seconds", "gauge",
-      "Seconds of footage a camera holds now, oldest start to newest end (compare with its configured window).");
-  for (const auto &c : cameras)
-    m.sample("dvr_camera_retained_seconds", camera_label(c),
-             c.recorded ? static_cast<double>(c.recorded->end_us -
-                                              c.recorded->start_us) /
-                              1e6
-                        : 0.0);
+      "Seconds of footage a camera holds now, oldest start to newest end (compare with its configured window).",
+      [](const CameraStatus &c) {
+        return c.recorded ? static_cast<double>(c.recorded->end_us -
+                                                c.recorded->start_us) /
+                                1e6
+                          : 0.0;
+      });
   m.family(
       "dvr_camera_segments_dropped_total", "counter",
       "Segments a camera lost since the launcher started, by reason: reclaimed (freed before their retention "
