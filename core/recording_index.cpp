@@ -94,7 +94,7 @@ std::unique_ptr<RecordingIndex> RecordingIndex::open(
   if (!index->open_archive(error)) return nullptr;
   index->recover_files();
   index->gap_pending_ = index->state_.next_sequence > 0;
-  index->load_clock_steps();
+  if (!index->load_clock_steps(error)) return nullptr;
   // Compacting now also drops a torn last line, which a later append would extend.
   if (!index->compact(error)) return nullptr;
   if (!index->check_clock(now_us, error)) return nullptr;
@@ -104,12 +104,15 @@ std::unique_ptr<RecordingIndex> RecordingIndex::open(
   return index;
 }
 
-void RecordingIndex::load_clock_steps() {
+bool RecordingIndex::load_clock_steps(std::string *error) {
   std::ifstream in(path(ClockSteps::kFileName));
-  if (!in) return;
+  if (!in) return true;
   std::stringstream text;
   text << in.rdbuf();
   clock_steps_ = ClockSteps::parse(text.str());
+  // A step left open by a crash: every segment on disk was labelled before
+  // it, and this run labels its own on the clock after it.
+  return close_clock_steps(error);
 }
 
 bool RecordingIndex::check_clock(int64_t now_us, std::string *error) {
@@ -139,13 +142,14 @@ int64_t RecordingIndex::age_clock(int64_t now_us) {
   return trusted_from_us_ == INT64_MIN ? now_us : INT64_MIN / 4;
 }
 
-void RecordingIndex::clock_stepped(int64_t delta_us) {
+bool RecordingIndex::clock_stepped(int64_t delta_us, std::string *error) {
   clock_steps_.open_step(delta_us);
   // A file waiting out its grace keeps it in time that passes: a player that
   // just read the playlist may still fetch it. (Across a restart the grace
   // is over anyway.)
   if (delta_us > 0)
     for (PendingDeletion &p : state_.pending) p.due_us += delta_us;
+  return write_clock_steps(error);
 }
 
 bool RecordingIndex::close_clock_steps(std::string *error) {

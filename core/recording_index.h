@@ -128,8 +128,10 @@ class RecordingIndex {
 
   // The system clock stepped by delta_us while recording: footage labelled
   // before it ages by the clock after it. It applies to every segment until
-  // close_clock_steps() names the first one labelled after the step.
-  void clock_stepped(int64_t delta_us);
+  // close_clock_steps() names the first one labelled after the step. It is
+  // written down at once: a crash before that segment forgets nothing, since
+  // the next open counts every segment then on disk as labelled before it.
+  bool clock_stepped(int64_t delta_us, std::string *error);
   // The next segment added is the first labelled after the steps noted so
   // far: they are written to ClockSteps::kFileName, so that the footage before
   // them keeps its age across a restart.
@@ -216,7 +218,7 @@ class RecordingIndex {
   // now_us, or a time before any footage while the clock cannot be trusted.
   int64_t age_clock(int64_t now_us);
   bool write_clock_steps(std::string *error);
-  void load_clock_steps();
+  bool load_clock_steps(std::string *error);
   bool check_clock(int64_t now_us, std::string *error);
 };
 

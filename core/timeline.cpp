@@ -118,10 +118,12 @@ void ClockSteps::forget_before(uint64_t first_on_disk) {
 std::string ClockSteps::text() const {
   std::string out;
   for (const ClockStep &s : steps_) {
-    if (s.first_sequence == kOpen) continue;
     char line[64];
-    std::snprintf(line, sizeof line, "%" PRIu64 " %" PRId64 "\n",
-                  s.first_sequence, s.delta_us);
+    if (s.first_sequence == kOpen)
+      std::snprintf(line, sizeof line, "open %" PRId64 "\n", s.delta_us);
+    else
+      std::snprintf(line, sizeof line, "%" PRIu64 " %" PRId64 "\n",
+                    s.first_sequence, s.delta_us);
     out += line;
   }
   return out;
@@ -135,6 +137,10 @@ ClockSteps ClockSteps::parse(const std::string &text) {
     unsigned long long first = 0;
     long long delta = 0;
     char extra = 0;
+    if (std::sscanf(line.c_str(), "open %lld %c", &delta, &extra) == 1) {
+      steps.open_step(static_cast<int64_t>(delta));
+      continue;
+    }
     if (std::sscanf(line.c_str(), "%llu %lld %c", &first, &delta, &extra) != 2)
       continue;
     steps.add(

@@ -87,8 +87,9 @@ struct ClockStep {
 };
 
 // The steps of one recording folder, persisted in a small text file beside
-// its journal ("clock.steps", one "first_sequence delta_us" line per step),
-// so that footage keeps its age across a restart.
+// its journal ("clock.steps", one "first_sequence delta_us" line per step,
+// "open delta_us" for a step whose first segment is not written yet), so
+// that footage keeps its age across a restart, or a crash just after a step.
 class ClockSteps {
  public:
   static constexpr const char *kFileName = "clock.steps";

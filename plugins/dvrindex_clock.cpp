@@ -142,8 +142,9 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
     news.step_us = check.step_us;
     news.before_us = expected;
     news.after_us = reference;
-    if (st.index)
-      st.index->clock_stepped (check.step_us);
+    std::string step_error;
+    if (st.index && !st.index->clock_stepped (check.step_us, &step_error))
+      GST_WARNING_OBJECT (self, "%s", step_error.c_str ());
     if (st.open_step_rt == G_MAXINT64)
       st.open_step_rt = out_rt;
   }

@@ -1137,7 +1137,7 @@ TEST_CASE(
     auto index = open_index(options, kT0);
     for (int i = 0; i < 10; i++) add(*index, start_of(i));
     // The clock steps forward by a day while segment 10 is written.
-    index->clock_stepped(kDay);
+    REQUIRE(index->clock_stepped(kDay, nullptr));
     add_at(*index, start_of(10),
            start_of(11) + kDay);  // labelled before the step
     REQUIRE(index->close_clock_steps(nullptr));
@@ -1176,6 +1176,36 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a clock step forward is not forgotten by a crash before the first segment after it",
+    "[index][clock]") {
+  TempFolder folder;
+  const auto options = archive_options(folder, 20, 60);
+  {
+    auto index = open_index(options, kT0);
+    for (int i = 0; i < 10; i++) add(*index, start_of(i));
+    REQUIRE(index->clock_stepped(kDay, nullptr));
+    // The process dies here: no segment after the step is ever listed.
+  }
+  // Restarted on the new clock: by their labels every segment is a day old.
+  const int64_t now = start_of(10) + kDay + 5 * kSecond;
+  auto index = open_index(options, now);
+  REQUIRE(index->clock_steps().steps().size() == 1);
+  CHECK(index->clock_steps().steps()[0].first_sequence == 10);
+  CHECK_FALSE(index->clock_steps().has_open());
+  REQUIRE(index->expire(now, nullptr));
+  for (int i = 0; i < 10; i++) {
+    INFO(i);
+    CHECK(exists(file_of(folder, i)));
+  }
+  // The live playlist holds the last 20 s by time that passed: 2 to 9.
+  CHECK(index->segments().size() == 8);
+  // This run's own segments age by their labels.
+  add_at(*index, now, now + 2 * kSecond);
+  CHECK(index->clock_steps().offset_for(10) == 0);
+  CHECK(index->clock_steps().offset_for(9) == kDay);
+}
+
+TEST_CASE(
     "a clock stepped back never keeps footage longer than its retention plus the step",
     "[index][clock]") {
   TempFolder folder;
@@ -1183,7 +1213,7 @@ TEST_CASE(
   auto index = open_index(options, kT0);
   for (int i = 0; i < 10; i++) add(*index, start_of(i));
   const int64_t back = -3600 * kSecond;
-  index->clock_stepped(back);
+  REQUIRE(index->clock_stepped(back, nullptr));
   REQUIRE(index->close_clock_steps(nullptr));
   for (int i = 10; i < 14; i++) add(*index, start_of(i) + back);
   for (int i = 0; i < 14; i++) CHECK(exists(file_of(folder, i)));
@@ -1232,7 +1262,7 @@ TEST_CASE("a clock before the earliest plausible date deletes nothing by age",
   CHECK(index->segments().size() == 30);
   // Set by NTP: the step is noted, and the footage before it is a minute old.
   const int64_t step = kT0 + 2 * kDay - 60 * kSecond;
-  index->clock_stepped(step);
+  REQUIRE(index->clock_stepped(step, nullptr));
   REQUIRE(index->close_clock_steps(nullptr));
   add_at(*index, 60 * kSecond + step, 62 * kSecond + step);
   CHECK(index->clock_trusted());
@@ -1253,7 +1283,7 @@ TEST_CASE("a file waiting out its grace keeps it after a clock step forward",
   REQUIRE_FALSE(index->pending().empty());
   const uint64_t waiting = index->pending().front().sequence;
   const int64_t due = index->pending().front().due_us;
-  index->clock_stepped(kDay);
+  REQUIRE(index->clock_stepped(kDay, nullptr));
   REQUIRE(index->expire(due + kDay - 1, nullptr));
   CHECK(exists(file_of(folder, waiting)));
   REQUIRE(index->expire(due + kDay, nullptr));

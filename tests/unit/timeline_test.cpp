@@ -124,12 +124,17 @@ TEST_CASE("clock steps survive a restart through their file's text",
   ClockSteps steps;
   steps.add(ClockStep{42, 86400 * kSecond});
   steps.add(ClockStep{50, -3600 * kSecond});
-  steps.open_step(5 * kSecond);  // not closed: not persisted
-  ClockSteps read = ClockSteps::parse(steps.text() + "garbage\n7\n");
-  REQUIRE(read.steps().size() == 2);
-  CHECK(read.offset_for(10) == 82800 * kSecond);
+  steps.open_step(5 * kSecond);  // its first segment not written yet
+  ClockSteps read =
+      ClockSteps::parse(steps.text() + "garbage\n7\nopen\nopen 3 4\n");
+  REQUIRE(read.steps().size() == 3);
+  CHECK(read.has_open());
+  CHECK(read.offset_for(10) == 82805 * kSecond);
+  read.close(60);
+  CHECK(read.offset_for(59) == 5 * kSecond);
+  CHECK(read.offset_for(60) == 0);
   read.forget_before(42);
-  REQUIRE(read.steps().size() == 1);
+  REQUIRE(read.steps().size() == 2);
   CHECK(read.steps()[0].first_sequence == 50);
 }
 
