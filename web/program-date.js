@@ -27,15 +27,22 @@ export function mediaToWall(segments, t) {
 
 // Media time showing wall-clock time w (ms). A time inside a gap of the
 // recording maps to the first picture after the gap; before the recording to
-// its start, after it to its end.
+// its start, after it to its end. After a step back of the recorder's clock
+// the dates go back in media order: a time is looked for by date, and a time
+// recorded twice shows the later recording (as a clip of it would).
 export function wallToMedia(segments, w) {
   if (!segments.length) return null;
+  let holding = null;
+  let after = null;
+  let last = segments[0];
   for (const s of segments) {
-    const length = (s.end - s.start) * 1000;
-    if (w < s.date) return s.start;
-    if (w < s.date + length) return s.start + (w - s.date) / 1000;
+    const end = s.date + (s.end - s.start) * 1000;
+    if (w >= s.date && w < end) holding = s;
+    else if (s.date > w && (!after || s.date < after.date)) after = s;
+    if (end >= last.date + (last.end - last.start) * 1000) last = s;
   }
-  return segments[segments.length - 1].end;
+  if (holding) return holding.start + (w - holding.date) / 1000;
+  return after ? after.start : last.end;
 }
 
 // The recorded span and its gaps from the segments themselves, for when the

@@ -111,6 +111,36 @@ describe('wall clock and media time from PROGRAM-DATE-TIME', () => {
     }
   });
 
+  test('after a step back of the recorder\'s clock, a wall time is found by date, not by media order', () => {
+    // The earlier run (labels t0 .. t0+6 s), then the clock an hour back: the
+    // later run (labels t0-3594 s .. t0-3588 s) follows it in the playlist.
+    const hour = 3600000;
+    const segments = [
+      { start: 0, end: 2, date: t0 },
+      { start: 2, end: 4, date: t0 + 2000 },
+      { start: 4, end: 6, date: t0 + 4000 },
+      { start: 6, end: 8, date: t0 - hour + 6000 },
+      { start: 8, end: 10, date: t0 - hour + 8000 },
+    ];
+    assert.equal(wallToMedia(segments, t0 + 2500), 2.5, 'in the earlier run');
+    assert.equal(wallToMedia(segments, t0 - hour + 8500), 8.5, 'in the later run');
+    assert.equal(wallToMedia(segments, t0 - hour + 7000), 7);
+    assert.equal(wallToMedia(segments, t0 - hour), 6, 'before every label: the first picture by date');
+    assert.equal(wallToMedia(segments, t0 - 60000), 0, 'in the hour between: the first picture after it');
+    assert.equal(wallToMedia(segments, t0 + 60000), 6, 'after every label: the end of the newest label');
+    for (const w of [t0 + 100, t0 + 5999, t0 - hour + 6001, t0 - hour + 9999]) {
+      assert.equal(mediaToWall(segments, wallToMedia(segments, w)), w, 'the two mappings are inverse');
+    }
+    // Labels recorded twice (a step back of less than what was recorded):
+    // the later recording.
+    const twice = [
+      { start: 0, end: 2, date: t0 },
+      { start: 2, end: 4, date: t0 + 2000 },
+      { start: 4, end: 6, date: t0 + 1000 },
+    ];
+    assert.equal(wallToMedia(twice, t0 + 1500), 4.5);
+  });
+
   test('the recorded span and its gaps from segment dates and durations', () => {
     const spans = spansFromSegments([
       { start: 0, end: 2, date: t0 },
