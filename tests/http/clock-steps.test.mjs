@@ -6,12 +6,10 @@
 //   node --test tests/http/clock-steps.test.mjs      (after meson compile -C build)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fakeClock, faketimeMissing } from '../lib/faketime.mjs';
 import { startLauncher, waitFor, testCameraSection } from '../lib/launcher.mjs';
-
-const faketime = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 // The playlist's segments: uri, duration (s), program date-time (ms), discontinuity.
 function parsePlaylist(text) {
@@ -53,18 +51,9 @@ async function livePlaylist(launcher) {
 }
 
 test('a clock stepped back an hour under the launcher is said once, counted, and loses and mixes nothing',
-  { timeout: 90000, skip: !existsSync(faketime) && 'libfaketime is not installed (Debian: faketime)' }, async () => {
-    const clockDir = mkdtempSync(join(tmpdir(), 'dvr-clock-'));
-    const clockFile = join(clockDir, 'faketime');
-    const setClock = (spec) => {
-      writeFileSync(`${clockFile}.tmp`, `${spec}\n`);
-      renameSync(`${clockFile}.tmp`, clockFile);
-    };
-    setClock('+0');
-    const env = {
-      LD_PRELOAD: faketime, FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_NO_CACHE: '1',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    };
+  { timeout: 90000, skip: faketimeMissing }, async () => {
+    const clock = fakeClock();
+    const { env } = clock;
     const preset = '[dvr]\nsegment-duration = 1\nwindow = 600\n' + testCameraSection('porch', 'ball');
     let launcher = await startLauncher(preset, { env });
     const storage = launcher.storage;
@@ -72,7 +61,7 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
     let first;
     try {
       await waitFor('three segments', async () => (await livePlaylist(launcher)).length >= 3, 30000, 100);
-      setClock('-3600');
+      clock.set('-3600');
       await waitFor('two segments after the step', async () => {
         const pl = await livePlaylist(launcher);
         const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
@@ -132,7 +121,7 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
     } finally {
       await launcher.stop({ keepFiles: true });
       rmSync(launcher.dir, { recursive: true, force: true });
-      rmSync(clockDir, { recursive: true, force: true });
+      clock.remove();
     }
     try {
       for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone after the restart`);
@@ -142,14 +131,9 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
   });
 
 test('a clock stepped forward a day under the launcher deletes no segment, before or after a restart',
-  { timeout: 90000, skip: !existsSync(faketime) && 'libfaketime is not installed (Debian: faketime)' }, async () => {
-    const clockDir = mkdtempSync(join(tmpdir(), 'dvr-clock-'));
-    const clockFile = join(clockDir, 'faketime');
-    writeFileSync(clockFile, '+0\n');
-    const env = {
-      LD_PRELOAD: faketime, FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_NO_CACHE: '1',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    };
+  { timeout: 90000, skip: faketimeMissing }, async () => {
+    const clock = fakeClock();
+    const { env } = clock;
     // Twenty seconds kept: by the labels, everything before the step is a day old.
     const preset = '[dvr]\nsegment-duration = 1\nwindow = 20\n' + testCameraSection('porch', 'ball');
     let launcher = await startLauncher(preset, { env });
@@ -157,8 +141,7 @@ test('a clock stepped forward a day under the launcher deletes no segment, befor
     let first;
     try {
       await waitFor('two segments', async () => (await livePlaylist(launcher)).length >= 2, 30000, 100);
-      writeFileSync(`${clockFile}.tmp`, '+86400\n');
-      renameSync(`${clockFile}.tmp`, clockFile);
+      clock.set('+86400');
       await waitFor('two segments after the step', async () => {
         const pl = await livePlaylist(launcher);
         const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
@@ -185,7 +168,7 @@ test('a clock stepped forward a day under the launcher deletes no segment, befor
     } finally {
       await launcher.stop({ keepFiles: true });
       rmSync(launcher.dir, { recursive: true, force: true });
-      rmSync(clockDir, { recursive: true, force: true });
+      clock.remove();
     }
     try {
       for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
@@ -195,14 +178,9 @@ test('a clock stepped forward a day under the launcher deletes no segment, befor
   });
 
 test('a launcher started with a 1970 clock says so once with the camera name, and keeps that footage once NTP sets it',
-  { timeout: 60000, skip: !existsSync(faketime) && 'libfaketime is not installed (Debian: faketime)' }, async () => {
-    const clockDir = mkdtempSync(join(tmpdir(), 'dvr-clock-'));
-    const clockFile = join(clockDir, 'faketime');
-    writeFileSync(clockFile, '@1970-01-02 00:00:00\n');
-    const env = {
-      LD_PRELOAD: faketime, FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_NO_CACHE: '1',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    };
+  { timeout: 60000, skip: faketimeMissing }, async () => {
+    const clock = fakeClock('@1970-01-02 00:00:00');
+    const { env } = clock;
     const launcher = await startLauncher('[dvr]\nsegment-duration = 1\nwindow = 20\n' +
       testCameraSection('porch', 'ball'), { env });
     try {
@@ -210,8 +188,7 @@ test('a launcher started with a 1970 clock says so once with the camera name, an
       const warned = linesOf(launcher.log(), 'porch').filter((l) => l.includes('cannot be right'));
       assert.equal(warned.length, 1, launcher.log());
       assert.match(warned[0], /^camera porch: WARNING: the system clock \(1970-01-02T00:00:0\d\.\d{3}Z\) cannot be right, it is before this program was built: nothing is deleted by age/);
-      writeFileSync(`${clockFile}.tmp`, '+0\n');
-      renameSync(`${clockFile}.tmp`, clockFile);
+      clock.set('+0');
       await waitFor('two segments after the clock was set', async () => {
         const pl = await livePlaylist(launcher);
         const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
@@ -226,6 +203,6 @@ test('a launcher started with a 1970 clock says so once with the camera name, an
       assert.equal(cam.clock_steps, 1);
     } finally {
       await launcher.stop();
-      rmSync(clockDir, { recursive: true, force: true });
+      clock.remove();
     }
   });
