@@ -20,17 +20,9 @@ import { ARCHIVE_WINDOW_S, startArchiveServer } from '../lib/archive-server.mjs'
 import { SEGMENT_MS } from '../lib/archive-history.mjs';
 import {
   behindSeconds, launchBrowser, readView, screenshot, waitForBadge, waitForPlaying, waitForSeekDone, withLogs,
-  boxOf,
+  boxOf, goTo, typed, waitForClockNear,
 } from '../lib/player-page.mjs';
 import { waitFor } from '../lib/launcher.mjs';
-
-const pad2 = (n) => String(n).padStart(2, '0');
-
-// "2026-12-06 14:32:00" for a local time, as a person types it.
-function typed(ms) {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
-}
 
 // Yesterday at a local time of day.
 function yesterdayAt(hours, minutes, seconds = 0) {
@@ -83,21 +75,6 @@ async function stillPicture(page) {
     return {
       pictureSecond: slot * 2, blocks, clock: Date.parse(clock.getAttribute('datetime')), clockText: clock.textContent,
     };
-  });
-}
-
-async function goTo(page, text) {
-  await page.getByLabel('Go to time').fill(text);
-  await page.getByRole('button', { name: 'Go', exact: true }).click();
-}
-
-// Waits until the picture shown is from around wall time `target` (ms).
-async function waitForClockNear(page, target, slackMs, what) {
-  await page.waitForFunction(([t, slack]) => {
-    const c = document.getElementById('clock').getAttribute('datetime');
-    return c && Math.abs(Date.parse(c) - t) <= slack;
-  }, [target, slackMs], { timeout: 20000, polling: 100 }).catch(async (e) => {
-    throw new Error(`${what}: the clock never came near ${new Date(target).toISOString()} (${JSON.stringify(await readView(page))}): ${e.message}`);
   });
 }
 
@@ -400,8 +377,8 @@ describe('the player over days of archive', () => {
           clipPage.waitForEvent('download', { timeout: 60000 }),
           clipPage.getByRole('button', { name: 'Download MP4' }).click(),
         ]);
-        const d = new Date(start);
-        const stamp = `${d.getUTCFullYear()}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}-${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}`;
+        // "20261206-1432": the start's UTC date, hour and minute.
+        const stamp = new Date(start).toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
         assert.match(saved.suggestedFilename(), new RegExp(`^${server.camera}-${stamp}\\d\\dZ\\.mp4$`));
         const dir = mkdtempSync(join(tmpdir(), 'dvr-clip-'));
         try {

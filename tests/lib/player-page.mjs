@@ -82,6 +82,30 @@ export async function waitForSeekDone(page) {
     { timeout: 15000, polling: 100 });
 }
 
+// Waits until the picture shown is from around wall time `target` (ms).
+export async function waitForClockNear(page, target, slackMs, what, timeoutMs = 20000) {
+  await page.waitForFunction(([t, slack]) => {
+    const c = document.getElementById('clock').getAttribute('datetime');
+    return c && Math.abs(Date.parse(c) - t) <= slack;
+  }, [target, slackMs], { timeout: timeoutMs, polling: 100 }).catch(async (e) => {
+    throw new Error(`${what}: the clock never came near ${new Date(target).toISOString()} (${JSON.stringify(await readView(page))}): ${e.message}`);
+  });
+}
+
+const pad2 = (n) => String(n).padStart(2, '0');
+
+// "2026-12-06 14:32:00" for a local time, as a person types it.
+export function typed(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+// Types a time into "Go to time" and presses Go.
+export async function goTo(page, text) {
+  await page.getByLabel('Go to time').fill(text);
+  await page.getByRole('button', { name: 'Go', exact: true }).click();
+}
+
 export async function screenshot(page, name) {
   if (process.env.PLAYER_SCREENSHOTS) await page.screenshot({ path: join(process.env.PLAYER_SCREENSHOTS, name) });
 }
