@@ -1125,6 +1125,15 @@ Segment add_at(RecordingIndex &index, int64_t start_us, int64_t now_us) {
 
 constexpr int64_t kDay = 86400 * kSecond;
 
+// A recording of ten 2 s segments from kT0, then a step of the clock by step_us.
+std::unique_ptr<RecordingIndex> ten_segments_then_step(
+    const RecordingOptions &options, int64_t step_us) {
+  auto index = open_index(options, kT0);
+  for (int i = 0; i < 10; i++) add(*index, start_of(i));
+  REQUIRE(index->clock_stepped(step_us, nullptr));
+  return index;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -1134,10 +1143,8 @@ TEST_CASE(
   // A 20 s window kept for a minute.
   const auto options = archive_options(folder, 20, 60);
   {
-    auto index = open_index(options, kT0);
-    for (int i = 0; i < 10; i++) add(*index, start_of(i));
     // The clock steps forward by a day while segment 10 is written.
-    REQUIRE(index->clock_stepped(kDay, nullptr));
+    auto index = ten_segments_then_step(options, kDay);
     add_at(*index, start_of(10),
            start_of(11) + kDay);  // labelled before the step
     REQUIRE(index->close_clock_steps(nullptr));
@@ -1180,12 +1187,8 @@ TEST_CASE(
     "[index][clock]") {
   TempFolder folder;
   const auto options = archive_options(folder, 20, 60);
-  {
-    auto index = open_index(options, kT0);
-    for (int i = 0; i < 10; i++) add(*index, start_of(i));
-    REQUIRE(index->clock_stepped(kDay, nullptr));
-    // The process dies here: no segment after the step is ever listed.
-  }
+  // The process dies just after the step: no segment after it is ever listed.
+  ten_segments_then_step(options, kDay);
   // Restarted on the new clock: by their labels every segment is a day old.
   const int64_t now = start_of(10) + kDay + 5 * kSecond;
   auto index = open_index(options, now);
@@ -1210,10 +1213,8 @@ TEST_CASE(
     "[index][clock]") {
   TempFolder folder;
   const auto options = archive_options(folder, 20, 60);
-  auto index = open_index(options, kT0);
-  for (int i = 0; i < 10; i++) add(*index, start_of(i));
   const int64_t back = -3600 * kSecond;
-  REQUIRE(index->clock_stepped(back, nullptr));
+  auto index = ten_segments_then_step(options, back);
   REQUIRE(index->close_clock_steps(nullptr));
   for (int i = 10; i < 14; i++) add(*index, start_of(i) + back);
   for (int i = 0; i < 14; i++) CHECK(exists(file_of(folder, i)));
