@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -70,7 +71,7 @@ std::deque<dvr::Segment> make_window(size_t count, int64_t start_us) {
     rng = rng * 1664525u + 1013904223u;
     dvr::Segment s;
     s.sequence = 1000000 + i;
-    s.filename = dvr::segment_filename(s.sequence);
+    s.filename = dvr::dated_segment_path(s.sequence, start);
     s.start_us = start;
     s.duration_us = kSegmentUs - 40000 + static_cast<int64_t>(rng % 80001);
     s.bytes = 950000 + rng % 100000;
@@ -121,6 +122,20 @@ void render_case(const char *name, size_t count, size_t runs) {
   std::fflush(stdout);
 }
 
+// A listed segment's file as the index checks it on open: there, and (for
+// the newest) as long as the journal says. Sparse: no data is written.
+bool place_segment_file(const std::string &folder, const dvr::Segment &s,
+                        std::string *error) {
+  const std::string file = folder + "/" + s.filename;
+  const std::string dir = file.substr(0, file.rfind('/'));
+  if (!dvr::make_directories(dir, error)) return false;
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const bool ok = fd >= 0 && ::ftruncate(fd, static_cast<off_t>(s.bytes)) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) *error = "cannot make " + file + ": " + std::strerror(errno);
+  return ok;
+}
+
 bool write_small_file(const std::string &path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
@@ -132,10 +147,11 @@ bool write_small_file(const std::string &path) {
   return ok;
 }
 
-// A recording folder whose journal already lists `count` segments (the files
-// themselves are not needed: the index only unlinks them), reopened as after a
-// restart, then fed `adds` new segments one segment-duration apart, each pushing
-// the oldest out of the window as in steady state.
+// A recording folder whose journal lists `count` segments, each file in its
+// hour folder (sparse: the index checks that they are there, and the newest
+// ones' sizes), reopened as after a restart, then fed `adds` new segments one
+// segment-duration apart, each pushing the oldest out of the window as in
+// steady state.
 bool index_case(const char *name, size_t count, uint64_t window_s, size_t adds,
                 const std::string &folder) {
   std::string error;
@@ -151,6 +167,11 @@ bool index_case(const char *name, size_t count, uint64_t window_s, size_t adds,
         make_window(count, t_open - static_cast<int64_t>(window_s) * 1000000 +
                                kSegmentUs / 2);
     state.next_sequence = state.listed.back().sequence + 1;
+    for (const dvr::Segment &s : state.listed)
+      if (!place_segment_file(folder, s, &error)) {
+        std::fprintf(stderr, "playlist_scale: %s\n", error.c_str());
+        return false;
+      }
     if (!dvr::replace_file_atomically(
             folder + "/" + dvr::RecordingIndex::kJournalName,
             dvr::journal_snapshot(state), false, &error)) {
@@ -180,6 +201,13 @@ bool index_case(const char *name, size_t count, uint64_t window_s, size_t adds,
   const size_t heap = heap_in_use() - heap_before;
   const size_t rss = rss_bytes() - rss_before;
   const size_t listed = index->segments().size();
+  // Anything less measures a smaller index than the one named.
+  if (listed != count) {
+    std::fprintf(stderr,
+                 "playlist_scale: %s: %zu of %zu segments listed on open\n",
+                 folder.c_str(), listed, count);
+    return false;
+  }
 
   std::vector<double> times;
   int64_t clock_us = t_open;

@@ -49,7 +49,8 @@ export async function playlistSection(ctx) {
       'folder whose journal lists the whole window, opened with `dvr::RecordingIndex::open` (as after a restart); its memory ' +
       'is the heap the open index holds (mallinfo2) and the RSS growth; "new segment" is `add_segment` in steady state ' +
       '(a 4 KiB file renamed in, journaled with fdatasync, the oldest segment leaving the window, the live playlist ' +
-      'rewritten), median of several.',
+      'rewritten), median of several. Every listed segment has its file in its hour folder (sparse), as the index ' +
+      'checks on open.',
     table: table(
       ['window', 'render ms, median (min–max)', 'playlist MiB', 'index heap MiB', 'index RSS MiB', 'open ms', 'new segment ms, median (min–max)'],
       rows,
@@ -67,7 +68,8 @@ export async function playlistSection(ctx) {
       `its ${f(week.playlist_bytes / 1048576, 0)} MiB and renames it over the old one (ext4 frees the old file and starts writing the new one out then): about ` +
       `${f(week.playlist_bytes / 1048576 / 2, 0)} MiB/s of disk writes per camera at a week's window of 2 s segments. In an earlier run, keeping each segment's lines rendered in memory saved only ` +
       'about 5 ms more per segment at a week but doubled the index (123 to 250 bytes per segment), so the index keeps only the segments. ' +
-      `Reopening takes ${f(weekIx.open_ms, 0)} ms (the journal is parsed line by line). The index itself is small: about ` +
+      `Reopening takes ${f(weekIx.open_ms, 0)} ms (the journal is parsed line by line, and each hour folder of the window is ` +
+      'listed to check that every listed segment is still on disk). The index itself is small: about ' +
       `${f(weekIx.heap_bytes / weekIx.segments, 0)} bytes per segment. Timings are medians on a shared machine; the minimum shows the undisturbed cost.`,
   });
   return { render2hMs: two.median_ms, render7dMs: week.median_ms, add7dMs: weekIx.add_median_ms };
