@@ -1,7 +1,11 @@
-// The system clock steps back an hour under a running launcher (libfaketime,
-// whose timestamp file this test rewrites; the monotonic clock runs on): the
-// step is logged once with the camera's name and counted, the API's range stays
-// ordered, range playlists keep the two runs apart, and a restart keeps all.
+// The system clock moves under a running launcher (libfaketime, whose
+// timestamp file these tests rewrite; the monotonic clock runs on): a step back
+// of an hour, a step forward of a day, a start in 1970 set to now later, and a
+// clock running 500 ppm fast. Each step is logged once with the camera's name
+// and counted, a drift is no step at all; the playlists' PDT only jumps at a
+// discontinuity, the API's range and gaps stay ordered, range playlists keep
+// two runs apart, no segment leaves the disk for a step, and a restart after
+// it keeps and lists all.
 //
 //   node --test tests/http/clock-steps.test.mjs      (after meson compile -C build)
 import { test } from 'node:test';
@@ -48,6 +52,24 @@ async function porch(launcher) {
 async function livePlaylist(launcher) {
   const r = await fetch(`${launcher.url}/hls/porch/live.m3u8`);
   return r.ok ? parsePlaylist(await r.text()) : [];
+}
+
+// The segments marked as a discontinuity, the first one's mark aside (it has nothing before it).
+const discontinuities = (segments) => segments.filter((s, i) => i > 0 && s.discontinuity).length;
+
+// The API's range and gaps in order: each from its start to its end, the gaps
+// oldest first, apart, and inside the range.
+function assertOrdered(cam) {
+  const json = JSON.stringify({ range: cam.range, gaps: cam.gaps });
+  const start = Date.parse(cam.range.start);
+  const end = Date.parse(cam.range.end);
+  assert.ok(start < end, json);
+  let reached = start;
+  for (const gap of cam.gaps) {
+    assert.ok(reached < Date.parse(gap.start) && Date.parse(gap.start) < Date.parse(gap.end), json);
+    reached = Date.parse(gap.end);
+  }
+  assert.ok(reached < end, json);
 }
 
 test('a clock stepped back an hour under the launcher is said once, counted, and loses and mixes nothing',
@@ -203,6 +225,64 @@ test('a launcher started with a 1970 clock says so once with the camera name, an
       assert.equal(cam.clock_steps, 1);
     } finally {
       await launcher.stop();
+      clock.remove();
+    }
+  });
+
+test('a clock running 500 ppm fast under the launcher is no step: one run, before and after a restart',
+  { timeout: 90000, skip: faketimeMissing }, async () => {
+    // libfaketime's rate runs from each process's start; the monotonic clock keeps the true rate.
+    const clock = fakeClock('+0 x1.0005');
+    const { env } = clock;
+    const preset = '[dvr]\nsegment-duration = 1\nwindow = 600\n' + testCameraSection('porch', 'ball');
+    const stepsFile = (storage) => join(storage, 'porch', 'clock.steps');
+    let launcher;
+    let firstDir;
+    try {
+      launcher = await startLauncher(preset, { env });
+      const { storage } = launcher;
+      firstDir = launcher.dir;
+      let first;
+      try {
+        await waitFor('ten segments', async () => (await livePlaylist(launcher)).length >= 10, 30000, 100);
+        first = await livePlaylist(launcher);
+        assert.deepEqual(pdtJumps(first), []);
+        assert.equal(discontinuities(first), 0);
+        const cam = await porch(launcher);
+        assert.equal(cam.clock_steps, 0);
+        assert.deepEqual(cam.gaps, []);
+        assertOrdered(cam);
+        assert.equal(Date.parse(cam.range.start), first[0].pdt);
+        assert.deepEqual(linesOf(launcher.log(), 'porch').filter((l) => l.includes('clock step')), []);
+      } finally {
+        await launcher.stop({ keepFiles: true });
+      }
+      assert.equal(existsSync(stepsFile(storage)), false);
+
+      launcher = await startLauncher(preset, { env, storage });
+      try {
+        await waitFor('a segment after the restart', async () =>
+          discontinuities(await livePlaylist(launcher)) >= 1, 30000, 100);
+        const again = await livePlaylist(launcher);
+        assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
+        // Only the restart's discontinuity, with the restart's labels where the
+        // first run's end: its last frame counts whole (100 ms) though the stop
+        // may come within it, and the restart takes a few hundred ms.
+        const jumps = pdtJumps(again);
+        assert.equal(jumps.length, 1, JSON.stringify(again));
+        assert.ok(jumps[0] > -150 && jumps[0] < 30000, `jump ${jumps[0]} ms`);
+        const cam = await porch(launcher);
+        assert.equal(cam.clock_steps, 0);
+        assertOrdered(cam);
+        assert.equal(Date.parse(cam.range.start), first[0].pdt);
+        assert.deepEqual(linesOf(launcher.log(), 'porch').filter((l) => l.includes('clock step')), []);
+      } finally {
+        await launcher.stop();
+      }
+      assert.equal(existsSync(stepsFile(storage)), false);
+      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
+    } finally {
+      if (firstDir) rmSync(firstDir, { recursive: true, force: true });
       clock.remove();
     }
   });
