@@ -200,31 +200,73 @@ test('a clock stepped forward a day under the launcher deletes no segment, befor
   });
 
 test('a launcher started with a 1970 clock says so once with the camera name, and keeps that footage once NTP sets it',
-  { timeout: 60000, skip: faketimeMissing }, async () => {
+  { timeout: 90000, skip: faketimeMissing }, async () => {
     const clock = fakeClock('@1970-01-02 00:00:00');
     const { env } = clock;
-    const launcher = await startLauncher('[dvr]\nsegment-duration = 1\nwindow = 20\n' +
-      testCameraSection('porch', 'ball'), { env });
+    const preset = '[dvr]\nsegment-duration = 1\nwindow = 20\n' + testCameraSection('porch', 'ball');
+    const warnings = (launcher) => linesOf(launcher.log(), 'porch').filter((l) => l.includes('cannot be right'));
+    let launcher;
+    let firstDir;
     try {
-      await waitFor('two segments', async () => (await livePlaylist(launcher)).length >= 2, 30000, 100);
-      const warned = linesOf(launcher.log(), 'porch').filter((l) => l.includes('cannot be right'));
-      assert.equal(warned.length, 1, launcher.log());
-      assert.match(warned[0], /^camera porch: WARNING: the system clock \(1970-01-02T00:00:0\d\.\d{3}Z\) cannot be right, it is before this program was built: nothing is deleted by age/);
-      clock.set('+0');
-      await waitFor('two segments after the clock was set', async () => {
-        const pl = await livePlaylist(launcher);
-        const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
-        return at > 0 && pl.length - at >= 2;
-      }, 30000, 100);
-      const pl = await livePlaylist(launcher);
-      assert.match(pl[0].uri, /^1970-01-02\/00\//);
-      assert.equal(pdtJumps(pl).length, 1);
-      for (const s of pl) assert.ok(existsSync(join(launcher.storage, 'porch', s.uri)), `${s.uri} is gone`);
-      const cam = await porch(launcher);
-      assert.equal(cam.state, 'recording');
-      assert.equal(cam.clock_steps, 1);
+      launcher = await startLauncher(preset, { env });
+      const { storage } = launcher;
+      firstDir = launcher.dir;
+      let first;
+      let gap;
+      try {
+        await waitFor('two segments', async () => (await livePlaylist(launcher)).length >= 2, 30000, 100);
+        const warned = warnings(launcher);
+        assert.equal(warned.length, 1, launcher.log());
+        assert.match(warned[0],
+          /^camera porch: WARNING: the system clock \(1970-01-02T00:00:0\d\.\d{3}Z\) cannot be right, /);
+        assert.match(warned[0], /, it is before this program was built: nothing is deleted by age/);
+        clock.set('+0');
+        await waitFor('two segments after the clock was set', async () => {
+          const pl = await livePlaylist(launcher);
+          const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
+          return at > 0 && pl.length - at >= 2;
+        }, 30000, 100);
+        first = await livePlaylist(launcher);
+        assert.match(first[0].uri, /^1970-01-02\/00\//);
+        assert.equal(pdtJumps(first).length, 1);
+        for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
+        const cam = await porch(launcher);
+        assert.equal(cam.state, 'recording');
+        assert.equal(cam.clock_steps, 1);
+        // From 1970 to now, with one gap between the 1970 labels' end and the set clock's first.
+        assertOrdered(cam);
+        assert.equal(Date.parse(cam.range.start), first[0].pdt);
+        assert.equal(cam.gaps.length, 1, JSON.stringify(cam.gaps));
+        [gap] = cam.gaps;
+        const at = first.findIndex((s, i) => i > 0 && s.discontinuity);
+        const before = first[at - 1];
+        assert.ok(Math.abs(Date.parse(gap.start) - before.pdt - Math.round(before.duration * 1000)) <= 1,
+          JSON.stringify({ gap, before }));
+        assert.ok(Math.abs(Date.parse(gap.end) - first[at].pdt) <= 1, JSON.stringify({ gap, after: first[at] }));
+      } finally {
+        await launcher.stop({ keepFiles: true });
+      }
+
+      // A restart with the clock set: the 1970 footage stays, and the clock is no longer doubted.
+      launcher = await startLauncher(preset, { env, storage });
+      try {
+        await waitFor('a segment after the restart', async () =>
+          discontinuities(await livePlaylist(launcher)) >= 2, 30000, 100);
+        const again = await livePlaylist(launcher);
+        assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
+        assert.equal(pdtJumps(again).length, 2, JSON.stringify(again));
+        const cam = await porch(launcher);
+        assert.equal(cam.clock_steps, 0);
+        assertOrdered(cam);
+        assert.equal(Date.parse(cam.range.start), first[0].pdt);
+        assert.deepEqual(cam.gaps[0], gap);
+        assert.deepEqual(warnings(launcher), []);
+      } finally {
+        await launcher.stop();
+      }
+      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone after the restart`);
     } finally {
-      await launcher.stop();
+      if (firstDir) rmSync(firstDir, { recursive: true, force: true });
       clock.remove();
     }
   });
