@@ -3,15 +3,18 @@
 // of an hour, a step forward of a day, a start in 1970 set to now later, and a
 // clock running 500 ppm fast. Each step is logged once with the camera's name
 // and counted, a drift is no step at all; the playlists' PDT only jumps at a
-// discontinuity, the API's range and gaps stay ordered, range playlists keep
-// two runs apart, no segment leaves the disk for a step, and a restart after
-// it keeps and lists all.
+// discontinuity, the API's range and gaps stay ordered, no segment leaves the
+// disk for a step, and a restart after it keeps and lists all. After a step
+// back, range playlists and hour pages keep the two runs apart, the earlier
+// first, and the timeline and clips find each run by its labels.
 //
 //   node --test tests/http/clock-steps.test.mjs      (after meson compile -C build)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { fakeClock, faketimeMissing } from '../lib/faketime.mjs';
 import { startLauncher, waitFor, testCameraSection } from '../lib/launcher.mjs';
 
@@ -31,11 +34,14 @@ function parsePlaylist(text) {
   return out;
 }
 
+// Where a segment's labels end (ms).
+const endOf = (segment) => segment.pdt + Math.round(segment.duration * 1000);
+
 // PROGRAM-DATE-TIME follows EXTINF within a run; returns the jumps (ms) at discontinuities.
 function pdtJumps(segments) {
   const jumps = [];
   for (let i = 1; i < segments.length; i++) {
-    const jump = segments[i].pdt - segments[i - 1].pdt - Math.round(segments[i - 1].duration * 1000);
+    const jump = segments[i].pdt - endOf(segments[i - 1]);
     if (segments[i].discontinuity) jumps.push(jump);
     else assert.ok(Math.abs(jump) <= 50, `${segments[i].uri} jumps by ${jump} ms without a discontinuity`);
   }
@@ -72,83 +78,153 @@ function assertOrdered(cam) {
   assert.ok(reached < end, json);
 }
 
+// The UTC hour a segment is filed under, as in its archive page's path: YYYY-MM-DD/HH.
+const hourOf = (segment) => new Date(segment.pdt).toISOString().slice(0, 13).replace('T', '/');
+
+// The archive page of each hour the segments (in recording order) started in
+// lists that hour's segments in the same order, with the same labels and
+// discontinuities: two runs filed in one hour stay apart, and PDT only jumps
+// at a discontinuity. The hour still recorded may have more at its end.
+async function checkHourPages(launcher, segments) {
+  const byHour = new Map();
+  for (const s of segments) byHour.set(hourOf(s), [...(byHour.get(hourOf(s)) ?? []), s]);
+  const recording = hourOf(segments[segments.length - 1]);
+  const base = `${launcher.url}/hls/porch/`;
+  const seen = (pl, from) => pl.map((s, i) =>
+    ({ file: new URL(s.uri, from).pathname, pdt: s.pdt, discontinuity: i > 0 && s.discontinuity }));
+  for (const [hour, listed] of byHour) {
+    const page = `${base}${hour}/index.m3u8`;
+    const r = await fetch(page);
+    assert.equal(r.status, 200, `${hour}: ${r.status}`);
+    const served = parsePlaylist(await r.text());
+    pdtJumps(served);
+    const compared = hour === recording ? served.slice(0, listed.length) : served;
+    assert.deepEqual(seen(compared, page), seen(listed, base), hour);
+  }
+  return [...byHour.keys()];
+}
+
+// The duration (s) of a clip of [startMs, endMs), which must be an MP4; kept in dir.
+async function clipSeconds(launcher, startMs, endMs, dir) {
+  const r = await fetch(`${launcher.url}/api/cameras/porch/clip.mp4?start=${startMs / 1000}&end=${endMs / 1000}`);
+  assert.equal(r.status, 200, r.ok || await r.text());
+  const body = Buffer.from(await r.arrayBuffer());
+  assert.equal(body.subarray(4, 8).toString('latin1'), 'ftyp');
+  const file = join(dir, `clip-${startMs}.mp4`);
+  writeFileSync(file, body);
+  const { stdout } = await promisify(execFile)('ffprobe',
+    ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  return parseFloat(stdout);
+}
+
 test('a clock stepped back an hour under the launcher is said once, counted, and loses and mixes nothing',
   { timeout: 90000, skip: faketimeMissing }, async () => {
-    const clock = fakeClock();
+    // Eight seconds before a full hour: the earlier run reaches into the next
+    // hour, and the later run, an hour back, is filed under the earlier run's
+    // first hour, so that one hour page holds both runs whatever the time of day.
+    const ahead = Math.ceil((3600000 - (Date.now() % 3600000)) / 1000) - 8;
+    const signed = (seconds) => (seconds < 0 ? `${seconds}` : `+${seconds}`);
+    const clock = fakeClock(signed(ahead));
     const { env } = clock;
     const preset = '[dvr]\nsegment-duration = 1\nwindow = 600\n' + testCameraSection('porch', 'ball');
-    let launcher = await startLauncher(preset, { env });
-    const storage = launcher.storage;
-    const firstDir = launcher.dir;
-    let first;
+    let launcher;
+    let firstDir;
     try {
-      await waitFor('three segments', async () => (await livePlaylist(launcher)).length >= 3, 30000, 100);
-      clock.set('-3600');
-      await waitFor('two segments after the step', async () => {
-        const pl = await livePlaylist(launcher);
-        const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
-        return at > 0 && pl.length - at >= 2;
-      }, 30000, 100);
-      first = await livePlaylist(launcher);
-      const jumps = pdtJumps(first);
-      assert.equal(jumps.length, 1);
-      assert.ok(Math.abs(jumps[0] + 3600000) < 1000, `jump ${jumps[0]} ms`);
+      launcher = await startLauncher(preset, { env });
+      const { storage } = launcher;
+      firstDir = launcher.dir;
+      let first;
+      try {
+        // Four segments a run at least: room for a clip of three seconds in each.
+        await waitFor('four segments, the newest in the next hour', async () => {
+          const pl = await livePlaylist(launcher);
+          return pl.length >= 4 && hourOf(pl[pl.length - 1]) !== hourOf(pl[0]);
+        }, 30000, 100);
+        clock.set(signed(ahead - 3600));
+        await waitFor('four segments after the step', async () => {
+          const pl = await livePlaylist(launcher);
+          const at = pl.findIndex((s, i) => i > 0 && s.discontinuity);
+          return at > 0 && pl.length - at >= 4;
+        }, 30000, 100);
+        first = await livePlaylist(launcher);
+        const jumps = pdtJumps(first);
+        assert.equal(jumps.length, 1);
+        assert.ok(Math.abs(jumps[0] + 3600000) < 1000, `jump ${jumps[0]} ms`);
+        const at = first.findIndex((s, i) => i > 0 && s.discontinuity);
+        const earlier = first.slice(0, at);
+        const later = first.slice(at);
 
-      // Said once, with the camera's name; counted in the API and the metrics.
-      const steps = linesOf(launcher.log(), 'porch').filter((l) => l.includes('clock step'));
-      assert.equal(steps.length, 1, launcher.log());
-      assert.match(steps[0], /^camera porch: clock step: the system clock stepped by -3600\.0\d\d s/);
-      const cam = await porch(launcher);
-      assert.equal(cam.clock_steps, 1);
-      assert.ok(Date.parse(cam.range.start) < Date.parse(cam.range.end), JSON.stringify(cam.range));
-      // The newest footage has the earliest labels.
-      assert.equal(Date.parse(cam.range.start), Math.min(...first.map((s) => s.pdt)));
-      // The hour between the later run's labels and the earlier run's holds
-      // nothing: one gap, ending where the earlier run's labels begin.
-      assert.equal(cam.gaps.length, 1, JSON.stringify(cam.gaps));
-      const [gap] = cam.gaps;
-      const last = first[first.length - 1];
-      assert.ok(Math.abs(Date.parse(gap.end) - first[0].pdt) <= 1, JSON.stringify({ gap, first: first[0] }));
-      assert.ok(Date.parse(gap.start) >= last.pdt + Math.round(last.duration * 1000) - 1, JSON.stringify({ gap, last }));
-      assert.ok(Date.parse(gap.start) < Date.parse(gap.end));
-      const metrics = await (await fetch(`${launcher.url}/metrics`)).text();
-      assert.match(metrics, /^dvr_camera_clock_steps_total\{camera="porch"\} 1$/m);
+        // Said once, with the camera's name; counted in the API and the metrics.
+        const steps = linesOf(launcher.log(), 'porch').filter((l) => l.includes('clock step'));
+        assert.equal(steps.length, 1, launcher.log());
+        assert.match(steps[0], /^camera porch: clock step: the system clock stepped by -3600\.0\d\d s/);
+        const cam = await porch(launcher);
+        assert.equal(cam.clock_steps, 1);
+        assertOrdered(cam);
+        // The newest footage has the earliest labels.
+        assert.equal(Date.parse(cam.range.start), later[0].pdt);
+        // The hour between the later run's labels and the earlier run's holds
+        // nothing: one gap, ending where the earlier run's labels begin.
+        assert.equal(cam.gaps.length, 1, JSON.stringify(cam.gaps));
+        const [gap] = cam.gaps;
+        const last = first[first.length - 1];
+        assert.ok(Math.abs(Date.parse(gap.end) - first[0].pdt) <= 1, JSON.stringify({ gap, first: first[0] }));
+        assert.ok(Date.parse(gap.start) >= endOf(last) - 1, JSON.stringify({ gap, last }));
+        const metrics = await (await fetch(`${launcher.url}/metrics`)).text();
+        assert.match(metrics, /^dvr_camera_clock_steps_total\{camera="porch"\} 1$/m);
 
-      // A range over every label: both runs, the earlier first, the later
-      // behind a discontinuity, never interleaved.
-      const from = Math.min(...first.map((s) => s.pdt)) - 1000;
-      const to = Math.max(...first.map((s) => s.pdt)) + 2000;
-      const r = await fetch(`${launcher.url}/hls/porch/range.m3u8?start=${from / 1000}&end=${to / 1000}`);
-      assert.equal(r.status, 200);
-      const range = parsePlaylist(await r.text());
-      const names = (pl) => pl.map((s) => s.uri.replace(/^.*\//, ''));
-      assert.deepEqual(names(range), names(first));
-      assert.equal(pdtJumps(range).length, 1);
-    } finally {
-      await launcher.stop({ keepFiles: true });
-    }
-    for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
+        // A range over every label: both runs, the earlier first, the later
+        // behind a discontinuity, never interleaved.
+        const from = later[0].pdt - 1000;
+        const to = Math.max(...first.map((s) => s.pdt)) + 2000;
+        const r = await fetch(`${launcher.url}/hls/porch/range.m3u8?start=${from / 1000}&end=${to / 1000}`);
+        assert.equal(r.status, 200);
+        const range = parsePlaylist(await r.text());
+        const names = (pl) => pl.map((s) => s.uri.replace(/^.*\//, ''));
+        assert.deepEqual(names(range), names(first));
+        assert.equal(pdtJumps(range).length, 1);
 
-    // A restart after the step keeps every segment and goes on after a discontinuity.
-    launcher = await startLauncher(preset, { env, storage });
-    try {
-      // The restart's first segment, marked: the second discontinuity.
-      await waitFor('a segment after the restart', async () =>
-        (await livePlaylist(launcher)).filter((seg, i) => i > 0 && seg.discontinuity).length >= 2, 30000, 100);
-      const again = await livePlaylist(launcher);
-      assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
-      assert.equal(pdtJumps(again).length, 2, JSON.stringify(again));
-      const cam = await porch(launcher);
-      assert.ok(Date.parse(cam.range.start) < Date.parse(cam.range.end), JSON.stringify(cam.range));
-    } finally {
-      await launcher.stop({ keepFiles: true });
-      rmSync(launcher.dir, { recursive: true, force: true });
-      clock.remove();
-    }
-    try {
+        // The timeline by label: the later run's span, then the earlier run's.
+        const { spans } = await (await fetch(`${launcher.url}/api/cameras/porch/ranges`)).json();
+        const json = JSON.stringify({ spans, earlier, later });
+        assert.equal(spans.length, 2, json);
+        assert.equal(Date.parse(spans[0].start), later[0].pdt, json);
+        assert.ok(Date.parse(spans[0].end) >= endOf(later[later.length - 1]) - 1, json);
+        assert.ok(Date.parse(spans[0].end) < Date.parse(spans[1].start), json);
+        assert.equal(Date.parse(spans[1].start), earlier[0].pdt, json);
+        assert.ok(Math.abs(Date.parse(spans[1].end) - endOf(earlier[earlier.length - 1])) <= 1, json);
+
+        // The hour pages, one of them with both runs, and a clip in each run,
+        // from a segment's start (a keyframe): its own footage, as long as asked.
+        assert.equal(hourOf(later[0]), hourOf(earlier[0]));
+        await checkHourPages(launcher, first);
+        for (const run of [later, earlier]) {
+          const seconds = await clipSeconds(launcher, run[0].pdt, run[0].pdt + 3000, firstDir);
+          assert.ok(Math.abs(seconds - 3) <= 1.5, `a clip of 3 s from ${run[0].uri} lasts ${seconds} s`);
+        }
+      } finally {
+        await launcher.stop({ keepFiles: true });
+      }
+      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
+
+      // A restart after the step keeps every segment and goes on after a discontinuity.
+      launcher = await startLauncher(preset, { env, storage });
+      try {
+        // The restart's first segment, marked: the second discontinuity.
+        await waitFor('a segment after the restart', async () =>
+          discontinuities(await livePlaylist(launcher)) >= 2, 30000, 100);
+        const again = await livePlaylist(launcher);
+        assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
+        assert.equal(pdtJumps(again).length, 2, JSON.stringify(again));
+        assertOrdered(await porch(launcher));
+        await checkHourPages(launcher, again);
+      } finally {
+        await launcher.stop();
+      }
       for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone after the restart`);
     } finally {
-      rmSync(firstDir, { recursive: true, force: true });
+      if (firstDir) rmSync(firstDir, { recursive: true, force: true });
+      clock.remove();
     }
   });
 
