@@ -162,8 +162,19 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
           const pl = await livePlaylist(launcher);
           return pl.length >= 4 && hourOf(pl[pl.length - 1]) !== hourOf(pl[0]);
         }, 30000, 100);
+        // The first hour's page is finished: recording has moved past it.
+        const firstHour = `${launcher.url}/hls/porch/${hourOf((await livePlaylist(launcher))[0])}/index.m3u8`;
+        const finished = await fetch(firstHour);
+        assert.match(finished.headers.get('cache-control'), /immutable/);
+        assert.match(await finished.text(), /^#EXT-X-ENDLIST$/m);
         clock.set(signed(ahead - 3600));
         await segmentsAfterStep(launcher, 4, 'four segments after the step');
+        // Recorded into again: open, not to be cached, and a client that
+        // asks again with the finished page's ETag gets the later run too.
+        const reopened = await fetch(firstHour, { headers: { 'If-None-Match': finished.headers.get('etag') } });
+        assert.equal(reopened.status, 200);
+        assert.equal(reopened.headers.get('cache-control'), 'no-cache');
+        assert.doesNotMatch(await reopened.text(), /^#EXT-X-ENDLIST$/m);
         first = await livePlaylist(launcher);
         const jumps = pdtJumps(first);
         assert.equal(jumps.length, 1);
