@@ -74,20 +74,48 @@ std::string with_crc(const std::string &payload) {
 
 }  // namespace
 
-uint32_t crc32(const char *data, size_t size) {
-  static uint32_t table[256];
-  static bool ready = [] {
+namespace {
+
+// Eight tables for CRC-32 eight bytes at a time ("slicing by 8"): an hour
+// page parses about 150 KiB of journal lines, each with its CRC, and a byte
+// at a time that was half of the page's time.
+struct CrcTables {
+  uint32_t t[8][256];
+  CrcTables() {
     for (uint32_t i = 0; i < 256; i++) {
       uint32_t c = i;
       for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      table[i] = c;
+      t[0][i] = c;
     }
-    return true;
-  }();
-  (void)ready;
+    for (uint32_t i = 0; i < 256; i++)
+      for (int s = 1; s < 8; s++)
+        t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
+  }
+};
+
+const CrcTables &crc_tables() {
+  static const CrcTables tables;
+  return tables;
+}
+
+}  // namespace
+
+uint32_t crc32(const char *data, size_t size) {
+  const auto &t = crc_tables().t;
+  const unsigned char *p = reinterpret_cast<const unsigned char *>(data);
   uint32_t crc = 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; i++)
-    crc = table[(crc ^ static_cast<uint8_t>(data[i])) & 0xFF] ^ (crc >> 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; size >= 8; p += 8, size -= 8) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + 4, 4);
+    lo ^= crc;
+    crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^
+          t[4][lo >> 24] ^ t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^
+          t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+  }
+#endif
+  for (; size > 0; p++, size--) crc = t[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
   return crc ^ 0xFFFFFFFFu;
 }
 
@@ -153,8 +181,10 @@ std::string journal_snapshot(const JournalState &state) {
 
 void JournalParser::feed(const char *data, size_t size) {
   size_t start = 0;
-  for (size_t i = 0; i < size; i++) {
-    if (data[i] != '\n') continue;
+  while (start < size) {
+    const void *nl = std::memchr(data + start, '\n', size - start);
+    if (!nl) break;
+    const size_t i = static_cast<size_t>(static_cast<const char *>(nl) - data);
     if (overlong_ || partial_.size() + (i - start) > kMaxLine) {
       reject_overlong();
     } else if (partial_.empty()) {

@@ -102,6 +102,29 @@ std::vector<std::string> split_lines(const std::string &text) {
 
 }  // namespace
 
+TEST_CASE("CRC-32 eight bytes at a time is CRC-32 at any length and alignment",
+          "[journal]") {
+  // The definition, a bit at a time.
+  const auto reference = [](const char *data, size_t size) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < size; i++) {
+      crc ^= static_cast<uint8_t>(data[i]);
+      for (int k = 0; k < 8; k++)
+        crc = (crc & 1) ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+    }
+    return crc ^ 0xFFFFFFFFu;
+  };
+  std::string bytes;
+  for (int i = 0; i < 300; i++) bytes += static_cast<char>(i * 37 + 11);
+  for (size_t offset = 0; offset < 8; offset++)
+    for (size_t size = 0; size + offset <= bytes.size(); size++) {
+      INFO(offset << " " << size);
+      CHECK(dvr::crc32(bytes.data() + offset, size) ==
+            reference(bytes.data() + offset, size));
+    }
+  CHECK(dvr::crc32("", 0) == 0);
+}
+
 TEST_CASE("journal records are text lines with a CRC-32 of their payload",
           "[journal]") {
   CHECK(dvr::crc32("123456789", 9) == 0xCBF43926u);
