@@ -149,15 +149,30 @@ ClockSteps ClockSteps::parse(const std::string &text) {
   return steps;
 }
 
+namespace {
+
+bool breaks_between(const Segment &prev, const Segment &s,
+                    int64_t tolerance_us) {
+  const int64_t jump = s.start_us - prev.end_us();
+  return s.sequence != prev.sequence + 1 || jump > tolerance_us ||
+         jump < -tolerance_us;
+}
+
+}  // namespace
+
 void mark_breaks(std::deque<Segment> &segments, int64_t tolerance_us) {
-  for (size_t i = 1; i < segments.size(); i++) {
-    const Segment &prev = segments[i - 1];
-    Segment &s = segments[i];
-    const int64_t jump = s.start_us - prev.end_us();
-    if (s.sequence != prev.sequence + 1 || jump > tolerance_us ||
-        jump < -tolerance_us)
-      s.discontinuity = true;
-  }
+  for (size_t i = 1; i < segments.size(); i++)
+    if (breaks_between(segments[i - 1], segments[i], tolerance_us))
+      segments[i].discontinuity = true;
+}
+
+bool has_unmarked_break(const std::deque<Segment> &segments,
+                        int64_t tolerance_us) {
+  for (size_t i = 1; i < segments.size(); i++)
+    if (!segments[i].discontinuity &&
+        breaks_between(segments[i - 1], segments[i], tolerance_us))
+      return true;
+  return false;
 }
 
 std::deque<Segment> latest_run_per_label(const std::deque<Segment> &segments,

@@ -128,6 +128,10 @@ class ClockSteps {
 // A playlist assembled from the index (a range, an hour) then never joins two
 // runs whose labels overlap after a clock step without one.
 void mark_breaks(std::deque<Segment> &segments, int64_t tolerance_us);
+// True when mark_breaks() would mark something: a recording without a gap
+// or clock step needs no marked copy.
+bool has_unmarked_break(const std::deque<Segment> &segments,
+                        int64_t tolerance_us);
 
 // Segments in sequence order whose labels may go back where the clock was
 // stepped back: keeps, for every label, the footage of the latest run that

@@ -39,8 +39,13 @@ std::string render_hour_page(const std::deque<Segment> &segments,
   if (segments.empty()) return {};
   // Recording order; two runs whose labels overlap after a clock step stay
   // apart, the later behind a discontinuity.
-  std::deque<Segment> ordered = segments;
-  mark_breaks(ordered, 1000000);
+  constexpr int64_t kBreakUs = 1000000;
+  std::deque<Segment> marked;
+  if (has_unmarked_break(segments, kBreakUs)) {
+    marked = segments;
+    mark_breaks(marked, kBreakUs);
+  }
+  const std::deque<Segment> &ordered = marked.empty() ? segments : marked;
   PlaylistHeader header;
   header.own_folder = hour_folder(hour_start) + "/";
   header.other_prefix = "../../";

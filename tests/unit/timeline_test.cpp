@@ -191,11 +191,20 @@ TEST_CASE(
 TEST_CASE("a break is marked where numbers skip or labels jump", "[clock]") {
   std::deque<dvr::Segment> s = {labelled(0, 0), labelled(1, 2), labelled(3, 4),
                                 labelled(4, 0), labelled(5, 2)};
+  CHECK(dvr::has_unmarked_break(s, kSecond));
   dvr::mark_breaks(s, kSecond);
   CHECK_FALSE(s[1].discontinuity);
   CHECK(s[2].discontinuity);
   CHECK(s[3].discontinuity);
   CHECK_FALSE(s[4].discontinuity);
+  // Once marked, or where there is none, nothing is left to mark.
+  CHECK_FALSE(dvr::has_unmarked_break(s, kSecond));
+  const std::deque<dvr::Segment> in_order = {labelled(0, 0), labelled(1, 2),
+                                             labelled(2, 4)};
+  CHECK_FALSE(dvr::has_unmarked_break(in_order, kSecond));
+  // A label jump alone is one.
+  const std::deque<dvr::Segment> jump = {labelled(0, 0), labelled(1, 9)};
+  CHECK(dvr::has_unmarked_break(jump, kSecond));
 }
 
 TEST_CASE(
