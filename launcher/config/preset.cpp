@@ -75,8 +75,9 @@ const std::set<std::string> kCameraKeys = {
 const std::set<std::string> kTestKeys = {"pattern", "width", "height",
                                          "framerate", "bitrate"};
 const std::set<std::string> kRtspKeys = {
-    "url",     "user",  "password", "password-env",   "transport",
-    "latency", "codec", "ingest",   "tls-validation", "tls-fingerprint"};
+    "url",       "user",  "password", "password-env",   "transport",
+    "latency",   "codec", "ingest",   "tls-validation", "tls-fingerprint",
+    "wall-clock"};
 
 const char kCameraPrefix[] = "camera";
 
@@ -529,7 +530,18 @@ void parse_camera(Reader &r, const std::string &group, const std::string &name,
       r.error(group, "transport",
               "expected tcp or udp, got \"" + *transport + "\"");
   }
-  s.ingest = s.transport == "udp" ? Ingest::Rtspsrc : Ingest::Lean;
+  if (auto clock = r.text(group, "wall-clock")) {
+    if (*clock == "local")
+      s.wall_clock = WallClock::Local;
+    else if (*clock == "camera")
+      s.wall_clock = WallClock::Camera;
+    else
+      r.error(group, "wall-clock",
+              "expected local or camera, got \"" + *clock + "\"");
+  }
+  const bool camera_clock = s.wall_clock == WallClock::Camera;
+  s.ingest =
+      s.transport == "udp" || camera_clock ? Ingest::Rtspsrc : Ingest::Lean;
   if (auto ingest = r.text(group, "ingest")) {
     if (*ingest == "rtspsrc")
       s.ingest = Ingest::Rtspsrc;
@@ -537,6 +549,11 @@ void parse_camera(Reader &r, const std::string &group, const std::string &name,
       r.error(
           group, "ingest",
           "ingest = lean receives over TCP only; set transport = tcp or ingest = rtspsrc");
+    else if (*ingest == "lean" && camera_clock)
+      r.error(
+          group, "ingest",
+          "ingest = lean does not read the camera's RTCP sender reports, which wall-clock = camera "
+          "labels footage by; set ingest = rtspsrc or wall-clock = local");
     else if (*ingest == "lean")
       s.ingest = Ingest::Lean;
     else
@@ -598,6 +615,10 @@ const char *to_string(Ingest ingest) {
   return ingest == Ingest::Lean ? "lean" : "rtspsrc";
 }
 
+const char *to_string(WallClock clock) {
+  return clock == WallClock::Local ? "local" : "camera";
+}
+
 bool DvrSettings::operator==(const DvrSettings &o) const {
   return segment_duration == o.segment_duration && window == o.window &&
          retention == o.retention && max_bytes == o.max_bytes &&
@@ -626,7 +647,7 @@ bool RtspSourceSettings::operator==(const RtspSourceSettings &o) const {
          transport == o.transport && latency == o.latency && codec == o.codec &&
          ingest == o.ingest && transport_set == o.transport_set &&
          tls_validation == o.tls_validation &&
-         tls_fingerprint == o.tls_fingerprint;
+         tls_fingerprint == o.tls_fingerprint && wall_clock == o.wall_clock;
 }
 
 bool CameraConfig::operator==(const CameraConfig &o) const {

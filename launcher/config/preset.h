@@ -24,10 +24,17 @@ enum class AudioMode { Off, Copy, Aac };
 // depayloaders (TCP or UDP).
 enum class Ingest { Lean, Rtspsrc };
 
+// Where a camera's footage gets its wall-clock labels. Local: this machine's
+// clock when the frames arrived. Camera: the camera's RTCP sender reports,
+// while they agree with the local clock (dvrsink's wall-clock property); only
+// rtspsrc reads them.
+enum class WallClock { Local, Camera };
+
 const char *to_string(AudioMode mode);
 // "auto" when a camera may send H.264 or H.265, as it announces.
 const char *to_string(const std::optional<VideoCodec> &codec);
 const char *to_string(Ingest ingest);
+const char *to_string(WallClock clock);
 
 // Retention and segmenting, from [dvr] with per-camera overrides.
 struct DvrSettings {
@@ -84,8 +91,10 @@ struct RtspSourceSettings {
   unsigned latency = 200;  // ms
   std::optional<VideoCodec>
       codec;  // which video the camera must send; empty: auto
-  // `ingest`: lean unless transport = udp (which only rtspsrc speaks).
+  // `ingest`: lean unless transport = udp (which only rtspsrc speaks) or
+  // wall-clock = camera (only rtspsrc reads RTCP sender reports).
   Ingest ingest = Ingest::Lean;
+  WallClock wall_clock = WallClock::Local;
 
   bool operator==(const RtspSourceSettings &o) const;
 };

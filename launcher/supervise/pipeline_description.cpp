@@ -72,6 +72,9 @@ std::vector<std::string> sink_words(const CameraConfig &cam,
   if (cam.dvr.retention >= 0)
     w.push_back(
         prop("retention", static_cast<std::uint64_t>(cam.dvr.retention)));
+  if (cam.source == SourceKind::Rtsp &&
+      cam.rtsp.wall_clock == WallClock::Camera)
+    w.push_back(prop("wall-clock", to_string(cam.rtsp.wall_clock)));
   return w;
 }
 
@@ -136,6 +139,11 @@ std::vector<std::string> rtsp_source_words(const CameraConfig &cam,
   if (!lean)
     w.insert(w.end(),
              {prop("protocols", r.transport), prop("latency", r.latency)});
+  // The camera's clock reaches dvrsink as a reference timestamp meta on each
+  // buffer, which rtspsrc's jitter buffer adds from the sender reports only
+  // when asked.
+  if (!lean && r.wall_clock == WallClock::Camera)
+    w.push_back("add-reference-timestamp-meta=true");
   // The certificate policy shows in --check: which camera takes what.
   if (!r.tls_validation)
     w.push_back(lean ? "tls-validation=false" : "tls-validation-flags=0");

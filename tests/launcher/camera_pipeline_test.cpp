@@ -132,6 +132,17 @@ bool transcodes(const std::vector<std::string> &path) {
   return false;
 }
 
+std::string enum_nick(GstElement *element, const char *property) {
+  GParamSpec *spec =
+      g_object_class_find_property(G_OBJECT_GET_CLASS(element), property);
+  if (!spec || !G_IS_PARAM_SPEC_ENUM(spec)) return "";
+  gint value = 0;
+  g_object_get(element, property, &value, nullptr);
+  const GEnumValue *v =
+      g_enum_get_value(G_PARAM_SPEC_ENUM(spec)->enum_class, value);
+  return v ? v->value_nick : "";
+}
+
 std::string joined(const std::vector<std::string> &path) {
   std::string out;
   for (const auto &p : path) out += (out.empty() ? "" : " ! ") + p;
@@ -182,6 +193,24 @@ TEST_CASE(
     CHECK(recorded_paths(pipeline.p).video ==
           "rtspsrc ! rtph264depay ! dvrsink");
   }
+}
+
+TEST_CASE(
+    "with wall-clock = camera rtspsrc is asked for the sender reports' time and dvrsink labels by it",
+    "[pipeline]") {
+  auto cam = rtsp_camera(AudioMode::Off);
+  cam.rtsp.wall_clock = WallClock::Camera;
+  Pipeline pipeline(cam);
+  gboolean meta = FALSE;
+  g_object_get(pipeline.element("src"), "add-reference-timestamp-meta", &meta,
+               nullptr);
+  CHECK(meta);
+  CHECK(enum_nick(pipeline.element("sink"), "wall-clock") == "camera");
+  Pipeline local(rtsp_camera(AudioMode::Off));
+  g_object_get(local.element("src"), "add-reference-timestamp-meta", &meta,
+               nullptr);
+  CHECK_FALSE(meta);
+  CHECK(enum_nick(local.element("sink"), "wall-clock") == "local");
 }
 
 TEST_CASE(

@@ -203,6 +203,37 @@ TEST_CASE(
         parse_ok(base + "ingest = rtspsrc\n").cameras[0]);
 }
 
+TEST_CASE(
+    "wall-clock = camera labels footage by the camera's sender reports, which only rtspsrc reads",
+    "[preset]") {
+  const std::string base = "[camera c]\nsource = rtsp\nurl = rtsp://h/\n";
+  const auto plain = parse_ok(base).cameras[0].rtsp;
+  CHECK(plain.wall_clock == WallClock::Local);
+  CHECK(parse_ok(base + "wall-clock = local\n").cameras[0].rtsp.ingest ==
+        Ingest::Lean);
+  const auto camera = parse_ok(base + "wall-clock = camera\n").cameras[0].rtsp;
+  CHECK(camera.wall_clock == WallClock::Camera);
+  CHECK(camera.ingest == Ingest::Rtspsrc);
+  CHECK(parse_ok(base + "wall-clock = camera\ningest = rtspsrc\n")
+            .cameras[0]
+            .rtsp.ingest == Ingest::Rtspsrc);
+  CHECK_THAT(
+      parse_error(base + "wall-clock = camera\ningest = lean\n"),
+      Catch::Contains(kFile + ":camera c:ingest: ingest = lean does not read "
+                              "the camera's RTCP sender reports"));
+  CHECK_THAT(
+      parse_error(base + "wall-clock = gps\n"),
+      Catch::Contains(
+          kFile +
+          ":camera c:wall-clock: expected local or camera, got \"gps\""));
+  CHECK_THAT(
+      parse_error("[camera t]\nsource = test\nwall-clock = camera\n"),
+      Catch::Contains(kFile + ":camera t:wall-clock: only for source=rtsp"));
+  // Another clock labels the footage differently: a reload restarts the camera.
+  CHECK(parse_ok(base + "ingest = rtspsrc\n").cameras[0] !=
+        parse_ok(base + "wall-clock = camera\n").cameras[0]);
+}
+
 TEST_CASE("sections and camera names are checked", "[preset]") {
   CHECK_THAT(parse_error("[cameras]\n[camera c]\nsource = test\n"),
              Catch::Contains(kFile + ":cameras: unknown section"));

@@ -150,6 +150,26 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "with wall-clock = camera rtspsrc adds the sender reports' time to each buffer and dvrsink labels by it",
+    "[plan][check]") {
+  PipelineOptions opts;
+  opts.location = "/rec/door";
+  auto cam = camera();
+  cam.rtsp.ingest = Ingest::Rtspsrc;
+  cam.rtsp.wall_clock = WallClock::Camera;
+  CHECK(
+      pipeline_description(cam, opts, Secrets::Omit) ==
+      "rtspsrc name=src protocols=tcp latency=200 add-reference-timestamp-meta=true dvrsink name=sink "
+      "location=/rec/door segment-duration=2 window=120 max-bytes=0 endlist=false "
+      "send-keyframe-requests=false wall-clock=camera");
+  CHECK_THAT(gst_launch_command(cam, opts),
+             Catch::Contains("add-reference-timestamp-meta=true"));
+  cam.rtsp.wall_clock = WallClock::Local;
+  CHECK_THAT(pipeline_description(cam, opts, Secrets::Omit),
+             !Catch::Contains("reference") && !Catch::Contains("wall-clock"));
+}
+
+TEST_CASE(
     "with the lean ingest the --check line takes dvrrtspsrc's pads by name, video straight into dvrsink",
     "[plan][check]") {
   PipelineOptions opts;
