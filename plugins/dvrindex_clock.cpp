@@ -67,15 +67,15 @@ dvr_index_detail::camera_wall_clock (GstDvrIndex *self, GstBuffer *buf,
     return false;
   gint64 camera_us = (gint64)(meta->timestamp / 1000) - NTP_TO_UNIX_US;
   if (ABS (camera_us - local_us) > (gint64)settings.clock_tolerance_ms * 1000) {
-    if (!st.camera_clock_refused)
+    if (st.camera_clock != CameraClockState::Refused)
       GST_WARNING_OBJECT (self,
           "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
           "using the local clock until it agrees again",
           (camera_us - local_us) / 1000);
-    st.camera_clock_refused = true;
+    st.camera_clock = CameraClockState::Refused;
     return false;
   }
-  st.camera_clock_refused = false;
+  st.camera_clock = CameraClockState::Agrees;
   *wall_us = camera_us;
   return true;
 }
@@ -114,17 +114,21 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
       camera_clock_reading (buf, &camera)) {
     if (ABS (camera - local) <= tolerance) {
       reference = camera;
-      st.camera_clock_refused = false;
-    } else if (!st.camera_clock_refused) {
-      st.camera_clock_refused = true;
+      st.camera_clock = CameraClockState::Agrees;
+    } else if (st.camera_clock != CameraClockState::Refused) {
+      const bool was_in_use = st.camera_clock == CameraClockState::Agrees;
+      st.camera_clock = CameraClockState::Refused;
       GST_WARNING_OBJECT (self,
           "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
           "using the local clock until it agrees again",
           (camera - local) / 1000);
-      /* The camera's clock left the timeline while this machine's stayed on
-       * it: the camera stepped. (The other way round, this machine's clock
-       * stepped, and the observation below finds it.) */
-      if (ABS (camera - expected) > st.timeline.tolerance_us () &&
+      /* The camera's clock, in use, left the timeline while this machine's
+       * stayed on it: the camera stepped. (The other way round, this
+       * machine's clock stepped, and the observation below finds it.) A
+       * camera whose first reading is off, the frames before it having none
+       * (rtspsrc's before the first sender report), never labelled anything:
+       * a wrong clock, not a step. */
+      if (was_in_use && ABS (camera - expected) > st.timeline.tolerance_us () &&
           ABS (local - expected) <= st.timeline.tolerance_us ()) {
         st.timeline.begin (out_rt, expected, camera - expected);
         news.step = true;

@@ -79,6 +79,13 @@ struct PendingSegment
   gint64 end_rt = G_MININT64; /* standalone: known when the next one begins */
 };
 
+enum class CameraClockState
+{
+  Unread,
+  Agrees,
+  Refused,
+};
+
 struct State
 {
   std::unique_ptr<dvr::RecordingIndex> index;
@@ -96,7 +103,12 @@ struct State
   /* Standalone (ahead of a foreign writer): dvrindex decides the boundaries. */
   bool standalone = false;
   guint file_index = 0; /* the writer's file counter */
-  bool camera_clock_refused = false;
+  /* The camera's clock as last read: not yet (no sender report has reached
+   * a frame), agreeing with the local clock and in use, or refused. Only a
+   * clock that was in use can step: one that is off from its first reading is
+   * simply wrong, and the recording stays on the local clock without a word
+   * beyond a warning. */
+  CameraClockState camera_clock = CameraClockState::Unread;
   gint64 last_begin_rt = G_MININT64;
   /* Each segment's wall clock: an anchor plus running time (timeline.h). */
   dvr::Timeline timeline{DEFAULT_CLOCK_TOLERANCE * 1000};

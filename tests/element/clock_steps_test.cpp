@@ -306,12 +306,14 @@ namespace {
 // The camera's NTP clock as rtspsrc gives it, tied to the frames' capture
 // (their timestamps): on this machine's time for the first step_after frames
 // (counted, so that a loaded machine's slow start does not move the step),
-// then an hour ahead.
+// then an hour ahead. The first meta_from frames carry none, as rtspsrc's
+// before the camera's first sender report.
 struct CameraClock {
   int frames = 0;
   int step_after = 0;
   gint64 first_wall_us = 0;
   GstClockTime first_pts = GST_CLOCK_TIME_NONE;
+  int meta_from = 0;
 };
 
 GstPadProbeReturn add_stepping_camera_clock(GstPad *, GstPadProbeInfo *info,
@@ -327,6 +329,11 @@ GstPadProbeReturn add_stepping_camera_clock(GstPad *, GstPadProbeInfo *info,
   const gint64 captured =
       c->first_wall_us +
       static_cast<gint64>(GST_BUFFER_PTS(buf) - c->first_pts) / 1000;
+  if (c->frames < c->meta_from) {
+    c->frames++;
+    GST_PAD_PROBE_INFO_DATA(info) = buf;
+    return GST_PAD_PROBE_OK;
+  }
   const gint64 unix_us =
       captured + (c->frames++ >= c->step_after
                       ? G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC
@@ -373,5 +380,42 @@ TEST_CASE(
   const std::vector<long long> jumps = pdt_jumps(pl);
   REQUIRE(jumps.size() == 1);
   CHECK(std::llabs(jumps[0]) <= 50);
+  CHECK_FALSE(file_exists(dir.file("clock.steps")));
+}
+
+TEST_CASE(
+    "a camera clock that is off from its first reading is no step: the recording stays on the local clock "
+    "without a discontinuity",
+    "[index][clock]") {
+  TempDir dir;
+  BusLog log;
+  // An hour ahead from the first sender report on, which reaches the 12th
+  // frame: the frames before it were labelled by the local clock.
+  CameraClock camera{0, 0, 0, GST_CLOCK_TIME_NONE, 12};
+  const gint64 started_ms = g_get_real_time() / 1000;
+  run_pipeline(
+      std::string(kCamera) +
+          "identity name=parse ! dvrsink location=" + dir.path +
+          " segment-duration=1 window=60 wall-clock=camera clock-tolerance=2000",
+      4.5, &log, [&camera](GstElement *pipeline) {
+        GstElement *parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
+        GstPad *pad = gst_element_get_static_pad(parse, "src");
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER,
+                          add_stepping_camera_clock, &camera, nullptr);
+        gst_object_unref(pad);
+        gst_object_unref(parse);
+      });
+  REQUIRE(log.errors.empty());
+  REQUIRE(camera.frames > camera.meta_from + 10);
+  for (const std::string &w : log.warnings)
+    CHECK(w.find("clock stepped") == std::string::npos);
+  const ParsedPlaylist pl = parse_playlist(read_file(dir.file("live.m3u8")));
+  REQUIRE(pl.segments.size() >= 3);
+  CHECK(discontinuities(pl) == 0);
+  CHECK(pdt_jumps(pl).empty());
+  // Labelled by this machine's clock throughout, not the camera's hour.
+  const long long last =
+      parse_program_date_time(pl.segments.back().program_date_time);
+  CHECK(std::llabs(last - started_ms) < 10000);
   CHECK_FALSE(file_exists(dir.file("clock.steps")));
 }
