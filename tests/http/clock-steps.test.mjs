@@ -16,37 +16,8 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fakeClock, faketimeMissing } from '../lib/faketime.mjs';
+import { endOf, parsePlaylist, pdtJumps } from '../lib/playlist.mjs';
 import { startLauncher, waitFor, testCameraSection } from '../lib/launcher.mjs';
-
-// The playlist's segments: uri, duration (s), program date-time (ms), discontinuity.
-function parsePlaylist(text) {
-  const out = [];
-  let pending = { discontinuity: false };
-  for (const line of text.split('\n')) {
-    if (line === '#EXT-X-DISCONTINUITY') pending.discontinuity = true;
-    else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pending.pdt = Date.parse(line.slice(25));
-    else if (line.startsWith('#EXTINF:')) pending.duration = parseFloat(line.slice(8));
-    else if (line && !line.startsWith('#')) {
-      out.push({ uri: line, ...pending });
-      pending = { discontinuity: false };
-    }
-  }
-  return out;
-}
-
-// Where a segment's labels end (ms).
-const endOf = (segment) => segment.pdt + Math.round(segment.duration * 1000);
-
-// PROGRAM-DATE-TIME follows EXTINF within a run; returns the jumps (ms) at discontinuities.
-function pdtJumps(segments) {
-  const jumps = [];
-  for (let i = 1; i < segments.length; i++) {
-    const jump = segments[i].pdt - endOf(segments[i - 1]);
-    if (segments[i].discontinuity) jumps.push(jump);
-    else assert.ok(Math.abs(jump) <= 50, `${segments[i].uri} jumps by ${jump} ms without a discontinuity`);
-  }
-  return jumps;
-}
 
 const linesOf = (log, name) =>
   log.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d{3} /, '')).filter((l) => l.startsWith(`camera ${name}: `));

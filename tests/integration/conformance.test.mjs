@@ -20,14 +20,14 @@
 //   cd tests && node --test integration/conformance.test.mjs    (about 40 s)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, repoRoot, sleep, startLauncher, waitFor } from '../lib/launcher.mjs';
+import { freePort, sleep, startLauncher, waitFor } from '../lib/launcher.mjs';
+import { gstServer, startServer } from '../lib/rtsp-servers.mjs';
 
 const RECORD_MS = 12000;
-const GST_SERVER = join(repoRoot, 'build/tests/servers/dvr-gst-rtsp-server');
 const PASSWORD = 'p@ss:w%rd 42';
 
 function which(cmd) {
@@ -36,36 +36,6 @@ function which(cmd) {
   } catch {
     return null;
   }
-}
-
-// Starts a server and waits for readyPattern in its output.
-async function startServer(name, cmd, args, readyPattern) {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout.on('data', (d) => (output += d));
-  proc.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((r) => proc.on('exit', r));
-  await waitFor(`${name} to serve`, () => {
-    if (proc.exitCode !== null) throw new Error(`${name} exited:\n${output}`);
-    return readyPattern.test(output);
-  }, 20000);
-  return {
-    log: () => output,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(t);
-      }
-    },
-  };
-}
-
-async function gstServer(extra = []) {
-  const port = await freePort();
-  const server = await startServer('gst-rtsp-server', GST_SERVER, ['--port', String(port), ...extra], /serving rtsps?:/);
-  return { ...server, port };
 }
 
 // VLC refuses to run as root; the tests may run as root in a container.

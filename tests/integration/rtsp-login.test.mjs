@@ -8,11 +8,10 @@
 //   cd tests && node --test integration/rtsp-login.test.mjs    (about 15 s)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { freePort, repoRoot, startLauncher, waitFor } from '../lib/launcher.mjs';
+import { freePort, startLauncher, waitFor } from '../lib/launcher.mjs';
+import { gstServer } from '../lib/rtsp-servers.mjs';
 
 const USER = 'admin';
 const PASSWORD = 'Front-d00r:pw@1';
@@ -71,18 +70,6 @@ async function startFrontDoor(target) {
   const port = await freePort();
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return { port, seen, close: () => new Promise((r) => server.close(r)) };
-}
-
-async function gstServer() {
-  const port = await freePort();
-  const proc = spawn(join(repoRoot, 'build/tests/servers/dvr-gst-rtsp-server'), ['--port', String(port)],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout.on('data', (d) => (output += d));
-  proc.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((r) => proc.on('exit', r));
-  await waitFor('gst-rtsp-server', () => /serving/.test(output), 20000);
-  return { port, stop: async () => { proc.kill('SIGTERM'); await exited; } };
 }
 
 const preset = (door, password) => `
