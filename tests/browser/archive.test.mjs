@@ -341,12 +341,7 @@ describe('the player over days of archive', () => {
       assert.equal((await readView(page)).source, 'live');
     }));
 
-  // Known to be unreliable against the launcher: after the switch from the
-  // archive playlist to the live one at 4×, the picture sometimes stops or
-  // the speed falls back to 1×. It runs and is reported, without failing the
-  // suite, until that is found.
-  test('playing at 4× from the archive catches up with the live window and goes on at 4×',
-    { timeout: 120000, todo: 'at 4× the switch to the live playlist sometimes stalls or drops to 1×' },
+  test('playing at 4× from the archive catches up with the live window and goes on at 4×', { timeout: 120000 },
     () => withLogs(logs(), async () => {
       // Playing at 4× from just before the live window catches up with it and
       // goes on from the live playlist, at the speed chosen.
@@ -355,10 +350,22 @@ describe('the player over days of archive', () => {
       await page.getByLabel('Speed').selectOption('4');
       await waitFor('4× to reach the live window', async () => (await readView(page)).source === 'live', 60000, 250);
       await waitForPlaying(page, 'in the live window after 4×');
+      // And goes on: a stall some 20 s after the switch was seen once.
+      let last = await readView(page);
+      let movedAt = Date.now();
+      for (const until = Date.now() + 25000; Date.now() < until;) {
+        await page.waitForTimeout(500);
+        const view = await readView(page);
+        if (view.currentTime !== last.currentTime) movedAt = Date.now();
+        assert.ok(Date.now() - movedAt < 4000, `stalled in the live window at 4×: ${JSON.stringify(view)}`);
+        assert.equal(view.source, 'live');
+        last = view;
+      }
       assert.equal(await page.evaluate(() => document.querySelector('#single-view video').playbackRate), 4);
       await page.getByLabel('Speed').selectOption('1');
 
-      await page.keyboard.press('End');
+      // The button: keys go to the speed list while it has the focus.
+      await page.getByRole('button', { name: 'Go to live' }).click();
       await waitForBadge(page, /^LIVE$/);
     }));
 
