@@ -12,8 +12,8 @@ std::string segment_filename(uint64_t sequence) {
   return name;
 }
 
-bool parse_segment_filename(const std::string &name, uint64_t *sequence) {
-  static const std::string prefix = "seg-", suffix = ".ts";
+bool parse_segment_filename(std::string_view name, uint64_t *sequence) {
+  constexpr std::string_view prefix = "seg-", suffix = ".ts";
   if (name.size() <= prefix.size() + suffix.size() || name.size() > 40)
     return false;
   if (name.compare(0, prefix.size(), prefix) != 0) return false;
@@ -30,7 +30,7 @@ bool parse_segment_filename(const std::string &name, uint64_t *sequence) {
   return true;
 }
 
-bool is_safe_filename(const std::string &name) {
+bool is_safe_filename(std::string_view name) {
   if (name.empty() || name.size() > 200 || name[0] == '.') return false;
   for (char c : name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -71,7 +71,7 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 
 }  // namespace
 
-bool parse_hour_folder(const std::string &folder, int64_t *hour_start) {
+bool parse_hour_folder(std::string_view folder, int64_t *hour_start) {
   if (folder.size() != 13 || folder[4] != '-' || folder[7] != '-' ||
       folder[10] != '/')
     return false;
@@ -105,16 +105,15 @@ std::string dated_segment_path(uint64_t sequence, int64_t start_us) {
   return hour_folder(start_us) + "/" + segment_filename(sequence);
 }
 
-bool parse_segment_path(const std::string &name, uint64_t *sequence) {
+bool parse_segment_path(std::string_view name, uint64_t *sequence) {
   if (name.size() > 14 && name[13] == '/') {
-    // Small strings: no allocation.
-    return parse_hour_folder(std::string(name, 0, 13), nullptr) &&
-           parse_segment_filename(std::string(name, 14), sequence);
+    return parse_hour_folder(name.substr(0, 13), nullptr) &&
+           parse_segment_filename(name.substr(14), sequence);
   }
   return parse_segment_filename(name, sequence);
 }
 
-bool is_segment_path(const std::string &name) {
+bool is_segment_path(std::string_view name) {
   return parse_segment_path(name, nullptr);
 }
 
