@@ -185,7 +185,7 @@ bool retention_case(const char *name, int64_t retention_s,
     // summary and the oldest hour are the server's, already read.
     const double t0 = now_ms();
     const std::string page =
-        dvr::render_hour_page(archive.hour("cam", hour), hour, true, 2);
+        dvr::render_hour_page(*archive.hour("cam", hour), hour, true, 2);
     pages.push_back(now_ms() - t0);
     page_bytes = page.size();
     const double r0 = now_ms();

@@ -94,8 +94,8 @@ std::map<int64_t, HourSummary> ArchiveCatalog::hours(
   }
   for (int64_t h : open_hours) {
     if (out.count(h)) continue;
-    const auto &journal = hour_journal(camera, h);
-    if (!journal.empty()) out[h] = summarize_hour(h, journal);
+    const auto journal = hour_journal(camera, h);
+    if (!journal->empty()) out[h] = summarize_hour(h, *journal);
   }
   for (const Segment &s : *listed) {
     const int64_t h = hour_start_us(s.start_us);
@@ -107,7 +107,7 @@ std::map<int64_t, HourSummary> ArchiveCatalog::hours(
   return out;
 }
 
-const std::deque<Segment> &ArchiveCatalog::hour_journal(
+std::shared_ptr<const std::deque<Segment>> ArchiveCatalog::hour_journal(
     const std::string &camera, int64_t hour_start) {
   const std::string path = hour_journal_path(folder(camera), hour_start);
   Journal &j = journals_[{camera, hour_start}];
@@ -116,7 +116,9 @@ const std::deque<Segment> &ArchiveCatalog::hour_journal(
     j = Journal();
   } else if (now.dev != j.stamp.dev || now.ino != j.stamp.ino ||
              now.size != j.stamp.size || now.mtime_ns != j.stamp.mtime_ns) {
-    read_hour_journal(path, &j.segments, nullptr);
+    auto segments = std::make_shared<std::deque<Segment>>();
+    read_hour_journal(path, segments.get(), nullptr);
+    j.segments = std::move(segments);
     j.stamp = now;
   }
   if (journals_.size() > kCachedJournals) {
@@ -138,7 +140,8 @@ uint64_t ArchiveCatalog::floor(const std::string &camera,
   auto oldest = hours.begin();
   for (auto it = hours.begin(); it != hours.end(); ++it)
     if (it->second.first_sequence < oldest->second.first_sequence) oldest = it;
-  const auto &segments = hour_journal(camera, oldest->first);
+  const auto journal = hour_journal(camera, oldest->first);
+  const std::deque<Segment> &segments = *journal;
   // Segments leave oldest first: the first file on disk, found by bisection.
   size_t lo = 0, hi = segments.size();
   while (lo < hi) {
@@ -152,9 +155,10 @@ uint64_t ArchiveCatalog::floor(const std::string &camera,
   return oldest->second.last_sequence + 1;
 }
 
-std::deque<Segment> ArchiveCatalog::hour(const std::string &camera,
-                                         int64_t hour_start) {
-  const auto &journal = hour_journal(camera, hour_start);
+std::shared_ptr<const std::deque<Segment>> ArchiveCatalog::hour(
+    const std::string &camera, int64_t hour_start) {
+  const auto cached = hour_journal(camera, hour_start);
+  const std::deque<Segment> &journal = *cached;
   auto from = journal.begin();
   // Retention takes the oldest segments first, so only the oldest hour may
   // list files that are gone: the first one still on disk, by bisection.
@@ -170,18 +174,21 @@ std::deque<Segment> ArchiveCatalog::hour(const std::string &camera,
           });
     }
   }
-  std::deque<Segment> out(from, journal.end());
   // Flat segments of an upgraded recording, listed but not yet in a journal.
   const auto listed = live_.segments(camera);
-  if (!listed->empty() &&
-      listed->front().filename.find('/') == std::string::npos) {
-    const uint64_t last = out.empty() ? 0 : out.back().sequence;
-    for (const Segment &s : *listed) {
-      if (hour_start_us(s.start_us) == hour_start &&
-          (out.empty() || s.sequence > last))
-        out.push_back(s);
-    }
-  }
+  const uint64_t last = journal.empty() ? 0 : journal.back().sequence;
+  const auto flat_here = [&](const Segment &s) {
+    return hour_start_us(s.start_us) == hour_start &&
+           (journal.empty() || s.sequence > last);
+  };
+  const bool flat = !listed->empty() &&
+                    listed->front().filename.find('/') == std::string::npos &&
+                    std::any_of(listed->begin(), listed->end(), flat_here);
+  if (from == journal.begin() && !flat) return cached;
+  auto out = std::make_shared<std::deque<Segment>>(from, journal.end());
+  if (flat)
+    for (const Segment &s : *listed)
+      if (flat_here(s)) out->push_back(s);
   return out;
 }
 
@@ -193,7 +200,8 @@ std::deque<Segment> ArchiveCatalog::segments(const std::string &camera,
     // A segment is filed under the hour it starts in, so one that overlaps
     // from_us may start in the hour before.
     if (h + 2 * kHourUs <= from_us || h >= to_us) continue;
-    for (const Segment &s : hour(camera, h))
+    const auto filed = hour(camera, h);
+    for (const Segment &s : *filed)
       if (s.end_us() > from_us && s.start_us < to_us) out.push_back(s);
   }
   std::sort(out.begin(), out.end(), [](const Segment &a, const Segment &b) {
@@ -214,7 +222,8 @@ std::vector<Span> ArchiveCatalog::spans(const std::string &camera,
       it = all.erase(it);
     } else if (it->second.first_sequence < first) {
       std::deque<Segment> left;
-      for (const Segment &s : hour_journal(camera, it->first))
+      const auto journal = hour_journal(camera, it->first);
+      for (const Segment &s : *journal)
         if (s.sequence >= first) left.push_back(s);
       it->second = summarize_hour(it->first, left);
       ++it;

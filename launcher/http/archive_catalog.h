@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,8 +43,11 @@ class ArchiveCatalog {
   // The segments on disk overlapping [from_us, to_us), oldest first.
   std::deque<Segment> segments(const std::string &camera, int64_t from_us,
                                int64_t to_us);
-  // The segments filed under one hour, without those that already left the disk.
-  std::deque<Segment> hour(const std::string &camera, int64_t hour_start_us);
+  // The segments filed under one hour, without those that already left the
+  // disk. Shared with the cache when that is all of them, as for every hour
+  // but the oldest: a page is not a copy of 1,800 segments.
+  std::shared_ptr<const std::deque<Segment>> hour(const std::string &camera,
+                                                  int64_t hour_start_us);
 
  private:
   struct Cached {
@@ -54,10 +58,11 @@ class ArchiveCatalog {
   };
   struct Journal {
     Cached stamp;
-    std::deque<Segment> segments;
+    std::shared_ptr<const std::deque<Segment>> segments =
+        std::make_shared<const std::deque<Segment>>();
   };
-  const std::deque<Segment> &hour_journal(const std::string &camera,
-                                          int64_t hour_start_us);
+  std::shared_ptr<const std::deque<Segment>> hour_journal(
+      const std::string &camera, int64_t hour_start_us);
   // archive.index, read again only when it changed.
   const std::map<int64_t, HourSummary> &summarized(const std::string &camera);
   // The first sequence number still on disk: retention takes the oldest first.

@@ -91,7 +91,8 @@ void HttpServer::serve_hour_page(SoupServerMessage *msg,
                                  int64_t hour_start) {
   const auto status = status_of(camera);
   if (!status) return respond_with_status(msg, SOUP_STATUS_NOT_FOUND);
-  const std::deque<Segment> segments = archive_.hour(camera, hour_start);
+  const auto hour = archive_.hour(camera, hour_start);
+  const std::deque<Segment> &segments = *hour;
   if (segments.empty())
     return respond_with_plain(msg, SOUP_STATUS_NOT_FOUND,
                               "nothing recorded in that hour");

@@ -10,6 +10,8 @@
 
 #include "http/archive_catalog.h"
 #include "http/recording_catalog.h"
+#include "files.h"
+#include "journal.h"
 #include "recording_index.h"
 #include "temp_folder.h"
 
@@ -82,7 +84,7 @@ TEST_CASE(
   RecordingCatalog live(folder.path());
   ArchiveCatalog archive(folder.path(), live);
   const int64_t hour13 = kT0 + 3600 * kSecond;
-  const auto segments = archive.hour("door", hour13);
+  const std::deque<Segment> segments = *archive.hour("door", hour13);
   REQUIRE(segments.size() == 1500);  // 50 minutes of 2 s segments
   const std::string page = render_hour_page(segments, hour13, true, 2);
   CHECK(page.find("#EXT-X-PLAYLIST-TYPE:VOD\n") != std::string::npos);
@@ -101,7 +103,42 @@ TEST_CASE(
   CHECK(open.find("ENDLIST") == std::string::npos);
   CHECK(open.find("PLAYLIST-TYPE") == std::string::npos);
   // Of the hour retention took, only what is still on disk is listed.
-  CHECK(archive.hour("door", kT0).size() == 1);
+  CHECK(archive.hour("door", kT0)->size() == 1);
+}
+
+TEST_CASE(
+    "an hour page is the cached hour, not a copy, and a recording from before hour folders lists its flat segments",
+    "[archive]") {
+  TempFolder folder;
+  auto index = record(folder);
+  RecordingCatalog live(folder.path());
+  ArchiveCatalog archive(folder.path(), live);
+  const int64_t hour13 = kT0 + 3600 * kSecond;
+  CHECK(archive.hour("door", hour13) == archive.hour("door", hour13));
+
+  // A live journal with flat names, as a recorder before hour folders left it.
+  JournalState old;
+  for (uint64_t i = 0; i < 10; i++) {
+    Segment s;
+    s.sequence = i;
+    s.filename = segment_filename(i);
+    s.start_us = kT0 + static_cast<int64_t>(i) * 2 * kSecond;
+    s.duration_us = 2 * kSecond;
+    s.bytes = 2;
+    old.listed.push_back(s);
+  }
+  old.next_sequence = 10;
+  std::string error;
+  REQUIRE(make_directories(folder.path() + "/porch", &error));
+  REQUIRE(replace_file_atomically(
+      folder.path() + "/porch/" + RecordingIndex::kJournalName,
+      journal_snapshot(old), false, &error));
+  const auto flat = archive.hour("porch", kT0);
+  REQUIRE(flat->size() == 10);
+  CHECK(flat->front().filename == segment_filename(0));
+  CHECK(render_hour_page(*flat, kT0, true, 2).find("\n../../seg-") !=
+        std::string::npos);
+  CHECK(archive.hour("porch", kT0 + 3600 * kSecond)->empty());
 }
 
 TEST_CASE(
