@@ -46,6 +46,22 @@ const segmentsAfterStep = (launcher, n, what) => waitFor(what, async () => {
 const discontinuitiesListed = (launcher, n, what) =>
   waitFor(what, async () => discontinuities(await livePlaylist(launcher)) >= n, 30000, 100);
 
+// After a restart on the same storage, following a run whose live playlist
+// was `first` with `steps` clock steps in it: once the restart's first segment
+// is listed, behind one more discontinuity, the first run's segments are
+// listed again in order, PDT jumps only at the discontinuities, and the API's
+// range and gaps are in order. Returns the playlist, its jumps and the API's camera.
+async function listedAgainAfterRestart(launcher, first, steps) {
+  await discontinuitiesListed(launcher, steps + 1, 'a segment after the restart');
+  const again = await livePlaylist(launcher);
+  assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
+  const jumps = pdtJumps(again);
+  assert.equal(jumps.length, steps + 1, JSON.stringify(again));
+  const cam = await porch(launcher);
+  assertOrdered(cam);
+  return { again, jumps, cam };
+}
+
 // Where the recorder notes the clock steps it saw, for the next run to find.
 const stepsFile = (storage) => join(storage, 'porch', 'clock.steps');
 
@@ -211,12 +227,7 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
       // A restart after the step keeps every segment and goes on after a discontinuity.
       launcher = await startLauncher(preset, { env, storage });
       try {
-        // The restart's first segment, marked: the second discontinuity.
-        await discontinuitiesListed(launcher, 2, 'a segment after the restart');
-        const again = await livePlaylist(launcher);
-        assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
-        assert.equal(pdtJumps(again).length, 2, JSON.stringify(again));
-        assertOrdered(await porch(launcher));
+        const { again } = await listedAgainAfterRestart(launcher, first, 1);
         await checkHourPages(launcher, again);
       } finally {
         await launcher.stop();
@@ -260,13 +271,8 @@ test('a clock stepped forward a day under the launcher deletes no segment, befor
       }
       launcher = await startLauncher(preset, { env, storage });
       try {
-        await discontinuitiesListed(launcher, 2, 'a segment after the restart');
         // Still listed: the first run's footage is seconds old, not a day.
-        const again = await livePlaylist(launcher);
-        assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
-        assert.equal(pdtJumps(again).length, 2, JSON.stringify(again));
-        const cam = await porch(launcher);
-        assertOrdered(cam);
+        const { cam } = await listedAgainAfterRestart(launcher, first, 1);
         assert.equal(Date.parse(cam.range.start), first[0].pdt);
       } finally {
         await launcher.stop();
@@ -323,13 +329,8 @@ test('a launcher started with a 1970 clock says so once with the camera name, an
       // A restart with the clock set: the 1970 footage stays, and the clock is no longer doubted.
       launcher = await startLauncher(preset, { env, storage });
       try {
-        await discontinuitiesListed(launcher, 2, 'a segment after the restart');
-        const again = await livePlaylist(launcher);
-        assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
-        assert.equal(pdtJumps(again).length, 2, JSON.stringify(again));
-        const cam = await porch(launcher);
+        const { cam } = await listedAgainAfterRestart(launcher, first, 1);
         assert.equal(cam.clock_steps, 0);
-        assertOrdered(cam);
         assert.equal(Date.parse(cam.range.start), first[0].pdt);
         assert.deepEqual(cam.gaps[0], gap);
         assert.deepEqual(warnings(launcher), []);
@@ -373,18 +374,12 @@ test('a clock running 500 ppm fast under the launcher is no step: one run, befor
 
       launcher = await startLauncher(preset, { env, storage });
       try {
-        await discontinuitiesListed(launcher, 1, 'a segment after the restart');
-        const again = await livePlaylist(launcher);
-        assert.deepEqual(again.slice(0, first.length).map((s) => s.uri), first.map((s) => s.uri));
         // Only the restart's discontinuity, its labels just after the first
         // run's: the restart takes a few hundred ms, less up to a frame (100 ms)
         // as the first run's last frame counts whole though the stop may cut it.
-        const jumps = pdtJumps(again);
-        assert.equal(jumps.length, 1, JSON.stringify(again));
+        const { jumps, cam } = await listedAgainAfterRestart(launcher, first, 0);
         assert.ok(jumps[0] > -150 && jumps[0] < 30000, `jump ${jumps[0]} ms`);
-        const cam = await porch(launcher);
         assert.equal(cam.clock_steps, 0);
-        assertOrdered(cam);
         assert.equal(Date.parse(cam.range.start), first[0].pdt);
         assert.deepEqual(linesOf(launcher.log(), 'porch').filter((l) => l.includes('clock step')), []);
       } finally {
