@@ -348,6 +348,24 @@ GstPadProbeReturn add_stepping_camera_clock(GstPad *, GstPadProbeInfo *info,
   return GST_PAD_PROBE_OK;
 }
 
+// 4.5 s of the test camera into dir with wall-clock=camera, its NTP clock
+// as `camera` says.
+void record_with_camera_clock(const TempDir &dir, CameraClock *camera,
+                              BusLog *log) {
+  run_pipeline(
+      std::string(kCamera) +
+          "identity name=parse ! dvrsink location=" + dir.path +
+          " segment-duration=1 window=60 wall-clock=camera clock-tolerance=2000",
+      4.5, log, [camera](GstElement *pipeline) {
+        GstElement *parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
+        GstPad *pad = gst_element_get_static_pad(parse, "src");
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER,
+                          add_stepping_camera_clock, camera, nullptr);
+        gst_object_unref(pad);
+        gst_object_unref(parse);
+      });
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -356,18 +374,7 @@ TEST_CASE(
   TempDir dir;
   BusLog log;
   CameraClock camera{0, 12, 0, GST_CLOCK_TIME_NONE};
-  run_pipeline(
-      std::string(kCamera) +
-          "identity name=parse ! dvrsink location=" + dir.path +
-          " segment-duration=1 window=60 wall-clock=camera clock-tolerance=2000",
-      4.5, &log, [&camera](GstElement *pipeline) {
-        GstElement *parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
-        GstPad *pad = gst_element_get_static_pad(parse, "src");
-        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER,
-                          add_stepping_camera_clock, &camera, nullptr);
-        gst_object_unref(pad);
-        gst_object_unref(parse);
-      });
+  record_with_camera_clock(dir, &camera, &log);
   REQUIRE(log.errors.empty());
   size_t said = 0;
   for (const std::string &w : log.warnings)
@@ -393,18 +400,7 @@ TEST_CASE(
   // frame: the frames before it were labelled by the local clock.
   CameraClock camera{0, 0, 0, GST_CLOCK_TIME_NONE, 12};
   const gint64 started_ms = g_get_real_time() / 1000;
-  run_pipeline(
-      std::string(kCamera) +
-          "identity name=parse ! dvrsink location=" + dir.path +
-          " segment-duration=1 window=60 wall-clock=camera clock-tolerance=2000",
-      4.5, &log, [&camera](GstElement *pipeline) {
-        GstElement *parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
-        GstPad *pad = gst_element_get_static_pad(parse, "src");
-        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER,
-                          add_stepping_camera_clock, &camera, nullptr);
-        gst_object_unref(pad);
-        gst_object_unref(parse);
-      });
+  record_with_camera_clock(dir, &camera, &log);
   REQUIRE(log.errors.empty());
   REQUIRE(camera.frames > camera.meta_from + 10);
   for (const std::string &w : log.warnings)
