@@ -46,15 +46,20 @@ std::unique_ptr<RecordingIndex> record(const TempFolder &folder) {
   return index;
 }
 
+// The recording of record(), and the server's two readers of it.
+struct Recorded {
+  TempFolder folder;
+  std::unique_ptr<RecordingIndex> index = record(folder);
+  RecordingCatalog live{folder.path()};
+  ArchiveCatalog archive{folder.path(), live};
+};
+
 }  // namespace
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    Recorded,
     "the archive's spans show the hours kept and the holes at a fine resolution only",
     "[archive]") {
-  TempFolder folder;
-  auto index = record(folder);
-  RecordingCatalog live(folder.path());
-  ArchiveCatalog archive(folder.path(), live);
   // Retention took the first hour but the segment ending at 13:00; 13:00 to
   // 15:00 is left, with its hole.
   const auto fine = archive.spans("door", INT64_MIN, INT64_MAX, 0);
@@ -76,13 +81,10 @@ TEST_CASE(
   CHECK(extent->end_us == kT0 + 3 * 3600 * kSecond);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    Recorded,
     "an hour page lists that hour from its own folder and ends once the hour is over",
     "[archive]") {
-  TempFolder folder;
-  auto index = record(folder);
-  RecordingCatalog live(folder.path());
-  ArchiveCatalog archive(folder.path(), live);
   const int64_t hour13 = kT0 + 3600 * kSecond;
   const std::deque<Segment> segments = *archive.hour("door", hour13);
   REQUIRE(segments.size() == 1500);  // 50 minutes of 2 s segments
@@ -106,13 +108,10 @@ TEST_CASE(
   CHECK(archive.hour("door", kT0)->size() == 1);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    Recorded,
     "an hour page is the cached hour, not a copy, and a recording from before hour folders lists its flat segments",
     "[archive]") {
-  TempFolder folder;
-  auto index = record(folder);
-  RecordingCatalog live(folder.path());
-  ArchiveCatalog archive(folder.path(), live);
   const int64_t hour13 = kT0 + 3600 * kSecond;
   CHECK(archive.hour("door", hour13) == archive.hour("door", hour13));
 
@@ -141,13 +140,10 @@ TEST_CASE(
   CHECK(archive.hour("porch", kT0 + 3600 * kSecond)->empty());
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    Recorded,
     "the segments of a period run across hours, and what left the disk is not among them",
     "[archive]") {
-  TempFolder folder;
-  auto index = record(folder);
-  RecordingCatalog live(folder.path());
-  ArchiveCatalog archive(folder.path(), live);
   const auto across = archive.segments("door", kT0 + 119 * 60 * kSecond,
                                        kT0 + 121 * 60 * kSecond);
   REQUIRE(across.size() == 60);
