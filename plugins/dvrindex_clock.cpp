@@ -67,11 +67,11 @@ dvr_index_detail::camera_wall_clock (GstDvrIndex *self, GstBuffer *buf,
     return false;
   gint64 camera_us = (gint64)(meta->timestamp / 1000) - NTP_TO_UNIX_US;
   if (ABS (camera_us - local_us) > (gint64)settings.clock_tolerance_ms * 1000) {
-    if (st.camera_clock != CameraClockState::Refused)
-      GST_WARNING_OBJECT (self,
-          "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
-          "using the local clock until it agrees again",
+    if (st.camera_clock != CameraClockState::Refused) {
+      GST_DEBUG_OBJECT (self, "camera clock %" G_GINT64_FORMAT " ms off",
           (camera_us - local_us) / 1000);
+      st.camera_off_unsaid = camera_us - local_us;
+    }
     st.camera_clock = CameraClockState::Refused;
     return false;
   }
@@ -103,6 +103,10 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
     const Settings &settings, State &st, gint64 in_rt, gint64 out_rt)
 {
   ClockNews news;
+  news.folder = st.index ? st.index->options ().folder : settings.location;
+  /* Refused where a run began (camera_wall_clock): said from here. */
+  news.camera_off_us = st.camera_off_unsaid;
+  st.camera_off_unsaid.reset ();
   gint64 local;
   if (!capture_wall_clock (self, in_rt, &local) || !st.timeline.anchored ())
     return news;
@@ -118,10 +122,6 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
     } else if (st.camera_clock != CameraClockState::Refused) {
       const bool was_in_use = st.camera_clock == CameraClockState::Agrees;
       st.camera_clock = CameraClockState::Refused;
-      GST_WARNING_OBJECT (self,
-          "camera clock is %" G_GINT64_FORMAT " ms off the local clock: "
-          "using the local clock until it agrees again",
-          (camera - local) / 1000);
       /* The camera's clock, in use, left the timeline while this machine's
        * stayed on it: the camera stepped. (The other way round, this
        * machine's clock stepped, and the observation below finds it.) A
@@ -136,6 +136,8 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
         news.step_us = camera - expected;
         news.before_us = expected;
         news.after_us = camera;
+      } else {
+        news.camera_off_us = camera - local;
       }
     }
   }
@@ -152,11 +154,31 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
     if (st.open_step_rt == G_MAXINT64)
       st.open_step_rt = out_rt;
   }
-  if (news.step) {
+  if (news.step)
     news.total = ++st.clock_steps;
-    news.folder = st.index ? st.index->options ().folder : settings.location;
-  }
   return news;
+}
+
+/* Says that the camera's clock is too far off the local one to label
+ * anything (a wrong zone, a clock never set): a warning, and an element
+ * message "dvr-clock-camera-off" with the difference. The recording goes on
+ * by the local clock, and takes the camera's up again once it agrees. */
+static void
+post_camera_clock_off (
+    GstDvrIndex *self, const std::string &folder, gint64 off_us)
+{
+  GstStructure *fields = gst_structure_new (GST_DVR_CLOCK_CAMERA_OFF_MESSAGE,
+      "folder", G_TYPE_STRING, folder.c_str (), "off", G_TYPE_INT64, off_us,
+      "off-seconds", G_TYPE_DOUBLE, off_us / 1e6, NULL);
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
+      ("The camera's clock is %+.3f s off this machine's, more than "
+       "clock-tolerance: %s is labelled by this machine's clock until the "
+       "camera's agrees",
+          off_us / 1e6, folder.c_str ()),
+      ("camera clock off by %" G_GINT64_FORMAT " us", off_us),
+      ("details", GST_TYPE_STRUCTURE, fields, NULL));
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), fields));
 }
 
 /* Says a clock step: a warning an application can act on, and an element
@@ -164,6 +186,8 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
 void
 dvr_index_detail::post_clock_news (GstDvrIndex *self, const ClockNews &news)
 {
+  if (news.camera_off_us)
+    post_camera_clock_off (self, news.folder, *news.camera_off_us);
   if (!news.step)
     return;
   std::string before = dvr::format_program_date_time (news.before_us);

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -106,9 +107,11 @@ struct State
   /* The camera's clock as last read: not yet (no sender report has reached
    * a frame), agreeing with the local clock and in use, or refused. Only a
    * clock that was in use can step: one that is off from its first reading is
-   * simply wrong, and the recording stays on the local clock without a word
-   * beyond a warning. */
+   * simply wrong, and the recording stays on the local clock. */
   CameraClockState camera_clock = CameraClockState::Unread;
+  /* A camera clock just refused without a step, by how much (µs), until the
+   * message "dvr-camera-clock-off" says so. */
+  std::optional<gint64> camera_off_unsaid;
   gint64 last_begin_rt = G_MININT64;
   /* Each segment's wall clock: an anchor plus running time (timeline.h). */
   dvr::Timeline timeline{DEFAULT_CLOCK_TOLERANCE * 1000};
@@ -168,6 +171,8 @@ namespace dvr_index_detail {
  * state lock is released. */
 struct ClockNews
 {
+  std::optional<gint64>
+      camera_off_us; /* the camera's clock refused, so far off */
   bool step = false;
   bool camera = false; /* the camera's clock stepped, not this machine's */
   gint64 step_us = 0;

@@ -29,6 +29,9 @@ GType gst_dvr_wall_clock_get_type (void);
 /* Posted (with a warning) when the folder is opened with a clock that cannot
  * be right: nothing is deleted by age until it is. */
 #define GST_DVR_CLOCK_IMPLAUSIBLE_MESSAGE "dvr-clock-implausible"
+/* Posted (with a warning) when wall-clock=camera and the camera's clock is
+ * too far off the local one to be used, without having stepped. */
+#define GST_DVR_CLOCK_CAMERA_OFF_MESSAGE "dvr-clock-camera-off"
 
 GST_ELEMENT_REGISTER_DECLARE (dvrindex);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "supervise/camera_pipeline.h"
@@ -578,6 +579,22 @@ bool Camera::handle_message(GstMessage *message) {
                                                          : "system",
             step, before ? before : "?", after ? after : "?");
         log_line("camera " + config_.name + ": " + line);
+      } else if (gst_message_has_name(message, "dvr-clock-camera-off")) {
+        gdouble off = 0;
+        gst_structure_get_double(s, "off-seconds", &off);
+        // Each connection reads the camera's clock afresh: a camera that is
+        // always an hour off is said once, not on every reconnect.
+        if (!camera_clock_off_said_ ||
+            std::abs(*camera_clock_off_said_ - off) > 2.0) {
+          camera_clock_off_said_ = off;
+          char line[256];
+          std::snprintf(
+              line, sizeof line,
+              "WARNING: the camera's clock is %+.3f s off this machine's; footage is labelled by this "
+              "machine's clock until it agrees (wall-clock = camera): set the camera's time or NTP",
+              off);
+          log_line("camera " + config_.name + ": " + line);
+        }
       } else if (gst_message_has_name(message, "dvr-clock-implausible")) {
         const char *clock = gst_structure_get_string(s, "clock");
         const char *from = gst_structure_get_string(s, "trusted-from");

@@ -131,6 +131,9 @@ class Camera {
   std::uint64_t reconnects_ = 0;
   std::uint64_t clock_steps_ =
       0;  // of the system's or the camera's clock, said by dvrindex
+  // How far off the camera's clock was when last said to be unusable (s):
+  // said again on a reconnect only if that changed.
+  std::optional<double> camera_clock_off_said_;
   std::string video_path_, audio_path_, video_codec_;
 
   // The disk under the camera's folder, as dvrsink last said it.

@@ -5,7 +5,8 @@
 // `wall-clock = camera` (rtspsrc, reference timestamp metas from the reports).
 //
 //   - A camera whose clock is an hour off from its first report is wrong, not
-//     stepping: nothing is said, nothing is marked, labels stay local.
+//     stepping: the log says once how far off it is, nothing is marked or
+//     counted, labels stay local.
 //   - Once it agrees with the local clock it is used; its step of +3600 s is
 //     then logged once, counted in /api/cameras and /metrics, and marked with
 //     one EXT-X-DISCONTINUITY, behind which the labels go on by the local
@@ -31,8 +32,10 @@ import { gstServer } from '../lib/rtsp-servers.mjs';
 // keyframe, at which the recorder compares the clocks.
 const REPORT_MS = 8000;
 
-const stepLines = (log) => log.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d{3} /, ''))
-  .filter((l) => l.startsWith('camera cam: clock step'));
+const camLines = (log, start) => log.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d{3} /, ''))
+  .filter((l) => l.startsWith(`camera cam: ${start}`));
+const stepLines = (log) => camLines(log, 'clock step');
+const offLines = (log) => camLines(log, "WARNING: the camera's clock is");
 
 async function camera(launcher) {
   return (await (await fetch(`${launcher.url}/api/cameras`)).json()).find((c) => c.name === 'cam');
@@ -75,6 +78,11 @@ window = 600
     let pl = await livePlaylist(launcher);
     assert.ok(pl.length >= 4, `${pl.length} segments`);
     assert.deepEqual(stepLines(launcher.log()), []);
+    const off = offLines(launcher.log());
+    assert.equal(off.length, 1, launcher.log());
+    const offBy = Number(/^camera cam: WARNING: the camera's clock is ([+-]\d+\.\d{3}) s off this machine's; /
+      .exec(off[0])?.[1]);
+    assert.ok(Math.abs(offBy - 3600) < 1, off[0]);
     assert.equal((await camera(launcher)).clock_steps, 0);
     assert.equal(discontinuities(pl), 0);
     assert.ok(pl.every((s) => s.pdt >= startedAt - 1000 && s.pdt <= Date.now()), 'labelled by the local clock');
@@ -98,6 +106,8 @@ window = 600
 
     const lines = stepLines(launcher.log());
     assert.equal(lines.length, 1, launcher.log());
+    // A step of a clock in use is said as a step, not as a clock that is off.
+    assert.equal(offLines(launcher.log()).length, 1, launcher.log());
     const size = Number(/^camera cam: clock step: the camera's clock stepped by ([+-]\d+\.\d{3}) s \(/
       .exec(lines[0])?.[1]);
     assert.ok(Math.abs(size - 3600) < 1, lines[0]);
