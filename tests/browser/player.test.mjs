@@ -6,7 +6,7 @@
 // Set PLAYER_SCREENSHOTS=/some/dir to keep screenshots of the page.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLauncher, waitFor, freePort } from '../lib/launcher.mjs';
+import { CLOSED_PORT, startLauncher, waitFor } from '../lib/launcher.mjs';
 import {
   launchBrowser, openPage, readView, waitForPlaying, waitForBadge, waitForSeekDone, screenshot, behindSeconds,
   withLauncherLog, fetchPlaylist,
@@ -143,10 +143,9 @@ describe('camera chooser and a camera that cannot be reached', () => {
 
   before(async () => {
     // Nothing listens on this port: the RTSP camera fails and is retried.
-    const deadPort = await freePort();
     launcher = await startLauncher(`${preset()}[camera gone]
 source = rtsp
-url = rtsp://127.0.0.1:${deadPort}/cam/realmonitor?channel=1&subtype=0
+url = rtsp://127.0.0.1:${CLOSED_PORT}/cam/realmonitor?channel=1&subtype=0
 `);
   });
   after(async () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { existsSync, readdirSync, readFileSync, statSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLauncher, waitFor, freePort } from '../lib/launcher.mjs';
+import { CLOSED_PORT, startLauncher, waitFor } from '../lib/launcher.mjs';
 
 const preset = `
 [dvr]
@@ -361,12 +361,11 @@ test('SIGINT stops the launcher with status 0, the last segment finished and lis
 });
 
 test('a camera that cannot connect is retried, shown without its password, and never stops the others', async () => {
-  const closedPort = await freePort();
   const secrets = ['hunter2-Secret', 'urlSecret77'];
   const failing = await startLauncher(`
 [camera door]
 source = rtsp
-url = rtsp://admin:${secrets[1]}@127.0.0.1:${closedPort}/cam/realmonitor?channel=1&subtype=0
+url = rtsp://admin:${secrets[1]}@127.0.0.1:${CLOSED_PORT}/cam/realmonitor?channel=1&subtype=0
 user = admin
 password = ${secrets[0]}
 
@@ -379,11 +378,14 @@ framerate = 10
 bitrate = 300
 `);
   try {
+    let seen = '';
     const text = await waitFor('door to have been retried while cam1 records', async () => {
-      const body = await (await fetch(`${failing.url}/api/cameras`)).text();
-      const [door, cam1] = JSON.parse(body);
-      return door.reconnects >= 1 && door.error && cam1.state === 'recording' && body;
-    }, 30000);
+      seen = await (await fetch(`${failing.url}/api/cameras`)).text();
+      const [door, cam1] = JSON.parse(seen);
+      return door.reconnects >= 1 && door.error && cam1.state === 'recording' && seen;
+    }, 30000).catch((e) => {
+      throw new Error(`${e.message}\n/api/cameras: ${seen}\n--- launcher ---\n${failing.log()}`);
+    });
     const [door] = JSON.parse(text);
     assert.equal(door.name, 'door');
     assert.ok(['error', 'reconnecting', 'starting'].includes(door.state), door.state);

@@ -4,7 +4,7 @@
 //   node --test tests/http/logging.test.mjs          (after meson compile -C build)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLauncher, waitFor, freePort, testCameraSection } from '../lib/launcher.mjs';
+import { CLOSED_PORT, startLauncher, waitFor, testCameraSection } from '../lib/launcher.mjs';
 
 // The log's lines about one camera, without the time stamp.
 const linesOf = (log, name) =>
@@ -43,11 +43,10 @@ test('a camera recording segment after segment logs starting and recording once 
   });
 
 test('a camera that stays away is logged once as reconnecting, not once per attempt', { timeout: 60000 }, async () => {
-  const closedPort = await freePort();
   const launcher = await startLauncher(`
 [camera door]
 source = rtsp
-url = rtsp://127.0.0.1:${closedPort}/cam/realmonitor?channel=1&subtype=0
+url = rtsp://127.0.0.1:${CLOSED_PORT}/cam/realmonitor?channel=1&subtype=0
 ` + testCameraSection('yard', 'smpte'));
   try {
     await waitFor('door to have been retried three times', async () => (await cameras(launcher)).door?.reconnects >= 3,

@@ -25,6 +25,11 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// A port where nothing listens, for a camera that cannot connect: port 1
+// (tcpmux), which no test server is ever handed. A port from freePort() is
+// free only when asked: a server another suite starts meanwhile may get it.
+export const CLOSED_PORT = 1;
+
 // A preset section for a small, cheap test camera (160x120 at 10 fps);
 // extra lines go at its end.
 export const testCameraSection = (name, pattern, extra = '') => `
