@@ -126,6 +126,42 @@ async function clipSeconds(launcher, startMs, endMs, dir) {
   return parseFloat(stdout);
 }
 
+// Every test here: a launcher under a fake clock set by spec, a first run,
+// and a restart on the same storage. firstRun(launcher, clock) returns the
+// segments the first run listed, which are on disk after each run, as
+// onDisk(storage) also finds; afterRestart(launcher, first) checks the restart.
+async function acrossRestart(spec, preset, { firstRun, afterRestart, onDisk = () => {} }) {
+  const clock = fakeClock(spec);
+  let launcher;
+  let firstDir;
+  const stillOnDisk = (storage, first, when) => {
+    for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone ${when}`);
+    onDisk(storage);
+  };
+  try {
+    launcher = await startLauncher(preset, { env: clock.env });
+    const { storage } = launcher;
+    firstDir = launcher.dir;
+    let first;
+    try {
+      first = await firstRun(launcher, clock);
+    } finally {
+      await launcher.stop({ keepFiles: true });
+    }
+    stillOnDisk(storage, first, 'after the first run');
+    launcher = await startLauncher(preset, { env: clock.env, storage });
+    try {
+      await afterRestart(launcher, first);
+    } finally {
+      await launcher.stop();
+    }
+    stillOnDisk(storage, first, 'after the restart');
+  } finally {
+    if (firstDir) rmSync(firstDir, { recursive: true, force: true });
+    clock.remove();
+  }
+}
+
 test('a clock stepped back an hour under the launcher is said once, counted, and loses and mixes nothing',
   { timeout: 90000, skip: faketimeMissing }, async () => {
     // Eight seconds before a full hour: the earlier run reaches into the next
@@ -133,17 +169,9 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
     // first hour, so that one hour page holds both runs whatever the time of day.
     const ahead = Math.ceil((3600000 - (Date.now() % 3600000)) / 1000) - 8;
     const signed = (seconds) => (seconds < 0 ? `${seconds}` : `+${seconds}`);
-    const clock = fakeClock(signed(ahead));
-    const { env } = clock;
     const preset = '[dvr]\nsegment-duration = 1\nwindow = 600\n' + testCameraSection('porch', 'ball');
-    let launcher;
-    let firstDir;
-    try {
-      launcher = await startLauncher(preset, { env });
-      const { storage } = launcher;
-      firstDir = launcher.dir;
-      let first;
-      try {
+    await acrossRestart(signed(ahead), preset, {
+      firstRun: async (launcher, clock) => {
         // Four segments a run at least: room for a clip of three seconds in each.
         await waitFor('four segments, the newest in the next hour', async () => {
           const pl = await livePlaylist(launcher);
@@ -162,7 +190,7 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
         assert.equal(reopened.status, 200);
         assert.equal(reopened.headers.get('cache-control'), 'no-cache');
         assert.doesNotMatch(await reopened.text(), /^#EXT-X-ENDLIST$/m);
-        first = await livePlaylist(launcher);
+        const first = await livePlaylist(launcher);
         const jumps = pdtJumps(first);
         assert.equal(jumps.length, 1);
         assert.ok(Math.abs(jumps[0] + 3600000) < 1000, `jump ${jumps[0]} ms`);
@@ -215,48 +243,30 @@ test('a clock stepped back an hour under the launcher is said once, counted, and
         assert.equal(hourOf(later[0]), hourOf(earlier[0]));
         await checkHourPages(launcher, first);
         for (const run of [later, earlier]) {
-          const seconds = await clipSeconds(launcher, run[0].pdt, run[0].pdt + 3000, firstDir);
+          const seconds = await clipSeconds(launcher, run[0].pdt, run[0].pdt + 3000, launcher.dir);
           assert.ok(Math.abs(seconds - 3) <= 1.5, `a clip of 3 s from ${run[0].uri} lasts ${seconds} s`);
         }
-      } finally {
-        await launcher.stop({ keepFiles: true });
-      }
-      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
-      assert.ok(existsSync(stepsFile(storage)), 'the step is not in clock.steps');
-
+        return first;
+      },
+      onDisk: (storage) => assert.ok(existsSync(stepsFile(storage)), 'the step is not in clock.steps'),
       // A restart after the step keeps every segment and goes on after a discontinuity.
-      launcher = await startLauncher(preset, { env, storage });
-      try {
+      afterRestart: async (launcher, first) => {
         const { again } = await listedAgainAfterRestart(launcher, first, 1);
         await checkHourPages(launcher, again);
-      } finally {
-        await launcher.stop();
-      }
-      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone after the restart`);
-    } finally {
-      if (firstDir) rmSync(firstDir, { recursive: true, force: true });
-      clock.remove();
-    }
+      },
+    });
   });
 
 test('a clock stepped forward a day under the launcher deletes no segment, before or after a restart',
   { timeout: 90000, skip: faketimeMissing }, async () => {
-    const clock = fakeClock();
-    const { env } = clock;
     // Twenty seconds kept: by the labels, everything before the step is a day old.
     const preset = '[dvr]\nsegment-duration = 1\nwindow = 20\n' + testCameraSection('porch', 'ball');
-    let launcher;
-    let firstDir;
-    try {
-      launcher = await startLauncher(preset, { env });
-      const { storage } = launcher;
-      firstDir = launcher.dir;
-      let first;
-      try {
+    await acrossRestart('+0', preset, {
+      firstRun: async (launcher, clock) => {
         await waitFor('two segments', async () => (await livePlaylist(launcher)).length >= 2, 30000, 100);
         clock.set('+86400');
         await segmentsAfterStep(launcher, 2, 'two segments after the step');
-        first = await livePlaylist(launcher);
+        const first = await livePlaylist(launcher);
         const jumps = pdtJumps(first);
         assert.equal(jumps.length, 1);
         assert.ok(Math.abs(jumps[0] - 86400000) < 1000, `jump ${jumps[0]} ms`);
@@ -266,39 +276,23 @@ test('a clock stepped forward a day under the launcher deletes no segment, befor
         assert.equal(Date.parse(cam.range.start), first[0].pdt);
         assert.equal(cam.gaps.length, 1, JSON.stringify(cam.gaps));
         assertGapAtStep(cam.gaps[0], first);
-      } finally {
-        await launcher.stop({ keepFiles: true });
-      }
-      launcher = await startLauncher(preset, { env, storage });
-      try {
+        return first;
+      },
+      afterRestart: async (launcher, first) => {
         // Still listed: the first run's footage is seconds old, not a day.
         const { cam } = await listedAgainAfterRestart(launcher, first, 1);
         assert.equal(Date.parse(cam.range.start), first[0].pdt);
-      } finally {
-        await launcher.stop();
-      }
-      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
-    } finally {
-      if (firstDir) rmSync(firstDir, { recursive: true, force: true });
-      clock.remove();
-    }
+      },
+    });
   });
 
 test('a launcher started with a 1970 clock says so once with the camera name, and keeps that footage once NTP sets it',
   { timeout: 90000, skip: faketimeMissing }, async () => {
-    const clock = fakeClock('@1970-01-02 00:00:00');
-    const { env } = clock;
     const preset = '[dvr]\nsegment-duration = 1\nwindow = 20\n' + testCameraSection('porch', 'ball');
     const warnings = (launcher) => linesOf(launcher.log(), 'porch').filter((l) => l.includes('cannot be right'));
-    let launcher;
-    let firstDir;
-    try {
-      launcher = await startLauncher(preset, { env });
-      const { storage } = launcher;
-      firstDir = launcher.dir;
-      let first;
-      let gap;
-      try {
+    let gap;
+    await acrossRestart('@1970-01-02 00:00:00', preset, {
+      firstRun: async (launcher, clock) => {
         await waitFor('two segments', async () => (await livePlaylist(launcher)).length >= 2, 30000, 100);
         const warned = warnings(launcher);
         assert.equal(warned.length, 1, launcher.log());
@@ -307,10 +301,10 @@ test('a launcher started with a 1970 clock says so once with the camera name, an
         assert.match(warned[0], /, it is before this program was built: nothing is deleted by age/);
         clock.set('+0');
         await segmentsAfterStep(launcher, 2, 'two segments after the clock was set');
-        first = await livePlaylist(launcher);
+        const first = await livePlaylist(launcher);
         assert.match(first[0].uri, /^1970-01-02\/00\//);
         assert.equal(pdtJumps(first).length, 1);
-        for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
+        for (const s of first) assert.ok(existsSync(join(launcher.storage, 'porch', s.uri)), `${s.uri} is gone`);
         const cam = await porch(launcher);
         assert.equal(cam.state, 'recording');
         assert.equal(cam.clock_steps, 1);
@@ -322,44 +316,27 @@ test('a launcher started with a 1970 clock says so once with the camera name, an
         assertGapAtStep(gap, first);
         // The 1970 hour has its page, apart from now's.
         await checkHourPages(launcher, first);
-      } finally {
-        await launcher.stop({ keepFiles: true });
-      }
-
+        return first;
+      },
       // A restart with the clock set: the 1970 footage stays, and the clock is no longer doubted.
-      launcher = await startLauncher(preset, { env, storage });
-      try {
+      afterRestart: async (launcher, first) => {
         const { cam } = await listedAgainAfterRestart(launcher, first, 1);
         assert.equal(cam.clock_steps, 0);
         assert.equal(Date.parse(cam.range.start), first[0].pdt);
         assert.deepEqual(cam.gaps[0], gap);
         assert.deepEqual(warnings(launcher), []);
-      } finally {
-        await launcher.stop();
-      }
-      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone after the restart`);
-    } finally {
-      if (firstDir) rmSync(firstDir, { recursive: true, force: true });
-      clock.remove();
-    }
+      },
+    });
   });
 
 test('a clock running 500 ppm fast under the launcher is no step: one run, before and after a restart',
   { timeout: 90000, skip: faketimeMissing }, async () => {
     // libfaketime's rate runs from each process's start; the monotonic clock keeps the true rate.
-    const clock = fakeClock('+0 x1.0005');
-    const { env } = clock;
     const preset = '[dvr]\nsegment-duration = 1\nwindow = 600\n' + testCameraSection('porch', 'ball');
-    let launcher;
-    let firstDir;
-    try {
-      launcher = await startLauncher(preset, { env });
-      const { storage } = launcher;
-      firstDir = launcher.dir;
-      let first;
-      try {
+    await acrossRestart('+0 x1.0005', preset, {
+      firstRun: async (launcher, clock) => {
         await waitFor('ten segments', async () => (await livePlaylist(launcher)).length >= 10, 30000, 100);
-        first = await livePlaylist(launcher);
+        const first = await livePlaylist(launcher);
         assert.deepEqual(pdtJumps(first), []);
         const cam = await porch(launcher);
         assert.equal(cam.clock_steps, 0);
@@ -367,13 +344,10 @@ test('a clock running 500 ppm fast under the launcher is no step: one run, befor
         assertOrdered(cam);
         assert.equal(Date.parse(cam.range.start), first[0].pdt);
         assert.deepEqual(linesOf(launcher.log(), 'porch').filter((l) => l.includes('clock step')), []);
-      } finally {
-        await launcher.stop({ keepFiles: true });
-      }
-      assert.equal(existsSync(stepsFile(storage)), false);
-
-      launcher = await startLauncher(preset, { env, storage });
-      try {
+        return first;
+      },
+      onDisk: (storage) => assert.equal(existsSync(stepsFile(storage)), false),
+      afterRestart: async (launcher, first) => {
         // Only the restart's discontinuity, its labels just after the first
         // run's: the restart takes a few hundred ms, less up to a frame (100 ms)
         // as the first run's last frame counts whole though the stop may cut it.
@@ -382,13 +356,6 @@ test('a clock running 500 ppm fast under the launcher is no step: one run, befor
         assert.equal(cam.clock_steps, 0);
         assert.equal(Date.parse(cam.range.start), first[0].pdt);
         assert.deepEqual(linesOf(launcher.log(), 'porch').filter((l) => l.includes('clock step')), []);
-      } finally {
-        await launcher.stop();
-      }
-      assert.equal(existsSync(stepsFile(storage)), false);
-      for (const s of first) assert.ok(existsSync(join(storage, 'porch', s.uri)), `${s.uri} is gone`);
-    } finally {
-      if (firstDir) rmSync(firstDir, { recursive: true, force: true });
-      clock.remove();
-    }
+      },
+    });
   });
