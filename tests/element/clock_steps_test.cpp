@@ -319,8 +319,7 @@ struct CameraClock {
 GstPadProbeReturn add_stepping_camera_clock(GstPad *, GstPadProbeInfo *info,
                                             gpointer data) {
   CameraClock *c = static_cast<CameraClock *>(data);
-  static GstCaps *ntp = gst_caps_new_empty_simple("timestamp/x-ntp");
-  GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
   if (!GST_BUFFER_PTS_IS_VALID(buf)) return GST_PAD_PROBE_OK;
   if (c->first_wall_us == 0) {
     c->first_wall_us = g_get_real_time();
@@ -331,20 +330,13 @@ GstPadProbeReturn add_stepping_camera_clock(GstPad *, GstPadProbeInfo *info,
       static_cast<gint64>(GST_BUFFER_PTS(buf) - c->first_pts) / 1000;
   if (c->frames < c->meta_from) {
     c->frames++;
-    GST_PAD_PROBE_INFO_DATA(info) = buf;
     return GST_PAD_PROBE_OK;
   }
   const gint64 unix_us =
       captured + (c->frames++ >= c->step_after
                       ? G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC
                       : 0);
-  const guint64 ntp_ns =
-      static_cast<guint64>(unix_us +
-                           G_GINT64_CONSTANT(2208988800) * G_USEC_PER_SEC) *
-      1000;
-  gst_buffer_add_reference_timestamp_meta(buf, ntp, ntp_ns,
-                                          GST_CLOCK_TIME_NONE);
-  GST_PAD_PROBE_INFO_DATA(info) = buf;
+  GST_PAD_PROBE_INFO_DATA(info) = with_camera_clock(buf, unix_us);
   return GST_PAD_PROBE_OK;
 }
 

@@ -20,16 +20,8 @@ std::string source_dir() { return g_getenv("DVR_SOURCE_DIR"); }
 GstPadProbeReturn add_camera_clock(GstPad *, GstPadProbeInfo *info,
                                    gpointer data) {
   const gint64 offset_ms = *static_cast<gint64 *>(data);
-  static GstCaps *ntp = gst_caps_new_empty_simple("timestamp/x-ntp");
-  GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
-  const gint64 unix_us = g_get_real_time() + offset_ms * 1000;
-  const guint64 ntp_ns =
-      static_cast<guint64>(unix_us +
-                           G_GINT64_CONSTANT(2208988800) * G_USEC_PER_SEC) *
-      1000;
-  gst_buffer_add_reference_timestamp_meta(buf, ntp, ntp_ns,
-                                          GST_CLOCK_TIME_NONE);
-  GST_PAD_PROBE_INFO_DATA(info) = buf;
+  GST_PAD_PROBE_INFO_DATA(info) = with_camera_clock(
+      GST_PAD_PROBE_INFO_BUFFER(info), g_get_real_time() + offset_ms * 1000);
   return GST_PAD_PROBE_OK;
 }
 

@@ -208,3 +208,15 @@ ParsedPlaylist parse_playlist(const std::string &text) {
   }
   return pl;
 }
+
+GstBuffer *with_camera_clock(GstBuffer *buf, gint64 unix_us) {
+  static GstCaps *ntp = gst_caps_new_empty_simple("timestamp/x-ntp");
+  buf = gst_buffer_make_writable(buf);
+  const guint64 ntp_ns =
+      static_cast<guint64>(unix_us +
+                           G_GINT64_CONSTANT(2208988800) * G_USEC_PER_SEC) *
+      1000;
+  gst_buffer_add_reference_timestamp_meta(buf, ntp, ntp_ns,
+                                          GST_CLOCK_TIME_NONE);
+  return buf;
+}

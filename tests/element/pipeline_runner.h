@@ -35,6 +35,10 @@ struct TempDir {
   std::string file(const std::string &name) const { return path + "/" + name; }
 };
 
+// Gives the buffer the camera clock rtspsrc would: an NTP reference
+// timestamp meta (timestamp/x-ntp) of unix_us, a UNIX time in µs.
+GstBuffer *with_camera_clock(GstBuffer *buf, gint64 unix_us);
+
 std::string read_file(const std::string &path);
 bool file_exists(const std::string &path);
 std::vector<std::string> list_dir(const std::string &path);
