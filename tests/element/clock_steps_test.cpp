@@ -151,7 +151,12 @@ void check_all_on_disk(const TempDir &dir, const ParsedPlaylist &pl) {
   }
 }
 
-bool have_faketime() { return file_exists(kFaketime); }
+// False, with a warning that the test is skipped, without libfaketime.
+bool have_faketime() {
+  if (file_exists(kFaketime)) return true;
+  WARN("libfaketime is not installed (Debian: faketime): skipped");
+  return false;
+}
 
 // What a run said on its bus and stderr, and the playlist it left.
 struct Run {
@@ -198,10 +203,7 @@ Run record_again(const TempDir &dir, const FakeClock &clock,
 TEST_CASE(
     "a clock stepped back an hour gives one discontinuity, a warning, and keeps every segment",
     "[index][clock]") {
-  if (!have_faketime()) {
-    WARN("libfaketime is not installed (Debian: faketime): skipped");
-    return;
-  }
+  if (!have_faketime()) return;
   TempDir dir;
   FakeClock clock(dir);
   const Run run = record_across_step(dir, clock, "window=60", "-3600");
@@ -228,10 +230,7 @@ TEST_CASE(
 TEST_CASE(
     "a clock stepped forward a day deletes nothing, before and after a restart",
     "[index][clock]") {
-  if (!have_faketime()) {
-    WARN("libfaketime is not installed (Debian: faketime): skipped");
-    return;
-  }
+  if (!have_faketime()) return;
   TempDir dir;
   FakeClock clock(dir);
   // Twenty seconds kept: by the labels, all of the first run is a day old.
@@ -255,10 +254,7 @@ TEST_CASE(
 TEST_CASE(
     "a recorder started with a 1970 clock warns, deletes nothing, and keeps its footage once NTP sets the clock",
     "[index][clock]") {
-  if (!have_faketime()) {
-    WARN("libfaketime is not installed (Debian: faketime): skipped");
-    return;
-  }
+  if (!have_faketime()) return;
   TempDir dir;
   FakeClock clock(dir);
   clock.set("@1970-01-02 00:00:00");
@@ -284,10 +280,7 @@ TEST_CASE(
 
 TEST_CASE("a clock slewed by 500 ppm is followed without a discontinuity",
           "[index][clock]") {
-  if (!have_faketime()) {
-    WARN("libfaketime is not installed (Debian: faketime): skipped");
-    return;
-  }
+  if (!have_faketime()) return;
   TempDir dir;
   FakeClock clock(dir);
   clock.set("+0 x1.0005");
