@@ -103,13 +103,18 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
     const Settings &settings, State &st, gint64 in_rt, gint64 out_rt)
 {
   ClockNews news;
-  news.folder = st.index ? st.index->options ().folder : settings.location;
+  /* The folder is copied only for news: this runs at every keyframe. */
+  auto said = [&] () {
+    if (news.step || news.camera_off_us)
+      news.folder = st.index ? st.index->options ().folder : settings.location;
+    return news;
+  };
   /* Refused where a run began (camera_wall_clock): said from here. */
   news.camera_off_us = st.camera_off_unsaid;
   st.camera_off_unsaid.reset ();
   gint64 local;
   if (!capture_wall_clock (self, in_rt, &local) || !st.timeline.anchored ())
-    return news;
+    return said ();
   const gint64 tolerance = (gint64)settings.clock_tolerance_ms * 1000;
   const gint64 expected = st.timeline.wall_at (out_rt);
   gint64 reference = local;
@@ -156,7 +161,7 @@ dvr_index_detail::observe_clock_locked (GstDvrIndex *self, GstBuffer *buf,
   }
   if (news.step)
     news.total = ++st.clock_steps;
-  return news;
+  return said ();
 }
 
 /* Says that the camera's clock is too far off the local one to label
